@@ -1,0 +1,1 @@
+"""The questionnaire definition language: typed model, loader, validator, expressions, XLSForm."""

@@ -1,0 +1,1 @@
+"""Design-based survey statistics and SPI-style integrity indices (pure pandas + scipy)."""
