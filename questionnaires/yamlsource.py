@@ -1,0 +1,178 @@
+"""Reading YAML while keeping the place of every value, so problems can name their line and column.
+
+PyYAML's composed node graph keeps a ``start_mark`` on every node; plain ``yaml.safe_load`` throws that away.
+:class:`Reader` walks the node graph, converts scalars with PyYAML's own ``SafeConstructor`` (so YAML's number
+and boolean syntax is the library's, not ours), and records every problem instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from questionnaires.problems import Problem
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def compose(text: str, filename: str) -> tuple[Node | None, list[Problem]]:
+    """Parse ``text`` into a node graph; a syntax error becomes a problem at its position."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = exc.problem or exc.context or "invalid YAML"
+        return None, [Problem(filename, line, column, f"YAML syntax error: {reason}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(filename, 1, 1, f"YAML syntax error: {exc}")]
+    if node is None:
+        return None, [Problem(filename, 1, 1, "the file is empty")]
+    return node, []
+
+
+def describe(node: Node) -> str:
+    """How a node looks to a person writing YAML, for 'expected X, got Y' messages."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if node.tag == _NULL:
+        return "nothing"
+    if node.tag == _BOOL:
+        return f"the boolean {node.value!r}"
+    if node.tag in (_INT, _FLOAT):
+        return f"the number {node.value}"
+    return f"the text {node.value!r}"
+
+
+def position(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+@dataclass
+class Entry:
+    """A key of a mapping with its key node (for 'duplicate key' places) and its value node."""
+
+    key: Node
+    value: Node
+
+
+class Reader:
+    """Collects problems while converting nodes; every accessor returns ``None`` after reporting."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.problems: list[Problem] = []
+        self._constructor = yaml.constructor.SafeConstructor()
+
+    def report(self, node: Node | None, message: str) -> None:
+        line, column = position(node) if node is not None else (0, 0)
+        self.problems.append(Problem(self.filename, line, column, message))
+
+    def report_at(self, line: int, column: int, message: str) -> None:
+        self.problems.append(Problem(self.filename, line, column, message))
+
+    def sorted_problems(self) -> list[Problem]:
+        # Stable sort by place, so a file's problems read top to bottom; duplicates (same place, same text)
+        # can arise when two checks see one mistake and are reported once.
+        return sorted(set(self.problems), key=lambda p: (p.line, p.column, p.message))
+
+    # Containers --------------------------------------------------------------------------------------
+
+    def mapping(
+        self,
+        node: Node,
+        what: str,
+        allowed: Collection[str] | None,
+        required: Collection[str] = (),
+    ) -> dict[str, Entry] | None:
+        """The entries of a mapping, after reporting duplicate, unknown and missing keys.
+
+        ``allowed=None`` accepts any key (language codes, group names: the caller checks those).
+        """
+        if not isinstance(node, MappingNode):
+            self.report(node, f"{what}: expected a mapping, got {describe(node)}")
+            return None
+        entries: dict[str, Entry] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                self.report(key_node, f"{what}: YAML merge keys ('<<') are not supported; write the keys out")
+                continue
+            if not isinstance(key_node, ScalarNode) or key_node.tag == _NULL:
+                self.report(key_node, f"{what}: a key must be a name, got {describe(key_node)}")
+                continue
+            key = str(key_node.value)
+            if key in entries:
+                first = position(entries[key].key)[0]
+                self.report(key_node, f"{what}: duplicate key '{key}' (first given on line {first})")
+                continue
+            if allowed is not None and key not in allowed:
+                hint = difflib.get_close_matches(key, list(allowed), n=1)
+                suggestion = (
+                    f"; did you mean '{hint[0]}'?" if hint else f"; expected one of: {_listing(allowed)}"
+                )
+                self.report(key_node, f"{what}: unknown key '{key}'{suggestion}")
+                continue
+            entries[key] = Entry(key_node, value_node)
+        for key in required:
+            if key not in entries:
+                self.report(node, f"{what}: missing required key '{key}'")
+        return entries
+
+    def sequence(self, node: Node, what: str) -> list[Node] | None:
+        if not isinstance(node, SequenceNode):
+            self.report(node, f"{what}: expected a list, got {describe(node)}")
+            return None
+        return list(node.value)
+
+    # Scalars -----------------------------------------------------------------------------------------
+
+    def text_scalar(self, node: Node, what: str) -> str | None:
+        """Any non-empty scalar as written: text is text, even if YAML would read ``No`` as a boolean."""
+        if not isinstance(node, ScalarNode):
+            self.report(node, f"{what}: expected text, got {describe(node)}")
+            return None
+        if node.tag == _NULL or not str(node.value).strip():
+            self.report(node, f"{what}: must not be empty")
+            return None
+        return str(node.value)
+
+    def number(self, node: Node, what: str) -> float | None:
+        if isinstance(node, ScalarNode) and node.tag in (_INT, _FLOAT):
+            value = float(self._constructor.construct_object(node))
+            if math.isfinite(value):
+                return value
+            self.report(node, f"{what}: expected a finite number, got {node.value}")
+            return None
+        self.report(node, f"{what}: expected a number, got {describe(node)}")
+        return None
+
+    def integer(self, node: Node, what: str) -> int | None:
+        if isinstance(node, ScalarNode) and node.tag == _INT:
+            return int(self._constructor.construct_object(node))
+        self.report(node, f"{what}: expected a whole number, got {describe(node)}")
+        return None
+
+    def boolean(self, node: Node, what: str) -> bool | None:
+        if isinstance(node, ScalarNode) and node.tag == _BOOL:
+            return bool(self._constructor.construct_object(node))
+        self.report(node, f"{what}: expected true or false, got {describe(node)}")
+        return None
+
+    def is_null(self, node: Node) -> bool:
+        return isinstance(node, ScalarNode) and node.tag == _NULL
+
+
+def _listing(names: Collection[str]) -> str:
+    return ", ".join(sorted(names))
