@@ -1,0 +1,167 @@
+"""Confidence intervals for proportions that stay inside [0, 1] (R: ``svyciprop``).
+
+The proportion and its standard error are those of :func:`scoring.estimators.svymean` of the 0/1
+indicator (linearization or replicate weights); only the interval differs by method:
+
+``logit``
+    Wald interval on the logit scale, back-transformed (R ``method="logit"``, a ``svyglm`` with
+    quasibinomial family). With linearization the logit-scale SE is ``se / (p (1-p))``; with replicate
+    weights it is the replicate variance of the replicate logits, as ``svyglm`` refits per replicate.
+``xlogit``
+    The same by the delta method for every design (R ``method="xlogit"``).
+``beta``
+    Korn & Graubard (1998): Clopper-Pearson on the effective sample size
+    ``n_eff = p (1-p) / var * (qt(a/2, n-1) / qt(a/2, df))^2`` (R ``method="beta"``).
+``asin``
+    Wald interval for ``asin(sqrt(p))``, back-transformed (R ``method="asin"``).
+``mean``
+    Plain Wald interval ``p -/+ t se`` (may leave [0, 1]; R ``method="mean"``).
+``wilson``
+    Wilson score interval on ``n_eff = p (1-p) / var`` with critical value ``qt(1-a/2, df)``
+    (``critical="t"``) or the normal quantile (``critical="z"``); not in R's ``survey`` package.
+
+All use the t distribution with the design's degrees of freedom unless ``df`` is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from scoring.design import FloatArray, SurveyDesign
+from scoring.estimators import _check_level, _column, _fit, _is_categorical, _Variable, domains
+from scoring.variance import replicate_variance
+
+__all__ = ["CIPROP_METHODS", "svyciprop"]
+
+CIPROP_METHODS: tuple[str, ...] = ("logit", "xlogit", "beta", "asin", "mean", "wilson")
+
+Method = Literal["logit", "xlogit", "beta", "asin", "mean", "wilson"]
+
+
+def _indicator(design: SurveyDesign, value: str, success: object | None) -> _Variable:
+    s = _column(design, value, "value")
+    ok = s.notna().to_numpy()
+    if success is not None:
+        arr = s.to_numpy(dtype=object)
+        return _Variable(value, str(success), (arr == success).astype(np.float64), ok)
+    if _is_categorical(s):
+        raise ValueError(f"value column {value!r} is categorical: say which level is a success (success=...)")
+    a = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.any((a[ok] < 0) | (a[ok] > 1)):
+        raise ValueError(f"value column {value!r} must be 0/1 (or boolean) for a proportion")
+    return _Variable(value, None, np.where(ok, a, 0.0), ok)
+
+
+def svyciprop(
+    design: SurveyDesign,
+    value: str,
+    by: str | Sequence[str] | None = None,
+    *,
+    success: object | None = None,
+    method: Method = "logit",
+    level: float = 0.95,
+    df: float | None = None,
+    critical: Literal["t", "z"] = "t",
+) -> pd.DataFrame:
+    """Proportion with a confidence interval inside [0, 1], per domain (R: ``svyciprop``).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+    value : str
+        A 0/1 or boolean column, or any column together with ``success``.
+    by : str or sequence of str, optional
+        Domain columns (R: ``svyby(~I(x), ~by, design, svyciprop)``).
+    success : object, optional
+        The value counted as a success (``I(value == success)``).
+    method : {"logit", "xlogit", "beta", "asin", "mean", "wilson"}
+        See the module documentation.
+    level : float
+    df : float, optional
+        Degrees of freedom of the t quantiles; default the design's (R's ``df=degf(design)``).
+    critical : {"t", "z"}
+        Only for ``wilson``: t at ``df`` or the normal quantile.
+
+    Returns
+    -------
+    DataFrame
+        ``[*by, estimate, se, ci_low, ci_high, df, n]``; ``se`` is the SE of the proportion.
+
+    Notes
+    -----
+    Rows with a missing ``value`` drop out of the estimate but stay in the design (R's
+    ``na.rm=TRUE``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from scoring.design import svydesign
+    >>> df = pd.DataFrame({"psu": [1, 1, 2, 2, 3, 3, 4, 4], "yes": [1, 0, 1, 1, 0, 1, 1, 1]})
+    >>> d = svydesign(df, ids="psu")
+    >>> # R: svyciprop(~I(yes==1), svydesign(id=~psu, data=df), method="beta")
+    >>> svyciprop(d, "yes", method="beta")[["estimate", "ci_low", "ci_high"]].round(4)
+       estimate  ci_low  ci_high
+    0      0.75  0.2435   0.9881
+    """
+    _check_level(level)
+    if method not in CIPROP_METHODS:
+        raise ValueError(f"method must be one of {', '.join(CIPROP_METHODS)}, not {method!r}")
+    var = _indicator(design, value, success)
+    dom, labels = domains(design, by)
+    fit = _fit(design, [var], dom, len(labels), kind="mean")
+    p = fit.estimate[0]
+    v = fit.variance[0]
+    se = np.sqrt(v)
+    n = fit.n[0]
+    dfv = float(design.df if df is None else df)
+    alpha = 1 - level
+    q = (
+        float(stats.t.ppf(1 - alpha / 2, dfv))
+        if np.isfinite(dfv) and dfv > 0
+        else float(stats.norm.ppf(1 - alpha / 2))
+    )
+    if dfv <= 0:
+        q = np.nan
+    lo: FloatArray
+    hi: FloatArray
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "mean":
+            lo, hi = p - q * se, p + q * se
+        elif method == "asin":
+            a = np.arcsin(np.sqrt(p))
+            sa = se / (2 * np.sqrt(p * (1 - p)))
+            lo, hi = np.sin(a - q * sa) ** 2, np.sin(a + q * sa) ** 2
+        elif method in ("logit", "xlogit"):
+            eta = special.logit(p)
+            if method == "logit" and design.replicates is not None and fit.replicates is not None:
+                reps = special.logit(fit.replicates[0])
+                s_eta = np.sqrt(replicate_variance(design.replicates, eta, reps))
+            else:
+                s_eta = se / (p * (1 - p))
+            lo, hi = special.expit(eta - q * s_eta), special.expit(eta + q * s_eta)
+        elif method == "beta":
+            neff = p * (1 - p) / v
+            neff = neff * (stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, dfv)) ** 2
+            x = neff * p
+            lo = np.where(x > 0, stats.beta.ppf(alpha / 2, x, neff * (1 - p) + 1), 0.0)
+            hi = np.where(neff * (1 - p) > 0, stats.beta.ppf(1 - alpha / 2, x + 1, neff * (1 - p)), 1.0)
+        else:  # wilson
+            neff = p * (1 - p) / v
+            cv = q if critical == "t" else float(stats.norm.ppf(1 - alpha / 2))
+            den = 1 + cv**2 / neff
+            ctr = (p + cv**2 / (2 * neff)) / den
+            hw = cv * np.sqrt(p * (1 - p) / neff + cv**2 / (4 * neff**2)) / den
+            lo, hi = ctr - hw, ctr + hw
+    out = labels.reset_index(drop=True) if len(labels.columns) else pd.DataFrame(index=range(len(p)))
+    out["estimate"] = p
+    out["se"] = se
+    out["ci_low"] = lo
+    out["ci_high"] = hi
+    out["df"] = design.df if df is None else df
+    out["n"] = n
+    return out
