@@ -45,7 +45,7 @@ class _ProfileBuilder(_Builder):
             root,
             "profile",
             PROFILE_KEYS,
-            required=("id", "version", "title", "group_weights", "dimensions", "categories"),
+            required=("id", "version", "title", "group_weights", "dimensions"),
         )
         if entries is None:
             return None
@@ -61,6 +61,8 @@ class _ProfileBuilder(_Builder):
         weights = self._group_weights(entries.get("group_weights"))
         dimensions = self._dimensions(entries.get("dimensions"))
         categories = self._categories(entries.get("categories"))
+        if "categories" not in entries:
+            categories = []
         corrections = self._corrections(entries.get("corrections"))
         min_respondents = self._positive_int(
             entries.get("min_respondents_per_group"), "min_respondents_per_group", 30
@@ -166,7 +168,9 @@ class _ProfileBuilder(_Builder):
     def _categories(self, entry: Entry | None) -> list[Category]:
         built: list[tuple[Category, Node]] = []
         seen: dict[str, Node] = {}
-        for index, node in enumerate(self._list(entry, "categories")):
+        # An empty list is allowed: some methodologies (ACRC) grade by rank, not by fixed bands.
+        nodes = self.r.sequence(entry.value, "categories") if entry is not None else None
+        for index, node in enumerate(nodes or []):
             what = f"category {index + 1}"
             fields = self.r.mapping(node, what, CATEGORY_KEYS, required=("id", "label", "lower", "upper"))
             if fields is None:

@@ -54,9 +54,10 @@ def test_instrument_size_and_languages(instrument: Questionnaire) -> None:
         assert instrument.introduction[lang].strip()
 
 
-def test_every_choice_scale_offers_dont_know(instrument: Questionnaire) -> None:
+def test_every_question_about_the_institution_offers_dont_know(instrument: Questionnaire) -> None:
+    # Scored items and follow-ups; questions about the respondent (capacity, field) need no "don't know".
     for item in instrument.items:
-        if item.type.is_choice:
+        if item.type.is_choice and (item.scoring is not None or item.relevant):
             scale = instrument.scale_of(item)
             assert scale is not None
             assert any(o.missing is Missing.DONT_KNOW and o.code == "dk" for o in scale.options), item.id
@@ -83,6 +84,19 @@ def test_experience_items_have_follow_ups(instrument: Questionnaire) -> None:
     assert len(triggers) >= 3
     for trigger in triggers:
         assert instrument.item(trigger).scale == "ya_tidak"
+
+
+def test_profile_acrc_2017_numbers() -> None:
+    profile = load_bundled_profile("acrc-2017")
+    assert dict(profile.group_weights) == {Group.EXTERNAL: 0.763, Group.INTERNAL: 0.237}
+    assert profile.display_scale == 10
+    assert profile.categories == ()
+    assert [(c.id, c.points_per_case) for c in profile.corrections] == [("kasus_korupsi", 2.0)]
+
+
+def test_each_group_has_its_instrument() -> None:
+    groups = {load_bundled_questionnaire(q).group for q in QUESTIONNAIRES}
+    assert groups == set(Group)
 
 
 def test_profile_spi_2024_numbers() -> None:
