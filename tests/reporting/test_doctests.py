@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["labels", "charts"]
+MODULES = ["labels", "charts", "tables"]
 
 
 @pytest.mark.parametrize("name", MODULES)

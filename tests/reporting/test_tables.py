@@ -1,0 +1,391 @@
+"""Exports read back with pandas / openpyxl / pyreadstat equal what was written."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyreadstat
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from questionnaires.model import ItemType, Questionnaire
+from questionnaires.profile import Category, Dimension, ScoringProfile
+from survey_app.reporting import tables
+
+LONG_ID = "berapa_kali_anda_diminta_imbalan_di_luar_ketentuan_resmi"  # as in conftest
+
+
+def escaped(value: object) -> object:
+    return tables.escape_formula(value) if isinstance(value, str) else value
+
+
+def normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns with None for every kind of missing, so frames compare cell by cell."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+# Formula injection ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+62 812", "'+62 812"),
+        ("-", "'-"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("-3", "-3"),
+        ("+4.5", "+4.5"),
+        ("-1e3", "-1e3"),
+        ("-9", "-9"),
+        ("Biaya = 5", "Biaya = 5"),
+        ("", ""),
+    ],
+)
+def test_escape_formula(cell: str, expected: str) -> None:
+    assert tables.escape_formula(cell) == expected
+
+
+# CSV --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bom", [False, True])
+def test_csv_round_trip(
+    tmp_path: Path, questionnaire: Questionnaire, responses: pd.DataFrame, bom: bool
+) -> None:
+    path = tmp_path / "responses.csv"
+    tables.write_responses_csv(responses, questionnaire, path, bom=bom)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") == bom
+    back = pd.read_csv(
+        path,
+        dtype=tables.responses_csv_dtypes(questionnaire),
+        encoding="utf-8-sig",
+        keep_default_na=False,
+        na_values=[""],
+    )
+    expected = responses.map(escaped)
+    # CSV has no difference between an empty string and a missing value.
+    expected = expected.replace("", None)
+    assert list(back.columns) == list(responses.columns)
+    pd.testing.assert_frame_equal(normalise(back), normalise(expected), check_dtype=False)
+    assert back.loc[1, "saran"] == '\'=HYPERLINK("http://contoh.id","klik")'
+    assert back.loc[2, "saran"] == "-3"
+    assert back.loc[4, "unit"] == "'=Kecamatan jahat"
+    assert back.loc[0, "unit"] == "Dinas Kependudukan – Loket Ñ"
+    assert back["long"].dtype == "Int64"
+
+
+def test_csv_to_text_stream_and_list_answers(questionnaire: Questionnaire, responses: pd.DataFrame) -> None:
+    as_lists = responses.assign(q_jenis=[["uang", "barang"], None, ["dk"], ["lain-lain"], [], ["barang"]])
+    buffer = io.StringIO()
+    tables.write_responses_csv(as_lists, questionnaire, buffer, bom=True)
+    text = buffer.getvalue()
+    assert text.startswith("\ufeffresponse_id,")
+    back = pd.read_csv(io.StringIO(text[1:]), dtype=tables.responses_csv_dtypes(questionnaire))
+    assert back.loc[0, "q_jenis"] == "uang barang"
+    assert pd.isna(back.loc[1, "q_jenis"])
+    assert back.loc[3, "q_jenis"] == "lain-lain"
+
+
+def test_bad_layouts_are_named(questionnaire: Questionnaire, responses: pd.DataFrame, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"missing metadata column.*weight"):
+        tables.write_responses_csv(responses.drop(columns="weight"), questionnaire, tmp_path / "x.csv")
+    with pytest.raises(
+        ValueError, match="'q_unknown' is neither a metadata column nor an item of questionnaire"
+    ):
+        tables.write_responses_csv(responses.assign(q_unknown=1), questionnaire, tmp_path / "x.csv")
+    bad = responses.copy()
+    bad.loc[2, "q_lihat"] = "mungkin"
+    with pytest.raises(
+        ValueError, match=r"item 'q_lihat', response 'r-55d1': code 'mungkin' is not an option"
+    ):
+        tables.write_responses_sav(bad, questionnaire, tmp_path / "x.sav")
+
+
+# XLSX -------------------------------------------------------------------------------------------------------
+
+
+def test_xlsx_round_trip_with_variables_and_values(
+    tmp_path: Path, questionnaire: Questionnaire, responses: pd.DataFrame
+) -> None:
+    path = tmp_path / "responses.xlsx"
+    tables.write_responses_xlsx(responses, questionnaire, path)
+    sheets = pd.read_excel(path, sheet_name=None, dtype=object)
+    assert list(sheets) == ["data", "variables", "values"]
+    data = sheets["data"]
+    expected = responses.replace("", None)  # a blank cell is a missing value
+    pd.testing.assert_frame_equal(normalise(data), normalise(expected), check_dtype=False)
+
+    workbook = openpyxl.load_workbook(path)
+    cells = {c.value: c for row in workbook["data"].iter_rows() for c in row if isinstance(c.value, str)}
+    formula = '=HYPERLINK("http://contoh.id","klik")'
+    assert cells[formula].data_type == "s"  # a string, not a formula
+    assert cells["=Kecamatan jahat"].data_type == "s"
+
+    variables = sheets["variables"].set_index("variable")
+    assert list(variables.index) == list(responses.columns)
+    assert variables.loc["q_frek", "label_id"] == "Seberapa sering pungutan liar terjadi?"
+    assert variables.loc["q_frek", "label_en"] == "How often?"
+    assert variables.loc["q_jenis", "type"] == "select_multiple"
+    assert variables.loc["q_jenis", "scale"] == "jenis"
+    assert variables.loc["weight", "type"] == "metadata"
+    values = sheets["values"]
+    jenis = values[values["scale"] == "jenis"]
+    assert jenis["code"].tolist() == ["uang", "barang", "lain-lain", "dk"]
+    assert jenis["label_id"].tolist()[1] == "Barang (parsel, hadiah)"
+    assert (
+        values.loc[(values["scale"] == "frekuensi") & (values["code"] == "9"), "missing"].item()
+        == "dont_know"
+    )
+
+
+# SPSS and Stata ---------------------------------------------------------------------------------------------
+
+
+def restore(data: pd.DataFrame, variables: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Rebuild the export layout from a .sav/.dta file and its variable mapping."""
+    out: dict[str, list[object]] = {}
+    for column, rows in variables.groupby("column", sort=False):
+        if rows["option"].notna().any():
+            codes = []
+            for i in range(len(data)):
+                flags = {r.option: data.loc[i, r.name] for r in rows.itertuples()}
+                if all(pd.isna(v) for v in flags.values()):
+                    codes.append(None)
+                else:
+                    codes.append(" ".join(code for code, v in flags.items() if v == 1))
+            out[column] = codes
+            continue
+        (row,) = rows.itertuples()
+        series = data[row.name]
+        if column in [i.id for i in questionnaire.items] and row.storage == "numeric":
+            item = questionnaire.item(column)
+            if item.type is ItemType.SELECT_ONE:
+                series = series.map(lambda v: None if pd.isna(v) else str(int(v)))
+            elif item.type is ItemType.INTEGER:
+                series = series.astype(float)
+        elif column == "open_access":
+            series = series.map(lambda v: None if pd.isna(v) else bool(v))
+        elif column == "submitted_on":
+            series = series.map(lambda v: None if pd.isna(v) else v.isoformat())
+        elif row.storage == "string":
+            series = series.replace("", None)  # neither format has missing strings
+        out[column] = list(series)
+    return pd.DataFrame(out)
+
+
+def multi_in_scale_order(responses: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    order = [o.code for o in questionnaire.scales["jenis"].options]
+    chosen = responses["q_jenis"].map(
+        lambda v: None if not isinstance(v, str) else " ".join(c for c in order if c in v.split())
+    )
+    return responses.assign(q_jenis=chosen, saran=responses["saran"].replace("", None))
+
+
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+def test_labelled_round_trip(
+    tmp_path: Path, questionnaire: Questionnaire, responses: pd.DataFrame, fmt: str
+) -> None:
+    path = tmp_path / f"responses.{fmt}"
+    write = tables.write_responses_sav if fmt == "sav" else tables.write_responses_dta
+    read = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
+    variables = write(responses, questionnaire, path, language="id")
+    # user_missing=True: keep the code of "don't know" (9) instead of reading it as missing
+    data, meta = read(str(path), **({"user_missing": True} if fmt == "sav" else {}))
+    assert list(data.columns) == variables["name"].tolist()
+
+    back = restore(data, variables, questionnaire)
+    expected = multi_in_scale_order(responses, questionnaire)
+    expected.loc[4, "q_jenis"] = ""  # answered, nothing chosen: every indicator 0
+    pd.testing.assert_frame_equal(normalise(back), normalise(expected), check_dtype=False)
+
+    keys = zip(variables["column"], variables["option"].fillna(""), strict=True)
+    name = dict(zip(keys, variables["name"], strict=True))
+    labels = meta.column_names_to_labels
+    value_labels = meta.variable_value_labels
+    frek = name[("q_frek", "")]
+    assert meta.readstat_variable_types[frek] == "double"
+    assert value_labels[frek] == {
+        1: "Tidak pernah",
+        2: "Jarang",
+        3: "Kadang-kadang",
+        4: "Sering",
+        9: "Tidak tahu",
+    }
+    assert labels[frek] == "Seberapa sering pungutan liar terjadi?"
+    lihat = name[("q_lihat", "")]
+    assert meta.readstat_variable_types[lihat] == "string"
+    assert data.loc[2, lihat] == "dk"
+    uang = name[("q_jenis", "uang")]
+    assert value_labels[uang] == {0: "tidak dipilih", 1: "dipilih"}
+    assert labels[uang] == "Apa yang diberikan?: Uang"
+    assert data[uang].tolist()[:4] == [1, pytest.approx(np.nan, nan_ok=True), 0, 0]
+    assert name[("q_jenis", "lain-lain")] == "q_jenis__lain_lain"
+    assert data.loc[0, name[("unit", "")]] == "Dinas Kependudukan – Loket Ñ"
+    assert data.loc[5, name[("saran", "")]] == "@SUM(A1:A2)\ndan\tbaris baru"
+    assert data.loc[0, name[("submitted_on", "")]] == date(2024, 5, 1)
+    assert value_labels[name[("open_access", "")]] == {0: "tidak", 1: "ya"}
+
+    long_name = name[(LONG_ID, "")]
+    if fmt == "dta":
+        assert long_name == LONG_ID[:28]  # labelled: 4 characters kept for the label-set name
+        assert name[("long", "")] == "long_"  # a Stata reserved word
+        assert len(labels[long_name]) == 80
+        assert labels[long_name].endswith("…")
+        assert lihat not in value_labels  # Stata cannot label strings
+    else:
+        assert long_name == LONG_ID
+        assert name[("long", "")] == "long"
+        assert labels[long_name].startswith("Dalam 12 bulan terakhir")
+        assert len(labels[long_name]) > 80
+        assert value_labels[lihat] == {"ya": "Ya", "tidak": "Tidak", "dk": "Tidak tahu"}
+        _, with_missing = pyreadstat.read_sav(str(path), user_missing=True, metadataonly=True)
+        assert with_missing.missing_ranges[frek] == [{"lo": 9.0, "hi": 9.0}]
+    renamed = variables.loc[variables["renamed"], "name"].tolist()
+    assert "q_jenis__lain_lain" in renamed
+
+
+def test_labels_in_english(tmp_path: Path, questionnaire: Questionnaire, responses: pd.DataFrame) -> None:
+    path = tmp_path / "responses.sav"
+    tables.write_responses_sav(responses, questionnaire, path, language="en")
+    _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    assert meta.column_names_to_labels["q_lihat"] == "Did you see a bribe?"
+    assert meta.variable_value_labels["q_jenis__uang"] == {0: "not selected", 1: "selected"}
+    assert meta.column_names_to_labels["weight"] == "Sampling weight"
+
+
+def test_unique_names_ignore_case_and_respect_the_limit(
+    questionnaire: Questionnaire, responses: pd.DataFrame
+) -> None:
+    content = tables.labelled_data(responses, questionnaire, "dta")
+    names = content.variables["name"]
+    assert names.str.lower().is_unique
+    used: set[str] = {"a" * 32}
+    assert tables._unique("A" * 32, used, 32) == "A" * 30 + "_2"
+
+
+@given(st.text(min_size=1, max_size=80))
+def test_sanitised_names_are_valid(raw: str) -> None:
+    stata = tables.stata_name(raw)
+    assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,31}", stata)
+    assert stata not in tables.STATA_RESERVED
+    spss = tables.spss_name(raw)
+    assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_.]*", spss)
+    assert len(spss.encode()) <= 64
+    assert not spss.endswith(("_", "."))
+    assert spss.upper() not in tables.SPSS_RESERVED
+
+
+# Results ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def profile() -> ScoringProfile:
+    return ScoringProfile(
+        id="spi-2024",
+        version="1",
+        title={"id": "SPI 2024", "en": "SPI 2024"},
+        group_weights={"internal": 0.45, "external": 0.45, "expert": 0.1},
+        dimensions=(Dimension("transparansi", {"id": "Transparansi"}),),
+        categories=(
+            Category("rentan", {"id": "Rentan"}, 0, 73),
+            Category("terjaga", {"id": "Terjaga"}, 73, 100),
+        ),
+        min_cell=5,
+    )
+
+
+@pytest.fixture
+def results() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unit": ["RSUD Kota", "Kecamatan Bogor Selatan", "=Unit jahat"],
+            "index": [76.18, np.nan, 70.5],
+            "ci_low": [74.02, np.nan, 68.25],
+            "ci_high": [78.34, np.nan, 72.75],
+            "category": ["Terjaga", None, "Rentan"],
+            "n": [120, 3, 44],
+            "suppressed": [False, True, False],
+        }
+    )
+
+
+def test_results_csv_with_sidecar(
+    tmp_path: Path, questionnaire: Questionnaire, profile: ScoringProfile, results: pd.DataFrame
+) -> None:
+    computed = datetime(2024, 6, 1, 9, 30, tzinfo=UTC)
+    meta = tables.ResultsMetadata.build(
+        profile, [questionnaire], computed_at=computed, campaign="spi-2024-bogor"
+    )
+    csv_path, sidecar = tables.write_results_csv(results, meta, tmp_path / "results.csv")
+    assert sidecar == tmp_path / "results.metadata.json"
+    back = pd.read_csv(csv_path, dtype={"unit": "string", "category": "string"})
+    expected = results.assign(unit=results["unit"].map(escaped))
+    pd.testing.assert_frame_equal(normalise(back), normalise(expected), check_dtype=False)
+    stored = json.loads(sidecar.read_text(encoding="utf-8"))
+    assert stored["profile"] == {"id": "spi-2024", "version": "1", "hash": profile.content_hash}
+    assert stored["questionnaires"] == {"external: spi-eksternal 2024.1": questionnaire.content_hash}
+    assert stored["computed_at"] == "2024-06-01T09:30:00+00:00"
+    assert stored["min_cell"] == 5
+    assert tables.ResultsMetadata.from_dict(stored) == meta
+
+    archive = zipfile.ZipFile(io.BytesIO(tables.results_csv_zip(results, meta, bom=True)))
+    assert sorted(archive.namelist()) == ["results.csv", "results.metadata.json"]
+    assert archive.read("results.csv").startswith("\ufeffunit,".encode())
+    assert tables.results_csv_zip(results, meta) == tables.results_csv_zip(results, meta)
+
+
+def test_results_xlsx(
+    tmp_path: Path, questionnaire: Questionnaire, profile: ScoringProfile, results: pd.DataFrame
+) -> None:
+    meta = tables.ResultsMetadata.build(
+        profile, [questionnaire], computed_at=datetime(2024, 6, 1, tzinfo=UTC)
+    )
+    path = tmp_path / "results.xlsx"
+    tables.write_results_xlsx(results.set_index("unit"), meta, path)
+    sheets = pd.read_excel(path, sheet_name=None)
+    back = sheets["results"].set_index("unit")
+    pd.testing.assert_frame_equal(normalise(back), normalise(results.set_index("unit")), check_dtype=False)
+    rows = dict(zip(sheets["metadata"]["key"], sheets["metadata"]["value"].astype(str), strict=True))
+    assert rows["profile_hash"] == profile.content_hash
+    assert rows["questionnaire: external: spi-eksternal 2024.1"] == questionnaire.content_hash
+    assert rows["software_version"] == tables.software_version()
+
+
+def test_results_writers_refuse_unsuppressed_small_cells(
+    tmp_path: Path, questionnaire: Questionnaire, profile: ScoringProfile, results: pd.DataFrame
+) -> None:
+    meta = tables.ResultsMetadata.build(profile, [questionnaire])
+    leaking = results.copy()
+    leaking.loc[1, "index"] = 55.0
+    with pytest.raises(ValueError, match=r"1 row\(s\) with n < 5 still show values"):
+        tables.write_results_csv(leaking, meta, tmp_path / "r.csv")
+    with pytest.raises(ValueError, match="suppress them"):
+        tables.write_results_xlsx(leaking, meta, tmp_path / "r.xlsx")
+    assert not (tmp_path / "r.csv").exists()
+
+
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+def test_long_text_and_missing_text_survive(
+    tmp_path: Path, questionnaire: Questionnaire, responses: pd.DataFrame, fmt: str
+) -> None:
+    long_text = "Pungutan liar di loket — " + "é" * 3000  # beyond Stata's str2045: written as strL
+    responses = responses.assign(saran=[long_text, None, None, "ok", None, None])
+    path = tmp_path / f"responses.{fmt}"
+    (tables.write_responses_sav if fmt == "sav" else tables.write_responses_dta)(
+        responses, questionnaire, path
+    )
+    data, _ = (pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta)(str(path))
+    assert data["saran"].tolist() == [long_text, "", "", "ok", "", ""]
