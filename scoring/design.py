@@ -153,8 +153,10 @@ class SurveyDesign:
         if self.replicates is not None:
             return self.replicates.df
         s = self.stages[0]
-        inset = self.weights != 0
-        return int(np.unique(s.unit[inset]).size - np.unique(s.stratum[inset]).size)
+        inset = (self.weights != 0).astype(np.float64)
+        units = int(np.count_nonzero(np.bincount(s.unit, weights=inset)))
+        strata = int(np.count_nonzero(np.bincount(s.stratum, weights=inset)))
+        return units - strata
 
     def __repr__(self) -> str:
         kind = f"replicate ({self.replicates.type})" if self.replicates is not None else "linearization"
@@ -410,7 +412,7 @@ def svydesign(
                 where = ""
                 if s == 0 and strata_cols:
                     label = data[strata_cols[0]].to_numpy()[int(np.argmax(stg.stratum == h))]
-                    where = f" (strata column {strata_cols[0]!r} = {label!r})"
+                    where = f" (strata column {strata_cols[0]!r} = {label})"
                 raise ValueError(
                     f"a stratum{where} has only one PSU at stage {s + 1}; its variance cannot be estimated. "
                     "Choose lonely_psu='remove', 'certainty', 'adjust' or 'average'"
