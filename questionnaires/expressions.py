@@ -226,7 +226,7 @@ FUNCTION_NAMES: frozenset[str] = frozenset(_FUNCTIONS)
 
 def _round(number: float) -> float:
     # XPath round(): halves go up (towards +infinity), unlike Python's banker's rounding.
-    return math.floor(number + 0.5) if math.isfinite(number) else number
+    return float(math.floor(number + 0.5)) if math.isfinite(number) else number
 
 
 # Compilation ------------------------------------------------------------------------------------------------

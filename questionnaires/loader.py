@@ -766,7 +766,7 @@ def _expression_position(node: Node, column: int) -> tuple[int, int]:
     """The file position of a column inside an expression written on one line (plain or quoted)."""
     line, start = position(node)
     style = getattr(node, "style", None)
-    if style is None:
+    if not style:  # plain scalar: PyYAML says None, libyaml says ""
         return line, start + column - 1
     if style in ("'", '"') and "\n" not in str(node.value):
         return line, start + column
