@@ -43,7 +43,7 @@ from matplotlib.transforms import blended_transform_factory
 from questionnaires.profile import Category, Dimension
 from survey_app.reporting.labels import fmt_number, pick, resolve_labels
 
-_RC: dict[str, Any] = {
+_RC: Any = {
     "svg.hashsalt": "survey_app.reporting",
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
@@ -545,19 +545,21 @@ def _forest_alt(
     what = lab["institutions"] if institutions else lab["units"]
     parts = [lab["alt_forest"].format(n=len(table), what=what)]
 
-    def describe(key: str, label: str) -> str:
-        row = shown.loc[label]
+    def describe(key: str, position: int) -> str:
+        # Positional, so that two units with the same name cannot turn a row into a frame.
+        row = shown.iloc[position]
         return lab[key].format(
-            label=label,
-            value=fmt_number(row["estimate"], lab),
-            low=fmt_number(row["ci_low"], lab),
-            high=fmt_number(row["ci_high"], lab),
+            label=str(shown.index[position]),
+            value=fmt_number(float(row["estimate"]), lab),
+            low=fmt_number(float(row["ci_low"]), lab),
+            high=fmt_number(float(row["ci_high"]), lab),
         )
 
     if len(shown):
-        parts.append(describe("alt_forest_high", str(shown["estimate"].idxmax())))
+        estimates = shown["estimate"].to_numpy(dtype=float)
+        parts.append(describe("alt_forest_high", int(estimates.argmax())))
         if len(shown) > 1:
-            parts.append(describe("alt_forest_low", str(shown["estimate"].idxmin())))
+            parts.append(describe("alt_forest_low", int(estimates.argmin())))
     if target is not None and len(shown):
         parts.append(
             lab["alt_target"].format(

@@ -77,6 +77,9 @@ _INTEGER_CODE = re.compile(r"-?\d+")
 
 Format = Literal["sav", "dta"]
 
+#: Excel's sheet limit is 1,048,576 rows, one of which is the header.
+XLSX_MAX_DATA_ROWS = 1_048_575
+
 STATA_NAME_MAX = 32
 #: pyreadstat names a variable's value-label set after the variable plus a running number, and that name has
 #: Stata's 32-character limit too: labelled variables keep 4 characters free (up to 9,999 label sets).
@@ -230,10 +233,10 @@ def responses_csv_dtypes(questionnaire: Questionnaire) -> dict[str, str]:
     return dtypes
 
 
-def _xlsx_writer(target: str | Path | IO[bytes]) -> pd.ExcelWriter:
+def _xlsx_writer(target: str | Path | IO[bytes]) -> Any:
     # Strings are written as strings: never turned into formulas, links or numbers.
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    return pd.ExcelWriter(target, engine="xlsxwriter", engine_kwargs={"options": options})
+    return pd.ExcelWriter(target, engine="xlsxwriter", engine_kwargs={"options": options})  # type: ignore[call-overload]
 
 
 def variables_table(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
@@ -278,6 +281,11 @@ def write_responses_xlsx(
     frame: pd.DataFrame, questionnaire: Questionnaire, target: str | Path | IO[bytes]
 ) -> None:
     """Responses as XLSX: sheets ``data``, ``variables`` (labels, type, scale), ``values`` (codes, labels)."""
+    if len(frame) > XLSX_MAX_DATA_ROWS:
+        raise ValueError(
+            f"responses: {len(frame):,} rows do not fit in an XLSX sheet (at most {XLSX_MAX_DATA_ROWS:,}); "
+            "export CSV, SPSS or Stata instead"
+        )
     items = response_items(frame, questionnaire)
     data = _flatten_multiple(frame, items)
     with _xlsx_writer(target) as writer:
@@ -359,7 +367,7 @@ class LabelledData:
 
     format: Format
     data: pd.DataFrame
-    column_labels: dict[str, str]
+    column_labels: dict[str, str | None]
     value_labels: dict[str, dict[Any, str]]
     missing_values: dict[str, list[float]]
     measures: dict[str, str]
@@ -389,7 +397,7 @@ def labelled_data(
 
     used: set[str] = set()
     columns: dict[str, Any] = {}
-    labels: dict[str, str] = {}
+    labels: dict[str, str | None] = {}
     value_labels: dict[str, dict[Any, str]] = {}
     missing_values: dict[str, list[float]] = {}
     measures: dict[str, str] = {}
@@ -418,7 +426,7 @@ def labelled_data(
                 "name": name,
                 "column": column,
                 "option": option,
-                "label": labels[name],
+                "label": var_label(label),
                 "storage": storage,
                 "renamed": name != natural,
             }
