@@ -130,11 +130,16 @@ class _Builder:
     # Shared pieces -----------------------------------------------------------------------------------
 
     def text(self, node: Node, what: str) -> dict[str, str]:
-        """A ``{language: text}`` mapping; a plain string is taken as the first declared language."""
+        """A ``{language: text}`` mapping; a plain string is taken as the first declared language.
+
+        Texts are stripped, so a block scalar's final newline (or a spreadsheet cell's lack of one) does not
+        change a questionnaire's content hash.
+        """
         if isinstance(node, ScalarNode):
             value = self.r.text_scalar(node, what)
             if value is None:
                 return {}
+            value = value.strip()
             language = self.languages[0] if self.languages else "id"
             self.texts.append(_TextField(what, node, {language: value}, {language: node}))
             return {language: value}
@@ -146,7 +151,7 @@ class _Builder:
         for language, entry in entries.items():
             value = self.r.text_scalar(entry.value, f"{what} [{language}]")
             if value is not None:
-                values[language] = value
+                values[language] = value.strip()
                 nodes[language] = entry.key
         self.texts.append(_TextField(what, node, values, nodes))
         return values
@@ -284,6 +289,8 @@ class _QuestionnaireBuilder(_Builder):
                 continue
             node = declared[missing.value].value
             what = f"missing_codes.{missing.value}"
+            # The default stands in while this declaration has problems, so later checks still run.
+            self.missing[missing] = (default_code, dict(default_label), None)
             fields = self.r.mapping(node, what, ("code", "label"), required=("code", "label"))
             if fields is None:
                 continue
