@@ -21,6 +21,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
+from scoring.cli_index import register_index
 from scoring.design import LONELY_PSU_OPTIONS, SurveyDesign, svydesign
 from scoring.estimators import svymean
 from scoring.replicates import as_replicate_design
@@ -177,7 +178,7 @@ def register_mean(subparsers: Subparsers) -> None:
     p.set_defaults(handler=run_mean)
 
 
-REGISTRARS: list[Callable[[Subparsers], None]] = [register_mean]
+REGISTRARS: list[Callable[[Subparsers], None]] = [register_mean, register_index]
 
 
 def build_parser() -> argparse.ArgumentParser:

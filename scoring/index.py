@@ -642,10 +642,10 @@ def combine_groups(
     Returns
     -------
     DataFrame
-        ``[*by, estimate, se, ci_low, ci_high, df, n, groups, missing_groups, complete]``; ``groups``
-        lists the groups used, ``missing_groups`` those in ``group_weights`` without a result (their
-        weight was redistributed), ``complete`` is false when any is missing. Cells with no usable group
-        get ``NaN``.
+        ``[*by, estimate, se, ci_low, ci_high, df, n, groups_used, missing_groups, complete]``;
+        ``groups_used`` lists the groups used, ``missing_groups`` those in ``group_weights`` without a
+        result (their weight was redistributed), ``complete`` is false when any is missing. Cells with no
+        usable group get ``NaN``.
 
     Examples
     --------
@@ -667,7 +667,18 @@ def combine_groups(
     by = list(by)
     t = groups.reset_index(drop=True)
     if t.empty:
-        cols = [*by, "estimate", "se", "ci_low", "ci_high", "df", "n", "groups", "missing_groups", "complete"]
+        cols = [
+            *by,
+            "estimate",
+            "se",
+            "ci_low",
+            "ci_high",
+            "df",
+            "n",
+            "groups_used",
+            "missing_groups",
+            "complete",
+        ]
         return pd.DataFrame(columns=cols)
     wmap = {str(k): float(v) for k, v in group_weights.items()}
     gname = t[group].astype("string")
@@ -731,7 +742,7 @@ def combine_groups(
         used_str = np.where(has, np.where(used_str == "", g, used_str + "," + g), used_str)
         if g in expected:
             missing_str = np.where(has, missing_str, np.where(missing_str == "", g, missing_str + "," + g))
-    out["groups"] = pd.array(used_str.astype(str), dtype="string")
+    out["groups_used"] = pd.array(used_str.astype(str), dtype="string")
     out["missing_groups"] = pd.array(missing_str.astype(str), dtype="string")
     out["complete"] = missing_str == ""
     return out
@@ -960,7 +971,7 @@ class IndexResult:
     ----------
     index : DataFrame
         One row per ``by`` cell: ``estimate, se, ci_low, ci_high, df, n`` of the composite (after correction),
-        ``groups, missing_groups, complete``, ``uncorrected, correction`` (when corrections were given),
+        ``groups_used, missing_groups, complete``, ``uncorrected, correction`` (when corrections were given),
         ``category, category_uncertain``, ``prob_at_least_target`` (when a target was given),
         ``*_display`` columns (when the profile's display scale is not 100), ``published, suppressed, note``.
     groups : DataFrame
@@ -1074,7 +1085,7 @@ def index_from_scores(
     combined = publication_rules(combined, min_cell=profile.min_cell)
     combined.insert(len(by), "group", "all")
     dim_table = pd.concat(
-        [dims, combined.drop(columns=["groups", "missing_groups", "complete"])], ignore_index=True
+        [dims, combined.drop(columns=["groups_used", "missing_groups", "complete"])], ignore_index=True
     )
     order = {d.id: i for i, d in enumerate(profile.dimensions)}
     dim_table["_o"] = dim_table["dimension"].map(order)
