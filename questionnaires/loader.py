@@ -119,6 +119,8 @@ class _ItemDraft:
     section_index: int
     entries: dict[str, Entry]
     expressions: dict[str, str]
+    #: How problems name the item ("item 'q1'", or "section 's1', item 3" when its id is unusable).
+    what: str
 
 
 class _Builder:
@@ -493,6 +495,7 @@ class _QuestionnaireBuilder(_Builder):
             return None
         iid = self.identifier(entries["id"].value, f"{what}: id") if "id" in entries else None
         if iid is not None and not self._claim_id(iid, entries["id"].value, "item"):
+            what = f"item '{iid}' (line {position(node)[0]})"
             iid = None
         what = f"item '{iid}'" if iid else what
         item_type, inline_scale = self._item_type(entries.get("type"), what)
@@ -542,7 +545,7 @@ class _QuestionnaireBuilder(_Builder):
                     r.report(entries[key].value, f"{what}.{key}: an integer item needs a whole-number bound")
         scoring = self._scoring(entries.get("scoring"), what, item_type, scale, minimum, maximum)
         expressions = {k: v for k, v in (("relevant", relevant), ("constraint", constraint)) if v is not None}
-        self.drafts.append(_ItemDraft(iid, item_type, scale, node, section_index, entries, expressions))
+        self.drafts.append(_ItemDraft(iid, item_type, scale, node, section_index, entries, expressions, what))
         if iid is None or item_type is None:
             return None
         item = Item(
@@ -708,9 +711,7 @@ class _QuestionnaireBuilder(_Builder):
                 if key in draft.expressions:
                     self._check_expression(
                         draft.entries[key].value,
-                        f"item '{draft.id}'.{key}"
-                        if draft.id
-                        else f"item on line {position(draft.node)[0]}.{key}",
+                        f"item '{draft.id}'.{key}" if draft.id else f"{draft.what}.{key}",
                         n,
                         order,
                         by_id,
