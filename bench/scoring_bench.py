@@ -200,12 +200,141 @@ def problem_a(args: argparse.Namespace) -> None:
     _compare_with_r(args.r_rows or args.rows, args.seed)
 
 
-PROBLEMS: dict[str, Callable[[argparse.Namespace], None]] = {"a": problem_a}
+# ------------------------------------------------------------------------- (b) the index pipeline
+
+B_ITEMS = 60
+B_DIMENSIONS = (
+    "transparansi",
+    "integritas_pelaksanaan_tugas",
+    "pengadaan",
+    "pengelolaan_sdm",
+    "trading_in_influence",
+    "pengelolaan_anggaran",
+    "sosialisasi_antikorupsi",
+)
+
+
+def _b_instruments() -> tuple[list[object], object]:
+    """Three group questionnaires of 60 scored items (40 frequency 1-5 + dk, 20 yes/no + dk/na) and a
+    spi-2024-like profile, built with the model constructors."""
+    from questionnaires.model import Questionnaire
+    from questionnaires.profile import ScoringProfile
+    from scoring.examples import tiny_profile, tiny_questionnaire
+
+    base = tiny_questionnaire("internal").to_dict()
+    freq_item, yn_item = base["sections"][0]["items"][1], base["sections"][1]["items"][0]
+    sections = []
+    for s in range(6):
+        items = []
+        for j in range(10):
+            i = s * 10 + j
+            template = freq_item if j < 7 else yn_item
+            dim = B_DIMENSIONS[i % len(B_DIMENSIONS)]
+            scoring = {**template["scoring"], "dimension": dim, "indicator": f"ind{i % 3}"}
+            items.append(
+                {**template, "id": f"q{i + 1:02d}", "label": {"en": f"q{i + 1}"}, "scoring": scoring}
+            )
+        sections.append({"id": f"s{s}", "title": {"en": f"s{s}"}, "items": items})
+    qs = []
+    for g in ("internal", "external", "expert"):
+        qs.append(Questionnaire.from_dict({**base, "id": f"bench-{g}", "group": g, "sections": sections}))
+    prof = tiny_profile().to_dict()
+    prof["group_weights"] = {"internal": 0.45, "external": 0.45, "expert": 0.10}
+    prof["dimensions"] = [{"id": d, "label": {"en": d}, "weight": 1.0} for d in B_DIMENSIONS]
+    prof["min_respondents_per_group"] = 10
+    prof["min_cell"] = 5
+    return qs, ScoringProfile.from_dict(prof)
+
+
+def generate_responses(rows: int = 1_000_000, seed: int = 2024) -> pd.DataFrame:
+    """Problem (a)'s campaign as the web app exports it: design columns + 60 item columns of option codes."""
+    design = generate_campaign(rows, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    # Answers lean with the institution's latent score, so the index varies between institutions.
+    lean = (design["score"].to_numpy() / 100.0)[:, None]
+    freq = np.array(["1", "2", "3", "4", "5", "dk"], dtype=object)
+    yesno = np.array(["y", "n", "dk", "na"], dtype=object)
+    cols: dict[str, object] = {
+        "response_id": pd.array(np.char.add("r", np.arange(rows).astype(str)), dtype="str"),
+        "campaign": "national-2024",
+        "institution": design["institution"],
+        "unit": design["unit"],
+        "group": pd.array(design["group"].to_numpy(), dtype="str"),
+        "stratum": design["stratum"].astype(str),
+        "weight": design["weight"],
+        "fpc": design["fpc"],
+        "open_access": "false",
+        "duration_seconds": rng.integers(200, 1800, rows),
+    }
+    for i in range(B_ITEMS):
+        u = rng.random(rows)
+        if i % 10 < 7:
+            idx = np.clip((lean[:, 0] * 5 + rng.normal(0, 1.2, rows)).astype(np.int64), 0, 4)
+            idx = np.where(u < 0.05, 5, idx)
+            cols[f"q{i + 1:02d}"] = pd.array(freq[idx], dtype="str")
+        else:
+            idx = np.where(rng.random(rows) < lean[:, 0], 1, 0)
+            idx = np.where(u < 0.04, 2, np.where(u < 0.06, 3, idx))
+            cols[f"q{i + 1:02d}"] = pd.array(yesno[idx], dtype="str")
+    return pd.DataFrame(cols)
+
+
+def _measure_b(argv: list[str]) -> int:
+    """Child process for (b): generate, then time the whole index pipeline; print one JSON line."""
+    p = argparse.ArgumentParser(prog="scoring_bench.py _measure_b")
+    p.add_argument("--rows", type=int, required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--by", nargs="+", required=True)
+    a = p.parse_args(argv)
+    from scoring.index import compute_index
+
+    qs, profile = _b_instruments()
+    frame = generate_responses(a.rows, a.seed)
+    rss_data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    result = compute_index(frame, qs, profile, by=a.by, target=74)  # type: ignore[arg-type]
+    t1 = time.perf_counter()
+    print(
+        json.dumps(
+            {
+                "rows": a.rows,
+                "items": B_ITEMS,
+                "by": a.by,
+                "index_rows": len(result.index),
+                "group_rows": len(result.groups),
+                "dimension_rows": len(result.dimensions),
+                "published": int(result.index["published"].sum()),
+                "total_s": t1 - t0,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "rss_after_data_mb": rss_data / 1024,
+            }
+        )
+    )
+    return 0
+
+
+def problem_b(args: argparse.Namespace) -> None:
+    """The full index pipeline from the wide responses table to the results tables with CIs."""
+    print(f"(b) index pipeline, {args.rows:,} responses x {B_ITEMS} items, 600 institutions x 10 units")
+    for by in (["institution"], ["institution", "unit"]):
+        cmd = [sys.executable, __file__, "_measure_b", "--rows", str(args.rows), "--seed", str(args.seed)]
+        proc = subprocess.run([*cmd, "--by", *by], capture_output=True, text=True, check=True, cwd=ROOT)
+        m = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(
+            f"  by {' x '.join(by):<18} {m['index_rows']:>5} index rows, {m['group_rows']:>6} group rows, "
+            f"{m['dimension_rows']:>6} dimension rows: {m['total_s']:.2f} s, peak RSS "
+            f"{m['peak_rss_mb']:,.0f} MB (of which data generation {m['rss_after_data_mb']:,.0f} MB)"
+        )
+
+
+PROBLEMS: dict[str, Callable[[argparse.Namespace], None]] = {"a": problem_a, "b": problem_b}
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the selected problems (default: all)."""
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["_measure_b"]:
+        return _measure_b(argv[1:])
     if argv[:1] == ["_measure"]:
         p = argparse.ArgumentParser(prog="scoring_bench.py _measure")
         p.add_argument("_measure")
