@@ -1,0 +1,42 @@
+"""Engine set-up per database: SQLite needs help to be a safe development and test database.
+
+pysqlite's own transaction handling does not emit ``BEGIN`` until the first write and breaks ``SAVEPOINT``;
+SQLAlchemy's documented fix is to take over: autocommit at the driver, ``BEGIN`` emitted by us. We emit
+``BEGIN IMMEDIATE`` for requests that change data (POST…), so the write lock is taken at the start of the
+transaction: a transaction that first reads and later writes would otherwise fail with "database is locked"
+when another writer committed in between (WAL snapshots cannot be upgraded), instead of waiting.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from survey_app.extensions import db
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def init_database(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])

@@ -1,0 +1,36 @@
+"""Error pages in the respondent's language, for every status the app can answer; never a traceback."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+PAGES = (400, 403, 404, 405, 410, 413, 429, 500)
+
+
+def _page(code: int) -> ResponseReturnValue:
+    shown = code if code in PAGES else 500
+    return render_template("errors/error.html", code=shown), code
+
+
+def handle_http(error: HTTPException) -> ResponseReturnValue:
+    code = error.code or 500
+    response = error.get_response()
+    body, status = _page(code)  # type: ignore[misc]
+    response.set_data(body)
+    response.status_code = status
+    response.mimetype = "text/html"
+    return response
+
+
+def handle_unexpected(error: Exception) -> ResponseReturnValue:
+    # Flask has already logged the exception (through the redacting filter); show the friendly page.
+    return _page(500)
+
+
+def init_errors(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(InternalServerError, handle_http)
+    if not app.testing and not app.debug:
+        app.register_error_handler(Exception, handle_unexpected)

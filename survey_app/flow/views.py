@@ -1,0 +1,273 @@
+"""Request handlers of the questionnaire pages, shared by the invitation and the open-access entries.
+
+An :class:`Entry` says who is answering (campaign, group, version, draft key, design attributes) and how to
+store the finished response; the handlers here do the rest: consent, pages, back/next, validation with an
+error summary, resume, and the final submit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, gettext
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import BooleanField
+
+from questionnaires.expressions import satisfies_constraint
+from survey_app.dates import as_utc, now_utc, today
+from survey_app.extensions import db
+from survey_app.flow.pages import Page
+from survey_app.flow.questions import ParseError, question_type
+from survey_app.flow.versions import LoadedVersion, loaded_version
+from survey_app.models import Campaign, Draft, QuestionnaireVersion, Response
+
+
+class ConsentForm(FlaskForm):
+    consent = BooleanField()
+
+
+@dataclass
+class Entry:
+    campaign: Campaign
+    group: str
+    version_id: int
+    content_hash: str
+    draft_key: str
+    unit_id: int | None
+    stratum: str | None
+    weight: float
+    open_access: bool
+    #: URL of a page of this respondent's questionnaire, by page key.
+    page_url: Callable[[str], str]
+    #: URL of the introduction (where consent is posted).
+    start_url: str
+    #: Stores the response, spends the invitation/draft in the same transaction; False: already used.
+    store: Callable[[Response], bool]
+    #: The page shown when ``store`` says the entry was already used.
+    already_used: Callable[[], ResponseReturnValue]
+
+    def version(self) -> LoadedVersion:
+        def canonical_json() -> str:
+            text = db.session.scalar(
+                select(QuestionnaireVersion.canonical_json).where(QuestionnaireVersion.id == self.version_id)
+            )
+            if text is None:
+                abort(404)
+            return text
+
+        return loaded_version(self.content_hash, canonical_json)
+
+    def draft(self) -> Draft | None:
+        return db.session.get(Draft, self.draft_key)
+
+
+def _language() -> str:
+    return str(get_locale() or "id")
+
+
+def _required_message() -> str:
+    return gettext("Answer this question.")
+
+
+def intro(entry: Entry, form: ConsentForm | None = None) -> ResponseReturnValue:
+    version = entry.version()
+    consent_error = form is not None and not form.consent.data
+    return render_template(
+        "respondent/intro.html",
+        entry=entry,
+        view=version.view(_language()),
+        consent_error=consent_error,
+        errors={"consent": gettext("Tick the box to take part.")} if consent_error else {},
+    )
+
+
+def start(entry: Entry) -> ResponseReturnValue:
+    """Consent given: create the draft (if none) and go to where the respondent is."""
+    form = ConsentForm()
+    if not form.validate_on_submit() or not form.consent.data:
+        return intro(entry, form)
+    draft = entry.draft()
+    if draft is None:
+        plan = entry.version().plan
+        moment = now_utc()
+        draft = Draft(
+            key=entry.draft_key,
+            campaign_id=entry.campaign.id,
+            questionnaire_version_id=entry.version_id,
+            respondent_group=entry.group,
+            unit_id=entry.unit_id if entry.open_access else None,
+            answers={},
+            current_page=plan.first.key,
+            started_at=moment,
+            updated_at=moment,
+        )
+        db.session.add(draft)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Two tabs consented at once; the other one created the draft.
+            db.session.rollback()
+            draft = entry.draft()
+            if draft is None:
+                raise
+    return redirect(entry.page_url(draft.current_page), 303)
+
+
+def resume(entry: Entry, draft: Draft) -> ResponseReturnValue:
+    return redirect(entry.page_url(draft.current_page) + "?resumed=1", 303)
+
+
+def _page_or_404(version: LoadedVersion, key: str) -> Page:
+    page = version.plan.page(key)
+    if page is None:
+        abort(404)
+    return page
+
+
+def _render_page(
+    entry: Entry,
+    version: LoadedVersion,
+    page: Page,
+    cleaned: Mapping[str, Any],
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+) -> ResponseReturnValue:
+    plan = version.plan
+    view = version.view(_language())
+    items = plan.visible_items(page, cleaned)
+    position, total = plan.progress(page, cleaned)
+    return render_template(
+        "respondent/page.html",
+        entry=entry,
+        view=view,
+        section=view.sections[page.section.id],
+        page=page,
+        items=[view.items[i.id] for i in items],
+        values=values,
+        errors=errors,
+        position=position,
+        total=total,
+        has_previous=plan.previous_page(page, cleaned) is not None,
+        is_last=plan.next_page(page, cleaned) is None,
+        resumed=request.args.get("resumed") == "1",
+        incomplete=request.args.get("incomplete") == "1",
+        action=entry.page_url(page.key),
+    )
+
+
+def show_page(entry: Entry, draft: Draft, key: str) -> ResponseReturnValue:
+    version = entry.version()
+    plan = version.plan
+    page = _page_or_404(version, key)
+    cleaned = plan.clean(draft.answers)
+    if not plan.is_visible(page, cleaned):
+        # Hidden by an answer given since (or a hand-typed URL): go on to the next page that is shown.
+        following = plan.next_page(page, cleaned) or plan.previous_page(page, cleaned) or plan.first
+        return redirect(entry.page_url(following.key), 303)
+    values = {
+        item.id: question_type(item).form_value(draft.answers.get(item.id))
+        for item in page.items
+        if item.type.stores_answer
+    }
+    return _render_page(entry, version, page, cleaned, values, {})
+
+
+def save_page(entry: Entry, draft: Draft, key: str) -> ResponseReturnValue:
+    version = entry.version()
+    plan = version.plan
+    questionnaire = version.questionnaire
+    page = _page_or_404(version, key)
+    action = request.form.get("action", "next")
+    going_on = action != "back"
+
+    cleaned_before = plan.clean(draft.answers)
+    visible = [i for i in plan.visible_items(page, cleaned_before) if i.type.stores_answer]
+    form = version.form_class(page)(meta={"csrf": False})  # CSRFProtect already checked every POST
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for item in visible:
+        field = form[f"q_{item.id}"]
+        try:
+            value = question_type(item).parse(item, field, questionnaire)
+        except ParseError as exc:
+            errors[item.id] = str(exc)
+            continue
+        if value is None:
+            if item.required and going_on:
+                errors[item.id] = _required_message()
+            continue
+        values[item.id] = value
+    context = {**cleaned_before, **values}
+    for item in visible:
+        if item.id in values and not satisfies_constraint(item.constraint, values[item.id], context):
+            errors[item.id] = item.constraint_message.get(_language()) or next(
+                iter(item.constraint_message.values()), gettext("Check this answer.")
+            )
+            del values[item.id]
+
+    # Valid answers are kept even when others on the page are not; answers that failed keep what was stored.
+    answers = {k: v for k, v in draft.answers.items() if k not in {i.id for i in visible} or k in errors}
+    answers.update(values)
+
+    if errors and going_on:
+        if not _save_draft(draft, answers, draft.current_page):
+            return entry.already_used()
+        posted = {i.id: question_type(i).posted_value(form[f"q_{i.id}"]) for i in visible}
+        return _render_page(entry, version, page, cleaned_before, posted, errors)
+
+    cleaned = plan.clean(answers)
+    if going_on:
+        target = plan.next_page(page, cleaned)
+        suffix = ""
+        if target is None:
+            target = plan.first_incomplete(answers)
+            if target is None:
+                # The draft is not written first: the submit transaction deletes it.
+                return _submit(entry, draft, cleaned)
+            suffix = "?incomplete=1"
+    else:
+        target, suffix = plan.previous_page(page, cleaned) or page, ""
+    if not _save_draft(draft, answers, target.key):
+        return entry.already_used()
+    return redirect(entry.page_url(target.key) + suffix, 303)
+
+
+def _save_draft(draft: Draft, answers: dict[str, Any], current_page: str) -> bool:
+    """Write the draft; ``False`` when it vanished meanwhile (submitted from another tab)."""
+    draft.answers = answers
+    draft.current_page = current_page
+    draft.updated_at = now_utc()
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _submit(entry: Entry, draft: Draft, answers: dict[str, Any]) -> ResponseReturnValue:
+    elapsed = now_utc() - as_utc(draft.started_at)
+    response = Response(
+        id=uuid.uuid4(),
+        campaign_id=entry.campaign.id,
+        questionnaire_version_id=entry.version_id,
+        respondent_group=entry.group,
+        unit_id=entry.unit_id,
+        stratum=entry.stratum,
+        weight=entry.weight,
+        open_access=entry.open_access,
+        answers=answers,
+        duration_seconds=max(0, int(elapsed.total_seconds())),
+        submitted_on=today(),
+    )
+    if not entry.store(response):
+        return entry.already_used()
+    return redirect(url_for("respondent.thanks"), 303)

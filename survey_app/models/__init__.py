@@ -1,0 +1,26 @@
+"""The database models; import them from here."""
+
+from survey_app.models.base import Base
+from survey_app.models.campaigns import STATUSES, Campaign, CampaignQuestionnaire
+from survey_app.models.drafts import Draft
+from survey_app.models.institutions import Institution, Unit
+from survey_app.models.invitations import STATES, Invitation
+from survey_app.models.questionnaire_versions import ImmutableVersionError, QuestionnaireVersion
+from survey_app.models.responses import Response
+from survey_app.models.types import GROUPS
+
+__all__ = [
+    "GROUPS",
+    "STATES",
+    "STATUSES",
+    "Base",
+    "Campaign",
+    "CampaignQuestionnaire",
+    "Draft",
+    "ImmutableVersionError",
+    "Institution",
+    "Invitation",
+    "QuestionnaireVersion",
+    "Response",
+    "Unit",
+]

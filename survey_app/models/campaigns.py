@@ -1,0 +1,69 @@
+"""Campaigns: one survey round of an institution, with a questionnaire version per respondent group."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.models.base import Base
+from survey_app.models.institutions import Institution
+from survey_app.models.questionnaire_versions import QuestionnaireVersion
+from survey_app.models.types import GROUPS, in_values
+
+STATUSES: tuple[str, ...] = ("draft", "open", "closed")
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint(in_values("status", STATUSES), name="status"),
+        CheckConstraint("min_cell >= 1", name="min_cell"),
+        CheckConstraint("closes_on >= opens_on", name="dates"),
+        CheckConstraint("allow_invitation OR allow_open", name="access_mode"),
+        CheckConstraint("target_index IS NULL OR (target_index >= 0 AND target_index <= 100)", name="target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="RESTRICT"), index=True
+    )
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    #: The period surveyed, free text such as ``2024``.
+    period: Mapped[str] = mapped_column(String(50))
+    profile_id: Mapped[str] = mapped_column(String(100))
+    #: The scoring profile's canonical JSON, copied so later edits of the bundled profile change nothing here.
+    profile_json: Mapped[str] = mapped_column(Text)
+    min_cell: Mapped[int] = mapped_column(default=5)
+    target_index: Mapped[float | None]
+    opens_on: Mapped[date]
+    closes_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    allow_invitation: Mapped[bool] = mapped_column(Boolean, default=True)
+    allow_open: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    institution: Mapped[Institution] = relationship()
+    questionnaires: Mapped[list[CampaignQuestionnaire]] = relationship(
+        back_populates="campaign", order_by="CampaignQuestionnaire.respondent_group"
+    )
+
+    def is_open_on(self, today: date) -> bool:
+        return self.status == "open" and self.opens_on <= today <= self.closes_on
+
+
+class CampaignQuestionnaire(Base):
+    """Which questionnaire version a respondent group of a campaign answers."""
+
+    __tablename__ = "campaign_questionnaires"
+    __table_args__ = (CheckConstraint(in_values("respondent_group", GROUPS), name="respondent_group"),)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    respondent_group: Mapped[str] = mapped_column(String(20), primary_key=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"), index=True
+    )
+
+    campaign: Mapped[Campaign] = relationship(back_populates="questionnaires")
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()

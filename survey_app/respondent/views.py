@@ -1,0 +1,117 @@
+"""The invitation entry: ``/r/<token>`` and its pages ``/r/<token>/p/<page>``.
+
+Status codes: unknown token 404; spent or revoked invitation 410; campaign closed (status ``closed`` or past
+its close date) 410; campaign not open yet (status ``draft`` or before its open date) 403. Each with a page
+that says so in the respondent's language.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import and_, select
+
+from survey_app.dates import today
+from survey_app.extensions import db
+from survey_app.flow import views as flow
+from survey_app.models import Campaign, CampaignQuestionnaire, Invitation, QuestionnaireVersion
+from survey_app.submissions import store_invited
+from survey_app.tokens import looks_like_token, token_hash
+
+bp = Blueprint("respondent", __name__)
+
+
+def status_page(kind: str, code: int, campaign: Campaign | None = None) -> ResponseReturnValue:
+    return render_template("respondent/status.html", kind=kind, campaign=campaign), code
+
+
+def campaign_closed(campaign: Campaign) -> ResponseReturnValue | None:
+    """The page for a campaign that does not take answers today, or ``None`` when it does."""
+    day = today()
+    if campaign.is_open_on(day):
+        return None
+    if campaign.status == "closed" or day > campaign.closes_on:
+        return status_page("closed", 410, campaign)
+    return status_page("not_open", 403, campaign)
+
+
+def _entry(token: str) -> flow.Entry | ResponseReturnValue:
+    if not looks_like_token(token):
+        abort(404)
+    hashed = token_hash(token)
+    row = db.session.execute(
+        select(
+            Invitation,
+            Campaign,
+            CampaignQuestionnaire.questionnaire_version_id,
+            QuestionnaireVersion.content_hash,
+        )
+        .join(Campaign, Invitation.campaign_id == Campaign.id)
+        .join(
+            CampaignQuestionnaire,
+            and_(
+                CampaignQuestionnaire.campaign_id == Campaign.id,
+                CampaignQuestionnaire.respondent_group == Invitation.respondent_group,
+            ),
+        )
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == CampaignQuestionnaire.questionnaire_version_id)
+        .where(Invitation.token_hash == hashed)
+    ).one_or_none()
+    if row is None:
+        abort(404)
+    invitation, campaign, version_id, content_hash = row
+    if invitation.state == "spent":
+        return status_page("used", 410)
+    if invitation.state == "revoked":
+        return status_page("revoked", 410)
+    closed = campaign_closed(campaign)
+    if closed is not None:
+        return closed
+    if not campaign.allow_invitation:
+        return status_page("closed", 410, campaign)
+    return flow.Entry(
+        campaign=campaign,
+        group=invitation.respondent_group,
+        version_id=version_id,
+        content_hash=content_hash,
+        draft_key=hashed,
+        unit_id=invitation.unit_id,
+        stratum=invitation.stratum,
+        weight=invitation.weight,
+        open_access=False,
+        page_url=lambda key: url_for("respondent.page", token=token, key=key),
+        start_url=url_for("respondent.start", token=token),
+        store=lambda response: store_invited(hashed, response),
+        already_used=lambda: status_page("used", 410),
+    )
+
+
+@bp.route("/r/<token>", methods=["GET", "POST"])
+def start(token: str) -> ResponseReturnValue:
+    entry = _entry(token)
+    if not isinstance(entry, flow.Entry):
+        return entry
+    if request.method == "POST":
+        return flow.start(entry)
+    draft = entry.draft()
+    if draft is not None:
+        return flow.resume(entry, draft)
+    return flow.intro(entry)
+
+
+@bp.route("/r/<token>/p/<key>", methods=["GET", "POST"])
+def page(token: str, key: str) -> ResponseReturnValue:
+    entry = _entry(token)
+    if not isinstance(entry, flow.Entry):
+        return entry
+    draft = entry.draft()
+    if draft is None:
+        return redirect(entry.start_url, 303)
+    if request.method == "POST":
+        return flow.save_page(entry, draft, key)
+    return flow.show_page(entry, draft, key)
+
+
+@bp.route("/thanks")
+def thanks() -> ResponseReturnValue:
+    return render_template("respondent/thanks.html")
