@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv run test test-fast lint format clean bench
+.PHONY: venv run test test-fast lint format clean bench translations
 
 # Reinstall only when the project's metadata changed since the last install.
 $(STAMP): pyproject.toml
@@ -19,6 +19,14 @@ venv: $(STAMP)
 run: venv
 	$(BIN)/flask --app survey_app demo setup
 	$(BIN)/flask --app survey_app run --host 127.0.0.1 --port $(PORT)
+
+# Re-extract the app's messages and update the catalogs (translate survey_app/translations/id/…/messages.po),
+# then compile; the compiled .mo files are committed so a fresh clone needs no build step.
+translations: venv
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-location --sort-output --project=integrity-survey \
+		-o survey_app/translations/messages.pot survey_app
+	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations --no-location -w 110
+	$(BIN)/pybabel compile -d survey_app/translations
 
 test: venv
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -21,6 +21,9 @@ def remember_requested_language() -> None:
 
 
 def select_locale() -> str:
+    chosen = request.args.get("lang")
+    if chosen in languages():
+        return str(chosen)
     chosen = session.get("lang")
     if chosen in languages():
         return str(chosen)

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -126,6 +126,10 @@ class _ConnectionBoundSession(FlaskSession):
 def app(database: str, tmp_path: Path) -> Iterator[Flask]:
     """The app on the shared database; everything a test writes is rolled back afterwards (savepoints)."""
     application = make_app(database, tmp_path)
+    # The fixture keeps an app context open for the test's own queries, and Flask reuses an open context
+    # for requests; in production every request has a fresh ``g`` (Flask-Babel caches the locale there,
+    # Flask-WTF the CSRF token), so give each test request a fresh one too.
+    application.url_value_preprocessor(lambda endpoint, values: g.__dict__.clear())
     with application.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
