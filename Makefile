@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: venv
-	$(BIN)/flask --app survey_app demo setup
+	$(BIN)/flask --app survey_app demo setup --port $(PORT)
 	$(BIN)/flask --app survey_app run --host 127.0.0.1 --port $(PORT)
 
 # Re-extract the app's messages and update the catalogs (translate survey_app/translations/id/…/messages.po),

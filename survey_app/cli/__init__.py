@@ -1,4 +1,8 @@
-"""Flask CLI commands (``flask --app survey_app …``) and the ``integrity-survey`` console script."""
+"""Flask CLI commands (``flask --app survey_app …``) and the ``integrity-survey`` console script.
+
+Every command reports bad input with a clear message and a non-zero exit (``click.ClickException``) and
+commits once at the end, so a failure halfway leaves the database as it was.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,15 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    pass
+    from survey_app.cli.campaign import campaign
+    from survey_app.cli.demo import demo
+    from survey_app.cli.institution import institution
+    from survey_app.cli.invitations import invitations
+    from survey_app.cli.questionnaire import questionnaire
+    from survey_app.cli.responses import responses
+
+    for group in (questionnaire, institution, campaign, invitations, responses, demo):
+        app.cli.add_command(group)
 
 
 def main() -> None:

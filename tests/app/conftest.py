@@ -1,112 +1,12 @@
-"""Fixtures for the web app: a small questionnaire that exercises every item type and the skip logic, and a
-campaign with invitations built through the same operations the CLI uses."""
+"""Fixtures for the web app tests (helpers in ``apptools``)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
-
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
-from questionnaires.bundled import load_bundled_profile
 from questionnaires.model import Questionnaire
-from survey_app import operations
-from survey_app.extensions import db
-from survey_app.models import Campaign
-
-
-def _t(idn: str, en: str) -> dict[str, str]:
-    return {"id": idn, "en": en}
-
-
-MINI: dict[str, Any] = {
-    "id": "mini",
-    "version": "1",
-    "title": _t("Survei mini", "Mini survey"),
-    "group": "internal",
-    "languages": ["id", "en"],
-    "introduction": _t("Pengantar **penting**.", "An **important** introduction."),
-    "consent": _t("Saya setuju.", "I agree."),
-    "special_codes": {"dont_know": "dk"},
-    "scales": {
-        "yn": {
-            "id": "yn",
-            "kind": "nominal",
-            "options": [
-                {"code": "ya", "label": _t("Ya", "Yes"), "value": 1},
-                {"code": "tidak", "label": _t("Tidak", "No"), "value": 0},
-                {"code": "dk", "label": _t("Tidak tahu", "Don't know"), "missing": "dont_know"},
-            ],
-        },
-        "kinds": {
-            "id": "kinds",
-            "kind": "nominal",
-            "options": [
-                {"code": "uang", "label": _t("Uang", "Money")},
-                {"code": "barang", "label": _t("Barang", "Goods")},
-                {"code": "dk", "label": _t("Tidak tahu", "Don't know"), "missing": "dont_know"},
-            ],
-        },
-    },
-    "sections": [
-        {
-            "id": "s1",
-            "title": _t("Pengalaman", "Experience"),
-            "description": _t("Deskripsi s1", "Description of s1"),
-            "items": [
-                {
-                    "id": "q_yes",
-                    "type": "select_one",
-                    "scale": "yn",
-                    "label": _t("Pernah melihat?", "Ever seen?"),
-                },
-                {
-                    "id": "q_kind",
-                    "type": "select_multiple",
-                    "scale": "kinds",
-                    "label": _t("Bentuknya?", "What kind?"),
-                    "relevant": "${q_yes} = 'ya'",
-                },
-                {
-                    "id": "q_count",
-                    "type": "integer",
-                    "label": _t("Berapa orang?", "How many people?"),
-                    "hint": _t("Angka 0–100", "A number 0–100"),
-                    "minimum": 0,
-                    "maximum": 100,
-                    "constraint": ". <= 60",
-                    "constraint_message": _t("Paling banyak 60.", "At most 60."),
-                },
-            ],
-        },
-        {
-            "id": "s2",
-            "title": _t("Lainnya", "Other"),
-            "items": [
-                {"id": "q_share", "type": "decimal", "label": _t("Porsi?", "Share?"), "required": False},
-                {"id": "q_name", "type": "text", "label": _t("Jabatan?", "Position?"), "required": False},
-                {"id": "q_note", "type": "note", "label": _t("Catatan <b>tebal</b>", "A <b>note</b>")},
-                {
-                    "id": "q_long",
-                    "type": "long_text",
-                    "label": _t("Saran?", "Suggestions?"),
-                    "required": False,
-                },
-            ],
-        },
-        {
-            "id": "s3",
-            "title": _t("Alasan", "Reasons"),
-            "relevant": "${q_yes} = 'tidak'",
-            "items": [{"id": "q_why", "type": "text", "label": _t("Mengapa tidak?", "Why not?")}],
-        },
-    ],
-}
+from tests.app.apptools import MINI, Survey, build_survey
 
 
 @pytest.fixture(scope="session")
@@ -114,79 +14,6 @@ def mini() -> Questionnaire:
     return Questionnaire.from_dict(MINI)
 
 
-@dataclass
-class Survey:
-    app: Flask
-    campaign: Campaign
-    unit_codes: tuple[str, ...]
-
-    def issue(
-        self, count: int = 1, group: str = "internal", unit: str | None = None, **kwargs: Any
-    ) -> list[str]:
-        tokens = operations.issue_invitations(
-            self.campaign, group, unit or self.unit_codes[0], count, **kwargs
-        )
-        db.session.commit()
-        return tokens
-
-    def token(self, **kwargs: Any) -> str:
-        return self.issue(1, **kwargs)[0]
-
-
-def build_survey(
-    app: Flask,
-    questionnaires: Mapping[str, Questionnaire],
-    *,
-    slug: str = "kota-2025",
-    opens_on: date | None = None,
-    closes_on: date | None = None,
-    status: str = "open",
-    allow_open: bool = True,
-) -> Survey:
-    today = date.today()
-    operations.import_units(
-        __import__("io").StringIO(
-            "institution_code,institution_name,unit_code,unit_name,parent_code,population_size\n"
-            "KOTA,Pemerintah Kota Uji,SETDA,Sekretariat Daerah,,120\n"
-            "KOTA,Pemerintah Kota Uji,DINKES,Dinas Kesehatan,SETDA,300\n"
-        )
-    )
-    versions = {g: operations.store_questionnaire(q, today)[0] for g, q in questionnaires.items()}
-    campaign = operations.create_campaign(
-        institution_code="KOTA",
-        title="SPI Kota Uji",
-        slug=slug,
-        period="2025",
-        profile=load_bundled_profile("spi-2024"),
-        versions=versions,
-        opens_on=opens_on or today - timedelta(days=1),
-        closes_on=closes_on or today + timedelta(days=30),
-        status=status,
-        allow_open=allow_open,
-    )
-    db.session.commit()
-    return Survey(app, campaign, ("SETDA", "DINKES"))
-
-
 @pytest.fixture
 def survey(app: Flask, mini: Questionnaire) -> Survey:
     return build_survey(app, {"internal": mini})
-
-
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    found = _CSRF.search(html)
-    assert found, "no CSRF token on the page"
-    return found.group(1)
-
-
-def post_form(client: FlaskClient, url: str, data: Mapping[str, Any], **kwargs: Any) -> Any:
-    """GET ``url`` for its CSRF token, then POST ``data`` to it (as a browser does)."""
-    page = client.get(url, **kwargs)
-    token = csrf_of(page.get_data(as_text=True))
-    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
-
-
-Poster = Callable[..., Any]

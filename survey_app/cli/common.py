@@ -1,0 +1,35 @@
+"""Helpers shared by the commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import click
+
+from survey_app.extensions import db
+from survey_app.operations import OperationError
+
+T = TypeVar("T")
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """Commit at the end; roll back and turn an :class:`OperationError` into a clean CLI error."""
+    try:
+        yield
+        db.session.commit()
+    except OperationError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def checked(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except OperationError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -1,0 +1,67 @@
+"""``flask responses export``: one row per response, one column per item (scoring's input)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import click
+from flask.cli import AppGroup
+
+from survey_app.cli.common import checked
+from survey_app.operations import META_COLUMNS, find_campaign, response_tables
+from survey_app.reporting.tables import escape_formula
+
+responses = AppGroup("responses", help="Collected responses.")
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        # Spreadsheets run cells that start with = + - @ tab or CR (OWASP "CSV Injection").
+        return escape_formula(value)
+    return value
+
+
+@responses.command("export")
+@click.option("--campaign", "slug", required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--group", type=click.Choice(["internal", "external", "expert"]), default=None, help="Only this group."
+)
+@click.option("--labels", is_flag=True, help="Write option labels instead of codes.")
+@click.option(
+    "--language", type=click.Choice(["id", "en"]), default="id", show_default=True, help="Of the labels."
+)
+def export(slug: str, output: Path, group: str | None, labels: bool, language: str) -> None:
+    """Write the responses of a campaign to OUTPUT (CSV, UTF-8), ordered by their random id.
+
+    Columns: response_id, campaign, group, unit, stratum, weight, open_access, questionnaire_hash,
+    submitted_on, duration_seconds, then one column per item id (the union over the campaign's
+    questionnaires, in order); select_multiple answers are space-separated codes, as ODK writes them.
+    """
+    campaign = checked(lambda: find_campaign(slug))
+    tables = [
+        t
+        for t in response_tables(campaign, labels=language if labels else None)
+        if group is None or t.questionnaire.group == group
+    ]
+    item_columns: list[str] = []
+    for table in tables:
+        item_columns.extend(c for c in table.columns[len(META_COLUMNS) :] if c not in item_columns)
+    header = [*META_COLUMNS, *item_columns]
+    total = sum(len(t.rows) for t in tables)
+    with output.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        with click.progressbar(length=total, label="Exporting responses") as bar:
+            for table in tables:
+                position = {c: i for i, c in enumerate(table.columns)}
+                for row in table.rows:
+                    writer.writerow([_cell(row[position[c]]) if c in position else "" for c in header])
+                    bar.update(1)
+    click.echo(f"{total} response(s) written to {output}")
