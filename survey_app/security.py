@@ -47,8 +47,10 @@ _FILTER = RedactingFilter()
 
 def install_log_redaction(app: Flask) -> None:
     # A filter on a logger only sees records logged on that very logger, so each one that prints request
-    # paths gets it: werkzeug's request log, Flask's "Exception on /r/... [POST]", gunicorn's error log.
-    for logger in (logging.getLogger("werkzeug"), app.logger, logging.getLogger("gunicorn.error")):
+    # paths gets it: werkzeug's request log, Flask's "Exception on /r/... [POST]", gunicorn's logs (its
+    # default access-log format starts with the client address, which is replaced as well).
+    loggers = ("werkzeug", "gunicorn.error", "gunicorn.access")
+    for logger in (*(logging.getLogger(name) for name in loggers), app.logger):
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
 

@@ -42,5 +42,18 @@ def test_application_error_log_is_redacted(app: Flask, caplog: pytest.LogCapture
     assert "/r/[redacted]" in caplog.text
 
 
+def test_gunicorn_access_log_is_redacted(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    # gunicorn logs its access_log_format with a dict of atoms; the default format starts with %(h)s.
+    atoms = {
+        "h": "203.0.113.9",
+        "t": "[28/Nov/2026:10:00:00 +0700]",
+        "r": "GET /r/SecretToken1234567890ab HTTP/1.1",
+    }
+    with caplog.at_level(logging.INFO, logger="gunicorn.access"):
+        logging.getLogger("gunicorn.access").info('%(h)s - - %(t)s "%(r)s"', atoms)
+    assert "SecretToken1234567890ab" not in caplog.text
+    assert "203.0.113.9" not in caplog.text
+
+
 def test_redact_keeps_other_paths() -> None:
     assert redact('"GET /c/demo/external HTTP/1.1" 200') == '"GET /c/demo/external HTTP/1.1" 200'
