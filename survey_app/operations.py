@@ -28,6 +28,9 @@ from survey_app.models import (
     Response,
     Unit,
 )
+
+# The export layout is one contract, defined beside the writers that read it.
+from survey_app.reporting.tables import META_COLUMNS
 from survey_app.tokens import new_token, token_hash
 
 
@@ -306,19 +309,6 @@ def issue_invitations(
 
 
 # Responses ------------------------------------------------------------------------------------------------
-
-META_COLUMNS = (
-    "response_id",
-    "campaign",
-    "group",
-    "unit",
-    "stratum",
-    "weight",
-    "open_access",
-    "questionnaire_hash",
-    "submitted_on",
-    "duration_seconds",
-)
 
 
 @dataclass
