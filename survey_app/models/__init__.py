@@ -1,5 +1,6 @@
 """The database models; import them from here."""
 
+from survey_app.models.accounts import ROLES, AuditEntry, ScoreRun, User, user_institutions
 from survey_app.models.base import Base
 from survey_app.models.campaigns import STATUSES, Campaign, CampaignQuestionnaire
 from survey_app.models.drafts import Draft
@@ -11,8 +12,10 @@ from survey_app.models.types import GROUPS
 
 __all__ = [
     "GROUPS",
+    "ROLES",
     "STATES",
     "STATUSES",
+    "AuditEntry",
     "Base",
     "Campaign",
     "CampaignQuestionnaire",
@@ -22,5 +25,8 @@ __all__ = [
     "Invitation",
     "QuestionnaireVersion",
     "Response",
+    "ScoreRun",
     "Unit",
+    "User",
+    "user_institutions",
 ]

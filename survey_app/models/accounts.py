@@ -1,0 +1,111 @@
+"""Console accounts (administrators, analysts, viewers), their institution scope, and the audit log.
+
+Respondents never have accounts: nothing here refers to a response, an invitation or a token.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.models.base import Base
+from survey_app.models.institutions import Institution
+from survey_app.models.types import JSONDocument, in_values
+
+#: ``admin`` may do everything; ``analyst`` reads results, data quality and exports; ``viewer`` reads
+#: published results only. Ordered from most to least privileged.
+ROLES: tuple[str, ...] = ("admin", "analyst", "viewer")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+user_institutions = Table(
+    "user_institutions",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("institution_id", ForeignKey("institutions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(in_values("role", ROLES), name="role"),
+        CheckConstraint("failed_logins >= 0", name="failed_logins"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased, so logins are case-insensitive on every database.
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    #: argon2id hash in PHC format (``$argon2id$v=19$...``).
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    #: An admin with ``all_institutions`` sees every institution, including ones created later.
+    all_institutions: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    institutions: Mapped[list[Institution]] = relationship(
+        secondary=user_institutions, order_by="Institution.code"
+    )
+
+    # Flask-Login's protocol (its UserMixin would also do; these four are all it needs).
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        # The password change time is part of the session id, so changing a password ends every other
+        # session of the account (Flask-Login reloads the user from this id on each request).
+        return f"{self.id}:{int(self.password_changed_at.timestamp())}"
+
+
+class AuditEntry(Base):
+    """Who did what, when, to which object. Never respondent data: ``details`` holds ids and settings."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    #: Kept as text as well as the id, so the entry still says who after the account is deleted.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    user_email: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(255), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+
+
+class ScoreRun(Base):
+    """One computation of a campaign's results, with everything needed to reproduce it."""
+
+    __tablename__ = "score_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(255))
+    profile_hash: Mapped[str] = mapped_column(String(80))
+    questionnaire_hashes: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    software_version: Mapped[str] = mapped_column(String(64))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    responses_read: Mapped[int]
+    #: Index, group, dimension and quality tables as ``DataFrame.to_dict(orient="split")``.
+    results: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    #: Kept for display; the mapping is free text.
+    note: Mapped[str] = mapped_column(Text, default="")
