@@ -28,7 +28,9 @@ translations: venv
 	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations --no-location -w 110
 	$(BIN)/pybabel compile -d survey_app/translations
 
+# axe-core (package-lock.json) for the browser tests' accessibility checks, only where npm exists.
 test: venv
+	command -v npm >/dev/null && npm ci --no-audit --no-fund --silent || true
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 test-fast: venv
