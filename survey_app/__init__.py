@@ -3,7 +3,7 @@
 >>> app = create_app({"TESTING": True, "SECRET_KEY": "x", "TOKEN_HASH_KEY": "y",
 ...                   "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 >>> sorted(bp for bp in app.blueprints)
-['open_access', 'respondent']
+['admin_audit', 'admin_auth', 'admin_campaigns', 'admin_results', 'open_access', 'respondent']
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from survey_app import i18n, security
+    from survey_app import accounts, i18n, security
     from survey_app.database import init_database
     from survey_app.errors import init_errors
     from survey_app.extensions import babel, csrf, db, limiter, migrate
@@ -65,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     limiter.init_app(app)
+    accounts.init_accounts(app)
     init_errors(app)
 
     app.before_request(i18n.remember_requested_language)
@@ -75,8 +76,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from survey_app.admin import register_admin
     from survey_app.open_access import bp as open_access
     from survey_app.respondent import bp as respondent
 
     app.register_blueprint(respondent)
     app.register_blueprint(open_access)
+    register_admin(app)

@@ -16,8 +16,9 @@ def register_commands(app: Flask) -> None:
     from survey_app.cli.invitations import invitations
     from survey_app.cli.questionnaire import questionnaire
     from survey_app.cli.responses import responses
+    from survey_app.cli.users import users
 
-    for group in (questionnaire, institution, campaign, invitations, responses, demo):
+    for group in (questionnaire, institution, campaign, invitations, responses, demo, users):
         app.cli.add_command(group)
 
 

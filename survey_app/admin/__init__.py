@@ -1,0 +1,24 @@
+"""The administrator console: one blueprint per feature under ``/admin``.
+
+* :mod:`.auth` – login, logout, password change
+* :mod:`.campaigns` – dashboard of campaigns in scope, campaign monitoring
+* :mod:`.results` – compute runs, results table, charts, downloads
+* :mod:`.audit` – the audit log (admins)
+
+Every view is guarded by :func:`survey_app.accounts.requires_role` (login and password change by the login
+itself); ``tests/admin/test_route_roles.py`` holds the route × role table.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_admin(app: Flask) -> None:
+    from survey_app.admin.audit import bp as audit
+    from survey_app.admin.auth import bp as auth
+    from survey_app.admin.campaigns import bp as campaigns
+    from survey_app.admin.results import bp as results
+
+    for blueprint in (auth, campaigns, results, audit):
+        app.register_blueprint(blueprint)

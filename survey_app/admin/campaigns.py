@@ -1,0 +1,101 @@
+"""Dashboard of the campaigns in the user's scope, and a campaign's monitoring page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import case, func, select
+
+from survey_app.accounts import campaign_for, campaigns_in_scope, requires_role
+from survey_app.extensions import db
+from survey_app.models import Campaign, Invitation, Response, Unit
+
+bp = Blueprint("admin_campaigns", __name__, url_prefix="/admin")
+
+
+@dataclass
+class MonitoringRow:
+    unit_code: str
+    unit_name: str
+    group: str
+    issued: int = 0
+    spent: int = 0
+    revoked: int = 0
+    open_responses: int = 0
+    invited_responses: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        """Spent invitations over the invitations that can still be or were used (revoked ones left out)."""
+        base = self.issued + self.spent
+        return self.spent / base if base else None
+
+
+def monitoring(campaign: Campaign) -> list[MonitoringRow]:
+    """Invitations by state and responses (invited / open access) per unit × group, from two GROUP BYs.
+
+    These are counts of invitations and responses, not results, so small cells are shown as they are.
+    """
+    units = {
+        u.id: u
+        for u in db.session.scalars(select(Unit).where(Unit.institution_id == campaign.institution_id))
+    }
+    rows: dict[tuple[int | None, str], MonitoringRow] = {}
+
+    def row(unit_id: int | None, group: str) -> MonitoringRow:
+        if (unit_id, group) not in rows:
+            unit = units.get(unit_id) if unit_id is not None else None
+            rows[(unit_id, group)] = MonitoringRow(
+                unit.code if unit else "", unit.name if unit else "", group
+            )
+        return rows[(unit_id, group)]
+
+    for unit_id, group, state, count in db.session.execute(
+        select(Invitation.unit_id, Invitation.respondent_group, Invitation.state, func.count())
+        .where(Invitation.campaign_id == campaign.id)
+        .group_by(Invitation.unit_id, Invitation.respondent_group, Invitation.state)
+    ):
+        setattr(row(unit_id, group), state, int(count))
+    for unit_id, group, open_count, invited_count in db.session.execute(
+        select(
+            Response.unit_id,
+            Response.respondent_group,
+            func.sum(case((Response.open_access, 1), else_=0)),
+            func.sum(case((Response.open_access, 0), else_=1)),
+        )
+        .where(Response.campaign_id == campaign.id)
+        .group_by(Response.unit_id, Response.respondent_group)
+    ):
+        target = row(unit_id, group)
+        target.open_responses = int(open_count or 0)
+        target.invited_responses = int(invited_count or 0)
+    return sorted(rows.values(), key=lambda r: (r.unit_code, r.group))
+
+
+@bp.route("/")
+@requires_role("viewer")
+def dashboard() -> ResponseReturnValue:
+    campaigns = campaigns_in_scope(current_user)
+    counts = dict(
+        db.session.execute(
+            select(Response.campaign_id, func.count())
+            .where(Response.campaign_id.in_([c.id for c in campaigns]))
+            .group_by(Response.campaign_id)
+        ).all()
+    )
+    return render_template("admin/dashboard.html", campaigns=campaigns, counts=counts)
+
+
+@bp.route("/campaigns/<slug>")
+@requires_role("analyst")
+def campaign(slug: str) -> ResponseReturnValue:
+    found = campaign_for(current_user, slug)
+    rows = monitoring(found)
+    totals = MonitoringRow("", "", "")
+    for r in rows:
+        for name in ("issued", "spent", "revoked", "open_responses", "invited_responses"):
+            setattr(totals, name, getattr(totals, name) + getattr(r, name))
+    return render_template("admin/campaign.html", campaign=found, rows=rows, totals=totals)

@@ -1,0 +1,2 @@
+"""Campaign results: read responses into the scoring frame (:mod:`.loading`), compute and store runs
+(:mod:`.runs`)."""

@@ -1,0 +1,118 @@
+"""Synthetic responses for the demo and the console tests: plausible, seeded, and true to the skip logic.
+
+Each response walks the questionnaire in order and answers only what :func:`is_relevant` shows given the
+answers so far (sections and items), as the respondent flow does; numbers respect bounds and constraints.
+``tilt`` (0–1) moves a unit's answers towards the options worth more, so units differ in the demo.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from questionnaires.expressions import is_relevant, satisfies_constraint
+from questionnaires.model import Direction, Item, ItemType, Questionnaire
+from survey_app.models import Campaign, Response
+
+
+def _choose_option(item: Item, questionnaire: Questionnaire, rng: np.random.Generator, tilt: float) -> str:
+    scale = questionnaire.scale_of(item)
+    assert scale is not None  # validated questionnaires: select items have a scale
+    scored = [o for o in scale.options if o.missing is None and o.value is not None]
+    if rng.random() < 0.06 or not scored:
+        missing = [o for o in scale.options if o.missing is not None] or list(scale.options)
+        return str(missing[int(rng.integers(len(missing)))].code)
+    values = np.array([o.value for o in scored], dtype=float)
+    if item.scoring is not None and item.scoring.direction is Direction.RISK:
+        values = -values
+    span = float(values.max() - values.min()) or 1.0
+    # Options worth more integrity are likelier with a higher tilt (a softmax over the option values).
+    weights = np.exp((tilt - 0.5) * 6 * (values - values.min()) / span)
+    return str(scored[int(rng.choice(len(scored), p=weights / weights.sum()))].code)
+
+
+def _answer(
+    item: Item,
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Any],
+    rng: np.random.Generator,
+    tilt: float,
+) -> Any:
+    if item.type is ItemType.SELECT_ONE:
+        return _choose_option(item, questionnaire, rng, tilt)
+    if item.type is ItemType.SELECT_MULTIPLE:
+        scale = questionnaire.scale_of(item)
+        assert scale is not None
+        codes = [o.code for o in scale.options if o.missing is None]
+        size = int(rng.integers(1, min(3, len(codes)) + 1))
+        return [str(c) for c in rng.choice(codes, size=size, replace=False)]
+    if item.type in (ItemType.INTEGER, ItemType.DECIMAL):
+        low = item.minimum if item.minimum is not None else 0
+        high = item.maximum if item.maximum is not None else low + 20
+        for _ in range(20):
+            value: int | float = (
+                int(rng.integers(int(low), int(high) + 1))
+                if item.type is ItemType.INTEGER
+                else round(float(rng.uniform(low, high)), 2)
+            )
+            if satisfies_constraint(item.constraint, value, answers):
+                return value
+        return None
+    if item.type in (ItemType.TEXT, ItemType.LONG_TEXT):
+        return "contoh jawaban" if item.required or rng.random() < 0.2 else None
+    return None
+
+
+def synthetic_answers(
+    questionnaire: Questionnaire, rng: np.random.Generator, tilt: float = 0.6
+) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for section in questionnaire.sections:
+        if not is_relevant(section.relevant, answers):
+            continue
+        for item in section.items:
+            if not item.type.stores_answer or not is_relevant(item.relevant, answers):
+                continue
+            value = _answer(item, questionnaire, answers, rng, tilt)
+            if value is not None:
+                answers[item.id] = value
+    return answers
+
+
+def add_responses(
+    campaign: Campaign,
+    version_id: int,
+    questionnaire: Questionnaire,
+    unit_id: int,
+    count: int,
+    rng: np.random.Generator,
+    *,
+    tilt: float = 0.6,
+    submitted_on: date,
+    open_access: bool = False,
+) -> list[Response]:
+    """``count`` synthetic responses of one unit and group, added to the session (not committed)."""
+    from survey_app.extensions import db
+
+    rows = [
+        Response(
+            id=uuid.UUID(bytes=rng.bytes(16), version=4),
+            campaign_id=campaign.id,
+            questionnaire_version_id=version_id,
+            respondent_group=questionnaire.group.value,
+            unit_id=unit_id,
+            stratum=None,
+            weight=1.0,
+            open_access=open_access,
+            answers=synthetic_answers(questionnaire, rng, tilt),
+            duration_seconds=int(rng.integers(240, 1500)),
+            submitted_on=submitted_on,
+        )
+        for _ in range(count)
+    ]
+    db.session.add_all(rows)
+    return rows
