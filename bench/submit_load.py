@@ -1,0 +1,559 @@
+"""Submit load: gunicorn on PostgreSQL, complete questionnaires driven through the real pages on loopback.
+
+    .venv/bin/python bench/submit_load.py [--database postgresql+psycopg://postgres@127.0.0.1:5432/test]
+        [--respondents 480] [--concurrency 32] [--seconds 60] [--workers 2] [--threads 8] [--floor-seconds 8]
+
+What it does, in one run:
+
+1. creates a throwaway database next to the one given (dropped at the end), migrates it, loads the bundled
+   instruments, creates a campaign and ``--respondents`` invitations to ``spi-internal``;
+2. serves ``wsgi:app`` with gunicorn (``--workers`` processes of the gthread worker, ``--threads`` threads
+   each: one process per core for the CPU-bound rendering, threads to overlap the waits on PostgreSQL);
+3. ``--concurrency`` respondents (threads over ``--client-processes`` processes, each respondent with its own
+   keep-alive connection and cookies, as separate browsers) each take an
+   invitation and answer every page: GET the page, parse the CSRF token and the fields from the form, POST the
+   answers, follow the redirect, until the thank-you page; bounded by the invitations and ``--seconds``;
+4. checks that the database holds exactly one response per completed questionnaire (none lost, none doubled)
+   and that every spent invitation has one;
+5. measures two floors with the same gunicorn configuration: a bare Flask + SQLAlchemy endpoint that inserts
+   one JSON row, and a bare page with a 60-item radio form rendered by WTForms' default widgets and by a lean
+   Jinja macro.
+
+Not a test: the figures depend on the machine. Write them into docs/benchmarks.md with the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import json
+import multiprocessing
+import os
+import queue
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+SPECIAL = {"dk", "na"}
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_CHOICE = re.compile(r'<input type="(radio|checkbox)" id="[^"]*" name="([^"]+)" value="([^"]+)"')
+_TEXT = re.compile(r'<input (?:class="short" )?type="text"(?: inputmode="(\w+)")?[^>]* name="([^"]+)"')
+_AREA = re.compile(r'<textarea [^>]*name="([^"]+)"')
+
+
+# Setup -----------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def throwaway_database(url: str) -> Iterator[str]:
+    """A new, empty database on the server of ``url``; dropped afterwards."""
+    base = sa.engine.make_url(url)
+    name = f"bench_submit_{os.getpid()}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def prepare(database_url: str, instance: Path, secrets_env: dict[str, str], count: int) -> list[str]:
+    """Migrate, load the bundled instruments, create a campaign; the invitation tokens."""
+    from flask_migrate import upgrade
+
+    from questionnaires.bundled import load_bundled_profile, load_bundled_questionnaire
+    from survey_app import create_app, operations
+    from survey_app.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance, **secrets_env})
+    with app.app_context():
+        upgrade()
+        today = date.today()
+        operations.import_units(
+            io.StringIO(
+                "institution_code,institution_name,unit_code,unit_name,parent_code,population_size\n"
+                "BENCH,Pemerintah Kota Bench,SETDA,Sekretariat Daerah,,5000\n"
+            )
+        )
+        versions = {
+            q.group.value: operations.store_questionnaire(q, today)[0]
+            for q in map(load_bundled_questionnaire, ("spi-internal", "spi-external", "spi-expert"))
+        }
+        campaign = operations.create_campaign(
+            institution_code="BENCH",
+            title="Bench",
+            slug="bench",
+            period=str(today.year),
+            profile=load_bundled_profile("spi-2024"),
+            versions=versions,
+            opens_on=today - timedelta(days=1),
+            closes_on=today + timedelta(days=30),
+        )
+        tokens = operations.issue_invitations(campaign, "internal", "SETDA", count)
+        db.session.commit()
+        db.engine.dispose()
+    return tokens
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str], workers: int, threads: int, chdir: Path) -> Iterator[str]:
+    port = free_port()
+    command = [
+        str(GUNICORN),
+        "--workers", str(workers),
+        "--worker-class", "gthread",
+        "--threads", str(threads),
+        "--bind", f"127.0.0.1:{port}",
+        "--chdir", str(chdir),
+        "--log-level", "warning",
+        app,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env={**os.environ, **env})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(base + "/ping-not-found", timeout=20)
+                break
+            except requests.RequestException:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"gunicorn {app} did not start: {' '.join(command)}") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+# Respondents -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Timings:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    by_kind: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[str] = field(default_factory=list)
+    completed: int = 0
+
+    def add(self, kind: str, seconds: float) -> None:
+        with self.lock:
+            self.by_kind[kind].append(seconds)
+
+
+class Browser:
+    """A keep-alive connection with a cookie jar.
+
+    Hand-written instead of ``requests.Session`` because client and server share the two cores: requests
+    spends several times more CPU per request than ``http.client``, which would measure the client.
+    """
+
+    def __init__(self, base: str) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.connection = http.client.HTTPConnection(host, int(port), timeout=60)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict[str, Any] | None = None) -> tuple[int, str, str]:
+        """(status, Location header, body) without following redirects."""
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        body = None
+        if form is not None:
+            body = urlencode(form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.connection.request(method, path, body=body, headers=headers)
+        reply = self.connection.getresponse()
+        text = reply.read().decode("utf-8")
+        for cookie in reply.headers.get_all("Set-Cookie") or []:
+            name, _, value = cookie.split(";", 1)[0].partition("=")
+            self.cookies[name] = value
+        return reply.status, reply.headers.get("Location", ""), text
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def answers_for(html: str) -> dict[str, Any]:
+    """An answer for every field of the form: 'tidak' or the first substantive option, a number, a text."""
+    data: dict[str, Any] = {"csrf_token": csrf(html), "action": "next"}
+    options: dict[str, tuple[str, list[str]]] = {}
+    for kind, name, value in _CHOICE.findall(html):
+        options.setdefault(name, (kind, []))[1].append(value)
+    for name, (kind, values) in options.items():
+        pick = "tidak" if "tidak" in values else next(v for v in values if v not in SPECIAL)
+        data[name] = [pick] if kind == "checkbox" else pick
+    for inputmode, name in _TEXT.findall(html):
+        data[name] = "3" if inputmode else "Pelayanan cepat"
+    for name in _AREA.findall(html):
+        data[name] = "Pelayanan sudah cepat."
+    return data
+
+
+def csrf(html: str) -> str:
+    found = _CSRF.search(html)
+    if found is None:
+        raise RuntimeError("no CSRF token in the form")
+    return found.group(1)
+
+
+def timed(
+    timings: Timings, kind: str, browser: Browser, method: str, path: str, form: dict[str, Any] | None = None
+) -> tuple[int, str, str]:
+    start = time.perf_counter()
+    reply = browser.request(method, path, form)
+    timings.add(kind, time.perf_counter() - start)
+    if reply[0] >= 400:
+        raise RuntimeError(f"{kind}: HTTP {reply[0]}")
+    return reply
+
+
+def respondent(base: str, tokens: queue.Queue[str], timings: Timings, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            token = tokens.get_nowait()
+        except queue.Empty:
+            return
+        browser = Browser(base)  # a new browser per respondent: its own cookies and connection
+        try:
+            _, _, intro = timed(timings, "consent GET", browser, "GET", f"/r/{token}?lang=id")
+            consent = {"csrf_token": csrf(intro), "consent": "y"}
+            _, url, _ = timed(timings, "consent POST", browser, "POST", f"/r/{token}", consent)
+            for _ in range(60):
+                path = urlsplit(url).path
+                _, _, page = timed(timings, "section GET", browser, "GET", path)
+                kind = "final submit POST" if "Kirim jawaban" in page else "section POST"  # the last page
+                status, url, _ = timed(timings, kind, browser, "POST", path, answers_for(page))
+                if status != 303:
+                    raise RuntimeError(f"POST of a page answered {status}")
+                if urlsplit(url).path == "/thanks":
+                    timed(timings, "thanks GET", browser, "GET", "/thanks")
+                    with timings.lock:
+                        timings.completed += 1
+                    break
+            else:
+                raise RuntimeError("no thank-you page after 60 pages")
+        except Exception as exc:  # counted and reported; the other respondents go on
+            with timings.lock:
+                timings.errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            browser.close()
+
+
+def drive_slice(base: str, tokens: list[str], concurrency: int, deadline_in: float) -> dict[str, Any]:
+    """One client process: ``concurrency`` respondent threads over ``tokens``."""
+    work: queue.Queue[str] = queue.Queue()
+    for token in tokens:
+        work.put(token)
+    timings = Timings()
+    deadline = time.monotonic() + deadline_in
+    threads = [
+        threading.Thread(target=respondent, args=(base, work, timings, deadline)) for _ in range(concurrency)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"by_kind": dict(timings.by_kind), "errors": timings.errors, "completed": timings.completed}
+
+
+def drive(
+    base: str, tokens: list[str], concurrency: int, seconds: float, processes: int
+) -> tuple[Timings, float]:
+    """Respondents spread over ``processes`` client processes (the GIL would otherwise queue them)."""
+    timings = Timings()
+    start = time.perf_counter()
+    with multiprocessing.Pool(processes) as pool:
+        parts = pool.starmap(
+            drive_slice,
+            [(base, tokens[i::processes], concurrency // processes, seconds) for i in range(processes)],
+        )
+    elapsed = time.perf_counter() - start
+    for part in parts:
+        for kind, values in part["by_kind"].items():
+            timings.by_kind[kind].extend(values)
+        timings.errors.extend(part["errors"])
+        timings.completed += part["completed"]
+    return timings, elapsed
+
+
+def hammer_slice(base: str, method: str, path: str, concurrency: int, seconds: float) -> list[float]:
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+    payload = json.dumps({"q1": "ya", "q2": ["uang", "barang"], "q3": 3})
+
+    def client() -> None:
+        mine: list[float] = []
+        connection = http.client.HTTPConnection(*base.removeprefix("http://").split(":"), timeout=60)
+        headers = {"Content-Type": "application/json"}
+        while time.monotonic() < deadline:
+            begin = time.perf_counter()
+            connection.request(method, path, body=payload if method == "POST" else None, headers=headers)
+            reply = connection.getresponse()
+            reply.read()
+            if reply.status >= 400:
+                raise RuntimeError(f"{method} {path}: HTTP {reply.status}")
+            mine.append(time.perf_counter() - begin)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def hammer(
+    base: str, method: str, path: str, concurrency: int, seconds: float, processes: int
+) -> list[float]:
+    """As many requests as ``concurrency`` clients manage in ``seconds``; their latencies."""
+    with multiprocessing.Pool(processes) as pool:
+        parts = pool.starmap(
+            hammer_slice, [(base, method, path, concurrency // processes, seconds)] * processes
+        )
+    return [value for part in parts for value in part]
+
+
+# Floors ----------------------------------------------------------------------------------------------------
+
+FLOOR_APP = '''
+"""Floors for bench/submit_load.py: one JSON row insert; a 60-item radio form (WTForms widgets vs a macro)."""
+import os
+import uuid
+
+from flask import Flask, render_template_string, request
+from flask_sqlalchemy import SQLAlchemy
+from wtforms import Form, RadioField
+
+app = Flask(__name__)
+app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+db = SQLAlchemy(app)
+CHOICES = [
+    ("1", "Tidak pernah"), ("2", "Jarang"), ("3", "Kadang-kadang"), ("4", "Sering"), ("dk", "Tidak tahu")
+]
+ITEMS = [f"q{n:02d}" for n in range(60)]
+# The lean macro, as survey_app/templates/macros/fields.html renders a radio item.
+OPTION = (
+    '<div><input type="radio" id="{{ name }}-{{ loop.index }}" name="{{ name }}" value="{{ code }}"'
+    '{% if value == code %} checked{% endif %}>'
+    '<label for="{{ name }}-{{ loop.index }}">{{ text }}</label></div>'
+)
+
+
+class Row(db.Model):
+    __tablename__ = "floor_rows"
+    id = db.Column(db.Uuid, primary_key=True, default=uuid.uuid4)
+    answers = db.Column(db.JSON, nullable=False)
+
+
+SixtyItems = type("SixtyItems", (Form,), {n: RadioField(f"Pertanyaan {n}", choices=CHOICES) for n in ITEMS})
+
+WTFORMS = """<!doctype html><html lang="id"><body><form method="post">
+{% for f in form %}<fieldset><legend>{{ f.label.text }}</legend>{{ f() }}</fieldset>{% endfor %}
+<button>Kirim</button></form></body></html>"""
+
+LEAN = """{% macro radio(name, label, choices, value) -%}
+<fieldset><legend>{{ label }}</legend>{% for code, text in choices %}
+""" + OPTION + """
+{%- endfor %}</fieldset>
+{%- endmacro %}<!doctype html><html lang="id"><body><form method="post">
+{% for name in items %}{{ radio(name, "Pertanyaan " ~ name, choices, none) }}{% endfor %}
+<button>Kirim</button></form></body></html>"""
+
+
+@app.post("/insert")
+def insert():
+    db.session.add(Row(answers=request.get_json()))
+    db.session.commit()
+    return "", 204
+
+
+@app.get("/wtforms")
+def wtforms_page():
+    return render_template_string(WTFORMS, form=SixtyItems())
+
+
+@app.get("/lean")
+def lean_page():
+    return render_template_string(LEAN, items=ITEMS, choices=CHOICES)
+'''
+
+
+def floors(
+    database_url: str,
+    env: dict[str, str],
+    workers: int,
+    threads: int,
+    concurrency: int,
+    seconds: float,
+    processes: int,
+) -> dict[str, tuple[int, list[float], float]]:
+    results: dict[str, tuple[int, list[float], float]] = {}
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE floor_rows (id uuid PRIMARY KEY, answers json NOT NULL)")
+    with tempfile.TemporaryDirectory() as directory:
+        Path(directory, "floor_app.py").write_text(textwrap.dedent(FLOOR_APP), encoding="utf-8")
+        with gunicorn(
+            "floor_app:app", {**env, "DATABASE_URL": database_url}, workers, threads, Path(directory)
+        ) as base:
+            for name, method, path in (
+                ("insert one JSON row", "POST", "/insert"),
+                ("60-item form, WTForms widgets", "GET", "/wtforms"),
+                ("60-item form, lean macro", "GET", "/lean"),
+            ):
+                hammer(base, method, path, 4, 1.0, 2)  # warm up: imports, template compilation, pool
+                start = time.perf_counter()
+                latencies = hammer(base, method, path, concurrency, seconds, processes)
+                results[name] = (len(latencies), latencies, time.perf_counter() - start)
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT count(*) FROM floor_rows").scalar_one()
+    engine.dispose()
+    inserted = results["insert one JSON row"][0]
+    if rows < inserted:
+        raise SystemExit(f"floor: {inserted} inserts answered but only {rows} rows stored")
+    return results
+
+
+# Report ----------------------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 1000) - 1]
+
+
+def line(name: str, count: int, seconds: float, latencies: list[float]) -> str:
+    return (
+        f"| {name} | {count} | {count / seconds:,.0f} | {percentile(latencies, 0.5) * 1000:.1f} "
+        f"| {percentile(latencies, 0.99) * 1000:.1f} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--respondents", type=int, default=480, help="invitations to complete (at most)")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=60, help="stop starting questionnaires after this")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--floor-seconds", type=float, default=8)
+    parser.add_argument("--client-processes", type=int, default=2, help="processes of the load generator")
+    args = parser.parse_args(argv)
+
+    if not GUNICORN.exists():
+        raise SystemExit(f"{GUNICORN} not found: run `make venv` first")
+    env = {"SECRET_KEY": secrets.token_urlsafe(32), "TOKEN_HASH_KEY": secrets.token_urlsafe(32)}
+    with throwaway_database(args.database) as database_url, tempfile.TemporaryDirectory() as instance:
+        print(f"setting up {args.respondents} invitations …", file=sys.stderr)
+        tokens = prepare(database_url, Path(instance), env, args.respondents)
+        app_env = {**env, "DATABASE_URL": database_url}
+        with gunicorn("wsgi:app", app_env, args.workers, args.threads, ROOT) as base:
+            requests.get(f"{base}/r/not-a-token", timeout=10)  # warm up both workers' imports
+            requests.get(f"{base}/r/not-a-token", timeout=10)
+            print(f"driving {args.concurrency} respondents …", file=sys.stderr)
+            timings, elapsed = drive(base, tokens, args.concurrency, args.seconds, args.client_processes)
+
+        engine = sa.create_engine(database_url)
+        with engine.connect() as connection:
+            stored = connection.exec_driver_sql("SELECT count(*) FROM responses").scalar_one()
+            spent = connection.exec_driver_sql(
+                "SELECT count(*) FROM invitations WHERE state = 'spent'"
+            ).scalar_one()
+        engine.dispose()
+
+        print(f"measuring floors ({args.floor_seconds:g} s each) …", file=sys.stderr)
+        floor = floors(
+            database_url,
+            env,
+            args.workers,
+            args.threads,
+            args.concurrency,
+            args.floor_seconds,
+            args.client_processes,
+        )
+
+    all_pages = [s for kind, values in timings.by_kind.items() for s in values]
+    sections = timings.by_kind["section GET"] + timings.by_kind["section POST"]
+    submits = timings.by_kind["final submit POST"]
+    print(
+        f"\ngunicorn -w {args.workers} -k gthread --threads {args.threads} wsgi:app on PostgreSQL; "
+        f"{args.concurrency} concurrent respondents (spi-internal, Bahasa Indonesia) for {elapsed:.1f} s\n"
+    )
+    print(f"completed questionnaires: {timings.completed} ({timings.completed / elapsed:.1f}/s)")
+    print(f"responses stored: {stored}; invitations spent: {spent}; respondent errors: {len(timings.errors)}")
+    for error in sorted(set(timings.errors))[:10]:
+        print(f"  error: {error}")
+    print("\n| requests | count | per second | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|")
+    print(line("all pages", len(all_pages), elapsed, all_pages))
+    print(line("section pages (GET + POST)", len(sections), elapsed, sections))
+    for kind in (
+        "consent GET",
+        "consent POST",
+        "section GET",
+        "section POST",
+        "final submit POST",
+        "thanks GET",
+    ):
+        print(line(kind, len(timings.by_kind[kind]), elapsed, timings.by_kind[kind]))
+    print("\n| floor (same gunicorn configuration) | count | per second | p50 ms | p99 ms |")
+    print("|---|---:|---:|---:|---:|")
+    for name, (count, latencies, seconds) in floor.items():
+        print(line(name, count, seconds, latencies))
+
+    insert_rate = floor["insert one JSON row"][0] / floor["insert one JSON row"][2]
+    # The final submit is one request among ~15 per questionnaire, so its own throughput is bounded by the
+    # questionnaire rate; its capacity is judged by latency: concurrency / p50 is what the pages allow.
+    checks = {
+        "section pages ≥ 400 req/s": len(sections) / elapsed >= 400,
+        "p99 of all pages < 250 ms": percentile(all_pages, 0.99) < 0.250,
+        f"final submit capacity ≥ half the insert floor ({insert_rate / 2:,.0f}/s)": (
+            bool(submits) and args.concurrency / percentile(submits, 0.5) >= insert_rate / 2
+        ),
+        "nothing lost or doubled": stored == timings.completed == spent and not timings.errors,
+    }
+    print()
+    for name, ok in checks.items():
+        print(f"{'ok  ' if ok else 'MISS'} {name}")
+    return 0 if checks["nothing lost or doubled"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
