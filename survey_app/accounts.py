@@ -20,7 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask import Flask, abort, current_app, has_request_context, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -171,7 +171,9 @@ def end_session() -> None:
 
 def audit(action: str, target: str = "", *, user: User | None = None, **details: Any) -> AuditEntry:
     """Record an action in the audit log (committed with the caller's transaction)."""
-    actor = user if user is not None else (current_user if current_user.is_authenticated else None)
+    actor = user
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
     entry = AuditEntry(
         user_id=actor.id if actor is not None else None,
         user_email=actor.email if actor is not None else "system",

@@ -1,0 +1,132 @@
+"""Results: the SQL-extracted loading equals the stored answers; compute, table, charts and downloads."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pandas as pd
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from survey_app import operations
+from survey_app.extensions import db
+from survey_app.models import AuditEntry, ScoreRun
+from survey_app.results.runs import responses_frame, table_of
+from tests.admin.admintools import add_campaign_responses, login, make_user
+from tests.app.apptools import Survey, csrf_of
+
+
+def _as_text(value: object) -> object:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def test_loading_equals_the_stored_answers(app: Flask, spi: Survey) -> None:
+    add_campaign_responses(spi.campaign, {"SETDA": 7, "DINKES": 5})
+    frame = responses_frame(spi.campaign)
+    assert len(frame) == 3 * 12
+    assert (frame["institution"] == "KOTA").all()
+    # The reference: the export, which decodes every response's JSON in Python, one by one.
+    for table in operations.response_tables(spi.campaign):
+        items = table.columns[table.columns.index("duration_seconds") + 1 :]
+        group = table.questionnaire.group.value
+        ours = frame.loc[frame["group"] == group, ["unit", *items]]
+        expected = sorted(
+            tuple(_as_text(v) for v in [row[table.columns.index("unit")], *row[-len(items) :]])
+            for row in table.rows
+        )
+        got = sorted(tuple(_as_text(v) for v in row) for row in ours.itertuples(index=False))
+        assert got == expected
+
+
+def _compute(client: FlaskClient, slug: str) -> object:
+    page = client.get(f"/admin/campaigns/{slug}/results/").get_data(as_text=True)
+    return client.post(f"/admin/campaigns/{slug}/results/compute", data={"csrf_token": csrf_of(page)})
+
+
+def test_compute_shows_table_charts_and_suppression(app: Flask, client: FlaskClient, spi: Survey) -> None:
+    add_campaign_responses(spi.campaign, {"SETDA": 40, "DINKES": 3})
+    make_user("analyst", ["KOTA"])
+    login(client, "analyst@example.org")
+    response = _compute(client, spi.campaign.slug)
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    run = db.session.scalar(select(ScoreRun).where(ScoreRun.campaign_id == spi.campaign.id))
+    assert run is not None
+    assert run.responses_read == 3 * 43
+    index = table_of(run, "index").set_index("unit")
+    setda = index.loc["SETDA"]
+    assert setda["n"] == 120
+    assert setda["published"]
+    assert setda["ci_low"] < setda["estimate"] < setda["ci_high"]
+    groups = table_of(run, "groups")
+    dinkes = groups.loc[groups["unit"] == "DINKES"]
+    assert dinkes["suppressed"].all()
+    assert dinkes["estimate"].isna().all()
+
+    page = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/").get_data(as_text=True)
+    assert f"{setda['estimate']:.1f}" in page
+    assert f"badge-{setda['category']}" in page
+    assert "internal: 3 (" in page  # DINKES' group counts are shown, their results are not
+    png = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/{run.id}/heatmap.png")
+    assert png.status_code == 200
+    assert png.data.startswith(b"\x89PNG")
+    svg = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/{run.id}/forest.svg")
+    assert svg.mimetype == "image/svg+xml"
+    assert "<svg" in svg.get_data(as_text=True)
+    assert 'alt="Heat map' in page or 'alt="Peta' in page
+
+
+def test_downloads_carry_metadata_and_are_audited(app: Flask, client: FlaskClient, spi: Survey) -> None:
+    add_campaign_responses(spi.campaign, {"SETDA": 35, "DINKES": 2})
+    make_user("analyst", ["KOTA"])
+    login(client, "analyst@example.org")
+    _compute(client, spi.campaign.slug)
+    run = db.session.scalar(select(ScoreRun).where(ScoreRun.campaign_id == spi.campaign.id))
+    assert run is not None
+    base = f"/admin/campaigns/{spi.campaign.slug}/results/{run.id}"
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{base}/results.zip").data))
+    stem = f"{spi.campaign.slug}-results-{run.id}"
+    table = pd.read_csv(archive.open(f"{stem}.csv"))
+    meta = json.loads(archive.read(f"{stem}.metadata.json"))
+    stored = table_of(run, "index")
+    assert list(table["unit"]) == list(stored["unit"])
+    pd.testing.assert_series_equal(table["estimate"], stored["estimate"].astype(float), check_names=False)
+    assert meta["profile"]["hash"] == run.profile_hash
+    assert meta["campaign"] == spi.campaign.slug
+    xlsx = pd.read_excel(io.BytesIO(client.get(f"{base}/results.xlsx").data), sheet_name=None)
+    assert set(xlsx) == {"results", "metadata"}
+    assert list(xlsx["results"]["unit"]) == list(stored["unit"])
+    exports = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export.results")).all()
+    assert sorted(e.details["format"] for e in exports) == ["xlsx", "zip"]
+    assert all(e.user_email == "analyst@example.org" for e in exports)
+
+
+def test_compute_without_responses_says_so(app: Flask, client: FlaskClient, spi: Survey) -> None:
+    make_user("admin")
+    login(client, "admin@example.org")
+    response = _compute(client, spi.campaign.slug)
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    page = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/").get_data(as_text=True)
+    assert "no responses to compute yet" in page
+    assert db.session.scalar(select(ScoreRun.id)) is None
+
+
+def test_monitoring_counts_invitations_and_responses(app: Flask, client: FlaskClient, spi: Survey) -> None:
+    spi.issue(4, group="internal", unit="SETDA")
+    add_campaign_responses(spi.campaign, {"DINKES": 2})
+    make_user("analyst", ["KOTA"])
+    login(client, "analyst@example.org")
+    page = client.get(f"/admin/campaigns/{spi.campaign.slug}").get_data(as_text=True)
+    from survey_app.admin.campaigns import monitoring
+
+    rows = {(r.unit_code, r.group): r for r in monitoring(spi.campaign)}
+    assert rows[("SETDA", "internal")].issued == 4
+    assert rows[("SETDA", "internal")].rate == 0
+    assert rows[("DINKES", "external")].invited_responses == 2
+    assert "Sekretariat Daerah" in page
