@@ -94,10 +94,16 @@ def add_responses(
     tilt: float = 0.6,
     submitted_on: date,
     open_access: bool = False,
+    coached: float = 0.0,
 ) -> list[Response]:
-    """``count`` synthetic responses of one unit and group, added to the session (not committed)."""
+    """``count`` synthetic responses of one unit and group, added to the session (not committed).
+
+    A ``coached`` share of them repeat one answer pattern quickly, as respondents drilled by their
+    institution would, so the data-quality checks have something to flag in the demo.
+    """
     from survey_app.extensions import db
 
+    drilled = synthetic_answers(questionnaire, rng, 0.95)
     rows = [
         Response(
             id=uuid.UUID(bytes=rng.bytes(16), version=4),
@@ -108,11 +114,11 @@ def add_responses(
             stratum=None,
             weight=1.0,
             open_access=open_access,
-            answers=synthetic_answers(questionnaire, rng, tilt),
-            duration_seconds=int(rng.integers(240, 1500)),
+            answers=dict(drilled) if copy else synthetic_answers(questionnaire, rng, tilt),
+            duration_seconds=int(rng.integers(40, 90)) if copy else int(rng.integers(240, 1500)),
             submitted_on=submitted_on,
         )
-        for _ in range(count)
+        for copy in rng.random(count) < coached
     ]
     db.session.add_all(rows)
     return rows

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import io
 import os
+import secrets
 from datetime import timedelta
 
 import click
+import numpy as np
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import select
 
 from questionnaires.bundled import load_bundled_profile, load_bundled_questionnaire
+from questionnaires.model import Questionnaire
+from survey_app.accounts import audit, create_user, set_password
 from survey_app.cli.common import transaction
 from survey_app.dates import today
 from survey_app.extensions import db
-from survey_app.models import Campaign
-from survey_app.operations import create_campaign, import_units, issue_invitations, store_questionnaire
+from survey_app.models import Campaign, User
+from survey_app.operations import (
+    count_responses,
+    create_campaign,
+    import_units,
+    issue_invitations,
+    store_questionnaire,
+)
+from survey_app.synthetic import add_responses
 
 demo = AppGroup("demo", help="Demonstration data.")
 
@@ -31,6 +42,16 @@ KOTA-CONTOH,Pemerintah Kota Contoh,DPMPTSP,Dinas Penanaman Modal dan Pelayanan T
 #: Which unit each group's demo invitations belong to.
 DEMO_UNIT_OF_GROUP = {"internal": "DINKES", "external": "DPMPTSP", "expert": "SETDA"}
 QUESTIONNAIRE_OF_GROUP = {"internal": "spi-internal", "external": "spi-external", "expert": "spi-expert"}
+DEMO_ADMIN = "admin@demo.example"
+#: Synthetic responses per unit and group, and how favourable each unit's answers are (0–1), so the demo
+#: shows different categories, a group below the publication threshold and the heat map's spread.
+DEMO_RESPONSES = {
+    "SETDA": ({"internal": 40, "external": 0, "expert": 12}, 0.85),
+    "BAPPEDA": ({"internal": 32, "external": 0, "expert": 0}, 0.7),  # coached: see _demo_responses
+    "DINKES": ({"internal": 45, "external": 40, "expert": 0}, 0.45),
+    "DISDUKCAPIL": ({"internal": 35, "external": 38, "expert": 0}, 0.6),
+    "DPMPTSP": ({"internal": 30, "external": 45, "expert": 0}, 0.3),
+}
 
 
 @demo.command("setup")
@@ -62,6 +83,8 @@ def setup(port: int, per_group: int) -> None:
                 allow_invitation=True,
                 allow_open=True,
             )
+        responses_added = _demo_responses(campaign)
+        password = _demo_admin()
         links = {
             group: issue_invitations(campaign, group, DEMO_UNIT_OF_GROUP[group], per_group)
             for group in QUESTIONNAIRE_OF_GROUP
@@ -75,3 +98,53 @@ def setup(port: int, per_group: int) -> None:
             click.echo(f"  {group:<9} {root}/r/{token}")
     click.echo("Open-access link for service users (as behind a QR code at a counter):")
     click.echo(f"  external  {root}/c/{DEMO_SLUG}/external/DPMPTSP")
+    if responses_added:
+        click.echo(f"Added {responses_added} synthetic responses across the demo units (seeded).")
+    click.echo("Administrator console (the password is new on every run of this command):")
+    click.echo(f"  {root}/admin/login  e-mail: {DEMO_ADMIN}  password: {password}")
+
+
+def _demo_admin() -> str:
+    """Create the demo admin, or reset its password; returns the new random password."""
+    password = secrets.token_urlsafe(12)
+    user = db.session.scalar(select(User).where(User.email == DEMO_ADMIN))
+    if user is None:
+        user = create_user(DEMO_ADMIN, password, "admin")
+        audit("user.create", f"user:{user.id}", role="admin", source="demo setup")
+    else:
+        set_password(user, password)
+        user.active = True
+        audit("user.password_reset", f"user:{user.id}", source="demo setup")
+    return password
+
+
+def _demo_responses(campaign: Campaign) -> int:
+    """A few hundred synthetic responses, once (seeded, so every fresh demo shows the same results).
+
+    They answer the versions the campaign uses, which may be older than the bundled files.
+    """
+    if count_responses(campaign):
+        return 0
+    db.session.flush()
+    rng = np.random.default_rng(20240601)
+    units = {u.code: u.id for u in campaign.institution.units}
+    versions = {link.respondent_group: link.questionnaire_version for link in campaign.questionnaires}
+    added = 0
+    for code, (counts, tilt) in DEMO_RESPONSES.items():
+        for group, count in counts.items():
+            if count and group in versions:
+                version = versions[group]
+                questionnaire = Questionnaire.from_json(version.canonical_json)
+                add_responses(
+                    campaign,
+                    version.id,
+                    questionnaire,
+                    units[code],
+                    count,
+                    rng,
+                    tilt=tilt,
+                    submitted_on=today(),
+                    coached=0.6 if code == "BAPPEDA" else 0.0,
+                )
+                added += count
+    return added
