@@ -53,6 +53,12 @@ def loaded_version(content_hash: str, canonical_json: Callable[[], str]) -> Load
     hit = _CACHE.get(content_hash)
     if hit is not None:
         return hit
-    loaded = LoadedVersion(content_hash, Questionnaire.from_json(canonical_json()))
+    # Parse under the lock: when a worker starts, its threads all miss at once, and without the lock each of
+    # them parsed the same questionnaire (and compiled its expressions) in parallel, contending for the GIL;
+    # bench/submit_load.py saw that as the slowest pages of a run. The lock is taken on a miss only.
     with _LOCK:
-        return _CACHE.setdefault(content_hash, loaded)
+        hit = _CACHE.get(content_hash)
+        if hit is None:
+            questionnaire = Questionnaire.from_json(canonical_json())
+            hit = _CACHE[content_hash] = LoadedVersion(content_hash, questionnaire)
+        return hit
