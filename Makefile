@@ -25,7 +25,7 @@ run: venv
 translations: venv
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-location --sort-output --project=integrity-survey \
 		-o survey_app/translations/messages.pot survey_app
-	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations --no-location -w 110
+	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations -w 110
 	$(BIN)/pybabel compile -d survey_app/translations
 
 # axe-core (package-lock.json) for the browser tests' accessibility checks, only where npm exists.

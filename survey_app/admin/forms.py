@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -11,15 +11,18 @@ from survey_app.accounts import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    email = EmailField(lazy_gettext("E-mail"), validators=[DataRequired()])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired()])
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)])
+    current = PasswordField(lazy_gettext("Current password"), validators=[DataRequired()])
+    new = PasswordField(
+        lazy_gettext("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)]
+    )
     confirm = PasswordField(
-        _l("New password again"), validators=[DataRequired(), EqualTo("new", message=_l("Passwords differ."))]
+        lazy_gettext("New password again"),
+        validators=[DataRequired(), EqualTo("new", message=lazy_gettext("Passwords differ."))],
     )
 
 

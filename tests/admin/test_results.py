@@ -113,7 +113,7 @@ def test_compute_without_responses_says_so(app: Flask, client: FlaskClient, spi:
     response = _compute(client, spi.campaign.slug)
     assert response.status_code == 302  # type: ignore[attr-defined]
     page = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/").get_data(as_text=True)
-    assert "no responses to compute yet" in page
+    assert "Belum ada jawaban untuk dihitung." in page  # default language: id
     assert db.session.scalar(select(ScoreRun.id)) is None
 
 
