@@ -31,7 +31,8 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client: F
     wrong = login(client, "admin@example.org", "not the password")
     unknown = login(client, "nobody@example.org")
     assert wrong.status_code == unknown.status_code == 401
-    message = "Alamat e-mail atau kata sandi salah, atau akun dikunci untuk sementara."  # default language: id
+    # The default language is Indonesian.
+    message = "Alamat e-mail atau kata sandi salah, atau akun dikunci untuk sementara."
     assert message in wrong.get_data(as_text=True)
     assert message in unknown.get_data(as_text=True)
     assert client.get("/admin/").status_code == 302
