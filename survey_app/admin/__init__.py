@@ -3,6 +3,7 @@
 * :mod:`.auth` – login, logout, password change
 * :mod:`.campaigns` – dashboard of campaigns in scope, campaign monitoring
 * :mod:`.results` – compute runs, results table, charts, downloads
+* :mod:`.exports` – downloads of responses (CSV, XLSX, SPSS, Stata)
 * :mod:`.audit` – the audit log (admins)
 
 Every view is guarded by :func:`survey_app.accounts.requires_role` (login and password change by the login
@@ -18,7 +19,8 @@ def register_admin(app: Flask) -> None:
     from survey_app.admin.audit import bp as audit
     from survey_app.admin.auth import bp as auth
     from survey_app.admin.campaigns import bp as campaigns
+    from survey_app.admin.exports import bp as exports
     from survey_app.admin.results import bp as results
 
-    for blueprint in (auth, campaigns, results, audit):
+    for blueprint in (auth, campaigns, results, exports, audit):
         app.register_blueprint(blueprint)

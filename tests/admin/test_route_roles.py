@@ -34,6 +34,7 @@ RULES: dict[str, str] = {
     "admin_results.chart": "viewer",
     "admin_results.compute": "analyst",
     "admin_results.download": "analyst",
+    "admin_exports.download": "analyst",
     "admin_audit.log": "admin",
 }
 
@@ -47,7 +48,7 @@ def _values(endpoint: str, arguments: set[str], survey: Survey, run_id: int) -> 
         "slug": survey.campaign.slug,
         "run_id": run_id,
         "chart": "heatmap",
-        "fmt": "zip" if endpoint == "admin_results.download" else "png",
+        "fmt": {"admin_results.download": "zip", "admin_exports.download": "sav"}.get(endpoint, "png"),
         "token": "not-a-real-token",
         "key": "s1",
         "group": "external",
