@@ -1,0 +1,176 @@
+"""Benchmark: a campaign's responses from the database to the results table (console "compute results").
+
+Fills a fresh database with N synthetic responses of the bundled SPI instruments (templates generated with
+:mod:`survey_app.synthetic`, so the skip logic holds, then copied in bulk), then times
+
+* ``loading``: :func:`survey_app.results.runs.responses_frame` (COPY + read_csv on PostgreSQL,
+  json_extract + read_sql on SQLite),
+* ``compute_run``: loading + ``compute_index`` + ``data_quality`` + storing the run,
+
+and reports the peak resident memory of the process.
+
+    .venv/bin/python bench/results_load.py --responses 100000 \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade
+
+from questionnaires.bundled import load_bundled_profile, load_bundled_questionnaire
+from survey_app import create_app, operations
+from survey_app.extensions import db
+from survey_app.models import Unit
+from survey_app.results.runs import compute_run, responses_frame
+from survey_app.synthetic import synthetic_answers
+
+GROUPS = {"internal": ("spi-internal", 0.5), "external": ("spi-external", 0.4), "expert": ("spi-expert", 0.1)}
+UNITS = 40
+TEMPLATES = 500
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def fill(n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    units_csv = (
+        "institution_code,institution_name,unit_code,unit_name,parent_code,population_size\n"
+        + "".join(f"BENCH,Bench,U{i:03d},Unit {i},,{int(rng.integers(200, 2000))}\n" for i in range(UNITS))
+    )
+    operations.import_units(io.StringIO(units_csv))
+    questionnaires = {g: load_bundled_questionnaire(ident) for g, (ident, _) in GROUPS.items()}
+    versions = {g: operations.store_questionnaire(q, date.today())[0] for g, q in questionnaires.items()}
+    campaign = operations.create_campaign(
+        institution_code="BENCH",
+        title="Bench",
+        slug="bench",
+        period="2025",
+        profile=load_bundled_profile("spi-2024"),
+        versions=versions,
+        opens_on=date.today(),
+        closes_on=date.today() + timedelta(days=30),
+    )
+    db.session.flush()
+    unit_ids = [
+        u.id
+        for u in db.session.scalars(sa.select(Unit).where(Unit.institution_id == campaign.institution_id))
+    ]
+    templates = {
+        g: [json.dumps(synthetic_answers(q, rng, float(rng.uniform(0.3, 0.8)))) for _ in range(TEMPLATES)]
+        for g, q in questionnaires.items()
+    }
+    group_of = rng.choice(list(GROUPS), size=n, p=[share for _, share in GROUPS.values()])
+    rows = [
+        (
+            uuid.UUID(bytes=rng.bytes(16), version=4),
+            campaign.id,
+            versions[g].id,
+            g,
+            unit_ids[int(rng.integers(len(unit_ids)))],
+            None,
+            1.0,
+            False,
+            templates[g][int(rng.integers(TEMPLATES))],
+            int(rng.integers(200, 1500)),
+            date.today(),
+        )
+        for g in group_of
+    ]
+    connection = db.session.connection()
+    columns = (
+        "id, campaign_id, questionnaire_version_id, respondent_group, unit_id, stratum, weight, open_access,"
+        " answers, duration_seconds, submitted_on"
+    )
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY responses ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        raw = connection.connection.driver_connection
+        raw.executemany(
+            f"INSERT INTO responses ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r[0].hex, *r[1:10], r[10].isoformat()) for r in rows],
+        )
+    db.session.commit()
+
+
+def _own_schema(url: str) -> str:
+    """A fresh schema ``bench_results`` first on the search path, so nothing else on the server is touched."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA IF EXISTS bench_results CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA bench_results")
+    engine.dispose()
+    return url + ("&" if "?" in url else "?") + "options=-csearch_path%3Dbench_results"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--responses", type=int, default=100_000)
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        url = args.database_url or f"sqlite:///{directory}/bench.db"
+        if url.startswith("postgresql"):
+            url = _own_schema(url)
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SECRET_KEY": "x",
+                "TOKEN_HASH_KEY": "y",
+                "INSTANCE_PATH": directory,
+            }
+        )
+        with app.app_context():
+            upgrade()
+            started = time.perf_counter()
+            fill(args.responses, args.seed)
+            print(f"filled {args.responses} responses in {time.perf_counter() - started:.1f} s")
+            campaign = operations.find_campaign("bench")
+            before = _peak_mb()
+            started = time.perf_counter()
+            frame = responses_frame(campaign)
+            loading = time.perf_counter() - started
+            print(
+                f"loading: {loading:.2f} s, frame {frame.shape}, "
+                f"peak RSS {_peak_mb():.0f} MB (before {before:.0f})"
+            )
+            del frame
+            started = time.perf_counter()
+            run = compute_run(campaign, "bench")
+            db.session.commit()
+            total = time.perf_counter() - started
+            print(
+                f"compute_run: {total:.2f} s for {run.responses_read} responses, peak RSS {_peak_mb():.0f} MB"
+            )
+            db.session.remove()
+            db.engine.dispose()
+        if url.startswith("postgresql"):
+            engine = sa.create_engine(args.database_url)
+            with engine.begin() as connection:
+                connection.exec_driver_sql("DROP SCHEMA IF EXISTS bench_results CASCADE")
+            engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
