@@ -3,6 +3,7 @@
 * :mod:`.auth` – login, logout, password change
 * :mod:`.campaigns` – dashboard of campaigns in scope, campaign monitoring
 * :mod:`.results` – compute runs, results table, charts, downloads
+* :mod:`.invitations` – issue (CSV / QR PDF download) and revoke invitations
 * :mod:`.exports` – downloads of responses (CSV, XLSX, SPSS, Stata)
 * :mod:`.audit` – the audit log (admins)
 
@@ -20,7 +21,8 @@ def register_admin(app: Flask) -> None:
     from survey_app.admin.auth import bp as auth
     from survey_app.admin.campaigns import bp as campaigns
     from survey_app.admin.exports import bp as exports
+    from survey_app.admin.invitations import bp as invitations
     from survey_app.admin.results import bp as results
 
-    for blueprint in (auth, campaigns, results, exports, audit):
+    for blueprint in (auth, campaigns, results, invitations, exports, audit):
         app.register_blueprint(blueprint)

@@ -1,0 +1,120 @@
+"""Invitations in the console: issue in bulk and revoke by link.
+
+The links are downloaded at once, as CSV or a printable PDF of QR cards: tokens are stored only hashed, so
+this is the only moment they exist.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import IntegerField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, NumberRange
+
+from survey_app.accounts import audit, campaign_for, requires_role
+from survey_app.extensions import db
+from survey_app.models import Campaign, Invitation
+from survey_app.operations import OperationError, issue_invitations
+from survey_app.reporting.qrsheet import InvitationCard, invitation_sheet
+from survey_app.tokens import token_hash
+
+bp = Blueprint("admin_invitations", __name__, url_prefix="/admin/campaigns/<slug>/invitations")
+MAX_AT_ONCE = 5000
+
+
+class IssueForm(FlaskForm):
+    group = SelectField(lazy_gettext("Group"), validators=[DataRequired()])
+    unit = SelectField(lazy_gettext("Unit"), validators=[DataRequired()])
+    count = IntegerField(lazy_gettext("Number of invitations"), validators=[NumberRange(1, MAX_AT_ONCE)])
+    fmt = RadioField(
+        lazy_gettext("Download as"),
+        choices=[SelectChoice("csv", "CSV"), SelectChoice("pdf", "PDF (QR)")],
+        default="csv",
+    )
+
+
+class RevokeForm(FlaskForm):
+    link = StringField(lazy_gettext("Invitation link or token"), validators=[DataRequired()])
+
+
+def _forms(campaign: Campaign) -> tuple[IssueForm, RevokeForm]:
+    issue = IssueForm(prefix="issue")
+    issue.group.choices = [
+        SelectChoice(q.respondent_group, q.respondent_group) for q in campaign.questionnaires
+    ]
+    issue.unit.choices = [SelectChoice(u.code, f"{u.code} – {u.name}") for u in campaign.institution.units]
+    return issue, RevokeForm(prefix="revoke")
+
+
+def _root() -> str:
+    return str(current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@requires_role("admin")
+def issue(slug: str) -> ResponseReturnValue:
+    campaign = campaign_for(current_user, slug)
+    form, revoke_form = _forms(campaign)
+    if form.validate_on_submit():
+        group, unit, count = form.group.data, form.unit.data, int(form.count.data or 0)
+        try:
+            tokens = issue_invitations(campaign, str(group), str(unit), count)
+        except OperationError as exc:
+            form.count.errors = [str(exc)]
+        else:
+            links = [f"{_root()}/r/{token}" for token in tokens]
+            if form.fmt.data == "pdf":
+                body: bytes = invitation_sheet(
+                    [InvitationCard(link, str(unit), str(group), f"#{n}") for n, link in enumerate(links, 1)],
+                    title=campaign.title,
+                )
+                mimetype, ext = "application/pdf", "pdf"
+            else:
+                text = io.StringIO()
+                writer = csv.writer(text)
+                writer.writerow(("n", "campaign", "group", "unit", "link"))
+                writer.writerows((n, slug, group, unit, link) for n, link in enumerate(links, 1))
+                body, mimetype, ext = text.getvalue().encode("utf-8"), "text/csv; charset=utf-8", "csv"
+            audit("invitations.issue", f"campaign:{slug}", group=group, unit=unit, count=count, format=ext)
+            db.session.commit()
+            name = f"{slug}-{group}-{unit}-invitations.{ext}"
+            return Response(
+                body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+            )
+    status = 400 if form.errors else 200
+    return render_template(
+        "admin/invitations.html", campaign=campaign, form=form, revoke_form=revoke_form, limit=MAX_AT_ONCE
+    ), status
+
+
+@bp.route("/revoke", methods=["POST"])
+@requires_role("admin")
+def revoke(slug: str) -> ResponseReturnValue:
+    campaign = campaign_for(current_user, slug)
+    form = _forms(campaign)[1]
+    if form.validate_on_submit():
+        token = (form.link.data or "").strip().rstrip("/").rsplit("/r/", 1)[-1]
+        invitation = db.session.scalar(
+            select(Invitation).where(
+                Invitation.token_hash == token_hash(token), Invitation.campaign_id == campaign.id
+            )
+        )
+        if invitation is None:
+            flash(_("No invitation of this campaign has this link."))
+        elif invitation.state != "issued":
+            flash(_("This invitation cannot be revoked: it is %(state)s.", state=invitation.state))
+        else:
+            invitation.state = "revoked"
+            audit("invitations.revoke", f"campaign:{slug}", invitation=invitation.id)
+            db.session.commit()
+            flash(_("The invitation has been revoked."))
+    return redirect(url_for(".issue", slug=slug))
