@@ -117,8 +117,7 @@ def create_user(email: str, password: str, role: str, institution_codes: list[st
 
 def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
-    # Whole seconds: the session id carries this time as an integer.
-    user.password_changed_at = datetime.now(UTC).replace(microsecond=0)
+    user.password_changed_at = datetime.now(UTC)
     user.failed_logins = 0
     user.locked_until = None
 

@@ -73,7 +73,12 @@ class User(Base):
     def get_id(self) -> str:
         # The password change time is part of the session id, so changing a password ends every other
         # session of the account (Flask-Login reloads the user from this id on each request).
-        return f"{self.id}:{int(self.password_changed_at.timestamp())}"
+        # Microseconds: a change within the same second as the previous one must still count. SQLite hands
+        # back naive datetimes (written in UTC).
+        changed = self.password_changed_at
+        if changed.tzinfo is None:
+            changed = changed.replace(tzinfo=UTC)
+        return f"{self.id}:{int(changed.timestamp() * 1_000_000)}"
 
 
 class AuditEntry(Base):
