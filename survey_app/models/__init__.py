@@ -1,6 +1,6 @@
 """The database models; import them from here."""
 
-from survey_app.models.accounts import ROLES, AuditEntry, ScoreRun, User, user_institutions
+from survey_app.models.accounts import ROLES, AuditEntry, User, user_institutions
 from survey_app.models.base import Base
 from survey_app.models.campaigns import STATUSES, Campaign, CampaignQuestionnaire
 from survey_app.models.drafts import Draft
@@ -8,6 +8,7 @@ from survey_app.models.institutions import Institution, Unit
 from survey_app.models.invitations import STATES, Invitation
 from survey_app.models.questionnaire_versions import ImmutableVersionError, QuestionnaireVersion
 from survey_app.models.responses import Response
+from survey_app.models.score_runs import ScoreRun
 from survey_app.models.types import GROUPS
 
 __all__ = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import Base
@@ -94,23 +94,3 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(255), default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
-
-
-class ScoreRun(Base):
-    """One computation of a campaign's results, with everything needed to reproduce it."""
-
-    __tablename__ = "score_runs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(255))
-    profile_hash: Mapped[str] = mapped_column(String(80))
-    questionnaire_hashes: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
-    software_version: Mapped[str] = mapped_column(String(64))
-    parameters: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
-    responses_read: Mapped[int]
-    #: Index, group, dimension and quality tables as ``DataFrame.to_dict(orient="split")``.
-    results: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
-    #: Kept for display; the mapping is free text.
-    note: Mapped[str] = mapped_column(Text, default="")
