@@ -1,8 +1,8 @@
 """The database models; import them from here."""
 
-from survey_app.models.accounts import ROLES, AuditEntry, User, user_institutions
+from survey_app.models.accounts import ROLES, ApiToken, AuditEntry, User, user_institutions
 from survey_app.models.base import Base
-from survey_app.models.campaigns import STATUSES, Campaign, CampaignQuestionnaire
+from survey_app.models.campaigns import STATUSES, VARIANCE_METHODS, Campaign, CampaignQuestionnaire
 from survey_app.models.drafts import Draft
 from survey_app.models.institutions import Institution, Unit
 from survey_app.models.invitations import STATES, Invitation
@@ -16,6 +16,8 @@ __all__ = [
     "ROLES",
     "STATES",
     "STATUSES",
+    "VARIANCE_METHODS",
+    "ApiToken",
     "AuditEntry",
     "Base",
     "Campaign",

@@ -5,10 +5,10 @@ Respondents never have accounts: nothing here refers to a response, an invitatio
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table
+from sqlalchemy import Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import Base
@@ -94,3 +94,25 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(255), default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+
+
+class ApiToken(Base):
+    """A read-only API token of a console account: it acts with the account's role and institution scope.
+
+    Like invitation tokens, only a keyed hash is stored (see :mod:`survey_app.tokens`); the token itself is
+    shown once, when it is created.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: A date, not a time: enough to see stale tokens without a trail of every call.
+    last_used_on: Mapped[date | None] = mapped_column(Date)
+
+    user: Mapped[User] = relationship()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import Base
@@ -13,6 +13,8 @@ from survey_app.models.questionnaire_versions import QuestionnaireVersion
 from survey_app.models.types import GROUPS, in_values
 
 STATUSES: tuple[str, ...] = ("draft", "open", "closed")
+#: How confidence intervals are computed: Taylor linearisation (R's default) or the Rao–Wu bootstrap.
+VARIANCE_METHODS: tuple[str, ...] = ("linearization", "bootstrap")
 
 
 class Campaign(Base):
@@ -23,6 +25,7 @@ class Campaign(Base):
         CheckConstraint("closes_on >= opens_on", name="dates"),
         CheckConstraint("allow_invitation OR allow_open", name="access_mode"),
         CheckConstraint("target_index IS NULL OR (target_index >= 0 AND target_index <= 100)", name="target"),
+        CheckConstraint(in_values("variance_method", VARIANCE_METHODS), name="variance_method"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +46,12 @@ class Campaign(Base):
     status: Mapped[str] = mapped_column(String(20), default="draft")
     allow_invitation: Mapped[bool] = mapped_column(Boolean, default=True)
     allow_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The design used for results: variance method, and whether the units' population sizes give a finite
+    #: population correction (respondents are a stratified sample by unit either way).
+    variance_method: Mapped[str] = mapped_column(
+        String(20), default="linearization", server_default="linearization"
+    )
+    use_fpc: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     institution: Mapped[Institution] = relationship()
     questionnaires: Mapped[list[CampaignQuestionnaire]] = relationship(

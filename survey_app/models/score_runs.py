@@ -31,3 +31,7 @@ class ScoreRun(Base):
     results: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     #: Kept for display; the mapping is free text.
     note: Mapped[str] = mapped_column(Text, default="")
+    #: Set when an admin or analyst publishes the run; viewers (and the API for viewers) see only the latest
+    #: published run of a campaign.
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_by: Mapped[str | None] = mapped_column(String(255))
