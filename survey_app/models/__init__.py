@@ -8,11 +8,12 @@ from survey_app.models.institutions import Institution, Unit
 from survey_app.models.invitations import STATES, Invitation
 from survey_app.models.questionnaire_versions import ImmutableVersionError, QuestionnaireVersion
 from survey_app.models.responses import Response
-from survey_app.models.score_runs import ScoreRun
+from survey_app.models.score_runs import JOB_STATES, ComputeJob, ScoreRun
 from survey_app.models.types import GROUPS
 
 __all__ = [
     "GROUPS",
+    "JOB_STATES",
     "ROLES",
     "STATES",
     "STATUSES",
@@ -22,6 +23,7 @@ __all__ = [
     "Base",
     "Campaign",
     "CampaignQuestionnaire",
+    "ComputeJob",
     "Draft",
     "ImmutableVersionError",
     "Institution",

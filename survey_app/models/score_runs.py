@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_app.models.accounts import utcnow
 from survey_app.models.base import Base
-from survey_app.models.types import JSONDocument
+from survey_app.models.types import JSONDocument, in_values
 
 
 class ScoreRun(Base):
@@ -35,3 +35,32 @@ class ScoreRun(Base):
     #: published run of a campaign.
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published_by: Mapped[str | None] = mapped_column(String(255))
+
+
+JOB_STATES: tuple[str, ...] = ("queued", "running", "done", "failed")
+
+
+class ComputeJob(Base):
+    """A requested computation of a campaign's results and how far it got, for the progress indicator.
+
+    Kept in the database rather than in a process, so any app server can report on a job another one runs.
+    """
+
+    __tablename__ = "compute_jobs"
+    __table_args__ = (
+        CheckConstraint(in_values("state", JOB_STATES), name="state"),
+        CheckConstraint("progress >= 0 AND progress <= 1", name="progress"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(255))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    #: What the job is doing now, e.g. ``reading responses`` (shown to the user).
+    stage: Mapped[str] = mapped_column(String(100), default="")
+    progress: Mapped[float] = mapped_column(default=0.0)
+    #: A message for the user when the job failed (never a traceback).
+    error: Mapped[str] = mapped_column(Text, default="")
+    score_run_id: Mapped[int | None] = mapped_column(ForeignKey("score_runs.id", ondelete="SET NULL"))

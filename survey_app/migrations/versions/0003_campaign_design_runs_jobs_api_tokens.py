@@ -1,4 +1,4 @@
-"""Campaign design settings, published score runs, API tokens.
+"""Campaign design settings, published score runs, compute jobs, API tokens.
 
 Revision ID: 0003
 Revises: 0002
@@ -47,8 +47,32 @@ def upgrade():
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
+    op.create_table('compute_jobs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('requested_by', sa.String(length=255), nullable=False),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('stage', sa.String(length=100), nullable=False),
+    sa.Column('progress', sa.Double(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('score_run_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name=op.f('ck_compute_jobs_state')),
+    sa.CheckConstraint('progress >= 0 AND progress <= 1', name=op.f('ck_compute_jobs_progress')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_compute_jobs_campaign_id_campaigns'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['score_run_id'], ['score_runs.id'], name=op.f('fk_compute_jobs_score_run_id_score_runs'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_compute_jobs'))
+    )
+    with op.batch_alter_table('compute_jobs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_compute_jobs_campaign_id'), ['campaign_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('compute_jobs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_compute_jobs_campaign_id'))
+    op.drop_table('compute_jobs')
+
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
     op.drop_table('api_tokens')
