@@ -26,3 +26,5 @@ def register_admin(app: Flask) -> None:
 
     for blueprint in (auth, campaigns, results, invitations, exports, audit):
         app.register_blueprint(blueprint)
+    # The console menu lists a feature only when its blueprint is registered.
+    app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
