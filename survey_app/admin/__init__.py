@@ -7,8 +7,9 @@
 * :mod:`.exports` – downloads of responses (CSV, XLSX, SPSS, Stata)
 * :mod:`.audit` – the audit log (admins)
 
-A module with a ``bp`` blueprint is registered by :func:`register_admin`. Every view is guarded by :func:`survey_app.accounts.requires_role` (login and password change by the login
-itself); ``tests/admin/test_route_roles.py`` holds the route × role table.
+Each module with a ``bp`` blueprint is registered by :func:`register_admin`, so a feature is one module (this
+list is for the reader). Every view is guarded by :func:`survey_app.accounts.requires_role` (login and
+password change by the login itself); ``tests/admin/rules`` holds the route × role table.
 """
 
 from __future__ import annotations
