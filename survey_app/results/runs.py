@@ -105,13 +105,17 @@ def compute_run(campaign: Campaign, actor: str) -> ScoreRun:
     return run
 
 
-def latest_run(campaign: Campaign) -> ScoreRun | None:
-    return db.session.scalar(
-        select(ScoreRun)
-        .where(ScoreRun.campaign_id == campaign.id)
-        .order_by(ScoreRun.created_at.desc(), ScoreRun.id.desc())
-        .limit(1)
-    )
+def latest_run(campaign: Campaign, *, published_only: bool = False) -> ScoreRun | None:
+    """The newest run of the campaign; with ``published_only`` the newest published one (what viewers see)."""
+    query = select(ScoreRun).where(ScoreRun.campaign_id == campaign.id)
+    if published_only:
+        query = query.where(ScoreRun.published_at.is_not(None))
+    return db.session.scalar(query.order_by(ScoreRun.created_at.desc(), ScoreRun.id.desc()).limit(1))
+
+
+def visible_run(campaign: Campaign, role: str) -> ScoreRun | None:
+    """The run a console or API user of ``role`` reads: viewers only published results, others the newest."""
+    return latest_run(campaign, published_only=role == "viewer")
 
 
 def run_metadata(run: ScoreRun) -> ResultsMetadata:
