@@ -1,4 +1,5 @@
-"""Engine set-up per database: SQLite needs help to be a safe development and test database.
+"""Engine set-up per database: SQLite needs help to be a safe development and test database; PostgreSQL
+skips the transaction round trips of read-only requests.
 
 pysqlite's own transaction handling does not emit ``BEGIN`` until the first write and breaks ``SAVEPOINT``;
 SQLAlchemy's documented fix is to take over: autocommit at the driver, ``BEGIN`` emitted by us. We emit
@@ -35,8 +36,32 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
+def _configure_postgresql(engine: Engine) -> None:
+    """Driver autocommit, ``BEGIN`` emitted by us, except while serving a GET or HEAD request.
+
+    A respondent's page GET is one ``SELECT``; with psycopg's own transaction handling it also costs a
+    ``BEGIN`` and, when the session closes, a ``ROLLBACK``: three round trips where one does, on the most
+    frequent request (bench/submit_load.py). Under PostgreSQL's default READ COMMITTED every statement has
+    its own snapshot anyway, so reads see nothing different. GET handlers that write (an audit entry for a
+    download) commit each statement on its own. Everything else (POST requests, the CLI, background jobs,
+    the tests' outer transactions) begins a transaction as before, and ``COMMIT``/``ROLLBACK`` are what
+    SQLAlchemy sends; psycopg skips them when no transaction is open.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        if not (has_request_context() and request.method in ("GET", "HEAD")):
+            connection.exec_driver_sql("BEGIN")
+
+
 def init_database(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        elif engine.dialect.name == "postgresql":
+            _configure_postgresql(engine)
