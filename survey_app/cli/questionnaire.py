@@ -1,4 +1,8 @@
-"""``flask questionnaire validate FILE`` and ``flask questionnaire load [FILE...]``."""
+"""``flask questionnaire validate FILE`` and ``flask questionnaire load [FILE...]``.
+
+Both take questionnaire YAML files and XLSForm workbooks (``.xlsx``, imported as ``python -m questionnaires
+import-xlsform`` does).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ from flask.cli import AppGroup
 
 from questionnaires import QuestionnaireInvalid, load_questionnaire, validate_file
 from questionnaires.bundled import questionnaire_paths
+from questionnaires.model import Questionnaire
+from questionnaires.problems import Problem
+from questionnaires.xlsform import load_xlsform, read_xlsform
 from survey_app.cli.common import transaction
 from survey_app.dates import today
 from survey_app.operations import store_questionnaire
@@ -23,8 +30,8 @@ questionnaire = AppGroup(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 def validate(files: tuple[Path, ...]) -> None:
-    """Check questionnaire or profile FILES; print every problem with its line and column."""
-    problems = [problem for path in files for problem in validate_file(path)]
+    """Check questionnaire or profile FILES (YAML or XLSForm .xlsx); print every problem with its place."""
+    problems = [problem for path in files for problem in _problems(path)]
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
@@ -36,12 +43,13 @@ def validate(files: tuple[Path, ...]) -> None:
 @questionnaire.command("load")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load(files: tuple[Path, ...]) -> None:
-    """Store questionnaire FILES (default: all bundled ones); a version already stored is left as it is."""
+    """Store questionnaire FILES, YAML or XLSForm .xlsx (default: all bundled ones); a version already
+    stored is left as it is. Nothing is stored unless every file is valid."""
     paths = list(files) or questionnaire_paths()
     loaded = []
     for path in paths:
         try:
-            loaded.append(load_questionnaire(path))
+            loaded.append(_load(path))
         except QuestionnaireInvalid as exc:
             raise click.ClickException(f"{path} is not a valid questionnaire:\n{exc}") from None
     with transaction():
@@ -49,3 +57,15 @@ def load(files: tuple[Path, ...]) -> None:
             version, created = store_questionnaire(q, today())
             state = "loaded" if created else "already loaded"
             click.echo(f"{q.id}@{q.version} ({q.group}) {version.content_hash[:19]}… {state}")
+
+
+def _is_xlsform(path: Path) -> bool:
+    return path.suffix.lower() in (".xlsx", ".xlsm")
+
+
+def _problems(path: Path) -> list[Problem]:
+    return read_xlsform(path)[1] if _is_xlsform(path) else validate_file(path)
+
+
+def _load(path: Path) -> Questionnaire:
+    return load_xlsform(path) if _is_xlsform(path) else load_questionnaire(path)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
-from questionnaires.bundled import questionnaire_paths
+from questionnaires.bundled import load_bundled_questionnaire, questionnaire_paths
+from questionnaires.xlsform import export_xlsform
 from survey_app.extensions import db
 from survey_app.models import Campaign, Invitation, QuestionnaireVersion, Response, Unit
 from survey_app.tokens import token_hash
@@ -52,6 +54,33 @@ def test_questionnaire_load_is_idempotent(runner: FlaskCliRunner, tmp_path: Path
     failed = runner.invoke(args=["questionnaire", "load", str(bad)])
     assert failed.exit_code != 0
     assert "is not a valid questionnaire" in failed.output
+
+
+def test_questionnaire_validate_and_load_xlsform(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    workbook = tmp_path / "external.xlsx"
+    export_xlsform(load_bundled_questionnaire("spi-external"), workbook)
+    valid = runner.invoke(args=["questionnaire", "validate", str(workbook)])
+    assert valid.exit_code == 0, valid.output
+    loaded = runner.invoke(args=["questionnaire", "load", str(workbook)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "spi-external" in loaded.output
+    assert " loaded" in loaded.output
+    # The round trip keeps the questionnaire, so the bundled YAML is the same version.
+    bundled = runner.invoke(args=["questionnaire", "load"])
+    assert bundled.output.count("already loaded") == 1, bundled.output
+
+    broken = tmp_path / "broken.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "choices"  # type: ignore[union-attr]
+    book.save(broken)
+    before = _count(QuestionnaireVersion)
+    invalid = runner.invoke(args=["questionnaire", "validate", str(broken)])
+    assert invalid.exit_code != 0
+    assert "broken.xlsx" in invalid.output
+    failed = runner.invoke(args=["questionnaire", "load", str(workbook), str(broken)])
+    assert failed.exit_code != 0
+    assert "broken.xlsx is not a valid questionnaire" in failed.output
+    assert _count(QuestionnaireVersion) == before
 
 
 def test_institution_import_and_errors(runner: FlaskCliRunner, tmp_path: Path) -> None:
