@@ -12,13 +12,14 @@ from flask import Flask
 def register_commands(app: Flask) -> None:
     from survey_app.cli.campaign import campaign
     from survey_app.cli.demo import demo
+    from survey_app.cli.drafts import drafts
     from survey_app.cli.institution import institution
     from survey_app.cli.invitations import invitations
     from survey_app.cli.questionnaire import questionnaire
     from survey_app.cli.responses import responses
     from survey_app.cli.users import users
 
-    for group in (questionnaire, institution, campaign, invitations, responses, demo, users):
+    for group in (questionnaire, institution, campaign, invitations, responses, drafts, demo, users):
         app.cli.add_command(group)
 
 
