@@ -135,3 +135,12 @@ def test_users_create_command(app: Flask, runner: FlaskCliRunner) -> None:
     )
     assert again.exit_code == 1
     assert "exists already" in again.output
+
+
+def test_site_root_leads_to_the_console_login(client: FlaskClient) -> None:
+    root = client.get("/")
+    assert root.status_code == 302
+    assert root.headers["Location"].endswith("/admin/")
+    console = client.get("/admin/")
+    assert console.status_code == 302
+    assert "/admin/login" in console.headers["Location"]

@@ -6,6 +6,7 @@ from tests.admin.rules import PUBLIC
 
 RULES: dict[str, str] = {
     "static": PUBLIC,
+    "home.index": PUBLIC,
     "respondent.start": PUBLIC,
     "respondent.page": PUBLIC,
     "respondent.thanks": PUBLIC,
