@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 import click
 import numpy as np
@@ -19,7 +19,7 @@ from survey_app.accounts import audit, create_user, set_password
 from survey_app.cli.common import transaction
 from survey_app.dates import today
 from survey_app.extensions import db
-from survey_app.models import Campaign, User
+from survey_app.models import Campaign, ScoreRun, User
 from survey_app.operations import (
     count_responses,
     create_campaign,
@@ -27,11 +27,13 @@ from survey_app.operations import (
     issue_invitations,
     store_questionnaire,
 )
+from survey_app.results.runs import compute_run
 from survey_app.synthetic import add_responses
 
 demo = AppGroup("demo", help="Demonstration data.")
 
 DEMO_SLUG = "demo"
+PREVIOUS_SLUG = "demo-previous"
 DEMO_UNITS = """institution_code,institution_name,unit_code,unit_name,parent_code,population_size
 KOTA-CONTOH,Pemerintah Kota Contoh,SETDA,Sekretariat Daerah,,180
 KOTA-CONTOH,Pemerintah Kota Contoh,BAPPEDA,Badan Perencanaan Pembangunan Daerah,SETDA,60
@@ -83,7 +85,27 @@ def setup(port: int, per_group: int) -> None:
                 allow_invitation=True,
                 allow_open=True,
             )
-        responses_added = _demo_responses(campaign)
+        previous = db.session.scalar(select(Campaign).where(Campaign.slug == PREVIOUS_SLUG))
+        if previous is None:
+            # Last year's round, closed, so the results page has a trend from the first start.
+            previous = create_campaign(
+                institution_code="KOTA-CONTOH",
+                title=f"SPI Pemerintah Kota Contoh {day.year - 1} (demo)",
+                slug=PREVIOUS_SLUG,
+                period=str(day.year - 1),
+                profile=load_bundled_profile("spi-2024"),
+                versions=versions,
+                opens_on=day - timedelta(days=420),
+                closes_on=day - timedelta(days=330),
+                status="closed",
+                target_index=75.0,
+            )
+        responses_added = _demo_responses(
+            previous, shift=-0.12, submitted_on=day - timedelta(days=340), seed=20230601
+        )
+        responses_added += _demo_responses(campaign)
+        for surveyed in (previous, campaign):
+            _demo_results(surveyed)
         password = _demo_admin()
         links = {
             group: issue_invitations(campaign, group, DEMO_UNIT_OF_GROUP[group], per_group)
@@ -99,7 +121,10 @@ def setup(port: int, per_group: int) -> None:
     click.echo("Open-access link for service users (as behind a QR code at a counter):")
     click.echo(f"  external  {root}/c/{DEMO_SLUG}/external/DPMPTSP")
     if responses_added:
-        click.echo(f"Added {responses_added} synthetic responses across the demo units (seeded).")
+        click.echo(
+            f"Added {responses_added} synthetic responses across the demo units (seeded), in this campaign "
+            f"and last year's '{PREVIOUS_SLUG}'; results computed and published."
+        )
     click.echo("Administrator console (the password is new on every run of this command):")
     click.echo(f"  {root}/admin/login  e-mail: {DEMO_ADMIN}  password: {password}")
 
@@ -118,15 +143,28 @@ def _demo_admin() -> str:
     return password
 
 
-def _demo_responses(campaign: Campaign) -> int:
+def _demo_results(campaign: Campaign) -> None:
+    """Compute and publish the campaign's results once, so charts and the trend show on first start."""
+    if db.session.scalar(select(ScoreRun.id).where(ScoreRun.campaign_id == campaign.id)) is not None:
+        return
+    run = compute_run(campaign, "demo setup")
+    run.published_at = run.created_at
+    run.published_by = "demo setup"
+    audit("results.compute", f"campaign:{campaign.slug}", run=run.id, source="demo setup")
+
+
+def _demo_responses(
+    campaign: Campaign, shift: float = 0.0, submitted_on: date | None = None, seed: int = 20240601
+) -> int:
     """A few hundred synthetic responses, once (seeded, so every fresh demo shows the same results).
 
-    They answer the versions the campaign uses, which may be older than the bundled files.
+    They answer the versions the campaign uses, which may be older than the bundled files. ``shift`` moves
+    every unit's favourability (last year's round was somewhat worse).
     """
     if count_responses(campaign):
         return 0
     db.session.flush()
-    rng = np.random.default_rng(20240601)
+    rng = np.random.default_rng(seed)
     units = {u.code: u.id for u in campaign.institution.units}
     versions = {link.respondent_group: link.questionnaire_version for link in campaign.questionnaires}
     added = 0
@@ -142,8 +180,8 @@ def _demo_responses(campaign: Campaign) -> int:
                     units[code],
                     count,
                     rng,
-                    tilt=tilt,
-                    submitted_on=today(),
+                    tilt=min(max(tilt + shift, 0.05), 0.95),
+                    submitted_on=submitted_on or today(),
                     coached=0.6 if code == "BAPPEDA" else 0.0,
                 )
                 added += count

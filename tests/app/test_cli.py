@@ -278,7 +278,7 @@ def test_demo_setup_is_idempotent_and_prints_links(runner: FlaskCliRunner) -> No
     assert "http://127.0.0.1:5055/c/demo/external/DPMPTSP" in first.output
     second = runner.invoke(args=["demo", "setup", "--port", "5055"])
     assert second.exit_code == 0, second.output
-    assert _count(Campaign) == 1
+    assert _count(Campaign) == 2  # and last year's, closed, for the trend
     assert _count(QuestionnaireVersion) == 3
     assert _count(Invitation) == 12
     links = [line.split()[-1] for line in second.output.splitlines() if "/r/" in line]
