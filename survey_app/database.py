@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -36,16 +36,23 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
+#: Set on ``flask.g`` by views whose every write is one statement (the invitation pages: the draft INSERT or
+#: UPDATE, the final submit's single statement on PostgreSQL): they run without BEGIN/COMMIT round trips.
+SINGLE_STATEMENT_WRITES = "single_statement_writes"
+
+
 def _configure_postgresql(engine: Engine) -> None:
-    """Driver autocommit, ``BEGIN`` emitted by us, except while serving a GET or HEAD request.
+    """Driver autocommit, ``BEGIN`` emitted by us, except while serving a GET or HEAD request or a view
+    that declared :data:`SINGLE_STATEMENT_WRITES`.
 
     A respondent's page GET is one ``SELECT``; with psycopg's own transaction handling it also costs a
     ``BEGIN`` and, when the session closes, a ``ROLLBACK``: three round trips where one does, on the most
     frequent request (bench/submit_load.py). Under PostgreSQL's default READ COMMITTED every statement has
     its own snapshot anyway, so reads see nothing different. GET handlers that write (an audit entry for a
-    download) commit each statement on its own. Everything else (POST requests, the CLI, background jobs,
-    the tests' outer transactions) begins a transaction as before, and ``COMMIT``/``ROLLBACK`` are what
-    SQLAlchemy sends; psycopg skips them when no transaction is open.
+    download) commit each statement on its own. The invitation pages' POSTs write with one statement each
+    (a statement is atomic on its own), so they skip ``BEGIN``/``COMMIT`` too. Everything else (other POST
+    requests, the CLI, background jobs, the tests' outer transactions) begins a transaction as before, and
+    ``COMMIT``/``ROLLBACK`` are what SQLAlchemy sends; psycopg skips them when no transaction is open.
     """
 
     @event.listens_for(engine, "connect")
@@ -54,8 +61,11 @@ def _configure_postgresql(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        if not (has_request_context() and request.method in ("GET", "HEAD")):
-            connection.exec_driver_sql("BEGIN")
+        if has_request_context() and (
+            request.method in ("GET", "HEAD") or getattr(g, SINGLE_STATEMENT_WRITES, False)
+        ):
+            return
+        connection.exec_driver_sql("BEGIN")
 
 
 def init_database(app: Flask) -> None:

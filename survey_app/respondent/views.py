@@ -10,10 +10,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Select, and_, bindparam, select
 
+from survey_app.database import SINGLE_STATEMENT_WRITES
 from survey_app.dates import today
 from survey_app.extensions import db
 from survey_app.flow import views as flow
@@ -22,6 +23,14 @@ from survey_app.submissions import store_invited
 from survey_app.tokens import looks_like_token, token_hash
 
 bp = Blueprint("respondent", __name__)
+
+
+@bp.before_request
+def _single_statement_writes() -> None:
+    # Every write of these views is one statement: creating the draft (consent), saving it (a page), and the
+    # final submit (one statement on PostgreSQL, see survey_app.submissions). On PostgreSQL they therefore
+    # run without BEGIN/COMMIT round trips (survey_app.database).
+    setattr(g, SINGLE_STATEMENT_WRITES, True)
 
 
 def status_page(kind: str, code: int, campaign: Campaign | None = None) -> ResponseReturnValue:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from questionnaires.model import Questionnaire
 from survey_app.extensions import db
@@ -101,4 +101,36 @@ def test_two_hundred_invitations_at_once_give_two_hundred_responses(
             == 200
         )
         assert db.session.scalar(select(func.count()).select_from(Draft)) == 0
+        db.engine.dispose()
+
+
+def test_respondent_pages_on_postgresql_take_one_statement_each(
+    backend: str, committed_database: str, tmp_path: Path, mini: Questionnaire
+) -> None:
+    """The page GET and the final submit are one round trip each (no BEGIN/COMMIT), and still whole."""
+    if backend != "postgresql":
+        pytest.skip("SQLite takes the write lock with BEGIN IMMEDIATE on every POST")
+    app = _app(committed_database, tmp_path)
+    (token,) = _prepared_tokens(app, mini, 1)
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        client = app.test_client()
+        assert client.get(f"/r/{token}/p/s2").status_code == 200
+        assert statements == ["SELECT"]
+        statements.clear()
+        assert _submit(app, token) == 303
+        assert statements == ["SELECT", "WITH"]  # the entry, then spend + delete draft + insert
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Draft)) == 0
+        assert db.session.scalar(select(Invitation.state)) == "spent"
         db.engine.dispose()
