@@ -97,10 +97,16 @@ class Plan:
     def visible_pages(self, answers: Mapping[str, Any]) -> list[Page]:
         return [p for p in self.pages if self.is_visible(p, answers)]
 
-    def first_incomplete(self, answers: Mapping[str, Any]) -> Page | None:
-        """The first shown page with a required, shown item left unanswered (``None``: complete)."""
-        cleaned = self.clean(answers)
-        for page in self.visible_pages(cleaned):
+    def first_incomplete(
+        self, answers: Mapping[str, Any], *, cleaned: Mapping[str, Any] | None = None
+    ) -> Page | None:
+        """The first shown page with a required, shown item left unanswered (``None``: complete).
+
+        ``cleaned``: ``clean(answers)`` when the caller has it already (the final submit does).
+        """
+        if cleaned is None:
+            cleaned = self.clean(answers)
+        for page in self.pages:  # a page without shown items has nothing left unanswered
             for item in self.visible_items(page, cleaned):
                 if item.required and item.type.stores_answer and item.id not in cleaned:
                     return page

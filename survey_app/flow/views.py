@@ -234,7 +234,7 @@ def save_page(entry: Entry, draft: Draft, key: str) -> ResponseReturnValue:
         target = plan.next_page(page, cleaned)
         suffix = ""
         if target is None:
-            target = plan.first_incomplete(answers)
+            target = plan.first_incomplete(answers, cleaned=cleaned)
             if target is None:
                 # The draft is not written first: the submit transaction deletes it.
                 return _submit(entry, draft, cleaned)
