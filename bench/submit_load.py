@@ -586,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--floor-seconds", type=float, default=8)
     parser.add_argument("--client-processes", type=int, default=2, help="processes of the load generator")
     parser.add_argument(
-        "--burst", type=int, default=960, help="complete drafts submitted at once in the submit phase"
+        "--burst", type=int, default=2400, help="complete drafts submitted at once in the submit phase"
     )
     args = parser.parse_args(argv)
 
