@@ -10,6 +10,8 @@ from flask_login import current_user
 from sqlalchemy import case, func, select
 
 from survey_app.accounts import campaign_for, campaigns_in_scope, requires_role
+from survey_app.admin.campaign_setup import campaign_state
+from survey_app.dates import today
 from survey_app.extensions import db
 from survey_app.models import Campaign, Invitation, Response, Unit
 
@@ -98,4 +100,6 @@ def campaign(slug: str) -> ResponseReturnValue:
     for r in rows:
         for name in ("issued", "spent", "revoked", "open_responses", "invited_responses"):
             setattr(totals, name, getattr(totals, name) + getattr(r, name))
-    return render_template("admin/campaign.html", campaign=found, rows=rows, totals=totals)
+    return render_template(
+        "admin/campaign.html", campaign=found, rows=rows, totals=totals, state=campaign_state(found, today())
+    )

@@ -55,7 +55,8 @@ def _forms(campaign: Campaign) -> tuple[IssueForm, RevokeForm]:
     return issue, RevokeForm(prefix="revoke")
 
 
-def _root() -> str:
+def public_root() -> str:
+    """Where respondents reach the app (``PUBLIC_BASE_URL`` behind a proxy, else this request's host)."""
     return str(current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
 
 
@@ -71,7 +72,7 @@ def issue(slug: str) -> ResponseReturnValue:
         except OperationError as exc:
             form.count.errors = [str(exc)]
         else:
-            links = [f"{_root()}/r/{token}" for token in tokens]
+            links = [f"{public_root()}/r/{token}" for token in tokens]
             if form.fmt.data == "pdf":
                 body: bytes = invitation_sheet(
                     [InvitationCard(link, str(unit), str(group), f"#{n}") for n, link in enumerate(links, 1)],

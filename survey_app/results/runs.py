@@ -60,6 +60,33 @@ def responses_frame(campaign: Campaign) -> pd.DataFrame:
     )
 
 
+def with_campaign_design(frame: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
+    """The responses with the campaign's design: units as variance strata, and population sizes as ``fpc``.
+
+    Every unit is sampled on its own, so the unit is part of the variance stratum (with the invitation's own
+    stratum, if any). With ``use_fpc``, a unit's population size (its employees) gives the finite population
+    correction for internal-group responses; other groups' populations (service users, experts) have no
+    known size. A unit with more internal responses than its stated population gets no correction (the size
+    is evidently out of date) rather than a negative one.
+    """
+    out = frame.copy()
+    unit = out["unit"].astype("string").fillna("")
+    stratum = out["stratum"].astype("string").fillna("") if "stratum" in out.columns else ""
+    out["stratum"] = unit + "|" + stratum
+    if campaign.use_fpc:
+        sizes = pd.Series(
+            {u.code: u.population_size for u in campaign.institution.units if u.population_size},
+            dtype="float64",
+        )
+        internal = out["group"].astype("string") == "internal"
+        if "open_access" in out.columns:
+            internal &= ~out["open_access"].astype("string").str.lower().isin(["true", "1", "t"])
+        population = unit.map(sizes).astype("float64").where(internal)
+        answered = internal.groupby(unit).transform("sum")
+        out["fpc"] = population.where(answered <= population)
+    return out
+
+
 def _json_table(frame: pd.DataFrame) -> dict[str, Any]:
     # pandas writes NaN/NA as null and numpy scalars as JSON numbers; the split layout keeps column order.
     data: dict[str, Any] = json.loads(frame.to_json(orient="split", index=False, date_format="iso"))
@@ -79,7 +106,15 @@ def compute_run(campaign: Campaign, actor: str) -> ScoreRun:
     frame = read_responses(db.session.connection(), campaign.id, campaign.institution.code, versions)
     if frame.empty:
         raise NoResponsesError(f"campaign {campaign.slug!r} has no responses yet")
-    result = compute_index(frame, questionnaires, profile, by=BY, target=campaign.target_index)
+    frame = with_campaign_design(frame, campaign)
+    result = compute_index(
+        frame,
+        questionnaires,
+        profile,
+        by=BY,
+        target=campaign.target_index,
+        method=campaign.variance_method,  # type: ignore[arg-type]
+    )
     quality = data_quality(frame, questionnaires, profile, by=BY)
     meta = ResultsMetadata.build(profile, questionnaires, campaign=campaign.slug, min_cell=profile.min_cell)
     run = ScoreRun(
