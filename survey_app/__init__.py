@@ -77,9 +77,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from survey_app.admin import register_admin
+    from survey_app.api import init_api
     from survey_app.open_access import bp as open_access
     from survey_app.respondent import bp as respondent
 
     app.register_blueprint(respondent)
     app.register_blueprint(open_access)
     register_admin(app)
+    init_api(app)

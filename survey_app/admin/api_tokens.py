@@ -1,0 +1,147 @@
+"""API tokens in the console: create (shown once), list, revoke.
+
+Every account manages its own tokens; admins also see and revoke the tokens of the accounts in their scope
+(an admin of all institutions: everyone's; a scoped admin: accounts whose institutions all lie within the
+admin's, so a scoped admin never acts on an account with wider access). A token acts with its account's role
+and institutions (see :mod:`survey_app.api`). Only a keyed hash is stored, as for invitations, so the token
+is shown once, on the page that answers the create POST, and never written to the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import DateField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from survey_app.accounts import audit, requires_role, scope_institution_ids
+from survey_app.admin.forms import ActionForm
+from survey_app.api.auth import new_api_token, token_state
+from survey_app.extensions import db
+from survey_app.models import ApiToken, User
+from survey_app.tokens import token_hash
+
+bp = Blueprint("admin_api_tokens", __name__, url_prefix="/admin/api-tokens")
+
+#: The longest expiry offered; a token for a dashboard is renewed once a year at least.
+MAX_DAYS = 2 * 366
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        lazy_gettext("Name (what the token is for)"),
+        validators=[DataRequired(), Length(max=100)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
+    expires_on = DateField(lazy_gettext("Valid until (optional)"), validators=[Optional()])
+
+    def validate_expires_on(self, field: DateField) -> None:
+        today = datetime.now(UTC).date()
+        if field.data is not None and field.data < today:
+            raise ValidationError(_("The date is in the past."))
+        if field.data is not None and field.data > today + timedelta(days=MAX_DAYS):
+            raise ValidationError(_("At most %(days)s days ahead.", days=MAX_DAYS))
+
+
+def _expiry(day: date | None) -> datetime | None:
+    # Valid through the whole chosen day (UTC), as "valid until" reads.
+    return datetime.combine(day + timedelta(days=1), time.min, UTC) if day is not None else None
+
+
+def _in_scope(owner: User) -> bool:
+    """May the current user see and revoke ``owner``'s tokens?"""
+    if owner.id == current_user.id:
+        return True
+    if current_user.role != "admin":
+        return False
+    mine = scope_institution_ids(current_user)
+    if mine is None:
+        return True
+    return not owner.all_institutions and {i.id for i in owner.institutions} <= set(mine)
+
+
+def _visible_tokens() -> list[ApiToken]:
+    query = (
+        select(ApiToken)
+        .options(selectinload(ApiToken.user).selectinload(User.institutions))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    if current_user.role != "admin":
+        query = query.where(ApiToken.user_id == current_user.id)
+    return [t for t in db.session.scalars(query) if _in_scope(t.user)]
+
+
+def _page(form: TokenForm, new_token: str | None = None, status: int = 200) -> ResponseReturnValue:
+    tokens = _visible_tokens()
+    now = datetime.now(UTC)
+    return (
+        render_template(
+            "admin/api_tokens.html",
+            form=form,
+            action=ActionForm(),
+            tokens=tokens,
+            states={t.id: token_state(t, now) for t in tokens},
+            new_token=new_token,
+            api_base=url_for("api.campaigns", _external=True),
+            openapi=url_for("api.openapi", _external=True),
+        ),
+        status,
+    )
+
+
+@bp.route("/")
+@requires_role("viewer")
+def index() -> ResponseReturnValue:
+    return _page(TokenForm())
+
+
+@bp.route("/", methods=["POST"])
+@requires_role("viewer")
+def create() -> ResponseReturnValue:
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(form, status=400)
+    secret = new_api_token()
+    token = ApiToken(
+        user_id=current_user.id,
+        name=form.name.data,
+        token_hash=token_hash(secret),
+        created_at=datetime.now(UTC),
+        expires_at=_expiry(form.expires_on.data),
+    )
+    db.session.add(token)
+    db.session.flush()
+    audit(
+        "api_token.create",
+        f"api_token:{token.id}",
+        name=token.name,
+        owner=current_user.email,
+        expires_on=form.expires_on.data.isoformat() if form.expires_on.data else None,
+    )
+    db.session.commit()
+    # Rendered, not redirected: this response is the only place the token ever appears.
+    return _page(TokenForm(formdata=None), new_token=secret)
+
+
+@bp.route("/<int:token_id>/revoke", methods=["POST"])
+@requires_role("viewer")
+def revoke(token_id: int) -> ResponseReturnValue:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or not _in_scope(token.user):
+        abort(404)
+    if token.revoked_at is None:
+        token.revoked_at = datetime.now(UTC)
+        audit("api_token.revoke", f"api_token:{token.id}", name=token.name, owner=token.user.email)
+        db.session.commit()
+        flash(_("The token %(name)s is revoked.", name=token.name))
+    return redirect(url_for(".index"))

@@ -1,0 +1,236 @@
+"""The API endpoints (GET only): campaigns in scope, their visible results and runs, the OpenAPI document.
+
+Results come from the stored score run the console shows to the same role
+(:func:`survey_app.results.runs.visible_run`), with the same suppression: a cell the scoring engine marked
+suppressed, or with fewer than the campaign's ``min_cell`` respondents, carries no estimate, standard error,
+interval, degrees of freedom or category, only its ``n`` and the note; and
+:func:`survey_app.reporting.tables.check_suppressed` (the exports' last line of defence) checks every table
+before it is sent.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+from flask import abort, jsonify
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+from sqlalchemy.orm import defer
+
+from survey_app.accounts import campaign_for, campaigns_in_scope
+from survey_app.api.auth import api_user, bp, requires_token
+from survey_app.api.openapi import openapi_document
+from survey_app.extensions import db
+from survey_app.models import Campaign, Response, ScoreRun, User
+from survey_app.reporting.tables import check_suppressed
+from survey_app.results.runs import campaign_profile, run_metadata, table_of, visible_run
+
+#: The numbers a suppressed cell must not show.
+VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df")
+GROUP_FIELDS = ("group", *VALUE_COLUMNS, "n", "published", "suppressed", "note")
+UNIT_FIELDS = (
+    "unit",
+    *VALUE_COLUMNS,
+    "n",
+    "category",
+    "category_uncertain",
+    "complete",
+    "published",
+    "suppressed",
+    "note",
+)
+DIMENSION_FIELDS = ("unit", "group", "dimension", *VALUE_COLUMNS, "n", "published", "suppressed", "note")
+FLAG_FIELDS = ("group", "check", "value", "threshold", "reason")
+
+
+def _sees_quality(user: User) -> bool:
+    return user.role in ("admin", "analyst")
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready scalar: numpy numbers as Python numbers, NaN/NA as ``null``."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def suppress(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """``frame`` with the values of suppressed or small cells removed, checked as the exports check."""
+    out = frame.copy()
+    for column in VALUE_COLUMNS:
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+    hidden = out["suppressed"].astype(bool) | (pd.to_numeric(out["n"], errors="coerce") < min_cell)
+    present = [c for c in VALUE_COLUMNS if c in out.columns]
+    out.loc[hidden, present] = float("nan")
+    if "category" in out.columns:
+        out["category"] = out["category"].astype(object).where(~hidden, None)
+        out["category_uncertain"] = out["category_uncertain"].astype(bool) & ~hidden
+    out["suppressed"] = hidden
+    check_suppressed(out, min_cell)
+    return out
+
+
+def _records(frame: pd.DataFrame, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    columns = [f for f in fields if f in frame.columns]
+    return [
+        {f: _plain(v) for f, v in zip(columns, row, strict=True)}
+        for row in frame[columns].itertuples(index=False, name=None)
+    ]
+
+
+def _date(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _campaign(campaign: Campaign, counts: dict[str, int] | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "slug": campaign.slug,
+        "title": campaign.title,
+        "period": campaign.period,
+        "institution": {"code": campaign.institution.code, "name": campaign.institution.name},
+        "status": campaign.status,
+        "opens_on": _date(campaign.opens_on),
+        "closes_on": _date(campaign.closes_on),
+        "profile_id": campaign.profile_id,
+        "min_cell": campaign_profile(campaign).min_cell,
+        "groups": [link.respondent_group for link in campaign.questionnaires],
+    }
+    if counts is not None:
+        body["responses"] = {"total": sum(counts.values()), "by_group": counts}
+    return body
+
+
+def _response_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = {cid: {} for cid in campaign_ids}
+    if not campaign_ids:
+        return counts
+    rows = db.session.execute(
+        select(Response.campaign_id, Response.respondent_group, func.count())
+        .where(Response.campaign_id.in_(campaign_ids))
+        .group_by(Response.campaign_id, Response.respondent_group)
+    )
+    for campaign_id, group, count in rows:
+        counts[campaign_id][group] = int(count)
+    return counts
+
+
+def _run(run: ScoreRun) -> dict[str, Any]:
+    meta = run_metadata(run)
+    return {
+        "id": run.id,
+        "created_at": run.created_at.isoformat(),
+        "published": run.published_at is not None,
+        "published_at": run.published_at.isoformat() if run.published_at is not None else None,
+        "responses_read": run.responses_read,
+        "profile": {"id": meta.profile_id, "version": meta.profile_version, "hash": run.profile_hash},
+        "questionnaire_hashes": dict(run.questionnaire_hashes),
+        "software_version": run.software_version,
+        "method": run.parameters.get("method"),
+        "level": run.parameters.get("level"),
+        "min_cell": meta.min_cell,
+    }
+
+
+def _visible(slug: str) -> tuple[Campaign, ScoreRun, int]:
+    user = api_user()
+    campaign = campaign_for(user, slug)
+    run = visible_run(campaign, user.role)
+    if run is None:
+        abort(404, "no results of this campaign are visible to this account yet")
+    min_cell = run_metadata(run).min_cell or campaign_profile(campaign).min_cell
+    # The campaign's current min_cell wins where it became stricter after the run was computed.
+    return campaign, run, max(int(min_cell), campaign_profile(campaign).min_cell)
+
+
+@bp.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    # Public: it describes the API and holds no data.
+    return jsonify(openapi_document())
+
+
+@bp.get("/campaigns")
+@requires_token("viewer")
+def campaigns() -> ResponseReturnValue:
+    user = api_user()
+    found = campaigns_in_scope(user)
+    counts = _response_counts([c.id for c in found]) if _sees_quality(user) else None
+    return jsonify({"campaigns": [_campaign(c, counts[c.id] if counts is not None else None) for c in found]})
+
+
+@bp.get("/campaigns/<slug>")
+@requires_token("viewer")
+def campaign(slug: str) -> ResponseReturnValue:
+    user = api_user()
+    found = campaign_for(user, slug)
+    counts = _response_counts([found.id])[found.id] if _sees_quality(user) else None
+    body = _campaign(found, counts)
+    body["units"] = [{"code": u.code, "name": u.name} for u in found.institution.units]
+    body["questionnaires"] = [
+        {
+            "group": link.respondent_group,
+            "id": link.questionnaire_version.questionnaire_id,
+            "version": link.questionnaire_version.version,
+            "hash": link.questionnaire_version.content_hash,
+        }
+        for link in found.questionnaires
+    ]
+    return jsonify(body)
+
+
+@bp.get("/campaigns/<slug>/results")
+@requires_token("viewer")
+def results(slug: str) -> ResponseReturnValue:
+    user = api_user()
+    found, run, min_cell = _visible(slug)
+    index = suppress(table_of(run, "index"), min_cell)
+    groups = suppress(table_of(run, "groups"), min_cell)
+    flags = table_of(run, "quality_flags")
+    names = {u.code: u.name for u in found.institution.units}
+    units = []
+    for record, unit in zip(_records(index, UNIT_FIELDS), index["unit"], strict=True):
+        record["unit_name"] = names.get(str(unit))
+        record["groups"] = _records(groups.loc[groups["unit"] == unit], GROUP_FIELDS)
+        if _sees_quality(user):
+            mine = flags.loc[flags["unit"] == unit] if "unit" in flags.columns else flags.iloc[0:0]
+            record["quality_flags"] = _records(mine, FLAG_FIELDS)
+        units.append(record)
+    return jsonify({"campaign": found.slug, "run": _run(run), "min_cell": min_cell, "units": units})
+
+
+@bp.get("/campaigns/<slug>/results/dimensions")
+@requires_token("viewer")
+def dimensions(slug: str) -> ResponseReturnValue:
+    found, run, min_cell = _visible(slug)
+    table = suppress(table_of(run, "dimensions"), min_cell)
+    return jsonify(
+        {
+            "campaign": found.slug,
+            "run": _run(run),
+            "min_cell": min_cell,
+            "dimensions": [
+                {"id": d.id, "label": dict(d.label), "weight": d.weight}
+                for d in campaign_profile(found).dimensions
+            ],
+            "cells": _records(table, DIMENSION_FIELDS),
+        }
+    )
+
+
+@bp.get("/campaigns/<slug>/runs")
+@requires_token("analyst")
+def runs(slug: str) -> ResponseReturnValue:
+    found = campaign_for(api_user(), slug)
+    stored = db.session.scalars(
+        select(ScoreRun)
+        .options(defer(ScoreRun.results))  # the tables are large and not needed for the list
+        .where(ScoreRun.campaign_id == found.id)
+        .order_by(ScoreRun.created_at.desc(), ScoreRun.id.desc())
+    )
+    return jsonify({"campaign": found.slug, "runs": [_run(r) for r in stored]})
