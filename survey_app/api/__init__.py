@@ -17,7 +17,7 @@ before any blueprint is known), handing every other path back to :mod:`survey_ap
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -54,6 +54,14 @@ bp.register_error_handler(Exception, _api_unexpected)
 # endpoint). The limit is read from the config at request time.
 limiter.shared_limit(lambda: str(current_app.config.get("API_RATE_LIMIT", API_RATE_LIMIT)), scope="api")(bp)
 csrf.exempt(bp)
+
+
+@bp.after_request
+def _not_cached(response: Response) -> Response:
+    # Answers depend on the token's account: no shared cache may keep or replay them.
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.vary.add("Authorization")
+    return response
 
 
 def _unrouted(error: HTTPException) -> ResponseReturnValue:

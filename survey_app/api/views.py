@@ -11,6 +11,7 @@ before it is sent.
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -89,6 +90,13 @@ def _date(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _moment(value: datetime | None) -> str | None:
+    # SQLite hands back naive datetimes (written in UTC); the API always says UTC.
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
 def _campaign(campaign: Campaign, counts: dict[str, int] | None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "slug": campaign.slug,
@@ -125,9 +133,9 @@ def _run(run: ScoreRun) -> dict[str, Any]:
     meta = run_metadata(run)
     return {
         "id": run.id,
-        "created_at": run.created_at.isoformat(),
+        "created_at": _moment(run.created_at),
         "published": run.published_at is not None,
-        "published_at": run.published_at.isoformat() if run.published_at is not None else None,
+        "published_at": _moment(run.published_at),
         "responses_read": run.responses_read,
         "profile": {"id": meta.profile_id, "version": meta.profile_version, "hash": run.profile_hash},
         "questionnaire_hashes": dict(run.questionnaire_hashes),

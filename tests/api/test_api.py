@@ -41,6 +41,8 @@ def test_route_by_token_state_and_role(client: FlaskClient, spi: Survey, state: 
         where = f"GET {url} as {state}"
         assert response.status_code == EXPECTED[state][endpoint.name], f"{where}: {response.status}"
         assert response.mimetype == "application/json", where
+        assert response.headers["Cache-Control"] == "no-store", where
+        assert "Authorization" in response.headers["Vary"], where
         body = response.get_json()
         if response.status_code >= 400:
             assert set(body) == {"error", "message"}, where
@@ -166,6 +168,7 @@ def test_viewers_see_only_published_runs(client: FlaskClient, spi: Survey) -> No
     runs = get(client, f"/api/v1/campaigns/{spi.campaign.slug}/runs", analyst).get_json()["runs"]
     assert [(r["id"], r["published"]) for r in runs] == [(second.id, False), (first.id, True)]
     meta = runs[0]
+    assert datetime.fromisoformat(meta["created_at"]).utcoffset() is not None
     assert meta["profile"]["id"] == "spi-2024"
     assert meta["profile"]["hash"] == second.profile_hash
     assert meta["questionnaire_hashes"] == second.questionnaire_hashes
