@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import case, func, select
@@ -91,15 +93,31 @@ def dashboard() -> ResponseReturnValue:
     return render_template("admin/dashboard.html", campaigns=campaigns, counts=counts)
 
 
-@bp.route("/campaigns/<slug>")
-@requires_role("analyst")
-def campaign(slug: str) -> ResponseReturnValue:
-    found = campaign_for(current_user, slug)
-    rows = monitoring(found)
+def _monitoring_context(campaign: Campaign) -> dict[str, object]:
+    rows = monitoring(campaign)
     totals = MonitoringRow("", "", "")
     for r in rows:
         for name in ("issued", "spent", "revoked", "open_responses", "invited_responses"):
             setattr(totals, name, getattr(totals, name) + getattr(r, name))
+    zone = ZoneInfo(current_app.config["SURVEY_TIMEZONE"])
+    return {"rows": rows, "totals": totals, "updated": datetime.now(zone).strftime("%H:%M:%S")}
+
+
+@bp.route("/campaigns/<slug>")
+@requires_role("analyst")
+def campaign(slug: str) -> ResponseReturnValue:
+    found = campaign_for(current_user, slug)
     return render_template(
-        "admin/campaign.html", campaign=found, rows=rows, totals=totals, state=campaign_state(found, today())
+        "admin/campaign.html",
+        campaign=found,
+        state=campaign_state(found, today()),
+        **_monitoring_context(found),
     )
+
+
+@bp.route("/campaigns/<slug>/monitoring")
+@requires_role("analyst")
+def monitoring_table(slug: str) -> ResponseReturnValue:
+    """The counts table alone, for the campaign page's refresh every 30 s (static/monitoring.js)."""
+    found = campaign_for(current_user, slug)
+    return render_template("admin/partials/monitoring.html", campaign=found, **_monitoring_context(found))

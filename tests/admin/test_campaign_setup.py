@@ -191,3 +191,17 @@ def test_bootstrap_variance_method_is_used(spi: Survey) -> None:
     spi.campaign.variance_method = "bootstrap"
     run = compute_run(spi.campaign, "test")
     assert run.parameters["method"] == "bootstrap"
+
+
+def test_monitoring_table_refreshes_as_responses_arrive(client: FlaskClient, spi: Survey) -> None:
+    make_user("analyst", ["KOTA"])
+    login(client, "analyst@example.org")
+    page = client.get(f"/admin/campaigns/{spi.campaign.slug}").get_data(as_text=True)
+    assert 'src="/static/monitoring.js"' in page
+    assert "Updated at" in page
+    before = client.get(f"/admin/campaigns/{spi.campaign.slug}/monitoring").get_data(as_text=True)
+    assert before.startswith('<div id="monitoring"')
+    add_campaign_responses(spi.campaign, {"SETDA": 4})
+    after = client.get(f"/admin/campaigns/{spi.campaign.slug}/monitoring").get_data(as_text=True)
+    assert ">12<" in after.split("<tfoot>")[1]  # 3 groups × 4 responses
+    assert after != before

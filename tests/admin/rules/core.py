@@ -18,6 +18,7 @@ RULES: dict[str, str] = {
     "admin_auth.password": "viewer",
     "admin_campaigns.dashboard": "viewer",
     "admin_campaigns.campaign": "analyst",
+    "admin_campaigns.monitoring_table": "analyst",
     "admin_results.show": "viewer",
     "admin_results.chart": "viewer",
     "admin_results.compute": "analyst",
