@@ -18,6 +18,13 @@ Environment variables:
                             default ``Asia/Jakarta``.
 ``TRUSTED_PROXY_COUNT``     number of reverse proxies in front of the app whose ``X-Forwarded-*``
                             headers are trusted (``ProxyFix``); default 0.
+``PUBLIC_BASE_URL``         where respondents reach the app (``https://survei.example.go.id``), used in
+                            invitation links and posters; default: the host the admin is using.
+``LOGIN_RATE_LIMIT``        limit on console login attempts per client address; default ``10/minute``.
+``LOGIN_MAX_FAILURES``      wrong passwords in a row before a console account locks; default 5.
+``LOGIN_LOCK_MINUTES``      how long it stays locked; default 15.
+``ADMIN_SESSION_LIFETIME``  seconds a console login lasts; default 28800 (8 h).
+``API_RATE_LIMIT``          limit on JSON API requests per client address; default ``120/minute``.
 ==========================  ============================================================================
 """
 
@@ -37,7 +44,15 @@ ENV_KEYS = (
     "PREFERRED_URL_SCHEME",
     "SURVEY_TIMEZONE",
     "TRUSTED_PROXY_COUNT",
+    "PUBLIC_BASE_URL",
+    "LOGIN_RATE_LIMIT",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_LOCK_MINUTES",
+    "ADMIN_SESSION_LIFETIME",
+    "API_RATE_LIMIT",
 )
+#: Environment values that are whole numbers.
+INTEGER_KEYS = ("TRUSTED_PROXY_COUNT", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "ADMIN_SESSION_LIFETIME")
 
 
 def defaults(instance_path: Path) -> dict[str, Any]:
@@ -69,8 +84,13 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     for key in ENV_KEYS:
         if environ.get(key):
             config[key] = environ[key]
-    if "TRUSTED_PROXY_COUNT" in config:
-        config["TRUSTED_PROXY_COUNT"] = int(config["TRUSTED_PROXY_COUNT"])
+    for key in INTEGER_KEYS:
+        if key in config:
+            try:
+                config[key] = int(config[key])
+            except ValueError:
+                message = f"environment variable {key}={config[key]!r} is not a whole number"
+                raise ValueError(message) from None
     return config
 
 
