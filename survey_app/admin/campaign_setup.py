@@ -39,6 +39,9 @@ from survey_app.reporting.qrsheet import counter_poster, qr_png
 
 bp = Blueprint("admin_campaign_setup", __name__, url_prefix="/admin/campaigns")
 
+#: The SPI profile is what most campaigns of this product use.
+DEFAULT_PROFILE = "spi-2024"
+
 GROUP_LABELS = {
     "internal": lazy_gettext("Employees (internal)"),
     "external": lazy_gettext("Service users (external)"),
@@ -189,6 +192,7 @@ def create() -> ResponseReturnValue:
     form = _form(None)
     if request.method == "GET":
         form.opens_on.data = today()
+        form.profile.data = DEFAULT_PROFILE
     if form.validate_on_submit():
         versions = _versions(form)
         if versions is not None:
