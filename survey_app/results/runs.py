@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -98,8 +99,16 @@ def table_of(run: ScoreRun, name: str) -> pd.DataFrame:
     return pd.DataFrame(stored["data"], columns=stored["columns"])
 
 
-def compute_run(campaign: Campaign, actor: str) -> ScoreRun:
-    """Read the responses, compute index and data quality per institution × unit, store the run (flushed)."""
+def compute_run(
+    campaign: Campaign, actor: str, progress: Callable[[str, float], None] | None = None
+) -> ScoreRun:
+    """Read the responses, compute index and data quality per institution × unit, store the run (flushed).
+
+    ``progress(stage, fraction)`` is called before each stage, for the progress indicator; it runs before the
+    run is added to the session, so it may commit the caller's session (only the job row changes).
+    """
+    if progress:
+        progress("reading responses", 0.05)
     versions = campaign_versions(campaign)
     questionnaires = [q for _, q in versions]
     profile = campaign_profile(campaign)
@@ -107,6 +116,8 @@ def compute_run(campaign: Campaign, actor: str) -> ScoreRun:
     if frame.empty:
         raise NoResponsesError(f"campaign {campaign.slug!r} has no responses yet")
     frame = with_campaign_design(frame, campaign)
+    if progress:
+        progress("index", 0.3)
     result = compute_index(
         frame,
         questionnaires,
@@ -115,7 +126,22 @@ def compute_run(campaign: Campaign, actor: str) -> ScoreRun:
         target=campaign.target_index,
         method=campaign.variance_method,  # type: ignore[arg-type]
     )
+    if progress:
+        progress("index", 0.55)
+    # The institution as a whole (no unit), for the trend across campaigns.
+    overall = compute_index(
+        frame,
+        questionnaires,
+        profile,
+        by=("institution",),
+        target=campaign.target_index,
+        method=campaign.variance_method,  # type: ignore[arg-type]
+    )
+    if progress:
+        progress("data quality", 0.75)
     quality = data_quality(frame, questionnaires, profile, by=BY)
+    if progress:
+        progress("storing", 0.9)
     meta = ResultsMetadata.build(profile, questionnaires, campaign=campaign.slug, min_cell=profile.min_cell)
     run = ScoreRun(
         campaign_id=campaign.id,
@@ -132,6 +158,7 @@ def compute_run(campaign: Campaign, actor: str) -> ScoreRun:
             "dimensions": _json_table(result.dimensions),
             "quality_units": _json_table(quality.units),
             "quality_flags": _json_table(quality.flags),
+            "overall": _json_table(overall.index),
         },
         note="",
     )
