@@ -22,6 +22,7 @@ from tests.app.apptools import Survey, csrf_of
 def _admin(client: FlaskClient) -> None:
     make_user("admin")
     assert login(client, "admin@example.org").status_code == 302  # type: ignore[attr-defined]
+    client.get("/admin/?lang=en")  # the messages below are checked in English
 
 
 def _version_id(group: str) -> str:
@@ -196,6 +197,7 @@ def test_bootstrap_variance_method_is_used(spi: Survey) -> None:
 def test_monitoring_table_refreshes_as_responses_arrive(client: FlaskClient, spi: Survey) -> None:
     make_user("analyst", ["KOTA"])
     login(client, "analyst@example.org")
+    client.get("/admin/?lang=en")
     page = client.get(f"/admin/campaigns/{spi.campaign.slug}").get_data(as_text=True)
     assert 'src="/static/monitoring.js"' in page
     assert "Updated at" in page

@@ -28,6 +28,7 @@ def _unit(code: str) -> Unit:
 def test_admin_creates_an_institution_and_its_unit_tree(client: FlaskClient) -> None:
     make_user("admin")
     login(client, "admin@example.org")
+    client.get("/admin/?lang=en")
     created = _post(client, "/admin/institutions/new", code="KOTA-BOGOR", name="Pemerintah Kota Bogor")
     assert created.status_code == 302
     assert created.headers["Location"].endswith("/admin/institutions/KOTA-BOGOR")
@@ -72,6 +73,7 @@ def test_admin_creates_an_institution_and_its_unit_tree(client: FlaskClient) -> 
 def test_bad_unit_input_is_reported(client: FlaskClient, spi: Survey) -> None:
     make_user("admin")
     login(client, "admin@example.org")
+    client.get("/admin/?lang=en")
     clash = _post(client, "/admin/institutions/KOTA/units/new", code="SETDA", name="Again", parent="")
     assert clash.status_code == 400
     assert "has a unit with this code already" in clash.get_data(as_text=True)
@@ -85,6 +87,7 @@ def test_bad_unit_input_is_reported(client: FlaskClient, spi: Survey) -> None:
 def test_csv_import_is_all_or_nothing(client: FlaskClient, spi: Survey) -> None:
     make_user("admin")
     login(client, "admin@example.org")
+    client.get("/admin/?lang=en")
     header = "institution_code,institution_name,unit_code,unit_name,parent_code,population_size\n"
     bad = header + "KAB,Kabupaten Uji,SETDA,Sekretariat,,100\nKAB,Kabupaten Uji,DINAS,Dinas,SETDA,lots\n"
     reply = _post(
@@ -116,6 +119,7 @@ def test_scoped_admin_sees_and_imports_only_their_institutions(client: FlaskClie
     db.session.commit()
     make_user("admin", ["KOTA"], email="kota-admin@example.org")
     login(client, "kota-admin@example.org")
+    client.get("/admin/?lang=en")
     listing = client.get("/admin/institutions/").get_data(as_text=True)
     assert "KOTA" in listing
     assert "OTHER" not in listing
