@@ -1,35 +1,44 @@
-"""Results of a campaign: compute a run, read the table per unit, charts, downloads."""
+"""Results of a campaign: compute a run (a background job with a progress page), publish it, read the table
+per unit, charts (heat map, forest plot, trend across campaigns), downloads.
+
+Viewers see only the newest published run (:func:`survey_app.results.runs.visible_run`), on the page, in the
+charts and in the trend; analysts and admins see the newest run and publish or unpublish it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import io
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from survey_app.accounts import audit, campaign_for, requires_role
 from survey_app.admin.forms import ActionForm
 from survey_app.extensions import db
 from survey_app.i18n import template_context
 from survey_app.models import Campaign, ScoreRun
+from survey_app.models.score_runs import ComputeJob
 from survey_app.reporting import charts
 from survey_app.reporting.tables import results_csv_zip, write_results_xlsx
+from survey_app.results.jobs import NO_RESPONSES, request_job, start_job
 from survey_app.results.runs import (
-    NoResponsesError,
     campaign_profile,
-    compute_run,
-    latest_run,
     run_metadata,
     table_of,
+    visible_run,
 )
 
 bp = Blueprint("admin_results", __name__, url_prefix="/admin/campaigns/<slug>/results")
 
 CHARTS = ("heatmap", "forest")
+TRENDS = ("overall", "units")
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
 
@@ -37,6 +46,11 @@ def _run_of(campaign: Campaign, run_id: int) -> ScoreRun:
     run = db.session.get(ScoreRun, run_id)
     if run is None or run.campaign_id != campaign.id:
         abort(404)
+    if current_user.role == "viewer":
+        # Viewers read only the newest published run; any other looks absent.
+        shown = visible_run(campaign, "viewer")
+        if shown is None or shown.id != run.id:
+            abort(404)
     return run
 
 
@@ -113,17 +127,21 @@ def table_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
 @requires_role("viewer")
 def show(slug: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
-    run = latest_run(campaign)
+    run = visible_run(campaign, current_user.role)
     lang = _lang()
     figures = {}
     if run is not None:
         figures = {name: _chart(campaign, run, name, lang) for name in CHARTS}
+    trend = {which: _trend(campaign, which, lang) for which in TRENDS}
     return render_template(
         "admin/results.html",
         campaign=campaign,
         run=run,
+        published=visible_run(campaign, "viewer"),
         rows=unit_rows(run) if run else [],
         figures=figures,
+        trend=trend,
+        trend_points=len(trend_rows(campaign, current_user.role)),
         form=ActionForm(),
         show_quality=current_user.role in ("admin", "analyst"),
         table_cells=table_cells,
@@ -136,14 +154,165 @@ def compute(slug: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        run = compute_run(campaign, current_user.email)
-    except NoResponsesError:
-        flash(_("There are no responses to compute yet."))
+    job, created = request_job(campaign, current_user)
+    if created:
+        start_job(job)
+    else:
+        flash(_("A computation of this campaign is already running; this page follows it."))
+    return redirect(url_for(".job", slug=slug, job_id=job.id))
+
+
+def _job_of(campaign: Campaign, job_id: int) -> ComputeJob:
+    job = db.session.get(ComputeJob, job_id)
+    if job is None or job.campaign_id != campaign.id:
+        abort(404)
+    return job
+
+
+def _stage_label(stage: str) -> str:
+    labels = {
+        "": _("Waiting to start"),
+        "reading responses": _("Reading responses"),
+        "index": _("Computing the index"),
+        "data quality": _("Checking data quality"),
+        "storing": _("Storing the results"),
+        "done": _("Done"),
+    }
+    return labels.get(stage, stage)
+
+
+def _job_error(job: ComputeJob) -> str:
+    if job.error == NO_RESPONSES:
+        return _("There are no responses to compute yet.")
+    return _("The computation failed. Please try again, or ask an administrator to look at the server log.")
+
+
+def job_status(campaign: Campaign, job: ComputeJob) -> dict[str, Any]:
+    """What the status page and its script show."""
+    return {
+        "id": job.id,
+        "state": job.state,
+        "stage": _stage_label(job.stage if job.state != "queued" else ""),
+        "progress": round(float(job.progress), 3),
+        "error": _job_error(job) if job.state == "failed" else "",
+        "results_url": url_for(".show", slug=campaign.slug),
+        "page_url": url_for(".job", slug=campaign.slug, job_id=job.id),
+    }
+
+
+@bp.route("/jobs/<int:job_id>")
+@requires_role("analyst")
+def job(slug: str, job_id: int) -> ResponseReturnValue:
+    campaign = campaign_for(current_user, slug)
+    job = _job_of(campaign, job_id)
+    if job.state == "done":
+        flash(_("The results have been computed."))
         return redirect(url_for(".show", slug=slug))
-    audit("results.compute", f"campaign:{campaign.slug}", run=run.id, responses=run.responses_read)
+    return render_template(
+        "admin/compute_job.html",
+        campaign=campaign,
+        job=job,
+        status=job_status(campaign, job),
+        status_url=url_for(".job_status_json", slug=slug, job_id=job.id),
+    )
+
+
+@bp.route("/jobs/<int:job_id>.json")
+@requires_role("analyst")
+def job_status_json(slug: str, job_id: int) -> ResponseReturnValue:
+    campaign = campaign_for(current_user, slug)
+    response = jsonify(job_status(campaign, _job_of(campaign, job_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<int:run_id>/<any(publish, unpublish):action>", methods=["POST"])
+@requires_role("analyst")
+def publish(slug: str, run_id: int, action: str) -> ResponseReturnValue:
+    campaign = campaign_for(current_user, slug)
+    run = _run_of(campaign, run_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if action == "publish":
+        run.published_at, run.published_by = datetime.now(UTC), current_user.email
+        flash(_("Run %(id)s is published: viewers now see it.", id=run.id))
+    else:
+        run.published_at, run.published_by = None, None
+        flash(_("Run %(id)s is no longer published.", id=run.id))
+    audit(f"results.{action}", f"campaign:{campaign.slug}", run=run.id)
     db.session.commit()
     return redirect(url_for(".show", slug=slug))
+
+
+def trend_rows(campaign: Campaign, role: str) -> list[tuple[Campaign, ScoreRun]]:
+    """The campaigns of ``campaign``'s institution with a run ``role`` may read, oldest first."""
+    campaigns = db.session.scalars(
+        select(Campaign)
+        .where(Campaign.institution_id == campaign.institution_id)
+        .order_by(Campaign.opens_on, Campaign.id)
+    )
+    out = []
+    for other in campaigns:
+        run = visible_run(other, role)
+        if run is not None:
+            out.append((other, run))
+    return out
+
+
+def trend_frame(campaign: Campaign, role: str, which: str) -> pd.DataFrame:
+    """Index per campaign (``overall``: the institution; ``units``: one series per unit) with CIs."""
+    parts = []
+    for other, run in trend_rows(campaign, role):
+        name = "overall" if which == "overall" else "index"
+        if name not in run.results:
+            continue  # a run stored before the institution-wide index was kept
+        table = table_of(run, name)
+        if table.empty:
+            continue
+        table = table.assign(campaign=other.title)
+        table["series"] = table["unit"].astype(str) if which == "units" else _("Institution")
+        parts.append(table)
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True)
+
+
+def trend_chart(campaign: Campaign, role: str, which: str, lang: str) -> charts.Chart | None:
+    frame = trend_frame(campaign, role, which)
+    if frame.empty or frame["campaign"].nunique() < 2:
+        return None
+    profile = campaign_profile(campaign)
+    columns = ["campaign", "series", "estimate", "ci_low", "ci_high", "n", "suppressed"]
+    try:
+        chart = charts.trend_chart(
+            frame[[c for c in columns if c in frame.columns]],
+            series="series" if which == "units" else None,
+            categories=profile.categories,
+            target=campaign.target_index,
+            min_cell=profile.min_cell,
+            labels=lang,
+            title=_("Index across campaigns") if which == "overall" else _("Index across campaigns, by unit"),
+        )
+    except ValueError:
+        return None
+    # The numbers table reads by campaign (and unit), oldest first.
+    keys = ["campaign", "series"] if which == "units" else ["campaign"]
+    return dataclasses.replace(chart, table=chart.table.set_index(keys))
+
+
+def _trend(campaign: Campaign, which: str, lang: str) -> charts.Chart | None:
+    return trend_chart(campaign, current_user.role, which, lang)
+
+
+@bp.route("/trend-<any(overall, units):which>.<any(png, svg):fmt>")
+@requires_role("viewer")
+def trend(slug: str, which: str, fmt: str) -> ResponseReturnValue:
+    campaign = campaign_for(current_user, slug)
+    figure = _trend(campaign, which, _lang())
+    if figure is None:
+        abort(404)
+    body: bytes | str = figure.png if fmt == "png" else figure.svg
+    return Response(body, mimetype=FORMATS[fmt], headers={"Cache-Control": "private, no-cache"})
 
 
 @bp.route("/<int:run_id>/<any(heatmap, forest):chart>.<any(png, svg):fmt>")

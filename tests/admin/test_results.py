@@ -112,8 +112,11 @@ def test_compute_without_responses_says_so(app: Flask, client: FlaskClient, spi:
     login(client, "admin@example.org")
     response = _compute(client, spi.campaign.slug)
     assert response.status_code == 302  # type: ignore[attr-defined]
-    page = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/").get_data(as_text=True)
+    # The job page says why the computation failed (no traceback, no progress bar).
+    page = client.get(response.headers["Location"]).get_data(as_text=True)  # type: ignore[attr-defined]
     assert "Belum ada jawaban untuk dihitung." in page  # default language: id
+    assert "<progress" not in page
+    assert "Traceback" not in page
     assert db.session.scalar(select(ScoreRun.id)) is None
 
 

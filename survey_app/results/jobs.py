@@ -1,0 +1,141 @@
+"""Compute jobs: a requested computation of a campaign's results, run in a background thread of the app.
+
+The job's state lives in the ``compute_jobs`` table, so the status page (and any app server) can report on it.
+The thread pushes its own app context, so Flask-SQLAlchemy gives it its own session from the app's engine;
+progress is written in short commits of that session *before* the score run is added, so no write lock is
+held while the (slow) computation runs, on SQLite nor PostgreSQL.
+
+``COMPUTE_IN_BACKGROUND`` (default: on, off under ``TESTING``) runs the job in the request instead, so tests
+are deterministic; one test runs it in a real thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from survey_app.accounts import audit
+from survey_app.extensions import db
+from survey_app.models import Campaign, ScoreRun, User
+from survey_app.models.score_runs import ComputeJob
+from survey_app.results.runs import NoResponsesError, compute_run
+
+log = logging.getLogger(__name__)
+
+ACTIVE = ("queued", "running")
+#: A job queued or running for longer than this was lost (the process ended): a new request replaces it.
+STALE_AFTER = timedelta(minutes=30)
+#: Messages stored in ``ComputeJob.error`` (English; the status page translates them).
+NO_RESPONSES = "There are no responses to compute yet."
+FAILED = "The computation failed. Please try again, or ask an administrator to look at the server log."
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes (stored as UTC).
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def active_job(campaign: Campaign) -> ComputeJob | None:
+    """The campaign's queued or running job, if any; a stale one is marked failed on the way."""
+    job = db.session.scalar(
+        select(ComputeJob)
+        .where(ComputeJob.campaign_id == campaign.id, ComputeJob.state.in_(ACTIVE))
+        .order_by(ComputeJob.id.desc())
+        .limit(1)
+    )
+    if job is not None and _now() - _aware(job.requested_at) > STALE_AFTER:
+        job.state, job.error, job.finished_at = "failed", FAILED, _now()
+        db.session.commit()
+        return None
+    return job
+
+
+def request_job(campaign: Campaign, user: User) -> tuple[ComputeJob, bool]:
+    """A new queued job for ``campaign`` (committed), or the one already running; ``(job, created)``."""
+    running = active_job(campaign)
+    if running is not None:
+        return running, False
+    job = ComputeJob(
+        campaign_id=campaign.id, requested_by=user.email, requested_at=_now(), state="queued", progress=0.0
+    )
+    db.session.add(job)
+    db.session.flush()
+    audit("results.compute_requested", f"campaign:{campaign.slug}", user=user, job=job.id)
+    db.session.commit()
+    return job, True
+
+
+def execute_job(job_id: int) -> None:
+    """Run job ``job_id`` with ``db.session`` of the current app context; never raises for a failed run."""
+    job = db.session.get(ComputeJob, job_id)
+    if job is None or job.state != "queued":
+        return
+    job.state, job.stage, job.progress = "running", "reading responses", 0.0
+    db.session.commit()
+
+    def progress(stage: str, fraction: float) -> None:
+        # Reload the job each time: a commit expires it, and the stage is all that changes.
+        current = db.session.get(ComputeJob, job_id)
+        if current is not None:
+            current.stage, current.progress = stage, min(max(fraction, 0.0), 1.0)
+            db.session.commit()
+
+    campaign = db.session.get(Campaign, job.campaign_id)
+    user = db.session.scalar(select(User).where(User.email == job.requested_by))
+    try:
+        if campaign is None:
+            raise NoResponsesError("campaign deleted")
+        run = compute_run(campaign, job.requested_by, progress=progress)
+        audit(
+            "results.compute",
+            f"campaign:{campaign.slug}",
+            user=user,
+            run=run.id,
+            responses=run.responses_read,
+            job=job_id,
+        )
+        job = db.session.get(ComputeJob, job_id) or job
+        job.state, job.stage, job.progress = "done", "done", 1.0
+        job.score_run_id, job.finished_at = run.id, _now()
+        db.session.commit()
+    except Exception as exc:  # any failure must reach the user as a message, never as a traceback
+        db.session.rollback()
+        if not isinstance(exc, NoResponsesError):
+            log.exception("compute job %s failed", job_id)
+        failed = db.session.get(ComputeJob, job_id)
+        if failed is not None:
+            failed.state, failed.finished_at = "failed", _now()
+            failed.error = NO_RESPONSES if isinstance(exc, NoResponsesError) else FAILED
+            db.session.commit()
+
+
+def _run_in_thread(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        try:
+            execute_job(job_id)
+        finally:
+            db.session.remove()
+
+
+def start_job(job: ComputeJob) -> threading.Thread | None:
+    """Run ``job`` in a background thread (returned), or now when ``COMPUTE_IN_BACKGROUND`` is off."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("COMPUTE_IN_BACKGROUND", not app.testing):
+        execute_job(job.id)
+        return None
+    thread = threading.Thread(target=_run_in_thread, args=(app, job.id), name=f"compute-job-{job.id}")
+    thread.daemon = True
+    thread.start()
+    return thread
+
+
+def latest_job_run(job: ComputeJob) -> ScoreRun | None:
+    return db.session.get(ScoreRun, job.score_run_id) if job.score_run_id else None
