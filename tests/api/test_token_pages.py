@@ -31,6 +31,7 @@ def _revoke(client: FlaskClient, token_id: int) -> object:
 def test_create_shows_the_token_once_and_it_works(client: FlaskClient, spi: Survey) -> None:
     user = make_user("viewer", ["KOTA"])
     login(client, user.email)
+    client.get("/admin/?lang=en")  # messages checked in English
     page = client.get(PAGE)
     assert page.status_code == 200
     response = post_form(client, PAGE, {"name": "dashboard", "expires_on": ""})
@@ -57,6 +58,7 @@ def test_create_shows_the_token_once_and_it_works(client: FlaskClient, spi: Surv
 def test_expiry_date_is_valid_through_that_day(client: FlaskClient, spi: Survey) -> None:
     user = make_user("analyst", ["KOTA"])
     login(client, user.email)
+    client.get("/admin/?lang=en")  # messages checked in English
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)
     post_form(client, PAGE, {"name": "short", "expires_on": tomorrow.isoformat()})
     row = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
@@ -67,6 +69,7 @@ def test_expiry_date_is_valid_through_that_day(client: FlaskClient, spi: Survey)
 
 def test_bad_input_says_what_is_wrong(client: FlaskClient, spi: Survey) -> None:
     login(client, make_user("viewer", ["KOTA"]).email)
+    client.get("/admin/?lang=en")  # messages checked in English
     yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
     far = (datetime.now(UTC).date() + timedelta(days=3 * 365)).isoformat()
     for data, message in (
@@ -87,6 +90,7 @@ def test_revoke_own_token_ends_api_access(client: FlaskClient, spi: Survey) -> N
     user = make_user("analyst", ["KOTA"])
     secret = issue_token(user)
     login(client, user.email)
+    client.get("/admin/?lang=en")  # messages checked in English
     assert secret not in client.get(PAGE).get_data(as_text=True)
     row = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
     assert row is not None
@@ -111,12 +115,16 @@ def test_others_tokens_only_for_admins_in_scope(client: FlaskClient, spi: Survey
         ids[user.email] = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id))
 
     login(client, viewer.email)
+
+    client.get("/admin/?lang=en")  # messages checked in English
     page = client.get(PAGE).get_data(as_text=True)
     assert page.count('/revoke"') == 1  # only their own
     assert _revoke(client, ids[other.email]).status_code == 404  # type: ignore[attr-defined]
     client.post("/admin/logout", data={"csrf_token": csrf_of(page)})
 
     login(client, scoped.email)
+
+    client.get("/admin/?lang=en")  # messages checked in English
     page = client.get(PAGE).get_data(as_text=True)
     assert viewer.email in page
     assert other.email in page
