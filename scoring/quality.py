@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from questionnaires.model import ItemType, Questionnaire
@@ -76,6 +77,37 @@ def _blocks(q: Questionnaire, min_items: int) -> list[list[str]]:
                 by_scale.setdefault(item.scale, []).append(item.id)
         out.extend(ids for ids in by_scale.values() if len(ids) >= min_items)
     return out
+
+
+def _code_matrix(rows: pd.DataFrame, columns: list[str]) -> dict[str, npt.NDArray[np.int64]]:
+    """Each column's stripped answer codes as integers shared across the columns; -1 for blank or missing.
+
+    Factorising column by column and mapping the few distinct codes through one dict keeps this O(n) in
+    numpy instead of comparing strings row by row.
+    """
+    shared: dict[str, int] = {}
+    out: dict[str, npt.NDArray[np.int64]] = {}
+    for column in columns:
+        local, uniques = pd.factorize(rows[column].astype("string").str.strip())
+        mapping = np.array(
+            [-1 if u == "" else shared.setdefault(str(u), len(shared)) for u in uniques] + [-1],
+            dtype=np.int64,
+        )
+        # factorize gives -1 for NA, which indexes the trailing -1 of ``mapping``.
+        out[column] = mapping[local]
+    return out
+
+
+def _straightlined(
+    coded: dict[str, npt.NDArray[np.int64]], block: list[str], min_items: int
+) -> npt.NDArray[np.bool_]:
+    """Respondents who answered at least ``min_items`` items of the block, all with the same code."""
+    codes = np.column_stack([coded[c] for c in block])
+    missing = codes < 0
+    answered = (~missing).sum(axis=1)
+    high = np.where(missing, -1, codes).max(axis=1)
+    low = np.where(missing, np.iinfo(np.int64).max, codes).min(axis=1)
+    return (answered >= min_items) & (high == low)
 
 
 def data_quality(
@@ -136,12 +168,10 @@ def data_quality(
             continue
         pos = data.index.get_indexer(rec.scores.index)
         rows = responses.iloc[pos]
-        for block in _blocks(q, th.straightline_min_items):
-            codes = rows[block].astype("string").apply(lambda s: s.str.strip()).replace("", pd.NA)
-            answered = codes.notna().sum(axis=1).to_numpy()
-            first = codes.bfill(axis=1).iloc[:, 0]
-            same = (codes.eq(first, axis=0) | codes.isna()).all(axis=1).to_numpy(dtype=bool)
-            straight[pos] |= same & (answered >= th.straightline_min_items)
+        blocks = _blocks(q, th.straightline_min_items)
+        coded = _code_matrix(rows, sorted({c for b in blocks for c in b}))
+        for block in blocks:
+            straight[pos] |= _straightlined(coded, block, th.straightline_min_items)
         item_cols = [i.id for i in q.items if i.type.stores_answer and i.id in rows.columns]
         cell_cols = [c for c in [*by, "group"] if c in data.columns]
         hashed = pd.util.hash_pandas_object(rows[item_cols].astype("string"), index=False).to_numpy()

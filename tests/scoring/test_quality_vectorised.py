@@ -1,0 +1,41 @@
+"""The vectorised straight-lining check gives exactly what the former row-wise pandas version gave."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scoring.quality import _code_matrix, _straightlined
+
+
+def _rowwise(rows: pd.DataFrame, block: list[str], min_items: int) -> np.ndarray:
+    # The implementation before the vectorisation (bfill along rows), kept as the reference.
+    codes = rows[block].astype("string").apply(lambda s: s.str.strip()).replace("", pd.NA)
+    answered = codes.notna().sum(axis=1).to_numpy()
+    first = codes.bfill(axis=1).iloc[:, 0]
+    same = (codes.eq(first, axis=0) | codes.isna()).all(axis=1).to_numpy(dtype=bool)
+    return same & (answered >= min_items)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_straightlining_matches_rowwise(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, k = 800, 7
+    # Few codes and many blanks, so that straight-lined rows, partly answered rows and empty rows all occur;
+    # padded codes and "" must count as the code and as missing, as before.
+    choices = np.array(["1", "2", " 2", "2 ", "5", "dk", "", None], dtype=object)
+    p = [0.1, 0.3, 0.05, 0.05, 0.1, 0.1, 0.1, 0.2]
+    frame = pd.DataFrame(
+        {f"c{j}": pd.array(rng.choice(choices, size=n, p=p), dtype="string") for j in range(k)}
+    )
+    same_rows = rng.random(n) < 0.3
+    frame.loc[same_rows, [f"c{j}" for j in range(k)]] = "4"
+    columns = list(frame.columns)
+    coded = _code_matrix(frame, columns)
+    for block, min_items in [(columns, 5), (columns[:5], 3), (columns[2:], 1), (columns[:2], 2)]:
+        expected = _rowwise(frame, block, min_items)
+        got = _straightlined(coded, block, min_items)
+        assert expected.any()
+        assert not expected.all()
+        np.testing.assert_array_equal(got, expected)
