@@ -107,7 +107,8 @@ def _straightlined(
     answered = (~missing).sum(axis=1)
     high = np.where(missing, -1, codes).max(axis=1)
     low = np.where(missing, np.iinfo(np.int64).max, codes).min(axis=1)
-    return (answered >= min_items) & (high == low)
+    same: npt.NDArray[np.bool_] = (answered >= min_items) & (high == low)
+    return same
 
 
 def data_quality(
