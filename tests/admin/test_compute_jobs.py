@@ -50,7 +50,8 @@ def test_compute_runs_a_job_and_lands_on_the_results(app: Flask, client: FlaskCl
     assert job.requested_by == "analyst@example.org"
     assert job.finished_at is not None
     run = db.session.get(ScoreRun, job.score_run_id)
-    assert run is not None and run.responses_read == 3 * 14
+    assert run is not None
+    assert run.responses_read == 3 * 14
     status = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/jobs/{job.id}.json").get_json()
     assert status["state"] == "done"
     assert status["progress"] == 1.0
@@ -58,7 +59,8 @@ def test_compute_runs_a_job_and_lands_on_the_results(app: Flask, client: FlaskCl
     page = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/jobs/{job.id}?lang=en")
     assert page.status_code == 302
     assert page.headers["Location"].endswith(f"/admin/campaigns/{spi.campaign.slug}/results/")
-    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.user_email == "analyst@example.org"))
+    mine = AuditEntry.user_email == "analyst@example.org"
+    actions = db.session.scalars(select(AuditEntry.action).where(mine))
     assert {"results.compute_requested", "results.compute"} <= set(actions)
 
 
@@ -77,7 +79,8 @@ def test_status_page_works_without_script_and_without_inline_script(
     assert "Checking data quality" in page
     assert f'href="{url}">Check again</a>' in page
     assert 'src="/static/compute.js"' in page
-    assert "<script>" not in page and "http-equiv" not in page
+    assert "<script>" not in page
+    assert "http-equiv" not in page
     status = client.get(f"{url}.json?lang=en")
     assert status.headers["Cache-Control"] == "no-store"
     assert status.get_json() == {
@@ -168,8 +171,10 @@ def test_job_runs_in_a_real_thread(committed_database: str, tmp_path: Path) -> N
     assert states[-1] == "done", states
     with app.app_context():
         job = db.session.scalar(select(ComputeJob))
-        assert job is not None and job.score_run_id is not None
+        assert job is not None
+        assert job.score_run_id is not None
         run = db.session.get(ScoreRun, job.score_run_id)
-        assert run is not None and run.responses_read == 3 * 14
+        assert run is not None
+        assert run.responses_read == 3 * 14
         db.session.remove()
         db.engine.dispose()
