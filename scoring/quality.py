@@ -36,7 +36,7 @@ import pandas as pd
 
 from questionnaires.model import ItemType, Questionnaire
 from questionnaires.profile import ScoringProfile
-from scoring.index import score_responses
+from scoring.index import ScoredResponses, score_responses
 
 __all__ = ["QualityReport", "QualityThresholds", "data_quality"]
 
@@ -118,6 +118,7 @@ def data_quality(
     *,
     by: Sequence[str] = ("institution", "unit"),
     thresholds: QualityThresholds | None = None,
+    scored: ScoredResponses | None = None,
 ) -> QualityReport:
     """Run the five data-quality checks per ``by × group`` cell.
 
@@ -130,6 +131,9 @@ def data_quality(
     by : sequence of str
         Unit columns (default institution × unit).
     thresholds : QualityThresholds, optional
+    scored : ScoredResponses, optional
+        :func:`scoring.index.score_responses` of these same ``responses``, questionnaires and profile (e.g.
+        ``compute_index(...).scored``), so that a caller that has already scored does not pay for it twice.
 
     Returns
     -------
@@ -158,7 +162,10 @@ def data_quality(
     """
     th = thresholds or QualityThresholds()
     by = list(by)
-    scored = score_responses(responses, questionnaires, profile)
+    if scored is None:
+        scored = score_responses(responses, questionnaires, profile)
+    elif len(scored.data) != len(responses):
+        raise ValueError("scored has a different number of rows than responses: score these responses")
     data = scored.data
     n = len(data)
     straight = np.zeros(n, dtype=bool)

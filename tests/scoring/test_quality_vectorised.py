@@ -39,3 +39,35 @@ def test_straightlining_matches_rowwise(seed: int) -> None:
         assert expected.any()
         assert not expected.all()
         np.testing.assert_array_equal(got, expected)
+
+
+def test_scored_passed_in_gives_the_same_report() -> None:
+    from scoring.examples import tiny_profile, tiny_questionnaire
+    from scoring.index import compute_index
+    from scoring.quality import data_quality
+
+    rng = np.random.default_rng(5)
+    n = 400
+    df = pd.DataFrame(
+        {
+            "institution": "A",
+            "unit": rng.choice(["u1", "u2", "u3", "u4", "u5"], n),
+            "group": "internal",
+            "t1": rng.choice(list("12345"), n),
+            "t2": rng.choice(list("12345"), n),
+            "b1": rng.choice(["y", "n"], n),
+            "b2": rng.choice(["y", "n", "dk"], n),
+            "duration_seconds": rng.integers(60, 900, n),
+        }
+    )
+    df.loc[df["unit"] == "u2", ["t1", "t2", "b1", "b2"]] = ["5", "5", "n", "n"]
+    q, profile = [tiny_questionnaire()], tiny_profile()
+    result = compute_index(df, q, profile, by=["institution", "unit"])
+    alone = data_quality(df, q, profile)
+    shared = data_quality(df, q, profile, scored=result.scored)
+    assert alone.flags["check"].tolist()
+    pd.testing.assert_frame_equal(alone.units, shared.units)
+    pd.testing.assert_frame_equal(alone.flags, shared.flags)
+    pd.testing.assert_frame_equal(alone.respondents, shared.respondents)
+    with pytest.raises(ValueError, match="different number of rows"):
+        data_quality(df.iloc[:10], q, profile, scored=result.scored)
