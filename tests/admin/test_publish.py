@@ -1,0 +1,109 @@
+"""Publishing runs: analysts publish and unpublish (audited); viewers see only the newest published run."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from survey_app.extensions import db
+from survey_app.models import AuditEntry, ScoreRun
+from survey_app.results.runs import compute_run
+from tests.admin.admintools import add_campaign_responses, login, make_user
+from tests.app.apptools import Survey, csrf_of
+
+
+def _two_runs(spi: Survey) -> tuple[ScoreRun, ScoreRun]:
+    add_campaign_responses(spi.campaign, {"SETDA": 8, "DINKES": 6})
+    first = compute_run(spi.campaign, "fixture")
+    db.session.commit()
+    add_campaign_responses(spi.campaign, {"SETDA": 4}, seed=11)
+    second = compute_run(spi.campaign, "fixture")
+    db.session.commit()
+    return first, second
+
+
+def _post(client: FlaskClient, slug: str, run_id: int, action: str) -> object:
+    page = client.get(f"/admin/campaigns/{slug}/results/").get_data(as_text=True)
+    url = f"/admin/campaigns/{slug}/results/{run_id}/{action}"
+    return client.post(url, data={"csrf_token": csrf_of(page)})
+
+
+def test_analyst_publishes_and_unpublishes(app: Flask, client: FlaskClient, spi: Survey) -> None:
+    first, second = _two_runs(spi)
+    make_user("analyst", ["KOTA"])
+    login(client, "analyst@example.org")
+    base = f"/admin/campaigns/{spi.campaign.slug}/results/"
+    page = client.get(f"{base}?lang=en").get_data(as_text=True)
+    assert f"Shown: run {second.id}." in page
+    assert "Not published" in page
+    assert "Viewers see no results of this campaign yet." in page
+    assert "Publish this run" in page
+
+    response = _post(client, spi.campaign.slug, first.id, "publish")
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    db.session.refresh(first)
+    assert first.published_at is not None
+    assert first.published_by == "analyst@example.org"
+    page = client.get(f"{base}?lang=en").get_data(as_text=True)
+    assert f"Viewers see run {first.id}, published on" in page
+
+    _post(client, spi.campaign.slug, second.id, "publish")
+    page = client.get(f"{base}?lang=en").get_data(as_text=True)
+    assert "Unpublish this run" in page
+    assert "by analyst@example.org." in page
+    _post(client, spi.campaign.slug, second.id, "unpublish")
+    db.session.refresh(second)
+    assert second.published_at is None
+    assert second.published_by is None
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action.like("results.%publish")).order_by(AuditEntry.id)
+    ).all()
+    assert [(e.action, e.details["run"], e.user_email) for e in entries] == [
+        ("results.publish", first.id, "analyst@example.org"),
+        ("results.publish", second.id, "analyst@example.org"),
+        ("results.unpublish", second.id, "analyst@example.org"),
+    ]
+
+
+def test_publish_needs_csrf_and_an_analyst(app: Flask, client: FlaskClient, spi: Survey) -> None:
+    first, _ = _two_runs(spi)
+    make_user("viewer", ["KOTA"])
+    login(client, "viewer@example.org")
+    url = f"/admin/campaigns/{spi.campaign.slug}/results/{first.id}/publish"
+    page = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/").get_data(as_text=True)
+    assert client.post(url, data={"csrf_token": csrf_of(page)}).status_code == 403
+    make_user("analyst", ["KOTA"])
+    analyst = app.test_client()
+    login(analyst, "analyst@example.org")
+    assert analyst.post(url).status_code == 400  # no CSRF token
+    assert _post(analyst, spi.campaign.slug, 999_999, "publish").status_code == 404  # type: ignore[attr-defined]
+    db.session.refresh(first)
+    assert first.published_at is None
+
+
+def test_viewer_sees_only_the_newest_published_run(app: Flask, client: FlaskClient, spi: Survey) -> None:
+    first, second = _two_runs(spi)
+    make_user("viewer", ["KOTA"])
+    login(client, "viewer@example.org")
+    base = f"/admin/campaigns/{spi.campaign.slug}/results/"
+    page = client.get(f"{base}?lang=en").get_data(as_text=True)
+    assert "No results have been computed for this campaign yet." in page
+    assert "SETDA" not in page
+    for run in (first, second):  # unpublished runs' charts look absent
+        assert client.get(f"{base}{run.id}/heatmap.png").status_code == 404
+
+    first.published_at, first.published_by = second.created_at, "analyst@example.org"
+    db.session.commit()
+    page = client.get(f"{base}?lang=en").get_data(as_text=True)
+    assert f"Shown: run {first.id}." in page
+    assert "SETDA" in page
+    assert "Publish this run" not in page
+    assert client.get(f"{base}{first.id}/heatmap.png").status_code == 200
+    assert client.get(f"{base}{second.id}/forest.svg").status_code == 404
+
+    # An older published run is no longer visible once a newer one is published.
+    second.published_at, second.published_by = second.created_at, "analyst@example.org"
+    db.session.commit()
+    assert client.get(f"{base}{first.id}/heatmap.png").status_code == 404
+    assert client.get(f"{base}{second.id}/heatmap.png").status_code == 200
