@@ -21,7 +21,7 @@ from questionnaires.model import Item, Questionnaire, Scale
 
 @dataclass(frozen=True)
 class Change:
-    """One changed attribute of an item: ``what`` (e.g. ``label[en]``, ``required``) from ``old`` to ``new``."""
+    """One changed attribute of an item: ``what`` (``label[en]``, ``required``…) from ``old`` to ``new``."""
 
     what: str
     old: str

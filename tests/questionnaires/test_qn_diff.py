@@ -38,7 +38,8 @@ def test_added_removed_changed_and_reordered() -> None:
     d = diff_questionnaires(old, new)
 
     assert not d.is_empty
-    assert d.old_version == "2024.1" and d.new_version == "2025.1"
+    assert d.old_version == "2024.1"
+    assert d.new_version == "2025.1"
     assert d.added == (("transparansi", "tr_new_item"),)
     assert d.removed == (("transparansi", removed["id"]),)
     by_item = {c.item_id: c.changes for c in d.changed}
@@ -50,7 +51,8 @@ def test_added_removed_changed_and_reordered() -> None:
     assert by_item["tr_info_pengadaan"][0].new == "not scored"
     assert d.sections_reordered is not None
     before, after = d.sections_reordered
-    assert before[1:3] == ("integritas_tugas", "pengadaan") and after[1:3] == (
+    assert before[1:3] == ("integritas_tugas", "pengadaan")
+    assert after[1:3] == (
         "pengadaan",
         "integritas_tugas",
     )
