@@ -270,7 +270,8 @@ def trend_frame(campaign: Campaign, role: str, which: str) -> pd.DataFrame:
         if table.empty:
             continue
         table = table.assign(campaign=other.title)
-        table["series"] = table["unit"].astype(str) if which == "units" else _("Institution")
+        if which == "units":
+            table["series"] = table["unit"].astype(str)
         parts.append(table)
     if not parts:
         return pd.DataFrame()
