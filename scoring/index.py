@@ -220,7 +220,9 @@ def score_responses(
         rows = np.flatnonzero(which == i)
         if rows.size == 0:
             continue
-        sub = responses.iloc[rows]
+        # Only the scored items' columns: taking the rows of the whole wide frame copied every column.
+        needed = [i.id for i in q.scored_items if i.id in responses.columns]
+        sub = responses[needed].iloc[rows]
         rec = recode_items(sub, q)
         rs = respondent_scores(rec.scores, q, profile, min_share_answered=min_share_answered)
         score[rows] = rs.score.to_numpy()

@@ -175,12 +175,13 @@ def data_quality(
         if rec is None:
             continue
         pos = data.index.get_indexer(rec.scores.index)
-        rows = responses.iloc[pos]
         blocks = _blocks(q, th.straightline_min_items)
+        item_cols = [i.id for i in q.items if i.type.stores_answer and i.id in responses.columns]
+        # Only this questionnaire's answer columns, rather than every column of the wide frame.
+        rows = responses[list(dict.fromkeys([*item_cols, *(c for b in blocks for c in b)]))].iloc[pos]
         coded = _code_matrix(rows, sorted({c for b in blocks for c in b}))
         for block in blocks:
             straight[pos] |= _straightlined(coded, block, th.straightline_min_items)
-        item_cols = [i.id for i in q.items if i.type.stores_answer and i.id in rows.columns]
         cell_cols = [c for c in [*by, "group"] if c in data.columns]
         hashed = pd.util.hash_pandas_object(rows[item_cols].astype("string"), index=False).to_numpy()
         keyed = data.iloc[pos][cell_cols].copy()
