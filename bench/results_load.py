@@ -7,7 +7,10 @@ Fills a fresh database with N synthetic responses of the bundled SPI instruments
   json_extract + read_sql on SQLite),
 * ``compute_run``: loading + ``compute_index`` + ``data_quality`` + storing the run,
 
-and reports the peak resident memory of the process.
+and reports the peak resident memory of the process. ``--stages`` then times each stage of
+``compute_run`` separately and, in addition, the same results with the respondents scored once
+(``compute_index(...).scored`` reused for the institution-wide index and for ``data_quality(scored=...)``),
+checking that the tables are identical; ``compute_run`` itself scores the responses three times.
 
     .venv/bin/python bench/results_load.py --responses 100000 \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -34,10 +37,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade
 
 from questionnaires.bundled import load_bundled_profile, load_bundled_questionnaire
+from scoring.index import compute_index, index_from_scores
+from scoring.quality import data_quality
 from survey_app import create_app, operations
 from survey_app.extensions import db
 from survey_app.models import Unit
-from survey_app.results.runs import compute_run, responses_frame
+from survey_app.results.runs import (
+    BY,
+    campaign_profile,
+    campaign_versions,
+    compute_run,
+    responses_frame,
+    with_campaign_design,
+)
 from survey_app.synthetic import synthetic_answers
 
 GROUPS = {"internal": ("spi-internal", 0.5), "external": ("spi-external", 0.4), "expert": ("spi-expert", 0.1)}
@@ -113,6 +125,49 @@ def fill(n: int, seed: int) -> None:
     db.session.commit()
 
 
+def stages(campaign: object) -> None:
+    """Each stage of ``compute_run`` on its own, then the index and quality with the scoring shared."""
+    import pandas as pd
+
+    versions = campaign_versions(campaign)  # type: ignore[arg-type]
+    questionnaires = [q for _, q in versions]
+    profile = campaign_profile(campaign)  # type: ignore[arg-type]
+    method = campaign.variance_method  # type: ignore[attr-defined]
+    target = campaign.target_index  # type: ignore[attr-defined]
+    times: dict[str, float] = {}
+    started = time.perf_counter()
+    frame = with_campaign_design(responses_frame(campaign), campaign)  # type: ignore[arg-type]
+    times["loading + design"] = time.perf_counter() - started
+    started = time.perf_counter()
+    result = compute_index(frame, questionnaires, profile, by=BY, target=target, method=method)
+    times["compute_index by unit"] = time.perf_counter() - started
+    started = time.perf_counter()
+    overall = compute_index(frame, questionnaires, profile, by=("institution",), target=target, method=method)
+    times["compute_index institution"] = time.perf_counter() - started
+    started = time.perf_counter()
+    quality = data_quality(frame, questionnaires, profile, by=BY)
+    times["data_quality"] = time.perf_counter() - started
+    started = time.perf_counter()
+    shared_overall = index_from_scores(
+        result.scored.data,
+        profile,
+        result.scored.dimensions,
+        by=("institution",),
+        target=target,
+        method=method,
+    )[0]
+    times["shared: index_from_scores institution"] = time.perf_counter() - started
+    started = time.perf_counter()
+    shared_quality = data_quality(frame, questionnaires, profile, by=BY, scored=result.scored)
+    times["shared: data_quality(scored=)"] = time.perf_counter() - started
+    pd.testing.assert_frame_equal(overall.index, shared_overall)
+    pd.testing.assert_frame_equal(quality.units, shared_quality.units)
+    pd.testing.assert_frame_equal(quality.flags, shared_quality.flags)
+    for name, seconds in times.items():
+        print(f"  {name}: {seconds:.2f} s")
+    print(f"stages: peak RSS {_peak_mb():.0f} MB; shared scoring gives identical tables")
+
+
 def _own_schema(url: str) -> str:
     """A fresh schema ``bench_results`` first on the search path, so nothing else on the server is touched."""
     engine = sa.create_engine(url)
@@ -128,6 +183,7 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--stages", action="store_true", help="also time each stage and shared scoring")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         url = args.database_url or f"sqlite:///{directory}/bench.db"
@@ -163,6 +219,8 @@ def main() -> None:
             print(
                 f"compute_run: {total:.2f} s for {run.responses_read} responses, peak RSS {_peak_mb():.0f} MB"
             )
+            if args.stages:
+                stages(campaign)
             db.session.remove()
             db.engine.dispose()
         if url.startswith("postgresql"):
