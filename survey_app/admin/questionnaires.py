@@ -1,0 +1,241 @@
+"""Questionnaire versions in the console (admins): list, upload (YAML or XLSForm), preview, compare versions.
+
+An upload goes through the same validator and importer as ``flask questionnaire validate|load`` and is stored
+by the same :func:`survey_app.operations.store_questionnaire`, so console and CLI cannot disagree about
+what is valid. Versions are shared by all institutions (a campaign of any institution may use any version), so
+every admin may load one; the campaigns and response counts shown are those in the admin's scope only.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import force_locale, lazy_gettext
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import func, select
+from werkzeug.utils import secure_filename
+
+from questionnaires import QuestionnaireInvalid, load_questionnaire_text
+from questionnaires.diff import diff_questionnaires
+from questionnaires.model import Questionnaire
+from questionnaires.problems import Problem
+from questionnaires.xlsform import load_xlsform
+from survey_app.accounts import audit, requires_role, scope_institution_ids
+from survey_app.dates import today
+from survey_app.extensions import db
+from survey_app.flow.versions import LoadedVersion, loaded_version
+from survey_app.models import Campaign, CampaignQuestionnaire, QuestionnaireVersion, Response
+from survey_app.operations import OperationError, store_questionnaire
+
+bp = Blueprint("admin_questionnaires", __name__, url_prefix="/admin/questionnaires")
+
+_XLSX = (".xlsx", ".xlsm")
+_YAML = (".yaml", ".yml")
+
+
+class UploadForm(FlaskForm):
+    definition = FileField(
+        lazy_gettext("Questionnaire file (YAML or XLSForm .xlsx)"), validators=[FileRequired()]
+    )
+
+
+def _version(version_id: int) -> QuestionnaireVersion:
+    version = db.session.get(QuestionnaireVersion, version_id)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _loaded(version: QuestionnaireVersion) -> LoadedVersion:
+    return loaded_version(version.content_hash, lambda: version.canonical_json)
+
+
+def _usage() -> tuple[dict[int, list[str]], dict[int, int]]:
+    """Campaign slugs and response counts per version id, within the current admin's scope."""
+    ids = scope_institution_ids(current_user)
+    campaigns = select(CampaignQuestionnaire.questionnaire_version_id, Campaign.slug).join(
+        Campaign, Campaign.id == CampaignQuestionnaire.campaign_id
+    )
+    counts = (
+        select(Response.questionnaire_version_id, func.count())
+        .join(Campaign, Campaign.id == Response.campaign_id)
+        .group_by(Response.questionnaire_version_id)
+    )
+    if ids is not None:
+        campaigns = campaigns.where(Campaign.institution_id.in_(ids))
+        counts = counts.where(Campaign.institution_id.in_(ids))
+    used: dict[int, list[str]] = {}
+    for version_id, slug in db.session.execute(campaigns.order_by(Campaign.slug)):
+        used.setdefault(version_id, []).append(slug)
+    return used, {version_id: n for version_id, n in db.session.execute(counts)}
+
+
+def _index(form: UploadForm, **context: Any) -> ResponseReturnValue:
+    versions = db.session.scalars(
+        select(QuestionnaireVersion).order_by(QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.id)
+    ).all()
+    used, counts = _usage()
+    previous: dict[int, int] = {}
+    last: dict[str, int] = {}
+    for v in versions:
+        if v.questionnaire_id in last:
+            previous[v.id] = last[v.questionnaire_id]
+        last[v.questionnaire_id] = v.id
+    status = 400 if context.get("problems") or context.get("error") else 200
+    return render_template(
+        "admin/questionnaires.html",
+        versions=versions,
+        used=used,
+        counts=counts,
+        previous=previous,
+        form=form,
+        **context,
+    ), status
+
+
+@bp.route("/")
+@requires_role("admin")
+def index() -> ResponseReturnValue:
+    return _index(UploadForm())
+
+
+def _read(name: str, data: bytes) -> Questionnaire:
+    """The questionnaire in an uploaded file; :class:`QuestionnaireInvalid` lists every problem."""
+    suffix = Path(name).suffix.lower()
+    if suffix in _XLSX:
+        # The importer reads a path; keeping the uploaded name makes problems name the file the user has.
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            try:
+                return load_xlsform(path)
+            except QuestionnaireInvalid as exc:
+                raise QuestionnaireInvalid(
+                    [
+                        Problem(name, p.line, p.column, p.message.replace(str(path), name))
+                        for p in exc.problems
+                    ]
+                ) from None
+    if suffix not in _YAML:
+        raise QuestionnaireInvalid(
+            [
+                Problem(
+                    name,
+                    0,
+                    0,
+                    _("expected a .yaml, .yml or .xlsx file, not %(suffix)s", suffix=suffix or "?"),
+                )
+            ]
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QuestionnaireInvalid(
+            [Problem(name, 0, 0, f"the file is not UTF-8 text ({exc.reason})")]
+        ) from None
+    return load_questionnaire_text(text, name)
+
+
+@bp.route("/upload", methods=["POST"])
+@requires_role("admin")
+def upload() -> ResponseReturnValue:
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _index(form, error=_("Choose a questionnaire file to upload."))
+    upload = form.definition.data
+    name = secure_filename(getattr(upload, "filename", None) or "") or "upload"
+    try:
+        questionnaire = _read(name, upload.read())
+    except QuestionnaireInvalid as exc:
+        return _index(form, problems=exc.problems or [Problem(name, 0, 0, "not a valid questionnaire")])
+    try:
+        version, created = store_questionnaire(questionnaire, today())
+    except OperationError as exc:
+        db.session.rollback()
+        return _index(form, error=str(exc))
+    if not created:
+        return _index(form, already=version)
+    audit(
+        "questionnaire.load",
+        f"questionnaire:{version.questionnaire_id}@{version.version}",
+        file=name,
+        content_hash=version.content_hash,
+        group=version.respondent_group,
+    )
+    db.session.commit()
+    return _index(form, loaded=version)
+
+
+@bp.route("/<int:version_id>/preview")
+@requires_role("admin")
+def preview(version_id: int) -> ResponseReturnValue:
+    """Every page as respondents see it, read-only (no form), with skip-logic conditions noted."""
+    version = _version(version_id)
+    loaded = _loaded(version)
+    questionnaire = loaded.questionnaire
+    lang = request.args.get("qlang", questionnaire.default_language)
+    if lang not in questionnaire.languages:
+        lang = questionnaire.default_language
+    view = loaded.view(lang)
+    pages = [
+        {
+            "page": page,
+            "section": view.sections[page.section.id],
+            "items": [(view.items[i.id], i) for i in page.items],
+        }
+        for page in loaded.plan.pages
+    ]
+    # The respondent's fixed texts ("optional", "Select all that apply") in the previewed language too.
+    with force_locale(lang):
+        return render_template(
+            "admin/questionnaire_preview.html",
+            version=version,
+            questionnaire=questionnaire,
+            view=view,
+            pages=pages,
+            lang=lang,
+        )
+
+
+@bp.route("/<int:version_id>/diff")
+@requires_role("admin")
+def diff(version_id: int) -> ResponseReturnValue:
+    """What changed from another version of the same questionnaire (``?against=<id>``) to this one."""
+    version = _version(version_id)
+    others = db.session.scalars(
+        select(QuestionnaireVersion)
+        .where(
+            QuestionnaireVersion.questionnaire_id == version.questionnaire_id,
+            QuestionnaireVersion.id != version.id,
+        )
+        .order_by(QuestionnaireVersion.id)
+    ).all()
+    error = None
+    result = None
+    against_arg = request.args.get("against", "")
+    against = None
+    if against_arg:
+        if not against_arg.isdigit() or int(against_arg) not in {o.id for o in others}:
+            error = _("Choose another version of %(id)s to compare with.", id=version.questionnaire_id)
+        else:
+            against = db.session.get(QuestionnaireVersion, int(against_arg))
+    else:
+        earlier = [o for o in others if o.id < version.id]
+        against = earlier[-1] if earlier else (others[0] if others else None)
+    if against is not None:
+        result = diff_questionnaires(_loaded(against).questionnaire, _loaded(version).questionnaire)
+    return render_template(
+        "admin/questionnaire_diff.html",
+        version=version,
+        against=against,
+        others=others,
+        result=result,
+        error=error,
+    ), (400 if error else 200)
