@@ -88,10 +88,11 @@ def _code_matrix(rows: pd.DataFrame, columns: list[str]) -> dict[str, npt.NDArra
     shared: dict[str, int] = {}
     out: dict[str, npt.NDArray[np.int64]] = {}
     for column in columns:
-        local, uniques = pd.factorize(rows[column].astype("string").str.strip())
+        # Stripping the few distinct values rather than every cell gives the same codes.
+        local, uniques = pd.factorize(rows[column].astype("string"))
+        stripped = [str(u).strip() for u in uniques]
         mapping = np.array(
-            [-1 if u == "" else shared.setdefault(str(u), len(shared)) for u in uniques] + [-1],
-            dtype=np.int64,
+            [-1 if u == "" else shared.setdefault(u, len(shared)) for u in stripped] + [-1], dtype=np.int64
         )
         # factorize gives -1 for NA, which indexes the trailing -1 of ``mapping``.
         out[column] = mapping[local]
