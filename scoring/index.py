@@ -299,6 +299,21 @@ def _as_bool(series: pd.Series, column: str) -> npt.NDArray[np.bool_]:
     return text.isin(_TRUE_STRINGS).to_numpy(dtype=bool)
 
 
+def _factorize_rows(keys: Sequence[npt.ArrayLike]) -> IntArray:
+    """Codes of the distinct rows of ``keys`` (parallel arrays) in order of first appearance.
+
+    The same codes as ``pd.MultiIndex.from_arrays(keys).factorize()[0]``, which builds a tuple per row; here
+    each array is factorised on its own and the codes are combined pairwise into one integer, which is
+    injective, so the first appearances (and with them the codes) are those of the rows.
+    """
+    combined = np.asarray(pd.factorize(np.asarray(keys[0]))[0], dtype=np.int64)
+    for key in keys[1:]:
+        codes = np.asarray(pd.factorize(np.asarray(key))[0], dtype=np.int64)
+        width = int(codes.max()) + 1 if codes.size else 1
+        combined = np.asarray(pd.factorize(combined * width + codes)[0], dtype=np.int64)
+    return combined
+
+
 def _analysis_frame(
     data: pd.DataFrame,
     values: Sequence[str],
@@ -334,7 +349,7 @@ def _analysis_frame(
         w = np.ones(n)
     keys = [data[group].astype("string").fillna("").to_numpy(dtype=object), is_open]
     keys += [data[c].astype("string").fillna("").to_numpy(dtype=object) for c in strata]
-    h = pd.MultiIndex.from_arrays(keys).factorize()[0] if len(keys) > 1 else np.zeros(n, dtype=np.int64)
+    h = _factorize_rows(keys) if len(keys) > 1 else np.zeros(n, dtype=np.int64)
     frame = pd.DataFrame({c: data[c] for c in dict.fromkeys([*by, group])}, index=data.index)
     names = []
     for j, v in enumerate(values):
