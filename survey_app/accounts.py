@@ -14,6 +14,7 @@ distributed guess at one account is slowed as well.
 from __future__ import annotations
 
 import functools
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
@@ -233,3 +234,37 @@ def campaign_for(user: User, slug: str) -> Campaign:
     if ids is not None and campaign.institution_id not in ids:
         abort(404)
     return campaign
+
+
+# Account management in the console (survey_app/admin/users.py) ------------------------------------------
+
+
+def generate_password() -> str:
+    """A random password for a new account or a reset, shown once: 16 URL-safe characters (96 bits)."""
+    return secrets.token_urlsafe(12)
+
+
+def may_manage(admin: User, user: User) -> bool:
+    """Whether ``admin`` may manage ``user``: admins of all institutions manage everyone; a scoped admin only
+    accounts scoped to some of their own institutions (never an all-institutions account)."""
+    if admin.all_institutions:
+        return True
+    if user.all_institutions or not user.institutions:
+        return False
+    own = {i.id for i in admin.institutions}
+    return {i.id for i in user.institutions} <= own
+
+
+def admins_left_without(user: User) -> tuple[int, int]:
+    """Active admins other than ``user``: (all of them, those of all institutions).
+
+    Used to refuse a change that would leave the console without an administrator (or without one who can
+    create institutions and all-institutions accounts).
+    """
+    others = select(User).where(User.role == "admin", User.active.is_(True), User.id != user.id)
+    admins = list(db.session.scalars(others))
+    return len(admins), sum(1 for a in admins if a.all_institutions)
+
+
+def is_locked(user: User) -> bool:
+    return user.locked_until is not None and _as_utc(user.locked_until) > datetime.now(UTC)
