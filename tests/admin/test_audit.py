@@ -28,7 +28,8 @@ def test_viewer_sees_results_but_no_quality_flags_or_downloads(
     app: Flask, client: FlaskClient, spi: Survey
 ) -> None:
     add_campaign_responses(spi.campaign, {"SETDA": 6})
-    compute_run(spi.campaign, "fixture")
+    run = compute_run(spi.campaign, "fixture")
+    run.published_at = run.created_at  # viewers read published runs only
     db.session.commit()
     make_user("viewer", ["KOTA"])
     login(client, "viewer@example.org")
