@@ -26,7 +26,7 @@ def _extracted() -> set[str]:
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         str(ROOT / "survey_app"), method_map, options_map, keywords=keywords
     ):
-        found.add(message if isinstance(message, str) else message[0])
+        found.add(message if isinstance(message, str) else message[0])  # plural: the singular id
     return found
 
 
@@ -41,8 +41,14 @@ def test_every_message_has_an_indonesian_translation() -> None:
     )
 
 
+def _key(value: object) -> object:
+    # Plural messages have a sequence of ids and of strings.
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def test_compiled_catalog_matches_the_po_file() -> None:
     with (CATALOG / "messages.po").open("rb") as handle:
-        po = {m.id: m.string for m in read_po(handle) if m.id and not m.fuzzy}
-    mo = {m.id: m.string for m in read_mo(io.BytesIO((CATALOG / "messages.mo").read_bytes())) if m.id}
+        po = {_key(m.id): _key(m.string) for m in read_po(handle) if m.id and not m.fuzzy}
+    catalog = read_mo(io.BytesIO((CATALOG / "messages.mo").read_bytes()))
+    mo = {_key(m.id): _key(m.string) for m in catalog if m.id}
     assert mo == po, "messages.mo is out of date: run `make translations` (pybabel compile)"
