@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from questionnaires.model import Questionnaire
 from questionnaires.profile import ScoringProfile
-from scoring.index import compute_index
+from scoring.index import compute_index, index_from_scores
 from scoring.quality import data_quality
 from survey_app.extensions import db
 from survey_app.flow.versions import loaded_version
@@ -128,18 +128,22 @@ def compute_run(
     )
     if progress:
         progress("index", 0.55)
-    # The institution as a whole (no unit), for the trend across campaigns.
-    overall = compute_index(
-        frame,
-        questionnaires,
+    # The institution as a whole (no unit), for the table's first row and the trend across campaigns; from
+    # the respondent scores computed above, not scored again (scoring is a third of a large run).
+    scored = result.scored
+    if scored is None:
+        raise RuntimeError("compute_index returned no respondent scores")
+    overall_index, _, _ = index_from_scores(
+        scored.data,
         profile,
+        scored.dimensions,
         by=("institution",),
         target=campaign.target_index,
         method=campaign.variance_method,  # type: ignore[arg-type]
     )
     if progress:
         progress("data quality", 0.75)
-    quality = data_quality(frame, questionnaires, profile, by=BY)
+    quality = data_quality(frame, questionnaires, profile, by=BY, scored=scored)
     if progress:
         progress("storing", 0.9)
     meta = ResultsMetadata.build(profile, questionnaires, campaign=campaign.slug, min_cell=profile.min_cell)
@@ -158,7 +162,7 @@ def compute_run(
             "dimensions": _json_table(result.dimensions),
             "quality_units": _json_table(quality.units),
             "quality_flags": _json_table(quality.flags),
-            "overall": _json_table(overall.index),
+            "overall": _json_table(overall_index),
         },
         note="",
     )
