@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -32,9 +32,16 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        writes = (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")) or (
+            has_app_context() and bool(g.get(WRITER_THREAD, False))
+        )
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
+
+#: Set on ``flask.g`` by a background thread that writes (a compute job): on SQLite its transactions take the
+#: write lock at BEGIN too, since a deferred transaction that reads and then writes after another connection
+#: committed fails at once with "database is locked" instead of waiting.
+WRITER_THREAD = "writer_thread"
 
 #: Set on ``flask.g`` by views whose every write is one statement (the invitation pages: the draft INSERT or
 #: UPDATE, the final submit's single statement on PostgreSQL): they run without BEGIN/COMMIT round trips.

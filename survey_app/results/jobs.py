@@ -15,10 +15,11 @@ import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from sqlalchemy import select
 
 from survey_app.accounts import audit
+from survey_app.database import WRITER_THREAD
 from survey_app.extensions import db
 from survey_app.models import Campaign, ScoreRun, User
 from survey_app.models.score_runs import ComputeJob
@@ -119,6 +120,7 @@ def execute_job(job_id: int) -> None:
 
 def _run_in_thread(app: Flask, job_id: int) -> None:
     with app.app_context():
+        setattr(g, WRITER_THREAD, True)
         try:
             execute_job(job_id)
         finally:
