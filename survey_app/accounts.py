@@ -217,6 +217,14 @@ def scope_institution_ids(user: User) -> list[int] | None:
     return [i.id for i in user.institutions]
 
 
+def institutions_in_scope(user: User) -> list[Institution]:
+    query = select(Institution).order_by(Institution.code)
+    ids = scope_institution_ids(user)
+    if ids is not None:
+        query = query.where(Institution.id.in_(ids))
+    return list(db.session.scalars(query))
+
+
 def campaigns_in_scope(user: User) -> list[Campaign]:
     query = select(Campaign).order_by(Campaign.opens_on.desc(), Campaign.slug)
     ids = scope_institution_ids(user)

@@ -22,7 +22,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from questionnaires.bundled import load_bundled_profile, profile_paths
-from survey_app.accounts import audit, campaign_for, requires_role, scope_institution_ids
+from survey_app.accounts import audit, campaign_for, institutions_in_scope, requires_role
+from survey_app.admin.forms import ActionForm
 from survey_app.admin.invitations import public_root
 from survey_app.dates import today
 from survey_app.extensions import db
@@ -30,7 +31,6 @@ from survey_app.models import (
     GROUPS,
     Campaign,
     CampaignQuestionnaire,
-    Institution,
     QuestionnaireVersion,
     Unit,
 )
@@ -105,18 +105,6 @@ class CampaignForm(FlaskForm):
         return {g: str(f.data) for g, f in fields.items() if f.data}
 
 
-class StatusForm(FlaskForm):
-    """Open or close: only the CSRF token."""
-
-
-def _institutions() -> list[Institution]:
-    query = select(Institution).order_by(Institution.code)
-    ids = scope_institution_ids(current_user)
-    if ids is not None:
-        query = query.where(Institution.id.in_(ids))
-    return list(db.session.scalars(query))
-
-
 def _profiles() -> list[SelectChoice]:
     choices = []
     for path in profile_paths():
@@ -128,7 +116,9 @@ def _profiles() -> list[SelectChoice]:
 
 def _form(campaign: Campaign | None) -> CampaignForm:
     form = CampaignForm(obj=campaign) if campaign is not None and request.method == "GET" else CampaignForm()
-    form.institution.choices = [SelectChoice(i.code, f"{i.code} – {i.name}") for i in _institutions()]
+    form.institution.choices = [
+        SelectChoice(i.code, f"{i.code} – {i.name}") for i in institutions_in_scope(current_user)
+    ]
     form.profile.choices = _profiles()
     versions = db.session.scalars(
         select(QuestionnaireVersion).order_by(
@@ -286,7 +276,7 @@ def _relink(campaign: Campaign, versions: dict[str, QuestionnaireVersion]) -> No
 @requires_role("admin")
 def open_(slug: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
-    if StatusForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         day = today()
         if not campaign.questionnaires:
             flash(_("The campaign has no questionnaire yet: edit it first."))
@@ -310,7 +300,7 @@ def open_(slug: str) -> ResponseReturnValue:
 @requires_role("admin")
 def close(slug: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
-    if StatusForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         if campaign.status == "closed":
             flash(_("The campaign is closed already."))
         else:

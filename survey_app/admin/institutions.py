@@ -22,7 +22,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from survey_app.accounts import audit, requires_role, scope_institution_ids
+from survey_app.accounts import audit, institutions_in_scope, requires_role, scope_institution_ids
 from survey_app.extensions import db
 from survey_app.models import Institution, Unit
 from survey_app.operations import UNIT_COLUMNS, OperationError, import_units
@@ -68,13 +68,9 @@ def _institution(code: str) -> Institution:
 @bp.route("/")
 @requires_role("admin")
 def index() -> ResponseReturnValue:
-    query = select(Institution).order_by(Institution.code)
-    ids = scope_institution_ids(current_user)
-    if ids is not None:
-        query = query.where(Institution.id.in_(ids))
     return render_template(
         "admin/institutions.html",
-        institutions=db.session.scalars(query).all(),
+        institutions=institutions_in_scope(current_user),
         may_create=current_user.all_institutions,
         import_form=ImportForm(),
         columns=UNIT_COLUMNS,

@@ -30,12 +30,13 @@ from survey_app.accounts import (
     audit,
     create_user,
     generate_password,
+    institutions_in_scope,
     is_locked,
     may_manage,
     requires_role,
-    scope_institution_ids,
     set_password,
 )
+from survey_app.admin.forms import ActionForm
 from survey_app.extensions import db
 from survey_app.models import ROLES, Institution, User
 
@@ -78,20 +79,10 @@ class CreateForm(ScopeForm):
 F = TypeVar("F", bound=ScopeForm)
 
 
-class ActionForm(FlaskForm):
-    """No fields: the CSRF token of a one-button action."""
-
-
-def _institutions() -> list[Institution]:
-    query = select(Institution).order_by(Institution.code)
-    ids = scope_institution_ids(current_user)
-    if ids is not None:
-        query = query.where(Institution.id.in_(ids))
-    return list(db.session.scalars(query))
-
-
 def _with_choices(form: F) -> F:
-    form.institutions.choices = [SelectChoice(i.code, f"{i.code} – {i.name}") for i in _institutions()]
+    form.institutions.choices = [
+        SelectChoice(i.code, f"{i.code} – {i.name}") for i in institutions_in_scope(current_user)
+    ]
     return form
 
 
