@@ -42,10 +42,10 @@ from scoring.quality import data_quality
 from survey_app import create_app, operations
 from survey_app.extensions import db
 from survey_app.models import Unit
+from survey_app.operations import campaign_versions
 from survey_app.results.runs import (
     BY,
     campaign_profile,
-    campaign_versions,
     compute_run,
     responses_frame,
     with_campaign_design,

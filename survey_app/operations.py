@@ -320,14 +320,15 @@ class ExportTable:
     rows: list[list[Any]]
 
 
-def response_tables(campaign: Campaign, *, labels: str | None = None) -> list[ExportTable]:
-    """One table per questionnaire version used by ``campaign``; rows ordered by the random response id.
+def campaign_versions(campaign: Campaign) -> list[tuple[int, Questionnaire]]:
+    """The questionnaire versions ``campaign`` uses, by respondent group: ``(version id, questionnaire)``.
 
-    ``labels`` (a language code) writes option labels instead of codes.
+    Parsed once per process (:func:`survey_app.flow.versions.loaded_version`); the canonical JSON is read
+    only for a version this process has not seen.
     """
     from survey_app.flow.versions import loaded_version
 
-    versions = db.session.execute(
+    rows = db.session.execute(
         select(QuestionnaireVersion.id, QuestionnaireVersion.content_hash)
         .join(
             CampaignQuestionnaire, CampaignQuestionnaire.questionnaire_version_id == QuestionnaireVersion.id
@@ -335,19 +336,30 @@ def response_tables(campaign: Campaign, *, labels: str | None = None) -> list[Ex
         .where(CampaignQuestionnaire.campaign_id == campaign.id)
         .order_by(CampaignQuestionnaire.respondent_group)
     ).all()
+    out = []
+    for version_id, content_hash in rows:
+        loaded = loaded_version(
+            content_hash,
+            lambda vid=version_id: db.session.scalar(  # type: ignore[misc]
+                select(QuestionnaireVersion.canonical_json).where(QuestionnaireVersion.id == vid)
+            ),
+        )
+        out.append((version_id, loaded.questionnaire))
+    return out
+
+
+def response_tables(campaign: Campaign, *, labels: str | None = None) -> list[ExportTable]:
+    """One table per questionnaire version used by ``campaign``; rows ordered by the random response id.
+
+    ``labels`` (a language code) writes option labels instead of codes.
+    """
     units = dict(
         db.session.execute(
             select(Unit.id, Unit.code).where(Unit.institution_id == campaign.institution_id)
         ).all()
     )
     tables = []
-    for version_id, content_hash in versions:
-        questionnaire = loaded_version(
-            content_hash,
-            lambda vid=version_id: db.session.scalar(  # type: ignore[misc]
-                select(QuestionnaireVersion.canonical_json).where(QuestionnaireVersion.id == vid)
-            ),
-        ).questionnaire
+    for version_id, questionnaire in campaign_versions(campaign):
         items = export_items(questionnaire)
         rows = []
         for response in db.session.scalars(
@@ -363,7 +375,7 @@ def response_tables(campaign: Campaign, *, labels: str | None = None) -> list[Ex
                 response.stratum or "",
                 response.weight,
                 response.open_access,
-                content_hash,
+                questionnaire.content_hash,
                 response.submitted_on.isoformat(),
                 response.duration_seconds,
             ]

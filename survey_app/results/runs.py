@@ -10,13 +10,12 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from questionnaires.model import Questionnaire
 from questionnaires.profile import ScoringProfile
 from scoring.index import compute_index, index_from_scores
 from scoring.quality import data_quality
 from survey_app.extensions import db
-from survey_app.flow.versions import loaded_version
-from survey_app.models import Campaign, CampaignQuestionnaire, QuestionnaireVersion, ScoreRun
+from survey_app.models import Campaign, ScoreRun
+from survey_app.operations import campaign_versions
 from survey_app.reporting.tables import ResultsMetadata, software_version
 from survey_app.results.loading import read_responses
 
@@ -32,27 +31,6 @@ def campaign_profile(campaign: Campaign) -> ScoringProfile:
     """The campaign's stored profile, with the campaign's minimum cell size where it is stricter."""
     profile = ScoringProfile.from_dict(json.loads(campaign.profile_json))
     return dataclasses.replace(profile, min_cell=max(profile.min_cell, campaign.min_cell))
-
-
-def campaign_versions(campaign: Campaign) -> list[tuple[int, Questionnaire]]:
-    rows = db.session.execute(
-        select(QuestionnaireVersion.id, QuestionnaireVersion.content_hash)
-        .join(
-            CampaignQuestionnaire, CampaignQuestionnaire.questionnaire_version_id == QuestionnaireVersion.id
-        )
-        .where(CampaignQuestionnaire.campaign_id == campaign.id)
-        .order_by(CampaignQuestionnaire.respondent_group)
-    ).all()
-    out = []
-    for version_id, content_hash in rows:
-        loaded = loaded_version(
-            content_hash,
-            lambda vid=version_id: db.session.scalar(  # type: ignore[misc]
-                select(QuestionnaireVersion.canonical_json).where(QuestionnaireVersion.id == vid)
-            ),
-        )
-        out.append((version_id, loaded.questionnaire))
-    return out
 
 
 def responses_frame(campaign: Campaign) -> pd.DataFrame:
