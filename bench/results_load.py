@@ -7,10 +7,11 @@ Fills a fresh database with N synthetic responses of the bundled SPI instruments
   json_extract + read_sql on SQLite),
 * ``compute_run``: loading + ``compute_index`` + ``data_quality`` + storing the run,
 
-and reports the peak resident memory of the process. ``--stages`` then times each stage of
-``compute_run`` separately and, in addition, the same results with the respondents scored once
-(``compute_index(...).scored`` reused for the institution-wide index and for ``data_quality(scored=...)``),
-checking that the tables are identical; ``compute_run`` itself scores the responses three times.
+and reports the peak resident memory of the process. A child process fills the database, so the peak is
+that of loading and computing alone, as in an app server, not of building a million rows first.
+``--stages`` then times each stage on its own, and checks that the institution-wide index and the quality
+report computed from the unit index's respondent scores (as ``compute_run`` does) equal those computed by
+scoring the responses again. ``--keep`` leaves a PostgreSQL database filled for ``--reuse``.
 
     .venv/bin/python bench/results_load.py --responses 100000 \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -22,6 +23,7 @@ import argparse
 import io
 import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
+from flask import Flask
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -168,14 +171,22 @@ def stages(campaign: object) -> None:
     print(f"stages: peak RSS {_peak_mb():.0f} MB; shared scoring gives identical tables")
 
 
-def _own_schema(url: str) -> str:
-    """A fresh schema ``bench_results`` first on the search path, so nothing else on the server is touched."""
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DROP SCHEMA IF EXISTS bench_results CASCADE")
-        connection.exec_driver_sql("CREATE SCHEMA bench_results")
-    engine.dispose()
+def _own_schema(url: str, *, fresh: bool = True) -> str:
+    """A schema ``bench_results`` first on the search path (new unless reused), so nothing else on the server
+    is touched."""
+    if fresh:
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA IF EXISTS bench_results CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA bench_results")
+        engine.dispose()
     return url + ("&" if "?" in url else "?") + "options=-csearch_path%3Dbench_results"
+
+
+def _app(url: str, directory: str) -> Flask:
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "TOKEN_HASH_KEY": "y", "INSTANCE_PATH": directory}
+    )
 
 
 def main() -> None:
@@ -184,24 +195,33 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--stages", action="store_true", help="also time each stage and shared scoring")
+    parser.add_argument("--keep", action="store_true", help="keep the filled database (schema bench_results)")
+    parser.add_argument("--reuse", action="store_true", help="compute on the database kept by --keep")
+    parser.add_argument("--fill-only", metavar="URL", help=argparse.SUPPRESS)  # the child process that fills
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        url = args.database_url or f"sqlite:///{directory}/bench.db"
-        if url.startswith("postgresql"):
-            url = _own_schema(url)
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SECRET_KEY": "x",
-                "TOKEN_HASH_KEY": "y",
-                "INSTANCE_PATH": directory,
-            }
-        )
-        with app.app_context():
+    if args.fill_only:
+        with tempfile.TemporaryDirectory() as directory, _app(args.fill_only, directory).app_context():
             upgrade()
-            started = time.perf_counter()
             fill(args.responses, args.seed)
-            print(f"filled {args.responses} responses in {time.perf_counter() - started:.1f} s")
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        if args.database_url is None:
+            if args.keep or args.reuse:
+                parser.error("--keep and --reuse need --database-url")
+            url = f"sqlite:///{directory}/bench.db"
+        elif args.database_url.startswith("postgresql"):
+            url = _own_schema(args.database_url, fresh=not args.reuse)
+        else:
+            url = args.database_url
+        if not args.reuse:
+            started = time.perf_counter()
+            command = [sys.executable, __file__, "--responses", str(args.responses), "--seed", str(args.seed)]
+            subprocess.run([*command, "--fill-only", url], check=True)
+            print(
+                f"filled {args.responses} responses in {time.perf_counter() - started:.1f} s (child process)"
+            )
+        app = _app(url, directory)
+        with app.app_context():
             campaign = operations.find_campaign("bench")
             before = _peak_mb()
             started = time.perf_counter()
@@ -223,7 +243,7 @@ def main() -> None:
                 stages(campaign)
             db.session.remove()
             db.engine.dispose()
-        if url.startswith("postgresql"):
+        if url.startswith("postgresql") and not args.keep:
             engine = sa.create_engine(args.database_url)
             with engine.begin() as connection:
                 connection.exec_driver_sql("DROP SCHEMA IF EXISTS bench_results CASCADE")

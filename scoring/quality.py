@@ -79,6 +79,14 @@ def _blocks(q: Questionnaire, min_items: int) -> list[list[str]]:
     return out
 
 
+def _as_text(column: pd.Series) -> pd.Series:
+    """The answers as text; a categorical column is left as it is (its categories are the text), since
+    spelling out every answer of a million rows costs a pointer and a lookup per cell."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column
+    return column.astype("string")
+
+
 def _code_matrix(rows: pd.DataFrame, columns: list[str]) -> dict[str, npt.NDArray[np.int64]]:
     """Each column's stripped answer codes as integers shared across the columns; -1 for blank or missing.
 
@@ -89,7 +97,7 @@ def _code_matrix(rows: pd.DataFrame, columns: list[str]) -> dict[str, npt.NDArra
     out: dict[str, npt.NDArray[np.int64]] = {}
     for column in columns:
         # Stripping the few distinct values rather than every cell gives the same codes.
-        local, uniques = pd.factorize(rows[column].astype("string"))
+        local, uniques = pd.factorize(_as_text(rows[column]))
         stripped = [str(u).strip() for u in uniques]
         mapping = np.array(
             [-1 if u == "" else shared.setdefault(u, len(shared)) for u in stripped] + [-1], dtype=np.int64
@@ -184,7 +192,8 @@ def data_quality(
         for block in blocks:
             straight[pos] |= _straightlined(coded, block, th.straightline_min_items)
         cell_cols = [c for c in [*by, "group"] if c in data.columns]
-        hashed = pd.util.hash_pandas_object(rows[item_cols].astype("string"), index=False).to_numpy()
+        answers = pd.DataFrame({c: _as_text(rows[c]) for c in item_cols}, index=rows.index, copy=False)
+        hashed = pd.util.hash_pandas_object(answers, index=False).to_numpy()
         keyed = data.iloc[pos][cell_cols].copy()
         keyed["_h"] = hashed
         duplicate[pos] = keyed.duplicated(keep=False).to_numpy()

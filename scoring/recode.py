@@ -213,6 +213,8 @@ def recode_items(responses: pd.DataFrame, questionnaire: Questionnaire) -> Recod
     n = len(responses)
     scores = np.empty((n, len(items)), dtype=np.float64, order="F")
     status = np.empty((n, len(items)), dtype=np.int8, order="F")
+    # Column by column: np.nansum over the whole matrix would make a copy of it.
+    sums = np.zeros(len(items))
     for j, item in enumerate(items):
         lo, hi = item_score_range(questionnaire, item)
         column = responses[item.id]
@@ -222,13 +224,14 @@ def recode_items(responses: pd.DataFrame, questionnaire: Questionnaire) -> Recod
             s, st = _recode_number(column, questionnaire, item, lo, hi)
         scores[:, j] = s
         status[:, j] = st
+        sums[j] = np.nansum(s)
     ids = [i.id for i in items]
     score_frame = pd.DataFrame(scores, index=responses.index, columns=ids, copy=False)
     status_frame = pd.DataFrame(status, index=responses.index, columns=ids, copy=False)
     tallies = {name: (status == code).sum(axis=0) for name, code in STATUS_CODES.items()}
     answered = tallies["answered"]
     with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(answered > 0, np.nansum(scores, axis=0) / np.maximum(answered, 1), np.nan)
+        means = np.where(answered > 0, sums / np.maximum(answered, 1), np.nan)
     counts = pd.DataFrame({"n": np.full(len(ids), n), **tallies, "mean_score": means}, index=pd.Index(ids))
     return RecodedItems(scores=score_frame, status=status_frame, counts=counts)
 

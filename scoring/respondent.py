@@ -32,6 +32,7 @@ FloatMatrix = npt.NDArray[np.float64]
 
 #: Share comparisons are on ratios of small integers; this keeps 0.5 * 3 items from failing on rounding.
 _SHARE_TOLERANCE = 1e-9
+_BLOCK_ROWS = 65_536
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,16 +62,21 @@ def _combine(
     ``membership`` (p × k) says which source column belongs to which target; ``weights`` (p × k) holds the
     weight of each member (zero elsewhere).
     """
-    present = ~np.isnan(values)
-    filled = np.where(present, values, 0.0)
-    present_f = present.astype(np.float64)
-    num = filled @ weights
-    den = present_f @ weights
-    count = present_f @ membership
+    out: FloatMatrix = np.empty((values.shape[0], membership.shape[1]), dtype=np.float64)
     size = membership.sum(axis=0)
-    enough = (count >= min_share * size - _SHARE_TOLERANCE) & (den > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out: FloatMatrix = np.where(enough, num / np.where(den > 0, den, 1.0), np.nan)
+    # Rows in blocks: the temporaries (filled values, presence) are as large as ``values`` itself, which for a
+    # million responses is several hundred MB each (bench/results_load.py); every row is computed alone.
+    for start in range(0, values.shape[0], _BLOCK_ROWS):
+        block = values[start : start + _BLOCK_ROWS]
+        present = ~np.isnan(block)
+        filled = np.where(present, block, 0.0)
+        present_f = present.astype(np.float64)
+        num = filled @ weights
+        den = present_f @ weights
+        count = present_f @ membership
+        enough = (count >= min_share * size - _SHARE_TOLERANCE) & (den > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[start : start + _BLOCK_ROWS] = np.where(enough, num / np.where(den > 0, den, 1.0), np.nan)
     return out
 
 
@@ -170,7 +176,11 @@ def respondent_scores(
     dim_member = np.ones((d, 1))
     dim_weight = np.array([[profile.dimension(dim).weight] for dim in dimension_ids])
 
-    values = item_scores[[i.id for i in items]].to_numpy(dtype=np.float64, na_value=np.nan)
+    ids = [i.id for i in items]
+    # Selecting the columns copies the matrix even when they are already all there, in order (they are when
+    # the scores come from recode_items).
+    chosen = item_scores if list(item_scores.columns) == ids else item_scores[ids]
+    values = chosen.to_numpy(dtype=np.float64, na_value=np.nan)
     ind = _combine(values, item_member, item_weight, share)
     dims = _combine(ind, ind_member, ind_member, share)
     total = _combine(dims, dim_member, dim_weight, share)[:, 0]

@@ -7,15 +7,22 @@ issue measured this at about 9 s and 0.4 GB for 1,000,000 × 60 answers, against
 ``read_sql`` + ``json_normalize``. SQLite has no COPY; ``read_sql`` of the already extracted columns is its
 fast path (the rows are plain scalars, no JSON decoding per row in Python).
 
-Every column comes back as text (``string`` dtype), as ``python -m scoring index`` reads its CSV: option codes
-such as ``"05"`` must not turn into numbers; the pipeline converts design columns itself.
+Every column comes back as text, as ``python -m scoring index`` reads its CSV: option codes such as ``"05"``
+must not turn into numbers; the pipeline converts design columns itself. The answers of single-choice items
+are ``category`` columns (the option codes as strings, one byte per answer), everything else ``string``: a
+million responses × 111 columns of ``string`` take about 0.9 GB in object pointers alone, the same answers as
+categories about 0.1 GB (bench/results_load.py). PostgreSQL's COPY output is parsed while it streams in, so
+the CSV text is never held whole (about 0.3 GB for a million responses).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 from sqlalchemy import Connection, text
 
 from questionnaires.model import ItemType, Questionnaire
@@ -78,24 +85,80 @@ def select_statement(dialect: str, campaign_id: int, version_id: int, questionna
     )
 
 
+class _ChunkStream(io.RawIOBase):
+    """A readable binary stream over an iterator of byte chunks (psycopg's COPY), for ``read_csv``."""
+
+    def __init__(self, chunks: Iterator[bytes | memoryview]) -> None:
+        self._chunks = chunks
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = memoryview(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def column_dtypes(questionnaire: Questionnaire) -> dict[str, str]:
+    """The dtype of each column :func:`read_version` returns: ``category`` for single-choice answers."""
+    dtypes = dict.fromkeys(DESIGN_COLUMNS, "string")
+    for item in export_items(questionnaire):
+        dtypes[item.id] = "category" if item.type is ItemType.SELECT_ONE else "string"
+    return dtypes
+
+
 def read_version(
     connection: Connection, campaign_id: int, version_id: int, questionnaire: Questionnaire
 ) -> pd.DataFrame:
-    """One questionnaire version's responses of a campaign as a frame of text columns."""
+    """One questionnaire version's responses of a campaign, typed as :func:`column_dtypes` says."""
     dialect = connection.dialect.name
     sql = select_statement(dialect, campaign_id, version_id, questionnaire)
+    dtypes = column_dtypes(questionnaire)
     if dialect == "postgresql":
         raw = connection.connection.driver_connection
-        buffer = io.BytesIO()
         with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
-            for chunk in copy:
-                buffer.write(chunk)
-        buffer.seek(0)
-        # An empty text answer and a missing one both become NA, as in the CSV export.
-        frame = pd.read_csv(buffer, dtype="string", keep_default_na=False, na_values=[""])
+            stream = io.BufferedReader(_ChunkStream(iter(copy)), buffer_size=1 << 20)
+            # An empty text answer and a missing one both become NA, as in the CSV export.
+            frame = pd.read_csv(stream, dtype=dtypes, keep_default_na=False, na_values=[""])  # type: ignore[arg-type]
         return frame
-    frame = pd.read_sql_query(text(sql), connection)
-    return frame.astype("string")
+    return pd.read_sql_query(text(sql), connection).astype(dtypes)  # type: ignore[arg-type]
+
+
+def _text_categories(piece: pd.Series | int) -> pd.Categorical:
+    """The piece with its categories as text (an all-missing column reads with empty float categories);
+    an int gives that many missing values."""
+    if isinstance(piece, int):
+        return pd.Categorical.from_codes(
+            np.full(piece, -1, dtype=np.int8), categories=pd.Index([], dtype=object)
+        )
+    values: pd.Categorical = piece.array  # type: ignore[assignment]
+    if values.categories.dtype == object:
+        return values
+    return values.rename_categories(values.categories.astype(str).astype(object))
+
+
+def _combined(pieces: list[pd.Series | int]) -> pd.Series:
+    """One column of several versions' frames, in order; an int stands for that many rows without it.
+
+    ``pd.concat`` would turn categories that differ between the pieces (or a piece without the column) into
+    object columns, which is the memory this module avoids.
+    """
+    present = [p for p in pieces if not isinstance(p, int)]
+    if all(isinstance(p.dtype, pd.CategoricalDtype) for p in present):
+        return pd.Series(union_categoricals([_text_categories(p) for p in pieces]), copy=False)
+    strings = [
+        pd.Series(pd.array([pd.NA] * p, dtype="string")) if isinstance(p, int) else p.astype("string")
+        for p in pieces
+    ]
+    return pd.concat(strings, ignore_index=True)
 
 
 def read_responses(
@@ -109,6 +172,9 @@ def read_responses(
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=["institution", *DESIGN_COLUMNS], dtype="string")
-    frame = pd.concat(frames, ignore_index=True)
+    columns = list(dict.fromkeys(c for f in frames for c in f.columns))
+    frame = pd.DataFrame(
+        {c: _combined([f[c] if c in f.columns else len(f) for f in frames]) for c in columns}, copy=False
+    )
     frame.insert(0, "institution", pd.array([institution] * len(frame), dtype="string"))
     return frame

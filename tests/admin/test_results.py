@@ -32,6 +32,13 @@ def test_loading_equals_the_stored_answers(app: Flask, spi: Survey) -> None:
     frame = responses_frame(spi.campaign)
     assert len(frame) == 3 * 12
     assert (frame["institution"] == "KOTA").all()
+    # Single-choice answers as categories (a byte per answer), text answers and design columns as text.
+    for q in (t.questionnaire for t in operations.response_tables(spi.campaign)):
+        for item in q.iter_items():
+            if item.type.stores_answer:
+                expected_dtype = "category" if item.type.value == "select_one" else "string"
+                assert frame[item.id].dtype == expected_dtype, item.id
+    assert frame["unit"].dtype == "string"
     # The reference: the export, which decodes every response's JSON in Python, one by one.
     for table in operations.response_tables(spi.campaign):
         items = table.columns[table.columns.index("duration_seconds") + 1 :]

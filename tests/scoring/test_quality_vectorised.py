@@ -71,3 +71,39 @@ def test_scored_passed_in_gives_the_same_report() -> None:
     pd.testing.assert_frame_equal(alone.respondents, shared.respondents)
     with pytest.raises(ValueError, match="different number of rows"):
         data_quality(df.iloc[:10], q, profile, scored=result.scored)
+
+
+def test_categorical_answers_give_the_same_results_as_text() -> None:
+    """The console reads single-choice answers as ``category`` columns (survey_app.results.loading)."""
+    from scoring.examples import tiny_profile, tiny_questionnaire
+    from scoring.index import compute_index
+    from scoring.quality import QualityThresholds, data_quality
+
+    rng = np.random.default_rng(11)
+    n = 600
+    text = pd.DataFrame(
+        {
+            "institution": "A",
+            "unit": rng.choice(["u1", "u2", "u3", "u4"], n),
+            "group": "internal",
+            "t1": pd.array(rng.choice(["1", "2", "3", "4", "5", "dk", None], n), dtype="string"),
+            "t2": pd.array(rng.choice(["1", "2", "3", "4", "5", None], n), dtype="string"),
+            "b1": pd.array(rng.choice(["y", "n", "na"], n), dtype="string"),
+            "b2": pd.array(rng.choice(["y", "n", "dk", None], n), dtype="string"),
+            "duration_seconds": rng.integers(60, 900, n),
+        }
+    )
+    text.loc[text["unit"] == "u2", ["t1", "t2", "b1", "b2"]] = ["5", "5", "n", "n"]
+    categorical = text.astype({c: "category" for c in ["t1", "t2", "b1", "b2"]})
+    q, profile = [tiny_questionnaire()], tiny_profile()
+    as_text = compute_index(text, q, profile, by=["institution", "unit"])
+    as_categories = compute_index(categorical, q, profile, by=["institution", "unit"])
+    pd.testing.assert_frame_equal(as_text.index, as_categories.index)
+    pd.testing.assert_frame_equal(as_text.dimensions, as_categories.dimensions)
+    thresholds = QualityThresholds(straightline_min_items=2)
+    quality_text = data_quality(text, q, profile, thresholds=thresholds)
+    quality_categories = data_quality(categorical, q, profile, thresholds=thresholds)
+    assert quality_text.respondents["duplicate"].any()
+    assert quality_text.respondents["straightlining"].any()
+    pd.testing.assert_frame_equal(quality_text.respondents, quality_categories.respondents)
+    pd.testing.assert_frame_equal(quality_text.units, quality_categories.units)
