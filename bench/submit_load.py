@@ -216,12 +216,14 @@ class Browser:
         self.connection = http.client.HTTPConnection(host, int(port), timeout=60)
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, form: dict[str, Any] | None = None) -> tuple[int, str, str]:
-        """(status, Location header, body) without following redirects."""
+    def request(
+        self, method: str, path: str, form: dict[str, Any] | str | None = None
+    ) -> tuple[int, str, str]:
+        """(status, Location header, body) without following redirects; ``form`` as a dict or encoded."""
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
         body = None
         if form is not None:
-            body = urlencode(form, doseq=True)
+            body = form if isinstance(form, str) else urlencode(form, doseq=True)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         self.connection.request(method, path, body=body, headers=headers)
         reply = self.connection.getresponse()
@@ -362,16 +364,14 @@ def burst_slice(base: str, ready: list[tuple[str, str]], concurrency: int, barri
         status, _, page = browser.request("GET", path)
         if status != 200 or "Kirim jawaban" not in page:
             raise RuntimeError(f"submit burst: the last page answered {status}")
-        prepared.append((browser, path, answers_for(page, key)))
-    work: queue.Queue[tuple[Browser, str, dict[str, Any]]] = queue.Queue()
-    for n in range(concurrency):  # each thread keeps one browser (one keep-alive connection, one session)
-        for item in prepared[n::concurrency]:
-            work.put(item)
+        # Encoded now, as the insert floor's client sends a ready payload: the burst measures the server.
+        prepared.append((browser, path, urlencode(answers_for(page, key), doseq=True)))
+    # Each thread below posts prepared[n::concurrency]: one browser (keep-alive connection, session) each.
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
 
-    def poster(mine: list[tuple[Browser, str, dict[str, Any]]]) -> None:
+    def poster(mine: list[tuple[Browser, str, str]]) -> None:
         for browser, path, form in mine:
             begin = time.perf_counter()
             try:

@@ -70,7 +70,7 @@ class SelectOne(QuestionType):
     macro = "select_one"
 
     def field(self, item: Item, questionnaire: Questionnaire) -> Any:
-        return RadioField(name=item.id, choices=_codes(item, questionnaire), validate_choice=False)
+        return RadioField(item.id, name=item.id, choices=_codes(item, questionnaire), validate_choice=False)
 
     def parse(self, item: Item, field: Field, questionnaire: Questionnaire) -> Any:
         if not field.data:
@@ -88,7 +88,9 @@ class SelectMultiple(QuestionType):
     macro = "select_multiple"
 
     def field(self, item: Item, questionnaire: Questionnaire) -> Any:
-        return SelectMultipleField(name=item.id, choices=_codes(item, questionnaire), validate_choice=False)
+        return SelectMultipleField(
+            item.id, name=item.id, choices=_codes(item, questionnaire), validate_choice=False
+        )
 
     def parse(self, item: Item, field: Field, questionnaire: Questionnaire) -> Any:
         chosen = [str(c) for c in field.data or []]
@@ -125,7 +127,7 @@ class _Number(QuestionType):
     message: ClassVar[Any]
 
     def field(self, item: Item, questionnaire: Questionnaire) -> Any:
-        return StringField(name=item.id)
+        return StringField(item.id, name=item.id)
 
     def convert(self, text: str) -> int | float:
         raise NotImplementedError
@@ -187,7 +189,7 @@ class Text(_Text):
     max_length = TEXT_MAX
 
     def field(self, item: Item, questionnaire: Questionnaire) -> Any:
-        return StringField(name=item.id)
+        return StringField(item.id, name=item.id)
 
 
 class LongText(_Text):
@@ -196,7 +198,7 @@ class LongText(_Text):
     max_length = LONG_TEXT_MAX
 
     def field(self, item: Item, questionnaire: Questionnaire) -> Any:
-        return TextAreaField(name=item.id)
+        return TextAreaField(item.id, name=item.id)
 
 
 class Note(QuestionType):
