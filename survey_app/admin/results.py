@@ -64,6 +64,20 @@ def unit_rows(run: ScoreRun) -> list[dict[str, Any]]:
     groups = table_of(run, "groups")
     flags = table_of(run, "quality_flags")
     rows = []
+    if "overall" in run.results:
+        # The institution as a whole first (the index across all units, from the same respondent scores).
+        overall = table_of(run, "overall")
+        overall_groups = table_of(run, "overall_groups") if "overall_groups" in run.results else None
+        for record in overall.to_dict(orient="records"):
+            record["unit"] = None
+            record["institution_row"] = True
+            record["groups"] = (
+                overall_groups[["group", "n", "published", "suppressed"]].to_dict(orient="records")
+                if overall_groups is not None
+                else []
+            )
+            record["flags"] = []
+            rows.append(record)
     for record in index.to_dict(orient="records"):
         unit = record["unit"]
         record["groups"] = groups.loc[

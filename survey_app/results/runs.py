@@ -114,7 +114,7 @@ def compute_run(
     scored = result.scored
     if scored is None:
         raise RuntimeError("compute_index returned no respondent scores")
-    overall_index, _, _ = index_from_scores(
+    overall_index, overall_groups, _ = index_from_scores(
         scored.data,
         profile,
         scored.dimensions,
@@ -144,6 +144,7 @@ def compute_run(
             "quality_units": _json_table(quality.units),
             "quality_flags": _json_table(quality.flags),
             "overall": _json_table(overall_index),
+            "overall_groups": _json_table(overall_groups),
         },
         note="",
     )

@@ -80,6 +80,13 @@ def test_compute_shows_table_charts_and_suppression(app: Flask, client: FlaskCli
     assert f"{setda['estimate']:.1f}" in page
     assert f"badge-{setda['category']}" in page
     assert "internal: 3 (" in page  # DINKES' group counts are shown, their results are not
+    # The institution as a whole heads the table: its index and every group's n over both units.
+    overall = table_of(run, "overall").iloc[0]
+    assert 'class="institution-row"' in page
+    assert page.index('class="institution-row"') < page.index(">SETDA<")
+    assert f"{overall['estimate']:.1f}" in page
+    assert overall["n"] == 3 * 43
+    assert "internal: 43</li>" in page
     png = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/{run.id}/heatmap.png")
     assert png.status_code == 200
     assert png.data.startswith(b"\x89PNG")
