@@ -70,6 +70,8 @@ class SelectOne(QuestionType):
     macro = "select_one"
 
     def field(self, item: Item, questionnaire: Questionnaire) -> Any:
+        # The label is never rendered (the templates label items themselves); giving one keeps WTForms from
+        # loading its translation catalog to title-case the field name, on every field of every request.
         return RadioField(item.id, name=item.id, choices=_codes(item, questionnaire), validate_choice=False)
 
     def parse(self, item: Item, field: Field, questionnaire: Questionnaire) -> Any:
