@@ -59,30 +59,22 @@ def _lang() -> str:
 
 
 def unit_rows(run: ScoreRun) -> list[dict[str, Any]]:
-    """The results table per unit: index row, n per group, quality flags."""
+    """The results table: the institution as a whole first, then each unit; index, n per group, flags."""
+    shown = ["group", "n", "published", "suppressed"]
+    rows = []
+    if "overall" in run.results:
+        # Runs computed before the institution's group counts were stored show its row without them.
+        totals = table_of(run, "overall_groups") if "overall_groups" in run.results else None
+        for record in table_of(run, "overall").to_dict(orient="records"):
+            record.update(unit=None, institution_row=True, flags=[])
+            record["groups"] = totals[shown].to_dict(orient="records") if totals is not None else []
+            rows.append(record)
     index = table_of(run, "index")
     groups = table_of(run, "groups")
     flags = table_of(run, "quality_flags")
-    rows = []
-    if "overall" in run.results:
-        # The institution as a whole first (the index across all units, from the same respondent scores).
-        overall = table_of(run, "overall")
-        overall_groups = table_of(run, "overall_groups") if "overall_groups" in run.results else None
-        for record in overall.to_dict(orient="records"):
-            record["unit"] = None
-            record["institution_row"] = True
-            record["groups"] = (
-                overall_groups[["group", "n", "published", "suppressed"]].to_dict(orient="records")
-                if overall_groups is not None
-                else []
-            )
-            record["flags"] = []
-            rows.append(record)
     for record in index.to_dict(orient="records"):
         unit = record["unit"]
-        record["groups"] = groups.loc[
-            groups["unit"] == unit, ["group", "n", "published", "suppressed"]
-        ].to_dict(orient="records")
+        record["groups"] = groups.loc[groups["unit"] == unit, shown].to_dict(orient="records")
         record["flags"] = (
             flags.loc[flags["unit"] == unit].to_dict(orient="records") if "unit" in flags.columns else []
         )
