@@ -86,7 +86,11 @@ def select_statement(dialect: str, campaign_id: int, version_id: int, questionna
 
 
 class _ChunkStream(io.RawIOBase):
-    """A readable binary stream over an iterator of byte chunks (psycopg's COPY), for ``read_csv``."""
+    """A readable binary stream over an iterator of byte chunks (psycopg's COPY), for ``read_csv``.
+
+    psycopg's ``Copy`` yields chunks but is not a file object, and ``read_csv`` wants one; this adapter is the
+    few lines between them (``io.BufferedReader`` does the buffering).
+    """
 
     def __init__(self, chunks: Iterator[bytes | memoryview]) -> None:
         self._chunks = chunks
