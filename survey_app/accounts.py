@@ -51,7 +51,12 @@ def init_accounts(app: Flask) -> None:
     app.config.setdefault("LOGIN_RATE_LIMIT", "10/minute")
     app.config.setdefault("LOGIN_MAX_FAILURES", 5)
     app.config.setdefault("LOGIN_LOCK_MINUTES", 15)
-    login_manager.init_app(app)
+    # Flask-Login's own context processor loads the user for every template, the respondent pages too, where
+    # "strong" session protection then rewrites their session (no console identifier in it) and sends the
+    # session cookie again plus a cleared remember cookie with every page. The proxy instead loads the user
+    # only where a template reads it: the console's.
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
 
 
 def _as_utc(moment: datetime) -> datetime:

@@ -16,7 +16,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField
 
@@ -25,8 +25,9 @@ from survey_app.dates import as_utc, now_utc, today
 from survey_app.extensions import db
 from survey_app.flow.pages import Page
 from survey_app.flow.questions import ParseError, question_type
+from survey_app.flow.state import CampaignTerms, DraftState, load_draft, save_draft
 from survey_app.flow.versions import LoadedVersion, loaded_version
-from survey_app.models import Campaign, Draft, QuestionnaireVersion, Response
+from survey_app.models import Draft, QuestionnaireVersion
 
 #: ``Entry.loaded_draft`` when the draft was not read with the entry.
 UNREAD = object()
@@ -38,7 +39,7 @@ class ConsentForm(FlaskForm):
 
 @dataclass
 class Entry:
-    campaign: Campaign
+    campaign: CampaignTerms
     group: str
     version_id: int
     content_hash: str
@@ -51,12 +52,13 @@ class Entry:
     page_url: Callable[[str], str]
     #: URL of the introduction (where consent is posted).
     start_url: str
-    #: Stores the response, spends the invitation/draft in the same transaction; False: already used.
-    store: Callable[[Response], bool]
+    #: Stores the response (its column values), spends the invitation/draft in the same transaction;
+    #: False: already used.
+    store: Callable[[dict[str, Any]], bool]
     #: The page shown when ``store`` says the entry was already used.
     already_used: Callable[[], ResponseReturnValue]
     #: The draft as read together with the entry (``None``: there is none), or ``UNREAD``.
-    loaded_draft: Draft | object | None = UNREAD
+    loaded_draft: DraftState | object | None = UNREAD
 
     def version(self) -> LoadedVersion:
         def canonical_json() -> str:
@@ -69,10 +71,10 @@ class Entry:
 
         return loaded_version(self.content_hash, canonical_json)
 
-    def draft(self) -> Draft | None:
-        if isinstance(self.loaded_draft, Draft) or self.loaded_draft is None:
+    def draft(self) -> DraftState | None:
+        if isinstance(self.loaded_draft, DraftState) or self.loaded_draft is None:
             return self.loaded_draft
-        return db.session.get(Draft, self.draft_key)
+        return load_draft(self.draft_key)
 
 
 def _language() -> str:
@@ -101,33 +103,36 @@ def start(entry: Entry) -> ResponseReturnValue:
     if not form.validate_on_submit() or not form.consent.data:
         return intro(entry, form)
     draft = entry.draft()
-    if draft is None:
-        plan = entry.version().plan
-        moment = now_utc()
-        draft = Draft(
+    if draft is not None:
+        return redirect(entry.page_url(draft.current_page), 303)
+    first = entry.version().plan.first.key
+    moment = now_utc()
+    db.session.add(
+        Draft(
             key=entry.draft_key,
             campaign_id=entry.campaign.id,
             questionnaire_version_id=entry.version_id,
             respondent_group=entry.group,
             unit_id=entry.unit_id if entry.open_access else None,
             answers={},
-            current_page=plan.first.key,
+            current_page=first,
             started_at=moment,
             updated_at=moment,
         )
-        db.session.add(draft)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # Two tabs consented at once; the other one created the draft.
-            db.session.rollback()
-            draft = entry.draft()
-            if draft is None:
-                raise
-    return redirect(entry.page_url(draft.current_page), 303)
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two tabs consented at once; the other one created the draft.
+        db.session.rollback()
+        draft = load_draft(entry.draft_key)
+        if draft is None:
+            raise
+        first = draft.current_page
+    return redirect(entry.page_url(first), 303)
 
 
-def resume(entry: Entry, draft: Draft) -> ResponseReturnValue:
+def resume(entry: Entry, draft: DraftState) -> ResponseReturnValue:
     return redirect(entry.page_url(draft.current_page) + "?resumed=1", 303)
 
 
@@ -169,7 +174,7 @@ def _render_page(
     )
 
 
-def show_page(entry: Entry, draft: Draft, key: str) -> ResponseReturnValue:
+def show_page(entry: Entry, draft: DraftState, key: str) -> ResponseReturnValue:
     version = entry.version()
     plan = version.plan
     page = _page_or_404(version, key)
@@ -186,7 +191,7 @@ def show_page(entry: Entry, draft: Draft, key: str) -> ResponseReturnValue:
     return _render_page(entry, version, page, cleaned, values, {})
 
 
-def save_page(entry: Entry, draft: Draft, key: str) -> ResponseReturnValue:
+def save_page(entry: Entry, draft: DraftState, key: str) -> ResponseReturnValue:
     version = entry.version()
     plan = version.plan
     questionnaire = version.questionnaire
@@ -246,41 +251,30 @@ def save_page(entry: Entry, draft: Draft, key: str) -> ResponseReturnValue:
     return redirect(entry.page_url(target.key) + suffix, 303)
 
 
-def _save_draft(draft: Draft, answers: dict[str, Any], current_page: str) -> bool:
-    """Write the draft; ``False`` when it vanished meanwhile (submitted from another tab).
-
-    One Core ``UPDATE … WHERE key = …`` rather than changing the ORM object and flushing: the unit of work's
-    change tracking and version check cost more than the statement on every page POST (bench/submit_load.py),
-    and the affected row count says just as well whether the draft still exists.
-    """
-    written = db.session.execute(
-        update(Draft)
-        .where(Draft.key == draft.key)
-        .values(answers=answers, current_page=current_page, updated_at=now_utc())
-        .execution_options(synchronize_session=False)
-    )
-    if written.rowcount != 1:  # type: ignore[attr-defined]
+def _save_draft(draft: DraftState, answers: dict[str, Any], current_page: str) -> bool:
+    """Write the draft; ``False`` when it vanished meanwhile (submitted from another tab)."""
+    if not save_draft(draft.key, answers, current_page):
         db.session.rollback()
         return False
     db.session.commit()
     return True
 
 
-def _submit(entry: Entry, draft: Draft, answers: dict[str, Any]) -> ResponseReturnValue:
+def _submit(entry: Entry, draft: DraftState, answers: dict[str, Any]) -> ResponseReturnValue:
     elapsed = now_utc() - as_utc(draft.started_at)
-    response = Response(
-        id=uuid.uuid4(),
-        campaign_id=entry.campaign.id,
-        questionnaire_version_id=entry.version_id,
-        respondent_group=entry.group,
-        unit_id=entry.unit_id,
-        stratum=entry.stratum,
-        weight=entry.weight,
-        open_access=entry.open_access,
-        answers=answers,
-        duration_seconds=max(0, int(elapsed.total_seconds())),
-        submitted_on=today(),
-    )
+    response = {
+        "id": uuid.uuid4(),
+        "campaign_id": entry.campaign.id,
+        "questionnaire_version_id": entry.version_id,
+        "respondent_group": entry.group,
+        "unit_id": entry.unit_id,
+        "stratum": entry.stratum,
+        "weight": entry.weight,
+        "open_access": entry.open_access,
+        "answers": answers,
+        "duration_seconds": max(0, int(elapsed.total_seconds())),
+        "submitted_on": today(),
+    }
     if not entry.store(response):
         return entry.already_used()
     return redirect(url_for("respondent.thanks"), 303)

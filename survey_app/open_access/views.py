@@ -11,15 +11,20 @@ The draft is keyed by a keyed hash of a random key kept in the session cookie; n
 
 from __future__ import annotations
 
+import functools
+import itertools
 import secrets
+from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select
 
+from survey_app.database import execute_reused
 from survey_app.extensions import db, limiter
 from survey_app.flow import views as flow
-from survey_app.models import Campaign, CampaignQuestionnaire, Draft, QuestionnaireVersion, Response, Unit
+from survey_app.flow.state import CampaignTerms, load_draft
+from survey_app.models import Campaign, CampaignQuestionnaire, QuestionnaireVersion, Unit
 from survey_app.respondent.views import campaign_closed, status_page
 from survey_app.submissions import store_open
 from survey_app.tokens import token_hash
@@ -34,7 +39,7 @@ def _start_limit() -> str:
     return str(current_app.config["OPEN_ACCESS_RATE_LIMIT"])
 
 
-def _slot(campaign: Campaign, group: str) -> str:
+def _slot(campaign: CampaignTerms, group: str) -> str:
     return f"{campaign.id}/{group}"
 
 
@@ -42,7 +47,7 @@ def _draft_key(raw: str) -> str:
     return token_hash("open:" + raw)
 
 
-def _mark_submitted(campaign: Campaign, group: str) -> None:
+def _mark_submitted(campaign: CampaignTerms, group: str) -> None:
     done = [c for c in session.get(SUBMITTED, []) if c != campaign.id]
     session[SUBMITTED] = [*done, campaign.id][-50:]
     drafts = dict(session.get(DRAFTS, {}))
@@ -51,24 +56,35 @@ def _mark_submitted(campaign: Campaign, group: str) -> None:
     session.permanent = True
 
 
-def _entry(
-    slug: str, group: str, unit_code: str | None, *, create_key: bool = False
-) -> flow.Entry | ResponseReturnValue:
-    row = db.session.execute(
-        select(Campaign, CampaignQuestionnaire.questionnaire_version_id, QuestionnaireVersion.content_hash)
+@functools.cache
+def _entry_query() -> Select[Any]:
+    return (
+        select(
+            *CampaignTerms.columns(),
+            CampaignQuestionnaire.questionnaire_version_id,
+            QuestionnaireVersion.content_hash,
+        )
         .join(
             CampaignQuestionnaire,
             and_(
                 CampaignQuestionnaire.campaign_id == Campaign.id,
-                CampaignQuestionnaire.respondent_group == group,
+                CampaignQuestionnaire.respondent_group == bindparam("group"),
             ),
         )
         .join(QuestionnaireVersion, QuestionnaireVersion.id == CampaignQuestionnaire.questionnaire_version_id)
-        .where(Campaign.slug == slug)
-    ).one_or_none()
+        .where(Campaign.slug == bindparam("slug"))
+    )
+
+
+def _entry(
+    slug: str, group: str, unit_code: str | None, *, create_key: bool = False
+) -> flow.Entry | ResponseReturnValue:
+    row = execute_reused(_entry_query(), {"slug": slug, "group": group}).first()
     if row is None:
         abort(404)
-    campaign, version_id, content_hash = row
+    values = iter(row)
+    campaign = CampaignTerms.take(values)
+    version_id, content_hash = itertools.islice(values, 2)
     if not campaign.allow_open:
         abort(404)
     closed = campaign_closed(campaign)
@@ -92,12 +108,12 @@ def _entry(
         if unit_id is None:
             abort(404)
     elif draft_key:
-        draft = db.session.get(Draft, draft_key)
+        draft = load_draft(draft_key)
         unit_id = draft.unit_id if draft is not None else None
 
     start_kwargs = {"slug": slug, "group": group}
 
-    def store(response: Response) -> bool:
+    def store(response: dict[str, Any]) -> bool:
         stored = store_open(draft_key, response)
         if stored:
             _mark_submitted(campaign, group)

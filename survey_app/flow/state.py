@@ -1,0 +1,110 @@
+"""What the questionnaire pages read of a campaign and of a draft: plain values, not ORM objects.
+
+Every respondent request reads the campaign's terms and the draft together with the invitation, in one
+statement (see ``survey_app.respondent.views``), and writes the draft back with one ``UPDATE``. Plain
+values read as columns skip the ORM's identity map and instance loading, and leave out what a page never
+needs (the campaign's copy of its scoring profile is several kilobytes); each dataclass names its columns
+once, in the order of its fields, for the statements that select them.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any, Self
+
+from sqlalchemy import Update, bindparam, select, update
+from sqlalchemy.orm import InstrumentedAttribute
+
+from survey_app.database import execute_reused
+from survey_app.dates import now_utc
+from survey_app.models import Campaign, Draft
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignTerms:
+    """When and how a campaign takes answers, and what its respondents are told."""
+
+    id: int
+    institution_id: int
+    min_cell: int
+    opens_on: date
+    closes_on: date
+    status: str
+    allow_invitation: bool
+    allow_open: bool
+
+    @staticmethod
+    def columns() -> list[InstrumentedAttribute[Any]]:
+        return [getattr(Campaign, f.name) for f in fields(CampaignTerms)]
+
+    @classmethod
+    def take(cls, values: Iterator[Any]) -> Self:
+        """Built from the next values of a row that selected :meth:`columns`."""
+        return cls(*itertools.islice(values, len(fields(cls))))
+
+    def is_open_on(self, day: date) -> bool:
+        return self.status == "open" and self.opens_on <= day <= self.closes_on
+
+
+@dataclass(frozen=True, slots=True)
+class DraftState:
+    """A draft as a page reads it: its key, the answers so far, where to resume, when it was started."""
+
+    key: str
+    answers: dict[str, Any]
+    current_page: str
+    started_at: datetime
+    #: Only for open access (an invitation knows its unit).
+    unit_id: int | None
+
+    @staticmethod
+    def columns() -> list[InstrumentedAttribute[Any]]:
+        return [getattr(Draft, f.name) for f in fields(DraftState)]
+
+    @classmethod
+    def take(cls, values: Iterator[Any]) -> Self | None:
+        """Built from the next values of a row that selected :meth:`columns`; ``None`` when they came from
+        an outer join that found no draft."""
+        taken = tuple(itertools.islice(values, len(fields(cls))))
+        return None if taken[0] is None else cls(*taken)
+
+
+@functools.cache
+def _draft_query() -> Any:
+    return select(*DraftState.columns()).where(Draft.key == bindparam("draft_key"))
+
+
+def load_draft(key: str) -> DraftState | None:
+    row = execute_reused(_draft_query(), {"draft_key": key}).first()
+    return None if row is None else DraftState.take(iter(row))
+
+
+@functools.cache
+def _save_statement() -> Update:
+    # No parameter is named like a column: on SQLite the Core statement runs, and parameters of an UPDATE's
+    # execution named like columns would be taken as more values to set.
+    return (
+        update(Draft)
+        .where(Draft.key == bindparam("draft_key"))
+        .values(
+            answers=bindparam("new_answers", type_=Draft.answers.type),
+            current_page=bindparam("new_page"),
+            updated_at=bindparam("moment", type_=Draft.updated_at.type),
+        )
+    )
+
+
+def save_draft(key: str, answers: dict[str, Any], current_page: str) -> bool:
+    """Write the draft's answers and page; ``False`` when it no longer exists (submitted from another tab).
+
+    The caller commits; the affected row count says whether the draft still exists.
+    """
+    written = execute_reused(
+        _save_statement(),
+        {"draft_key": key, "new_answers": answers, "new_page": current_page, "moment": now_utc()},
+    )
+    return written.rowcount == 1
