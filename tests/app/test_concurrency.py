@@ -11,7 +11,9 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
@@ -116,10 +118,17 @@ def test_respondent_pages_on_postgresql_take_one_statement_each(
     with app.app_context():
         engine = db.engine
 
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement.split(None, 1)[0].upper())
+    # The respondent pages run their statements on the driver's cursor (survey_app.database.execute_reused),
+    # past SQLAlchemy's execution events, so the driver's cursors record them.
+    class Recording(psycopg.Cursor[Any]):
+        def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            statements.append(str(query).split(None, 1)[0].upper())
+            return super().execute(query, *args, **kwargs)
 
-    event.listen(engine, "before_cursor_execute", record)
+    def record(dbapi_connection, connection_record, connection_proxy):  # type: ignore[no-untyped-def]
+        dbapi_connection.cursor_factory = Recording
+
+    event.listen(engine, "checkout", record)
     try:
         client = app.test_client()
         assert client.get(f"/r/{token}/p/s2").status_code == 200
@@ -128,7 +137,7 @@ def test_respondent_pages_on_postgresql_take_one_statement_each(
         assert _submit(app, token) == 303
         assert statements == ["SELECT", "WITH"]  # the entry, then spend + delete draft + insert
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "checkout", record)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 1
         assert db.session.scalar(select(func.count()).select_from(Draft)) == 0

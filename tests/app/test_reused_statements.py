@@ -1,0 +1,134 @@
+"""``execute_reused``: the respondent pages' statements give the same values and errors on both backends.
+
+On PostgreSQL they run on the driver's cursor, past SQLAlchemy's type processing and error handling, so
+this checks what that path must still do: JSON documents, dates and times round-trip as the ORM gives them,
+and a failing statement raises SQLAlchemy's exception and leaves nothing written.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from survey_app.database import execute_reused
+from survey_app.dates import as_utc
+from survey_app.extensions import db
+from survey_app.flow.state import CampaignTerms, DraftState, load_draft, save_draft
+from survey_app.models import Draft, Response
+from survey_app.submissions import store_open
+from tests.app.apptools import Survey
+from tests.conftest import make_app
+
+ANSWERS = {"q1": "ya", "q2": ["uang", "barang"], "q3": 3, "q4": 2.5, "q5": "Pelayanan “cepat”"}
+
+
+def _draft(survey: Survey, key: str) -> Draft:
+    link = survey.campaign.questionnaires[0]
+    moment = datetime.now(UTC) - timedelta(minutes=5)
+    draft = Draft(
+        key=key,
+        campaign_id=survey.campaign.id,
+        questionnaire_version_id=link.questionnaire_version_id,
+        respondent_group=link.respondent_group,
+        answers={},
+        current_page="s1",
+        started_at=moment,
+        updated_at=moment,
+    )
+    db.session.add(draft)
+    db.session.commit()
+    return draft
+
+
+def test_draft_round_trip(survey: Survey) -> None:
+    created = _draft(survey, "k" * 64)
+    assert save_draft("k" * 64, ANSWERS, "s2")
+    db.session.commit()
+
+    loaded = load_draft("k" * 64)
+    assert isinstance(loaded, DraftState)
+    assert loaded.answers == ANSWERS
+    assert loaded.current_page == "s2"
+    assert abs(as_utc(loaded.started_at) - as_utc(created.started_at)) < timedelta(seconds=1)
+    db.session.expire_all()
+    stored = db.session.get(Draft, "k" * 64)
+    assert stored is not None
+    assert stored.answers == ANSWERS
+    assert as_utc(stored.updated_at) > as_utc(created.started_at)
+
+    assert load_draft("missing") is None
+    assert not save_draft("missing", ANSWERS, "s2")
+
+
+def test_campaign_terms_read_as_the_model_has_them(survey: Survey) -> None:
+    row = db.session.execute(
+        select(*CampaignTerms.columns()).where(CampaignTerms.columns()[0] == survey.campaign.id)
+    ).one()
+    terms = CampaignTerms.take(iter(row))
+    assert isinstance(terms.opens_on, date)
+    assert terms.opens_on == survey.campaign.opens_on
+    assert terms.is_open_on(date.today()) == survey.campaign.is_open_on(date.today())
+    assert terms.min_cell == survey.campaign.min_cell
+
+
+def test_a_failing_statement_raises_sqlalchemy_errors_and_stores_nothing(survey: Survey) -> None:
+    _draft(survey, "open-key")
+    response = {
+        "id": uuid.uuid4(),
+        "campaign_id": survey.campaign.id + 1000,  # no such campaign: the foreign key refuses it
+        "questionnaire_version_id": survey.campaign.questionnaires[0].questionnaire_version_id,
+        "respondent_group": "internal",
+        "unit_id": None,
+        "stratum": None,
+        "weight": 1.0,
+        "open_access": True,
+        "answers": ANSWERS,
+        "duration_seconds": 60,
+        "submitted_on": date.today(),
+    }
+    with pytest.raises(IntegrityError):
+        store_open("open-key", response)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+    assert db.session.get(Draft, "open-key") is not None  # consumed only together with the insert
+
+    assert store_open("open-key", {**response, "campaign_id": survey.campaign.id})
+    stored = db.session.scalars(select(Response)).one()
+    assert stored.answers == ANSWERS
+    assert stored.submitted_on == date.today()
+    assert db.session.get(Draft, "open-key") is None
+
+
+def test_a_lost_connection_is_dropped_from_the_pool(
+    backend: str, committed_database: str, tmp_path: Path
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("a connection lost to the server is a PostgreSQL case (SQLite has no server)")
+    app = make_app(committed_database, tmp_path)
+    statement = select(func.pg_backend_pid())
+    with app.app_context():
+        row = execute_reused(statement, {}).first()
+        assert row is not None
+        with db.engine.connect() as other:
+            other.exec_driver_sql("SELECT pg_terminate_backend(%(pid)s)", {"pid": row[0]})
+            deadline = time.monotonic() + 10
+            while other.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = %(pid)s", {"pid": row[0]}
+            ).scalar_one():
+                assert time.monotonic() < deadline, "the server did not end the connection"
+                time.sleep(0.05)
+        with pytest.raises(DBAPIError) as caught:
+            execute_reused(statement, {})
+        assert caught.value.connection_invalidated
+        db.session.rollback()
+        again = execute_reused(statement, {}).first()  # a new connection from the pool
+        assert again is not None
+        assert again[0] != row[0]
+        db.session.remove()
+        db.engine.dispose()
