@@ -118,7 +118,10 @@ def execute_reused(statement: Reusable, parameters: Mapping[str, Any]) -> Reply:
     try:
         with driver_connection.cursor() as cursor:  # type: ignore[union-attr]
             cursor.execute(sql, values)
-            return Reply(cursor.fetchall() if cursor.description is not None else [], cursor.rowcount)
+            # Whether there are rows comes from the statement: asking the cursor (its description) builds
+            # a column object per column.
+            rows = cursor.fetchall() if statement.exported_columns else []
+            return Reply(rows, cursor.rowcount)
     except dialect.loaded_dbapi.Error as error:
         lost = dialect.is_disconnect(error, driver_connection, None)
         if lost:

@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, bindparam, select
 
 from survey_app.database import SINGLE_STATEMENT_WRITES, execute_reused
 from survey_app.dates import today
+from survey_app.extensions import limiter
 from survey_app.flow import views as flow
 from survey_app.flow.state import CampaignTerms, DraftState
 from survey_app.models import Campaign, CampaignQuestionnaire, Draft, Invitation, QuestionnaireVersion
@@ -32,6 +33,13 @@ def _single_statement_writes() -> None:
     # final submit (one statement on PostgreSQL, see survey_app.submissions). On PostgreSQL they therefore
     # run without BEGIN/COMMIT round trips (survey_app.database).
     setattr(g, SINGLE_STATEMENT_WRITES, True)
+
+
+@limiter.request_filter
+def _not_limited() -> bool:
+    # The invitation pages carry no rate limit (a token cannot be guessed, and is answered once); saying so
+    # up front spares the limiter resolving which limits apply on every page request.
+    return request.blueprint == bp.name
 
 
 def status_page(kind: str, code: int, campaign: CampaignTerms | None = None) -> ResponseReturnValue:
