@@ -64,6 +64,7 @@ def _init_extensions(app: Flask) -> None:
         locale_selector=i18n.select_locale,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
+    i18n.install_template_gettext(app)
     limiter.init_app(app)
     accounts.init_accounts(app)
     init_errors(app)
