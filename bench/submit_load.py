@@ -1,7 +1,7 @@
 """Submit load: gunicorn on PostgreSQL, complete questionnaires driven through the real pages on loopback.
 
     .venv/bin/python bench/submit_load.py [--database postgresql+psycopg://postgres@127.0.0.1:5432/test]
-        [--respondents 480] [--concurrency 32] [--seconds 60] [--workers 2] [--threads 8] [--floor-seconds 8]
+        [--respondents 480] [--concurrency 32] [--seconds 60] [--workers 2] [--threads 4] [--floor-seconds 8]
         [--burst 2400] [--rounds 3]
 
 What it does, in one run:
@@ -606,7 +606,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=60, help="stop starting questionnaires after this")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--floor-seconds", type=float, default=8)
     parser.add_argument("--client-processes", type=int, default=2, help="processes of the load generator")
     parser.add_argument(
