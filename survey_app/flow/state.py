@@ -16,12 +16,12 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Self
 
-from sqlalchemy import Update, bindparam, select, update
+from sqlalchemy import ColumnElement, Select, Update, and_, bindparam, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from survey_app.database import execute_reused
 from survey_app.dates import now_utc
-from survey_app.models import Campaign, Draft
+from survey_app.models import Campaign, CampaignQuestionnaire, Draft, QuestionnaireVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,22 @@ class DraftState:
         an outer join that found no draft."""
         taken = tuple(itertools.islice(values, len(fields(cls))))
         return None if taken[0] is None else cls(*taken)
+
+
+def with_version(query: Select[Any], group: ColumnElement[Any]) -> Select[Any]:
+    """``query`` (which selects from ``campaigns``) joined to the questionnaire version its campaign gives the
+    respondent group ``group``, whose id and content hash it selects next."""
+    return (
+        query.add_columns(CampaignQuestionnaire.questionnaire_version_id, QuestionnaireVersion.content_hash)
+        .join(
+            CampaignQuestionnaire,
+            and_(
+                CampaignQuestionnaire.campaign_id == Campaign.id,
+                CampaignQuestionnaire.respondent_group == group,
+            ),
+        )
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == CampaignQuestionnaire.questionnaire_version_id)
+    )
 
 
 @functools.cache

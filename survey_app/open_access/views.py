@@ -18,13 +18,13 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from survey_app.database import execute_reused
 from survey_app.extensions import db, limiter
 from survey_app.flow import views as flow
-from survey_app.flow.state import CampaignTerms, load_draft
-from survey_app.models import Campaign, CampaignQuestionnaire, QuestionnaireVersion, Unit
+from survey_app.flow.state import CampaignTerms, load_draft, with_version
+from survey_app.models import Campaign, Unit
 from survey_app.respondent.views import campaign_closed, status_page
 from survey_app.submissions import store_open
 from survey_app.tokens import token_hash
@@ -58,21 +58,8 @@ def _mark_submitted(campaign: CampaignTerms, group: str) -> None:
 
 @functools.cache
 def _entry_query() -> Select[Any]:
-    return (
-        select(
-            *CampaignTerms.columns(),
-            CampaignQuestionnaire.questionnaire_version_id,
-            QuestionnaireVersion.content_hash,
-        )
-        .join(
-            CampaignQuestionnaire,
-            and_(
-                CampaignQuestionnaire.campaign_id == Campaign.id,
-                CampaignQuestionnaire.respondent_group == bindparam("group"),
-            ),
-        )
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == CampaignQuestionnaire.questionnaire_version_id)
-        .where(Campaign.slug == bindparam("slug"))
+    return with_version(select(*CampaignTerms.columns()), bindparam("group")).where(
+        Campaign.slug == bindparam("slug")
     )
 
 

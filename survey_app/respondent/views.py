@@ -13,14 +13,14 @@ from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from survey_app.database import SINGLE_STATEMENT_WRITES, execute_reused
 from survey_app.dates import today
 from survey_app.extensions import limiter
 from survey_app.flow import views as flow
-from survey_app.flow.state import CampaignTerms, DraftState
-from survey_app.models import Campaign, CampaignQuestionnaire, Draft, Invitation, QuestionnaireVersion
+from survey_app.flow.state import CampaignTerms, DraftState, with_version
+from survey_app.models import Campaign, Draft, Invitation
 from survey_app.submissions import store_invited
 from survey_app.tokens import looks_like_token, token_hash
 
@@ -72,23 +72,12 @@ def _entry_query() -> Select[Any]:
     # on every page request was most of the invitation lookup. The draft comes in the same statement (outer
     # join on its key, the token hash) to save a second round trip on every page. Columns, not entities:
     # see survey_app.flow.state.
+    query = select(*_INVITATION_COLUMNS, *CampaignTerms.columns()).join(
+        Campaign, Invitation.campaign_id == Campaign.id
+    )
     return (
-        select(
-            *_INVITATION_COLUMNS,
-            *CampaignTerms.columns(),
-            CampaignQuestionnaire.questionnaire_version_id,
-            QuestionnaireVersion.content_hash,
-            *DraftState.columns(),
-        )
-        .join(Campaign, Invitation.campaign_id == Campaign.id)
-        .join(
-            CampaignQuestionnaire,
-            and_(
-                CampaignQuestionnaire.campaign_id == Campaign.id,
-                CampaignQuestionnaire.respondent_group == Invitation.respondent_group,
-            ),
-        )
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == CampaignQuestionnaire.questionnaire_version_id)
+        with_version(query, Invitation.respondent_group)
+        .add_columns(*DraftState.columns())
         .outerjoin(Draft, Draft.key == Invitation.token_hash)
         .where(Invitation.token_hash == bindparam("token_hash"))
     )

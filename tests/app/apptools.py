@@ -10,7 +10,7 @@ import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -20,7 +20,7 @@ from questionnaires.bundled import load_bundled_profile
 from questionnaires.model import Questionnaire
 from survey_app import operations
 from survey_app.extensions import db
-from survey_app.models import Campaign
+from survey_app.models import Campaign, Draft
 
 
 def _t(idn: str, en: str) -> dict[str, str]:
@@ -183,3 +183,20 @@ def post_form(client: FlaskClient, url: str, data: Mapping[str, Any], **kwargs: 
 
 
 Poster = Callable[..., Any]
+
+
+def add_draft(survey: Survey, key: str, moment: datetime) -> Draft:
+    """An empty draft of the survey's first group, started and last saved at ``moment`` (not committed)."""
+    link = survey.campaign.questionnaires[0]
+    draft = Draft(
+        key=key,
+        campaign_id=survey.campaign.id,
+        questionnaire_version_id=link.questionnaire_version_id,
+        respondent_group=link.respondent_group,
+        answers={},
+        current_page="s1",
+        started_at=moment,
+        updated_at=moment,
+    )
+    db.session.add(draft)
+    return draft

@@ -11,24 +11,11 @@ from questionnaires.model import Questionnaire
 from survey_app.extensions import db
 from survey_app.models import Draft
 from survey_app.tokens import token_hash
-from tests.app.apptools import Survey, build_survey
+from tests.app.apptools import Survey, add_draft, build_survey
 
 
 def _draft(survey: Survey, key: str, age_days: int) -> None:
-    moment = datetime.now(UTC) - timedelta(days=age_days)
-    link = survey.campaign.questionnaires[0]
-    db.session.add(
-        Draft(
-            key=key,
-            campaign_id=survey.campaign.id,
-            questionnaire_version_id=link.questionnaire_version_id,
-            respondent_group=link.respondent_group,
-            answers={},
-            current_page="s1",
-            started_at=moment,
-            updated_at=moment,
-        )
-    )
+    add_draft(survey, key, datetime.now(UTC) - timedelta(days=age_days))
 
 
 def test_purge_keeps_invitation_drafts_and_recent_open_access(

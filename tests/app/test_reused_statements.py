@@ -22,26 +22,14 @@ from survey_app.extensions import db
 from survey_app.flow.state import CampaignTerms, DraftState, load_draft, save_draft
 from survey_app.models import Draft, Response
 from survey_app.submissions import store_open
-from tests.app.apptools import Survey
+from tests.app.apptools import Survey, add_draft
 from tests.conftest import make_app
 
 ANSWERS = {"q1": "ya", "q2": ["uang", "barang"], "q3": 3, "q4": 2.5, "q5": "Pelayanan “cepat”"}
 
 
 def _draft(survey: Survey, key: str) -> Draft:
-    link = survey.campaign.questionnaires[0]
-    moment = datetime.now(UTC) - timedelta(minutes=5)
-    draft = Draft(
-        key=key,
-        campaign_id=survey.campaign.id,
-        questionnaire_version_id=link.questionnaire_version_id,
-        respondent_group=link.respondent_group,
-        answers={},
-        current_page="s1",
-        started_at=moment,
-        updated_at=moment,
-    )
-    db.session.add(draft)
+    draft = add_draft(survey, key, datetime.now(UTC) - timedelta(minutes=5))
     db.session.commit()
     return draft
 
