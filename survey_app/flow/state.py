@@ -90,7 +90,7 @@ def with_version(query: Select[Any], group: ColumnElement[Any]) -> Select[Any]:
 
 
 @functools.cache
-def _draft_query() -> Any:
+def _draft_query() -> Select[Any]:
     return select(*DraftState.columns()).where(Draft.key == bindparam("draft_key"))
 
 
