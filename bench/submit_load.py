@@ -704,11 +704,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ratios = []
     for n, (latencies, seconds, (count, floor_latencies, floor_seconds)) in enumerate(bursts, 1):
-        burst_rate, floor_rate_ = len(latencies) / seconds, count / floor_seconds
-        ratios.append(burst_rate / floor_rate_)
+        burst_rate, insert_rate = len(latencies) / seconds, count / floor_seconds
+        ratios.append(burst_rate / insert_rate)
         print(
             f"| {n} | {burst_rate:,.0f} | {percentile(latencies, 0.5) * 1000:.1f} "
-            f"| {percentile(latencies, 0.99) * 1000:.1f} | {floor_rate_:,.0f} "
+            f"| {percentile(latencies, 0.99) * 1000:.1f} | {insert_rate:,.0f} "
             f"| {percentile(floor_latencies, 0.99) * 1000:.1f} | {ratios[-1]:.2f} |"
         )
     ratio = statistics.median(ratios)

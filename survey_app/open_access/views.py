@@ -23,7 +23,7 @@ from sqlalchemy import Select, bindparam, select
 from survey_app.database import execute_reused
 from survey_app.extensions import db, limiter
 from survey_app.flow import views as flow
-from survey_app.flow.state import CampaignTerms, load_draft, with_version
+from survey_app.flow.state import CampaignTerms, DraftState, load_draft, with_version
 from survey_app.models import Campaign, Unit
 from survey_app.respondent.views import campaign_closed, status_page
 from survey_app.submissions import store_open
@@ -88,6 +88,8 @@ def _entry(
     draft_key = _draft_key(raw) if raw else ""
 
     unit_id: int | None = None
+    # The draft read here for its unit is the one the page handlers use: not read twice.
+    draft: DraftState | object | None = flow.UNREAD
     if unit_code:
         unit_id = db.session.scalar(
             select(Unit.id).where(Unit.institution_id == campaign.institution_id, Unit.code == unit_code)
@@ -96,7 +98,7 @@ def _entry(
             abort(404)
     elif draft_key:
         draft = load_draft(draft_key)
-        unit_id = draft.unit_id if draft is not None else None
+        unit_id = draft.unit_id if isinstance(draft, DraftState) else None
 
     start_kwargs = {"slug": slug, "group": group}
 
@@ -124,6 +126,7 @@ def _entry(
         ),
         store=store,
         already_used=lambda: redirect(url_for("respondent.thanks"), 303),
+        loaded_draft=draft,
     )
 
 
