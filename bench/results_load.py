@@ -1,9 +1,9 @@
 """Benchmark: a campaign's responses from the database to the results table (console "compute results").
 
 Fills a fresh database with N synthetic responses of the bundled SPI instruments (templates generated with
-:mod:`survey_app.synthetic`, so the skip logic holds, then copied in bulk), then times
+:mod:`survey_app.domain.synthetic`, so the skip logic holds, then copied in bulk), then times
 
-* ``loading``: :func:`survey_app.results.runs.responses_frame` (COPY + read_csv on PostgreSQL,
+* ``loading``: :func:`survey_app.domain.results.runs.responses_frame` (COPY + read_csv on PostgreSQL,
   json_extract + read_sql on SQLite),
 * ``compute_run``: loading + ``compute_index`` + ``data_quality`` + storing the run,
 
@@ -42,18 +42,20 @@ from flask_migrate import upgrade
 from questionnaires.bundled import load_bundled_profile, load_bundled_questionnaire
 from scoring.index import compute_index, index_from_scores
 from scoring.quality import data_quality
-from survey_app import create_app, operations
-from survey_app.extensions import db
-from survey_app.models import Unit
-from survey_app.operations import campaign_versions
-from survey_app.results.runs import (
+from survey_app import create_app
+from survey_app.domain.campaigns import create_campaign, find_campaign
+from survey_app.domain.institutions import import_units
+from survey_app.domain.questionnaires import campaign_versions, store_questionnaire
+from survey_app.domain.results.runs import (
     BY,
     campaign_profile,
     compute_run,
     responses_frame,
     with_campaign_design,
 )
-from survey_app.synthetic import synthetic_answers
+from survey_app.domain.synthetic import synthetic_answers
+from survey_app.extensions import db
+from survey_app.models import Unit
 
 GROUPS = {"internal": ("spi-internal", 0.5), "external": ("spi-external", 0.4), "expert": ("spi-expert", 0.1)}
 UNITS = 40
@@ -70,10 +72,10 @@ def fill(n: int, seed: int) -> None:
         "institution_code,institution_name,unit_code,unit_name,parent_code,population_size\n"
         + "".join(f"BENCH,Bench,U{i:03d},Unit {i},,{int(rng.integers(200, 2000))}\n" for i in range(UNITS))
     )
-    operations.import_units(io.StringIO(units_csv))
+    import_units(io.StringIO(units_csv))
     questionnaires = {g: load_bundled_questionnaire(ident) for g, (ident, _) in GROUPS.items()}
-    versions = {g: operations.store_questionnaire(q, date.today())[0] for g, q in questionnaires.items()}
-    campaign = operations.create_campaign(
+    versions = {g: store_questionnaire(q, date.today())[0] for g, q in questionnaires.items()}
+    campaign = create_campaign(
         institution_code="BENCH",
         title="Bench",
         slug="bench",
@@ -222,7 +224,7 @@ def main() -> None:
             )
         app = _app(url, directory)
         with app.app_context():
-            campaign = operations.find_campaign("bench")
+            campaign = find_campaign("bench")
             before = _peak_mb()
             started = time.perf_counter()
             frame = responses_frame(campaign)

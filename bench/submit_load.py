@@ -99,28 +99,32 @@ def prepare(
     from flask_migrate import upgrade
 
     from questionnaires.bundled import load_bundled_profile, load_bundled_questionnaire
-    from survey_app import create_app, operations
+    from survey_app import create_app
+    from survey_app.domain.campaigns import create_campaign
+    from survey_app.domain.institutions import import_units
+    from survey_app.domain.invitations import issue_invitations
+    from survey_app.domain.questionnaires import store_questionnaire
+    from survey_app.domain.synthetic import synthetic_answers
     from survey_app.extensions import db
-    from survey_app.flow.versions import loaded_version
     from survey_app.models import Draft
-    from survey_app.synthetic import synthetic_answers
+    from survey_app.respondent.versions import loaded_version
     from survey_app.tokens import token_hash
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": instance, **secrets_env})
     with app.app_context():
         upgrade()
         today = date.today()
-        operations.import_units(
+        import_units(
             io.StringIO(
                 "institution_code,institution_name,unit_code,unit_name,parent_code,population_size\n"
                 "BENCH,Pemerintah Kota Bench,SETDA,Sekretariat Daerah,,5000\n"
             )
         )
         versions = {
-            q.group.value: operations.store_questionnaire(q, today)[0]
+            q.group.value: store_questionnaire(q, today)[0]
             for q in map(load_bundled_questionnaire, ("spi-internal", "spi-external", "spi-expert"))
         }
-        campaign = operations.create_campaign(
+        campaign = create_campaign(
             institution_code="BENCH",
             title="Bench",
             slug="bench",
@@ -130,8 +134,8 @@ def prepare(
             opens_on=today - timedelta(days=1),
             closes_on=today + timedelta(days=30),
         )
-        tokens = operations.issue_invitations(campaign, "internal", "SETDA", count)
-        finishing = operations.issue_invitations(campaign, "internal", "SETDA", burst)
+        tokens = issue_invitations(campaign, "internal", "SETDA", count)
+        finishing = issue_invitations(campaign, "internal", "SETDA", burst)
         version = versions["internal"]
         loaded = loaded_version(version.content_hash, lambda: version.canonical_json)
         rng = np.random.default_rng(1)

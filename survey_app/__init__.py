@@ -50,7 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from survey_app import accounts, i18n, security
+    from survey_app import i18n, login, security
     from survey_app.database import init_database
     from survey_app.errors import init_errors
     from survey_app.extensions import babel, csrf, db, limiter, migrate
@@ -66,7 +66,7 @@ def _init_extensions(app: Flask) -> None:
     )
     i18n.install_template_gettext(app)
     limiter.init_app(app)
-    accounts.init_accounts(app)
+    login.init_login(app)
     init_errors(app)
 
     app.before_request(i18n.remember_requested_language)
@@ -79,10 +79,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from survey_app.admin import register_admin
     from survey_app.api import init_api
-    from survey_app.open_access import bp as open_access
-    from survey_app.respondent import bp as respondent
+    from survey_app.respondent import register_respondent
 
-    app.register_blueprint(respondent)
-    app.register_blueprint(open_access)
+    register_respondent(app)
     register_admin(app)
     init_api(app)

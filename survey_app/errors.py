@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
+
+from survey_app.domain.errors import NotFoundError
 
 PAGES = (400, 403, 404, 405, 410, 413, 429, 500)
 
@@ -29,7 +31,13 @@ def handle_unexpected(error: Exception) -> ResponseReturnValue:
     return _page(500)
 
 
+def handle_not_found(error: NotFoundError) -> ResponseReturnValue:
+    # The domain says "absent or out of scope"; both look like a 404, so scope is not revealed.
+    return handle_http(NotFound())
+
+
 def init_errors(app: Flask) -> None:
+    app.register_error_handler(NotFoundError, handle_not_found)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(InternalServerError, handle_http)
     if not app.testing and not app.debug:

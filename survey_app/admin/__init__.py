@@ -8,7 +8,7 @@
 * :mod:`.audit` – the audit log (admins)
 
 Each module with a ``bp`` blueprint is registered by :func:`register_admin`, so a feature is one module (this
-list is for the reader). Every view is guarded by :func:`survey_app.accounts.requires_role` (login and
+list is for the reader). Every view is guarded by :func:`survey_app.login.requires_role` (login and
 password change by the login itself); ``tests/admin/rules`` holds the route × role table.
 """
 

@@ -22,10 +22,11 @@ from sqlalchemy.orm import selectinload
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from survey_app.accounts import audit, requires_role, scope_institution_ids
 from survey_app.admin.forms import ActionForm
 from survey_app.api.auth import new_api_token, token_state
+from survey_app.domain.accounts import audit, scope_institution_ids
 from survey_app.extensions import db
+from survey_app.login import acting_user, requires_role
 from survey_app.models import ApiToken, User
 from survey_app.tokens import token_hash
 
@@ -125,6 +126,7 @@ def create() -> ResponseReturnValue:
         name=token.name,
         owner=current_user.email,
         expires_on=form.expires_on.data.isoformat() if form.expires_on.data else None,
+        user=acting_user(),
     )
     db.session.commit()
     # Rendered, not redirected: this response is the only place the token ever appears.
@@ -141,7 +143,13 @@ def revoke(token_id: int) -> ResponseReturnValue:
         abort(404)
     if token.revoked_at is None:
         token.revoked_at = datetime.now(UTC)
-        audit("api_token.revoke", f"api_token:{token.id}", name=token.name, owner=token.user.email)
+        audit(
+            "api_token.revoke",
+            f"api_token:{token.id}",
+            name=token.name,
+            owner=token.user.email,
+            user=acting_user(),
+        )
         db.session.commit()
         flash(_("The token %(name)s is revoked.", name=token.name))
     return redirect(url_for(".index"))

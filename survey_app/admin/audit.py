@@ -6,8 +6,8 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from survey_app.accounts import requires_role
 from survey_app.extensions import db
+from survey_app.login import requires_role
 from survey_app.models import AuditEntry
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin/audit")

@@ -9,17 +9,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey_app.accounts import (
-    audit,
-    authenticate,
-    check_password,
-    end_session,
-    requires_role,
-    set_password,
-    start_session,
-)
 from survey_app.admin.forms import ActionForm, LoginForm, PasswordForm
+from survey_app.domain.accounts import audit, authenticate, check_password, set_password
 from survey_app.extensions import db, limiter
+from survey_app.login import acting_user, end_session, requires_role, start_session
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
 
@@ -39,7 +32,12 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
+        user = authenticate(
+            form.email.data or "",
+            form.password.data or "",
+            max_failures=int(current_app.config["LOGIN_MAX_FAILURES"]),
+            lock_minutes=int(current_app.config["LOGIN_LOCK_MINUTES"]),
+        )
         if user is not None:
             start_session(user)
             audit("login", f"user:{user.id}", user=user)
@@ -67,7 +65,7 @@ def password() -> ResponseReturnValue:
     if form.validate_on_submit():
         if check_password(current_user, form.current.data or ""):
             set_password(current_user, form.new.data or "")
-            audit("user.password_change", f"user:{current_user.id}")
+            audit("user.password_change", f"user:{current_user.id}", user=acting_user())
             db.session.commit()
             # The session id carries the password time; log in again under the new one.
             start_session(current_user)

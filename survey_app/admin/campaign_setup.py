@@ -22,11 +22,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from questionnaires.bundled import load_bundled_profile, profile_paths
-from survey_app.accounts import audit, campaign_for, institutions_in_scope, requires_role
 from survey_app.admin.forms import ActionForm
 from survey_app.admin.invitations import public_root
 from survey_app.dates import today
+from survey_app.domain.accounts import audit, campaign_for, institutions_in_scope
+from survey_app.domain.campaigns import create_campaign
+from survey_app.domain.errors import DomainError
+from survey_app.domain.exports import count_responses
 from survey_app.extensions import db
+from survey_app.login import acting_user, requires_role
 from survey_app.models import (
     GROUPS,
     Campaign,
@@ -34,7 +38,6 @@ from survey_app.models import (
     QuestionnaireVersion,
     Unit,
 )
-from survey_app.operations import OperationError, count_responses, create_campaign
 from survey_app.reporting.qrsheet import counter_poster, qr_png
 
 bp = Blueprint("admin_campaign_setup", __name__, url_prefix="/admin/campaigns")
@@ -201,7 +204,7 @@ def create() -> ResponseReturnValue:
                     allow_open=bool(form.allow_open.data),
                     status="draft",
                 )
-            except OperationError as exc:
+            except DomainError as exc:
                 form.slug.errors = [str(exc)]
             else:
                 design = _design_from(form, campaign)
@@ -211,6 +214,7 @@ def create() -> ResponseReturnValue:
                     versions={g: v.id for g, v in versions.items()},
                     profile=campaign.profile_id,
                     **design,
+                    user=acting_user(),
                 )
                 db.session.commit()
                 flash(_("The campaign has been created as a draft. Open it when it should take answers."))
@@ -247,7 +251,7 @@ def edit(slug: str) -> ResponseReturnValue:
                 campaign.profile_id = profile.id
                 campaign.profile_json = profile.canonical_json()
                 changes |= {"versions": {g: v.id for g, v in versions.items()}, "profile": profile.id}
-            audit("campaign.edit", f"campaign:{slug}", **changes)
+            audit("campaign.edit", f"campaign:{slug}", **changes, user=acting_user())
             db.session.commit()
             flash(_("The campaign has been saved."))
             return redirect(url_for("admin_campaigns.campaign", slug=slug))
@@ -286,7 +290,7 @@ def open_(slug: str) -> ResponseReturnValue:
             flash(_("The campaign is open already."))
         else:
             campaign.status = "open"
-            audit("campaign.open", f"campaign:{slug}")
+            audit("campaign.open", f"campaign:{slug}", user=acting_user())
             db.session.commit()
             if campaign.opens_on > day:
                 day_text = campaign.opens_on.isoformat()
@@ -305,7 +309,7 @@ def close(slug: str) -> ResponseReturnValue:
             flash(_("The campaign is closed already."))
         else:
             campaign.status = "closed"
-            audit("campaign.close", f"campaign:{slug}")
+            audit("campaign.close", f"campaign:{slug}", user=acting_user())
             db.session.commit()
             flash(_("The campaign is closed: its links no longer take answers."))
     return redirect(url_for("admin_campaigns.campaign", slug=slug))
@@ -346,7 +350,7 @@ def poster(slug: str, group: str, fmt: str) -> ResponseReturnValue:
             unit=f"{unit.name}" if unit else None,
             min_cell=campaign.min_cell,
         )
-    audit("campaign.poster", f"campaign:{slug}", group=group, unit=unit_code, format=fmt)
+    audit("campaign.poster", f"campaign:{slug}", group=group, unit=unit_code, format=fmt, user=acting_user())
     db.session.commit()
     name = f"{slug}-{group}{'-' + unit.code if unit else ''}-open-access.{fmt}"
     return Response(

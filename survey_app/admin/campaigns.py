@@ -11,10 +11,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
-from survey_app.accounts import campaign_for, campaigns_in_scope, requires_role
 from survey_app.admin.campaign_setup import campaign_state
 from survey_app.dates import today
+from survey_app.domain.accounts import campaign_for, campaigns_in_scope
 from survey_app.extensions import db
+from survey_app.login import requires_role
 from survey_app.models import Campaign, Invitation, Response, Unit
 
 bp = Blueprint("admin_campaigns", __name__, url_prefix="/admin")

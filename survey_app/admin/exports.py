@@ -1,6 +1,6 @@
 """Downloads of a campaign's responses per respondent group: CSV, XLSX, SPSS ``.sav``, Stata ``.dta``.
 
-Every download is written to the audit log. The rows come from :func:`survey_app.operations.response_tables`
+Every download is written to the audit log. The rows come from :func:`survey_app.domain.exports.response_tables`
 (the same layout as ``flask responses export``); the writers and their rules (labels, variable names,
 formula escaping) are :mod:`survey_app.reporting.tables`.
 """
@@ -16,10 +16,11 @@ from flask import Blueprint, Response, abort
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from survey_app.accounts import audit, campaign_for, requires_role
+from survey_app.domain.accounts import audit, campaign_for
+from survey_app.domain.exports import response_tables
 from survey_app.extensions import db
 from survey_app.i18n import template_context
-from survey_app.operations import response_tables
+from survey_app.login import acting_user, requires_role
 from survey_app.reporting.tables import (
     write_responses_csv,
     write_responses_dta,
@@ -62,7 +63,14 @@ def download(slug: str, group: str, fmt: str) -> ResponseReturnValue:
             path = Path(directory) / f"responses.{fmt}"
             writer(frame, table.questionnaire, path, language=language)
             body = path.read_bytes()
-    audit("export.responses", f"campaign:{campaign.slug}", group=group, format=fmt, rows=len(frame))
+    audit(
+        "export.responses",
+        f"campaign:{campaign.slug}",
+        group=group,
+        format=fmt,
+        rows=len(frame),
+        user=acting_user(),
+    )
     db.session.commit()
     name = f"{campaign.slug}-{group}-responses.{fmt}"
     return Response(

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from survey_app.accounts import MIN_PASSWORD_LENGTH
+from survey_app.domain.accounts import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):

@@ -22,10 +22,12 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from survey_app.accounts import audit, institutions_in_scope, requires_role, scope_institution_ids
+from survey_app.domain.accounts import audit, institutions_in_scope, scope_institution_ids
+from survey_app.domain.errors import DomainError
+from survey_app.domain.institutions import UNIT_COLUMNS, import_units
 from survey_app.extensions import db
+from survey_app.login import acting_user, requires_role
 from survey_app.models import Institution, Unit
-from survey_app.operations import UNIT_COLUMNS, OperationError, import_units
 
 bp = Blueprint("admin_institutions", __name__, url_prefix="/admin/institutions")
 
@@ -91,7 +93,7 @@ def create() -> ResponseReturnValue:
             institution = Institution(code=code, name=str(form.name.data).strip())
             db.session.add(institution)
             db.session.flush()
-            audit("institution.create", f"institution:{code}", name=institution.name)
+            audit("institution.create", f"institution:{code}", name=institution.name, user=acting_user())
             db.session.commit()
             flash(_("The institution has been created. Add its units next."))
             return redirect(url_for(".show", code=code))
@@ -109,7 +111,7 @@ def show(code: str) -> ResponseReturnValue:
     form.code.data = institution.code  # the code is fixed: campaigns and imports refer to it
     if form.validate_on_submit():
         institution.name = str(form.name.data).strip()
-        audit("institution.edit", f"institution:{code}", name=institution.name)
+        audit("institution.edit", f"institution:{code}", name=institution.name, user=acting_user())
         db.session.commit()
         flash(_("Saved."))
         return redirect(url_for(".show", code=code))
@@ -189,6 +191,7 @@ def unit(code: str, unit_code: str | None) -> ResponseReturnValue:
                 unit=target.code,
                 parent=target.parent_id,
                 population_size=target.population_size,
+                user=acting_user(),
             )
             db.session.commit()
             flash(_("Saved."))
@@ -216,7 +219,7 @@ def import_csv() -> ResponseReturnValue:
     try:
         _check_scope(text)
         summary = import_units(io.StringIO(text, newline=""), name)
-    except OperationError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(_("Nothing was imported: %(problem)s", problem=str(exc)))
         return redirect(url_for(".index"))
@@ -226,6 +229,7 @@ def import_csv() -> ResponseReturnValue:
         institutions=summary.institutions,
         units_created=summary.units_created,
         units_updated=summary.units_updated,
+        user=acting_user(),
     )
     db.session.commit()
     flash(
@@ -248,4 +252,4 @@ def _check_scope(text: str) -> None:
     allowed = set(db.session.scalars(select(Institution.code).where(Institution.id.in_(ids))))
     outside = sorted(codes - allowed)
     if outside:
-        raise OperationError(f"institution(s) outside your scope: {', '.join(outside)}")
+        raise DomainError(f"institution(s) outside your scope: {', '.join(outside)}")

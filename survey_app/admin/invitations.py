@@ -20,10 +20,12 @@ from wtforms import IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange
 
-from survey_app.accounts import audit, campaign_for, requires_role
+from survey_app.domain.accounts import audit, campaign_for
+from survey_app.domain.errors import DomainError
+from survey_app.domain.invitations import issue_invitations
 from survey_app.extensions import db
+from survey_app.login import acting_user, requires_role
 from survey_app.models import Campaign, Invitation
-from survey_app.operations import OperationError, issue_invitations
 from survey_app.reporting.qrsheet import InvitationCard, invitation_sheet
 from survey_app.tokens import token_hash
 
@@ -69,7 +71,7 @@ def issue(slug: str) -> ResponseReturnValue:
         group, unit, count = form.group.data, form.unit.data, int(form.count.data or 0)
         try:
             tokens = issue_invitations(campaign, str(group), str(unit), count)
-        except OperationError as exc:
+        except DomainError as exc:
             form.count.errors = [str(exc)]
         else:
             links = [f"{public_root()}/r/{token}" for token in tokens]
@@ -85,7 +87,15 @@ def issue(slug: str) -> ResponseReturnValue:
                 writer.writerow(("n", "campaign", "group", "unit", "link"))
                 writer.writerows((n, slug, group, unit, link) for n, link in enumerate(links, 1))
                 body, mimetype, ext = text.getvalue().encode("utf-8"), "text/csv; charset=utf-8", "csv"
-            audit("invitations.issue", f"campaign:{slug}", group=group, unit=unit, count=count, format=ext)
+            audit(
+                "invitations.issue",
+                f"campaign:{slug}",
+                group=group,
+                unit=unit,
+                count=count,
+                format=ext,
+                user=acting_user(),
+            )
             db.session.commit()
             name = f"{slug}-{group}-{unit}-invitations.{ext}"
             return Response(
@@ -115,7 +125,7 @@ def revoke(slug: str) -> ResponseReturnValue:
             flash(_("This invitation cannot be revoked: it is %(state)s.", state=invitation.state))
         else:
             invitation.state = "revoked"
-            audit("invitations.revoke", f"campaign:{slug}", invitation=invitation.id)
+            audit("invitations.revoke", f"campaign:{slug}", invitation=invitation.id, user=acting_user())
             db.session.commit()
             flash(_("The invitation has been revoked."))
     return redirect(url_for(".issue", slug=slug))

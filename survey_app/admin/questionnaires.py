@@ -1,7 +1,7 @@
 """Questionnaire versions in the console (admins): list, upload (YAML or XLSForm), preview, compare versions.
 
 An upload goes through the same validator and importer as ``flask questionnaire validate|load`` and is stored
-by the same :func:`survey_app.operations.store_questionnaire`, so console and CLI cannot disagree about
+by the same :func:`survey_app.domain.questionnaires.store_questionnaire`, so console and CLI cannot disagree about
 what is valid. Versions are shared by all institutions (a campaign of any institution may use any version), so
 every admin may load one; the campaigns and response counts shown are those in the admin's scope only.
 """
@@ -27,12 +27,14 @@ from questionnaires.diff import diff_questionnaires
 from questionnaires.model import Questionnaire
 from questionnaires.problems import Problem
 from questionnaires.xlsform import load_xlsform
-from survey_app.accounts import audit, requires_role, scope_institution_ids
 from survey_app.dates import today
+from survey_app.domain.accounts import audit, scope_institution_ids
+from survey_app.domain.errors import DomainError
+from survey_app.domain.questionnaires import store_questionnaire
 from survey_app.extensions import db
-from survey_app.flow.versions import LoadedVersion, loaded_version
+from survey_app.login import acting_user, requires_role
 from survey_app.models import Campaign, CampaignQuestionnaire, QuestionnaireVersion, Response
-from survey_app.operations import OperationError, store_questionnaire
+from survey_app.respondent.versions import LoadedVersion, loaded_version
 
 bp = Blueprint("admin_questionnaires", __name__, url_prefix="/admin/questionnaires")
 
@@ -157,7 +159,7 @@ def upload() -> ResponseReturnValue:
         return _index(form, problems=exc.problems or [Problem(name, 0, 0, "not a valid questionnaire")])
     try:
         version, created = store_questionnaire(questionnaire, today())
-    except OperationError as exc:
+    except DomainError as exc:
         db.session.rollback()
         return _index(form, error=str(exc))
     if not created:
@@ -168,6 +170,7 @@ def upload() -> ResponseReturnValue:
         file=name,
         content_hash=version.content_hash,
         group=version.respondent_group,
+        user=acting_user(),
     )
     db.session.commit()
     return _index(form, loaded=version)

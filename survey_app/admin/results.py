@@ -1,7 +1,7 @@
 """Results of a campaign: compute a run (a background job with a progress page), publish it, read the table
 per unit, charts (heat map, forest plot, trend across campaigns), downloads.
 
-Viewers see only the newest published run (:func:`survey_app.results.runs.visible_run`), on the page, in the
+Viewers see only the newest published run (:func:`survey_app.domain.results.runs.visible_run`), on the page, in the
 charts and in the trend; analysts and admins see the newest run and publish or unpublish it.
 """
 
@@ -19,21 +19,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from survey_app.accounts import audit, campaign_for, requires_role
 from survey_app.admin.forms import ActionForm
-from survey_app.extensions import db
-from survey_app.i18n import template_context
-from survey_app.models import Campaign, ScoreRun
-from survey_app.models.score_runs import ComputeJob
-from survey_app.reporting import charts
-from survey_app.reporting.tables import results_csv_zip, write_results_xlsx
-from survey_app.results.jobs import NO_RESPONSES, request_job, start_job
-from survey_app.results.runs import (
+from survey_app.domain.accounts import audit, campaign_for
+from survey_app.domain.results.jobs import NO_RESPONSES, request_job, start_job
+from survey_app.domain.results.runs import (
     campaign_profile,
     run_metadata,
     table_of,
     visible_run,
 )
+from survey_app.extensions import db
+from survey_app.i18n import template_context
+from survey_app.login import acting_user, requires_role
+from survey_app.models import Campaign, ScoreRun
+from survey_app.models.score_runs import ComputeJob
+from survey_app.reporting import charts
+from survey_app.reporting.tables import results_csv_zip, write_results_xlsx
 
 bp = Blueprint("admin_results", __name__, url_prefix="/admin/campaigns/<slug>/results")
 
@@ -245,7 +246,7 @@ def publish(slug: str, run_id: int, action: str) -> ResponseReturnValue:
     else:
         run.published_at, run.published_by = None, None
         flash(_("Run %(id)s is no longer published.", id=run.id))
-    audit(f"results.{action}", f"campaign:{campaign.slug}", run=run.id)
+    audit(f"results.{action}", f"campaign:{campaign.slug}", run=run.id, user=acting_user())
     db.session.commit()
     return redirect(url_for(".show", slug=slug))
 
@@ -345,7 +346,7 @@ def _download(campaign: Campaign, run: ScoreRun, fmt: str) -> Response:
         write_results_xlsx(table, meta, buffer)
         body = buffer.getvalue()
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    audit("export.results", f"campaign:{campaign.slug}", run=run.id, format=fmt)
+    audit("export.results", f"campaign:{campaign.slug}", run=run.id, format=fmt, user=acting_user())
     db.session.commit()
     return Response(
         body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'}

@@ -23,9 +23,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from survey_app.accounts import (
+from survey_app.admin.forms import ActionForm
+from survey_app.domain.accounts import (
     MIN_PASSWORD_LENGTH,
-    AccountError,
     admins_left_without,
     audit,
     create_user,
@@ -33,11 +33,11 @@ from survey_app.accounts import (
     institutions_in_scope,
     is_locked,
     may_manage,
-    requires_role,
     set_password,
 )
-from survey_app.admin.forms import ActionForm
+from survey_app.domain.errors import DomainError
 from survey_app.extensions import db
+from survey_app.login import acting_user, requires_role
 from survey_app.models import ROLES, Institution, User
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
@@ -138,7 +138,7 @@ def create() -> ResponseReturnValue:
         user = create_user(
             str(form.email.data), password, str(form.role.data), list(form.institutions.data or [])
         )
-    except AccountError as exc:
+    except DomainError as exc:
         db.session.rollback()
         form.email.errors = [str(exc)]
         return _index(form)
@@ -149,6 +149,7 @@ def create() -> ResponseReturnValue:
         role=user.role,
         institutions=[i.code for i in user.institutions],
         generated_password=not form.password.data,
+        user=acting_user(),
     )
     db.session.commit()
     return _index(
@@ -214,6 +215,7 @@ def show(user_id: int) -> ResponseReturnValue:
         role=user.role,
         institutions=codes,
         all_institutions=user.all_institutions,
+        user=acting_user(),
     )
     db.session.commit()
     flash(_("Saved."))
@@ -235,7 +237,7 @@ def deactivate(user_id: int) -> ResponseReturnValue:
         return _show(user, form)
     if user.active:
         user.active = False
-        audit("user.deactivate", f"user:{user.id}", email=user.email)
+        audit("user.deactivate", f"user:{user.id}", email=user.email, user=acting_user())
         db.session.commit()
     flash(_("The account is deactivated: it cannot log in, and its sessions have ended."))
     return redirect(url_for(".show", user_id=user.id))
@@ -249,7 +251,7 @@ def reactivate(user_id: int) -> ResponseReturnValue:
         abort(400)
     if not user.active:
         user.active = True
-        audit("user.reactivate", f"user:{user.id}", email=user.email)
+        audit("user.reactivate", f"user:{user.id}", email=user.email, user=acting_user())
         db.session.commit()
     flash(_("The account is active again."))
     return redirect(url_for(".show", user_id=user.id))
@@ -264,7 +266,7 @@ def unlock(user_id: int) -> ResponseReturnValue:
     was_locked = is_locked(user)
     user.locked_until = None
     user.failed_logins = 0
-    audit("user.unlock", f"user:{user.id}", email=user.email, was_locked=was_locked)
+    audit("user.unlock", f"user:{user.id}", email=user.email, was_locked=was_locked, user=acting_user())
     db.session.commit()
     flash(_("The account is unlocked."))
     return redirect(url_for(".show", user_id=user.id))
@@ -282,7 +284,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
         return redirect(url_for(".show", user_id=user.id))
     password = generate_password()
     set_password(user, password)
-    audit("user.password_reset", f"user:{user.id}", email=user.email)
+    audit("user.password_reset", f"user:{user.id}", email=user.email, user=acting_user())
     db.session.commit()
     form = _with_choices(
         ScopeForm(

@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from survey_app.api import views as _views  # noqa: F401  (registers the routes on ``bp``)
 from survey_app.api.auth import bp, error_response
+from survey_app.domain.errors import NotFoundError
 from survey_app.extensions import csrf, limiter
 
 __all__ = ["bp", "init_api"]
@@ -46,6 +47,11 @@ def _api_unexpected(error: Exception) -> ResponseReturnValue:
     return error_response(500)
 
 
+def _api_not_found(error: NotFoundError) -> ResponseReturnValue:
+    return error_response(404)
+
+
+bp.register_error_handler(NotFoundError, _api_not_found)
 bp.register_error_handler(HTTPException, _api_http_error)
 bp.register_error_handler(Exception, _api_unexpected)
 # Done once at import: the limiter and the blueprint are module-level singletons, and each call would add

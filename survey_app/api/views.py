@@ -1,7 +1,7 @@
 """The API endpoints (GET only): campaigns in scope, their visible results and runs, the OpenAPI document.
 
 Results come from the stored score run the console shows to the same role
-(:func:`survey_app.results.runs.visible_run`), with the same suppression: a cell the scoring engine marked
+(:func:`survey_app.domain.results.runs.visible_run`), with the same suppression: a cell the scoring engine marked
 suppressed, or with fewer than the campaign's ``min_cell`` respondents, carries no estimate, standard error,
 interval, degrees of freedom or category, only its ``n`` and the note; and
 :func:`survey_app.reporting.tables.check_suppressed` (the exports' last line of defence) checks every table
@@ -20,13 +20,13 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
-from survey_app.accounts import campaign_for, campaigns_in_scope
 from survey_app.api.auth import api_user, bp, requires_token
 from survey_app.api.openapi import openapi_document
+from survey_app.domain.accounts import campaign_for, campaigns_in_scope
+from survey_app.domain.results.runs import campaign_profile, run_metadata, table_of, visible_run
 from survey_app.extensions import db
 from survey_app.models import Campaign, Response, ScoreRun, User
 from survey_app.reporting.tables import check_suppressed
-from survey_app.results.runs import campaign_profile, run_metadata, table_of, visible_run
 
 #: The numbers a suppressed cell must not show.
 VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df")

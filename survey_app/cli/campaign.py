@@ -12,7 +12,8 @@ from questionnaires import QuestionnaireInvalid, load_profile
 from questionnaires.bundled import load_bundled_profile
 from questionnaires.profile import ScoringProfile
 from survey_app.cli.common import checked, transaction
-from survey_app.operations import create_campaign, find_version
+from survey_app.domain.campaigns import create_campaign
+from survey_app.domain.questionnaires import find_version
 
 campaign = AppGroup("campaign", help="Survey campaigns.")
 

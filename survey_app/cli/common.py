@@ -8,19 +8,19 @@ from typing import TypeVar
 
 import click
 
+from survey_app.domain.errors import DomainError
 from survey_app.extensions import db
-from survey_app.operations import OperationError
 
 T = TypeVar("T")
 
 
 @contextmanager
 def transaction() -> Iterator[None]:
-    """Commit at the end; roll back and turn an :class:`OperationError` into a clean CLI error."""
+    """Commit at the end; roll back and turn an :class:`DomainError` into a clean CLI error."""
     try:
         yield
         db.session.commit()
-    except OperationError as exc:
+    except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     except Exception:
@@ -31,5 +31,5 @@ def transaction() -> Iterator[None]:
 def checked(call: Callable[[], T]) -> T:
     try:
         return call()
-    except OperationError as exc:
+    except DomainError as exc:
         raise click.ClickException(str(exc)) from None

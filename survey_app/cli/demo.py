@@ -15,20 +15,18 @@ from sqlalchemy import select
 
 from questionnaires.bundled import load_bundled_profile, load_bundled_questionnaire
 from questionnaires.model import Questionnaire
-from survey_app.accounts import audit, create_user, set_password
 from survey_app.cli.common import transaction
 from survey_app.dates import today
+from survey_app.domain.accounts import audit, create_user, set_password
+from survey_app.domain.campaigns import create_campaign
+from survey_app.domain.exports import count_responses
+from survey_app.domain.institutions import import_units
+from survey_app.domain.invitations import issue_invitations
+from survey_app.domain.questionnaires import store_questionnaire
+from survey_app.domain.results.runs import compute_run
+from survey_app.domain.synthetic import add_responses
 from survey_app.extensions import db
 from survey_app.models import Campaign, ScoreRun, User
-from survey_app.operations import (
-    count_responses,
-    create_campaign,
-    import_units,
-    issue_invitations,
-    store_questionnaire,
-)
-from survey_app.results.runs import compute_run
-from survey_app.synthetic import add_responses
 
 demo = AppGroup("demo", help="Demonstration data.")
 
@@ -135,11 +133,11 @@ def _demo_admin() -> str:
     user = db.session.scalar(select(User).where(User.email == DEMO_ADMIN))
     if user is None:
         user = create_user(DEMO_ADMIN, password, "admin")
-        audit("user.create", f"user:{user.id}", role="admin", source="demo setup")
+        audit("user.create", f"user:{user.id}", role="admin", source="demo setup", user=None)
     else:
         set_password(user, password)
         user.active = True
-        audit("user.password_reset", f"user:{user.id}", source="demo setup")
+        audit("user.password_reset", f"user:{user.id}", source="demo setup", user=None)
     return password
 
 
@@ -150,7 +148,7 @@ def _demo_results(campaign: Campaign) -> None:
     run = compute_run(campaign, "demo setup")
     run.published_at = run.created_at
     run.published_by = "demo setup"
-    audit("results.compute", f"campaign:{campaign.slug}", run=run.id, source="demo setup")
+    audit("results.compute", f"campaign:{campaign.slug}", run=run.id, source="demo setup", user=None)
 
 
 def _demo_responses(

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from survey_app.cli.common import transaction
 from survey_app.dates import now_utc, today
-from survey_app.draft_retention import purge_drafts
+from survey_app.respondent.retention import purge_drafts
 
 drafts = AppGroup("drafts", help="Answers in progress.")
 

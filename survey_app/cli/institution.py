@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from survey_app.cli.common import transaction
-from survey_app.operations import UNIT_COLUMNS, import_units
+from survey_app.domain.institutions import UNIT_COLUMNS, import_units
 
 institution = AppGroup("institution", help="Institutions and their units.")
 

@@ -11,7 +11,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from survey_app.cli.common import checked, transaction
-from survey_app.operations import find_campaign, issue_invitations
+from survey_app.domain.campaigns import find_campaign
+from survey_app.domain.invitations import issue_invitations
 
 invitations = AppGroup("invitations", help="Invitation links (tokens) for a campaign.")
 

@@ -18,7 +18,7 @@ from questionnaires.problems import Problem
 from questionnaires.xlsform import load_xlsform, read_xlsform
 from survey_app.cli.common import transaction
 from survey_app.dates import today
-from survey_app.operations import store_questionnaire
+from survey_app.domain.questionnaires import store_questionnaire
 
 questionnaire = AppGroup(
     "questionnaire", help="Validate questionnaire files and load them into the database."

@@ -10,8 +10,9 @@ import click
 from flask.cli import AppGroup
 
 from survey_app.cli.common import checked
-from survey_app.operations import META_COLUMNS, find_campaign, response_tables
-from survey_app.reporting.tables import escape_formula
+from survey_app.domain.campaigns import find_campaign
+from survey_app.domain.exports import response_tables
+from survey_app.reporting.tables import META_COLUMNS, escape_formula
 
 responses = AppGroup("responses", help="Collected responses.")
 

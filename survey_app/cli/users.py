@@ -7,8 +7,9 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from survey_app.accounts import AccountError, audit, create_user
 from survey_app.cli.common import transaction
+from survey_app.domain.accounts import audit, create_user
+from survey_app.domain.errors import DomainError
 from survey_app.models import ROLES
 
 users = AppGroup("users", help="Console accounts.")
@@ -33,7 +34,7 @@ def create(email: str, role: str, institutions: tuple[str, ...], password_stdin:
     with transaction():
         try:
             user = create_user(email, password, role, list(institutions))
-        except AccountError as exc:
+        except DomainError as exc:
             raise click.ClickException(str(exc)) from None
         audit("user.create", f"user:{user.id}", user=None, role=role, institutions=list(institutions))
     scope = ", ".join(institutions) if institutions else "all institutions"

@@ -11,10 +11,10 @@ import numpy as np
 from flask.testing import FlaskClient
 
 from questionnaires.bundled import load_bundled_questionnaire
-from survey_app.accounts import create_user
+from survey_app.domain.accounts import create_user
+from survey_app.domain.synthetic import add_responses
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignQuestionnaire, Unit, User
-from survey_app.synthetic import add_responses
 from tests.app.apptools import csrf_of
 
 PASSWORD = "correct horse battery"

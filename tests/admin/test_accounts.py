@@ -9,7 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
-from survey_app.accounts import AccountError, create_user
+from survey_app.domain.accounts import create_user
+from survey_app.domain.errors import DomainError
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, User
 from tests.admin.admintools import PASSWORD, login, make_user
@@ -91,9 +92,9 @@ def test_password_change_ends_other_sessions(app: Flask, client: FlaskClient) ->
 def test_scope_hides_other_institutions_campaigns(app: Flask, client: FlaskClient, spi: Survey) -> None:
     import io
 
-    from survey_app import operations
+    from survey_app.domain.institutions import import_units
 
-    operations.import_units(
+    import_units(
         io.StringIO(
             "institution_code,institution_name,unit_code,unit_name,parent_code,population_size\n"
             "LAIN,Kabupaten Lain,SETDA,Sekretariat,,50\n"
@@ -108,13 +109,13 @@ def test_scope_hides_other_institutions_campaigns(app: Flask, client: FlaskClien
 
 
 def test_create_user_rejects_bad_input(app: Flask) -> None:
-    with pytest.raises(AccountError, match="at least 12"):
+    with pytest.raises(DomainError, match="at least 12"):
         create_user("a@example.org", "short", "admin")
-    with pytest.raises(AccountError, match="unknown role"):
+    with pytest.raises(DomainError, match="unknown role"):
         create_user("a@example.org", PASSWORD, "boss")
-    with pytest.raises(AccountError, match="needs at least one institution"):
+    with pytest.raises(DomainError, match="needs at least one institution"):
         create_user("a@example.org", PASSWORD, "viewer")
-    with pytest.raises(AccountError, match="no institution with code 'NOPE'"):
+    with pytest.raises(DomainError, match="no institution with code 'NOPE'"):
         create_user("a@example.org", PASSWORD, "analyst", ["NOPE"])
 
 

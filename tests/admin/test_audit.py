@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
+from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db
-from survey_app.results.runs import compute_run
 from tests.admin.admintools import add_campaign_responses, login, make_user
 from tests.app.apptools import Survey
 

@@ -11,10 +11,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from survey_app.domain.results.runs import compute_run, table_of
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, Campaign, QuestionnaireVersion
 from survey_app.reporting.qrsheet import page_count
-from survey_app.results.runs import compute_run, table_of
 from tests.admin.admintools import add_campaign_responses, login, make_user
 from tests.app.apptools import Survey, csrf_of
 

@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from questionnaires.bundled import load_bundled_questionnaire
+from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, ScoreRun
 from survey_app.models.score_runs import ComputeJob
-from survey_app.results.runs import compute_run
 from tests.admin.admintools import BUNDLED, add_campaign_responses, login, make_user
 from tests.app.apptools import Survey, build_survey, csrf_of
 from tests.conftest import make_app

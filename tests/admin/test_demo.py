@@ -8,9 +8,9 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
 from survey_app.cli.demo import DEMO_ADMIN, DEMO_RESPONSES, PREVIOUS_SLUG
+from survey_app.domain.results.runs import latest_run, table_of
 from survey_app.extensions import db
 from survey_app.models import Campaign, Response, ScoreRun
-from survey_app.results.runs import latest_run, table_of
 from tests.admin.admintools import login
 from tests.app.apptools import csrf_of
 

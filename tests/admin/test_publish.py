@@ -6,9 +6,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, ScoreRun
-from survey_app.results.runs import compute_run
 from tests.admin.admintools import add_campaign_responses, login, make_user
 from tests.app.apptools import Survey, csrf_of
 

@@ -11,10 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from survey_app import operations
+from survey_app.domain.exports import response_tables
+from survey_app.domain.results.runs import responses_frame, table_of
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, ScoreRun
-from survey_app.results.runs import responses_frame, table_of
 from tests.admin.admintools import add_campaign_responses, login, make_user
 from tests.app.apptools import Survey, csrf_of
 
@@ -33,14 +33,14 @@ def test_loading_equals_the_stored_answers(app: Flask, spi: Survey) -> None:
     assert len(frame) == 3 * 12
     assert (frame["institution"] == "KOTA").all()
     # Single-choice answers as categories (a byte per answer), text answers and design columns as text.
-    for q in (t.questionnaire for t in operations.response_tables(spi.campaign)):
+    for q in (t.questionnaire for t in response_tables(spi.campaign)):
         for item in q.iter_items():
             if item.type.stores_answer:
                 expected_dtype = "category" if item.type.value == "select_one" else "string"
                 assert frame[item.id].dtype == expected_dtype, item.id
     assert frame["unit"].dtype == "string"
     # The reference: the export, which decodes every response's JSON in Python, one by one.
-    for table in operations.response_tables(spi.campaign):
+    for table in response_tables(spi.campaign):
         items = table.columns[table.columns.index("duration_seconds") + 1 :]
         group = table.questionnaire.group.value
         ours = frame.loc[frame["group"] == group, ["unit", *items]]

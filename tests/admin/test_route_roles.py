@@ -8,8 +8,8 @@ import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
+from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db
-from survey_app.results.runs import compute_run
 from tests.admin.admintools import add_campaign_responses, login, make_user
 from tests.admin.rules import API, PUBLIC, collect_rules
 from tests.app.apptools import Survey

@@ -12,11 +12,11 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from survey_app import operations
 from survey_app.api.auth import new_api_token
+from survey_app.domain.institutions import import_units
+from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db
 from survey_app.models import ApiToken, ScoreRun, User
-from survey_app.results.runs import compute_run
 from survey_app.tokens import token_hash
 from tests.admin.admintools import add_campaign_responses, make_user
 from tests.app.apptools import Survey
@@ -59,7 +59,7 @@ def token_for(state: str) -> str | None:
         user.active = False
         return issue_token(user)
     if state == "out_of_scope":
-        operations.import_units(
+        import_units(
             io.StringIO(
                 "institution_code,institution_name,unit_code,unit_name,parent_code,population_size\n"
                 "LAIN,Pemerintah Kota Lain,SETDA,Sekretariat Daerah,,50\n"

@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from survey_app.domain.results.runs import compute_run, table_of
 from survey_app.extensions import db
 from survey_app.models import ApiToken
-from survey_app.results.runs import compute_run, table_of
 from tests.admin.admintools import make_user
 from tests.api.apitools import ENDPOINTS, STATES, campaign_with_run, get, issue_token, publish, token_for
 from tests.app.apptools import Survey

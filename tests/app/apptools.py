@@ -18,7 +18,10 @@ from flask.testing import FlaskClient
 
 from questionnaires.bundled import load_bundled_profile
 from questionnaires.model import Questionnaire
-from survey_app import operations
+from survey_app.domain.campaigns import create_campaign
+from survey_app.domain.institutions import import_units
+from survey_app.domain.invitations import issue_invitations
+from survey_app.domain.questionnaires import store_questionnaire
 from survey_app.extensions import db
 from survey_app.models import Campaign, Draft
 
@@ -121,9 +124,7 @@ class Survey:
     def issue(
         self, count: int = 1, group: str = "internal", unit: str | None = None, **kwargs: Any
     ) -> list[str]:
-        tokens = operations.issue_invitations(
-            self.campaign, group, unit or self.unit_codes[0], count, **kwargs
-        )
+        tokens = issue_invitations(self.campaign, group, unit or self.unit_codes[0], count, **kwargs)
         db.session.commit()
         return tokens
 
@@ -142,15 +143,15 @@ def build_survey(
     allow_open: bool = True,
 ) -> Survey:
     today = date.today()
-    operations.import_units(
+    import_units(
         io.StringIO(
             "institution_code,institution_name,unit_code,unit_name,parent_code,population_size\n"
             "KOTA,Pemerintah Kota Uji,SETDA,Sekretariat Daerah,,120\n"
             "KOTA,Pemerintah Kota Uji,DINKES,Dinas Kesehatan,SETDA,300\n"
         )
     )
-    versions = {g: operations.store_questionnaire(q, today)[0] for g, q in questionnaires.items()}
-    campaign = operations.create_campaign(
+    versions = {g: store_questionnaire(q, today)[0] for g, q in questionnaires.items()}
+    campaign = create_campaign(
         institution_code="KOTA",
         title="SPI Kota Uji",
         slug=slug,

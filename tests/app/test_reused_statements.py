@@ -18,9 +18,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from survey_app.database import execute_reused
 from survey_app.dates import as_utc
 from survey_app.extensions import db
-from survey_app.flow.state import CampaignTerms, DraftState, load_draft, save_draft
 from survey_app.models import Draft, Response
-from survey_app.submissions import store_open
+from survey_app.respondent.state import CampaignTerms, DraftState, load_draft, save_draft
+from survey_app.respondent.store import store_open
 from tests.app.apptools import Survey, add_draft
 from tests.conftest import make_app
 

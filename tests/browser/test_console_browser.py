@@ -22,7 +22,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from questionnaires.bundled import load_bundled_questionnaire
-from survey_app import operations
+from survey_app.domain.institutions import import_units
+from survey_app.domain.questionnaires import store_questionnaire
 from survey_app.extensions import db
 from survey_app.models import Campaign, Invitation
 from tests.admin.admintools import PASSWORD, add_campaign_responses, make_user
@@ -48,8 +49,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Fla
     app = make_app(url, directory)
     with app.app_context():
         for ident in ("spi-internal", "spi-external", "spi-expert"):
-            operations.store_questionnaire(load_bundled_questionnaire(ident), date.today())
-        operations.import_units(io.StringIO(UNITS))
+            store_questionnaire(load_bundled_questionnaire(ident), date.today())
+        import_units(io.StringIO(UNITS))
         db.session.commit()
         make_user("admin")
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 
 from questionnaires.bundled import load_bundled_questionnaire
 from survey_app.admin.results import trend_frame
+from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db
-from survey_app.results.runs import compute_run
 from tests.admin.admintools import BUNDLED, add_campaign_responses, login, make_user
 from tests.app.apptools import Survey, build_survey
 

@@ -74,7 +74,7 @@ def test_scored_passed_in_gives_the_same_report() -> None:
 
 
 def test_categorical_answers_give_the_same_results_as_text() -> None:
-    """The console reads single-choice answers as ``category`` columns (survey_app.results.loading)."""
+    """The console reads single-choice answers as ``category`` columns (survey_app.domain.results.loading)."""
     from scoring.examples import tiny_profile, tiny_questionnaire
     from scoring.index import compute_index
     from scoring.quality import QualityThresholds, data_quality

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from survey_app.accounts import create_user
+from survey_app.domain.accounts import create_user
 from survey_app.extensions import db
 from survey_app.models import QuestionnaireVersion, User
 

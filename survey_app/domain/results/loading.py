@@ -26,7 +26,7 @@ from pandas.api.types import union_categoricals
 from sqlalchemy import Connection, text
 
 from questionnaires.model import ItemType, Questionnaire
-from survey_app.flow.questions import export_items
+from survey_app.respondent.questions import export_items
 
 DESIGN_COLUMNS = (
     "group",

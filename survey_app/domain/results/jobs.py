@@ -18,12 +18,12 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask, current_app, g
 from sqlalchemy import select
 
-from survey_app.accounts import audit
 from survey_app.database import WRITER_THREAD
+from survey_app.domain.accounts import audit
+from survey_app.domain.results.runs import NoResponsesError, compute_run
 from survey_app.extensions import db
 from survey_app.models import Campaign, ScoreRun, User
 from survey_app.models.score_runs import ComputeJob
-from survey_app.results.runs import NoResponsesError, compute_run
 
 log = logging.getLogger(__name__)
 

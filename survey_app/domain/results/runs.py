@@ -13,11 +13,11 @@ from sqlalchemy import select
 from questionnaires.profile import ScoringProfile
 from scoring.index import compute_index, index_from_scores
 from scoring.quality import data_quality
+from survey_app.domain.questionnaires import campaign_versions
+from survey_app.domain.results.loading import read_responses
 from survey_app.extensions import db
 from survey_app.models import Campaign, ScoreRun
-from survey_app.operations import campaign_versions
 from survey_app.reporting.tables import ResultsMetadata, software_version
-from survey_app.results.loading import read_responses
 
 BY = ("institution", "unit")
 TABLES = ("index", "groups", "dimensions", "quality_units", "quality_flags")

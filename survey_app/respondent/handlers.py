@@ -23,11 +23,11 @@ from wtforms import BooleanField
 from questionnaires.expressions import satisfies_constraint
 from survey_app.dates import as_utc, now_utc, today
 from survey_app.extensions import db
-from survey_app.flow.pages import Page
-from survey_app.flow.questions import ParseError, question_type
-from survey_app.flow.state import CampaignTerms, DraftState, load_draft, save_draft
-from survey_app.flow.versions import LoadedVersion, loaded_version
 from survey_app.models import Draft, QuestionnaireVersion
+from survey_app.respondent.pages import Page
+from survey_app.respondent.questions import ParseError, question_type
+from survey_app.respondent.state import CampaignTerms, DraftState, load_draft, save_draft
+from survey_app.respondent.versions import LoadedVersion, loaded_version
 
 #: ``Entry.loaded_draft`` when the draft was not read with the entry.
 UNREAD = object()

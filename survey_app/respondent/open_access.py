@@ -22,11 +22,11 @@ from sqlalchemy import Select, bindparam, select
 
 from survey_app.database import execute_reused
 from survey_app.extensions import db, limiter
-from survey_app.flow import views as flow
-from survey_app.flow.state import CampaignTerms, DraftState, load_draft, with_version
 from survey_app.models import Campaign, Unit
-from survey_app.respondent.views import campaign_closed, status_page
-from survey_app.submissions import store_open
+from survey_app.respondent import handlers as flow
+from survey_app.respondent.invited import campaign_closed, status_page
+from survey_app.respondent.state import CampaignTerms, DraftState, load_draft, with_version
+from survey_app.respondent.store import store_open
 from survey_app.tokens import token_hash
 
 bp = Blueprint("open_access", __name__, url_prefix="/c")

@@ -1,7 +1,7 @@
 """What the questionnaire pages read of a campaign and of a draft: plain values, not ORM objects.
 
 Every respondent request reads the campaign's terms and the draft together with the invitation, in one
-statement (see ``survey_app.respondent.views``), and writes the draft back with one ``UPDATE``. Plain
+statement (see ``survey_app.respondent.invited``), and writes the draft back with one ``UPDATE``. Plain
 values read as columns skip the ORM's identity map and instance loading, and leave out what a page never
 needs (the campaign's copy of its scoring profile is several kilobytes); each dataclass names its columns
 once, in the order of its fields, for the statements that select them.

@@ -12,9 +12,9 @@ from typing import Any
 from flask_wtf import FlaskForm
 
 from questionnaires.model import Questionnaire
-from survey_app.flow.display import QuestionnaireView
-from survey_app.flow.pages import Page, Plan
-from survey_app.flow.questions import question_type
+from survey_app.respondent.display import QuestionnaireView
+from survey_app.respondent.pages import Page, Plan
+from survey_app.respondent.questions import question_type
 
 
 class LoadedVersion:

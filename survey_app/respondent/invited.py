@@ -18,10 +18,10 @@ from sqlalchemy import Select, bindparam, select
 from survey_app.database import SINGLE_STATEMENT_WRITES, execute_reused
 from survey_app.dates import today
 from survey_app.extensions import limiter
-from survey_app.flow import views as flow
-from survey_app.flow.state import CampaignTerms, DraftState, with_version
 from survey_app.models import Campaign, Draft, Invitation
-from survey_app.submissions import store_invited
+from survey_app.respondent import handlers as flow
+from survey_app.respondent.state import CampaignTerms, DraftState, with_version
+from survey_app.respondent.store import store_invited
 from survey_app.tokens import looks_like_token, token_hash
 
 bp = Blueprint("respondent", __name__)
@@ -30,7 +30,7 @@ bp = Blueprint("respondent", __name__)
 @bp.before_request
 def _single_statement_writes() -> None:
     # Every write of these views is one statement: creating the draft (consent), saving it (a page), and the
-    # final submit (one statement on PostgreSQL, see survey_app.submissions). On PostgreSQL they therefore
+    # final submit (one statement on PostgreSQL, see survey_app.respondent.store). On PostgreSQL they therefore
     # run without BEGIN/COMMIT round trips (survey_app.database).
     setattr(g, SINGLE_STATEMENT_WRITES, True)
 
@@ -71,7 +71,7 @@ def _entry_query() -> Select[Any]:
     # Built once and reused with a bound parameter (see execute_reused): constructing this four-table join
     # on every page request was most of the invitation lookup. The draft comes in the same statement (outer
     # join on its key, the token hash) to save a second round trip on every page. Columns, not entities:
-    # see survey_app.flow.state.
+    # see survey_app.respondent.state.
     query = select(*_INVITATION_COLUMNS, *CampaignTerms.columns()).join(
         Campaign, Invitation.campaign_id == Campaign.id
     )

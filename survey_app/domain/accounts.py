@@ -1,0 +1,189 @@
+"""Console accounts, without the web: password hashing, login throttling, roles, institution scope, audit.
+
+Throttling has two layers: Flask-Limiter limits login POSTs per client address (``LOGIN_RATE_LIMIT``, in
+:mod:`survey_app.login`), and each account locks for ``LOGIN_LOCK_MINUTES`` after ``LOGIN_MAX_FAILURES``
+failed passwords in a row (:func:`authenticate`), so a distributed guess at one account is slowed as well.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+
+from survey_app.dates import as_utc, now_utc
+from survey_app.domain.errors import DomainError, NotFoundError
+from survey_app.extensions import db
+from survey_app.models import ROLES, AuditEntry, Campaign, Institution, User
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 12
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 255:
+        raise DomainError(f"{email!r} is not an e-mail address")
+    return email
+
+
+def create_user(email: str, password: str, role: str, institution_codes: list[str] | None = None) -> User:
+    """A new active account; an admin without institutions sees all of them."""
+    if role not in ROLES:
+        raise DomainError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    email = normalise_email(email)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise DomainError(f"an account for {email} exists already")
+    institutions = []
+    for code in institution_codes or []:
+        institution = db.session.scalar(select(Institution).where(Institution.code == code))
+        if institution is None:
+            raise DomainError(f"no institution with code {code!r}")
+        institutions.append(institution)
+    if not institutions and role != "admin":
+        raise DomainError(f"a {role} needs at least one institution (--institution CODE)")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        all_institutions=not institutions,
+        institutions=institutions,
+        active=True,
+        failed_logins=0,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.password_changed_at = now_utc()
+    user.failed_logins = 0
+    user.locked_until = None
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return True
+
+
+def authenticate(email: str, password: str, *, max_failures: int, lock_minutes: int) -> User | None:
+    """The account if the password is right and the account is usable; counts failures and locks.
+
+    Hashes a dummy password for unknown addresses so the response time does not reveal which exist.
+    """
+    now = now_utc()
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        _hasher.hash("timing-equaliser")
+        return None
+    if user.locked_until is not None and as_utc(user.locked_until) > now:
+        return None
+    if not check_password(user, password):
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lock_minutes)
+            user.failed_logins = 0
+            audit("login.locked", f"user:{user.id}", user=user)
+        return None
+    if not user.active:
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    return user
+
+
+def audit(action: str, target: str = "", *, user: User | None, **details: Any) -> AuditEntry:
+    """Record an action of ``user`` (``None``: the system) in the audit log, committed with the caller's
+    transaction."""
+    actor = user
+    entry = AuditEntry(
+        user_id=actor.id if actor is not None else None,
+        user_email=actor.email if actor is not None else "system",
+        action=action,
+        target=target,
+        details=details,
+        at=now_utc(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def scope_institution_ids(user: User) -> list[int] | None:
+    """The institutions ``user`` may see, or ``None`` for all of them."""
+    if user.all_institutions:
+        return None
+    return [i.id for i in user.institutions]
+
+
+def institutions_in_scope(user: User) -> list[Institution]:
+    query = select(Institution).order_by(Institution.code)
+    ids = scope_institution_ids(user)
+    if ids is not None:
+        query = query.where(Institution.id.in_(ids))
+    return list(db.session.scalars(query))
+
+
+def campaigns_in_scope(user: User) -> list[Campaign]:
+    query = select(Campaign).order_by(Campaign.opens_on.desc(), Campaign.slug)
+    ids = scope_institution_ids(user)
+    if ids is not None:
+        query = query.where(Campaign.institution_id.in_(ids))
+    return list(db.session.scalars(query))
+
+
+def campaign_for(user: User, slug: str) -> Campaign:
+    """The campaign ``slug`` if ``user`` may see it; :class:`NotFoundError` otherwise (out of scope looks like
+    absent)."""
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    ids = scope_institution_ids(user)
+    if campaign is None or (ids is not None and campaign.institution_id not in ids):
+        raise NotFoundError(f"no campaign {slug!r}")
+    return campaign
+
+
+def generate_password() -> str:
+    """A random password for a new account or a reset, shown once: 16 URL-safe characters (96 bits)."""
+    return secrets.token_urlsafe(12)
+
+
+def may_manage(admin: User, user: User) -> bool:
+    """Whether ``admin`` may manage ``user``: admins of all institutions manage everyone; a scoped admin only
+    accounts scoped to some of their own institutions (never an all-institutions account)."""
+    if admin.all_institutions:
+        return True
+    if user.all_institutions or not user.institutions:
+        return False
+    own = {i.id for i in admin.institutions}
+    return {i.id for i in user.institutions} <= own
+
+
+def admins_left_without(user: User) -> tuple[int, int]:
+    """Active admins other than ``user``: (all of them, those of all institutions).
+
+    Used to refuse a change that would leave the console without an administrator (or without one who can
+    create institutions and all-institutions accounts).
+    """
+    others = select(User).where(User.role == "admin", User.active.is_(True), User.id != user.id)
+    admins = list(db.session.scalars(others))
+    return len(admins), sum(1 for a in admins if a.all_institutions)
+
+
+def is_locked(user: User) -> bool:
+    return user.locked_until is not None and as_utc(user.locked_until) > now_utc()

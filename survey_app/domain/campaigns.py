@@ -1,0 +1,90 @@
+"""Campaigns: creating one, finding one, and whether it is open on a given day."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from sqlalchemy import select
+
+from questionnaires.profile import ScoringProfile
+from survey_app.domain.errors import DomainError
+from survey_app.extensions import db
+from survey_app.models import (
+    GROUPS,
+    Campaign,
+    CampaignQuestionnaire,
+    Institution,
+    QuestionnaireVersion,
+)
+
+
+def create_campaign(
+    *,
+    institution_code: str,
+    title: str,
+    slug: str,
+    period: str,
+    profile: ScoringProfile,
+    versions: Mapping[str, QuestionnaireVersion],
+    opens_on: date,
+    closes_on: date,
+    min_cell: int = 5,
+    target_index: float | None = None,
+    allow_invitation: bool = True,
+    allow_open: bool = False,
+    status: str = "open",
+) -> Campaign:
+    institution = db.session.scalar(select(Institution).where(Institution.code == institution_code))
+    if institution is None:
+        raise DomainError(f"no institution with code {institution_code!r} (import it first)")
+    if db.session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
+        raise DomainError(f"a campaign with slug {slug!r} already exists")
+    if closes_on < opens_on:
+        raise DomainError(f"the close date {closes_on} is before the open date {opens_on}")
+    if min_cell < 1:
+        raise DomainError(f"min cell size must be at least 1, got {min_cell}")
+    if not (allow_invitation or allow_open):
+        raise DomainError("a campaign needs at least one access mode (invitation or open)")
+    if not versions:
+        raise DomainError("a campaign needs a questionnaire version for at least one group")
+    for group, version in versions.items():
+        if group not in GROUPS:
+            raise DomainError(f"unknown respondent group {group!r} (expected one of {', '.join(GROUPS)})")
+        if version.respondent_group != group:
+            raise DomainError(
+                f"questionnaire {version.questionnaire_id}@{version.version} is for group "
+                f"{version.respondent_group}, not {group}"
+            )
+    campaign = Campaign(
+        institution=institution,
+        slug=slug,
+        title=title,
+        period=period,
+        profile_id=profile.id,
+        profile_json=profile.canonical_json(),
+        min_cell=min_cell,
+        target_index=target_index,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        status=status,
+        allow_invitation=allow_invitation,
+        allow_open=allow_open,
+    )
+    db.session.add(campaign)
+    for group, version in versions.items():
+        db.session.add(
+            CampaignQuestionnaire(
+                campaign=campaign, respondent_group=group, questionnaire_version_id=version.id
+            )
+        )
+    db.session.flush()
+    return campaign
+
+
+def find_campaign(slug: str) -> Campaign:
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        known = ", ".join(db.session.scalars(select(Campaign.slug).order_by(Campaign.slug)).all()) or "none"
+        raise DomainError(f"no campaign with slug {slug!r} (known: {known})")
+    return campaign

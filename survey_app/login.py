@@ -1,0 +1,100 @@
+"""Console logins on the web: Flask-Login wiring, the session clock and the role guard of every console view.
+
+Session expiry: the app's ``PERMANENT_SESSION_LIFETIME`` is a year because the open-access guard needs a
+long-lived cookie, so console logins carry their own clock instead: the login time is kept in the session and
+a login older than ``ADMIN_SESSION_LIFETIME`` (default 8 hours) is treated as logged out. The session cookie
+itself is not permanent for console users unless the open-access guard made it so; "remember me" is not
+offered. The rules about accounts themselves are in :mod:`survey_app.domain.accounts`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
+
+from survey_app.dates import now_utc
+from survey_app.extensions import db
+from survey_app.models import ROLES, User
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+login_manager = LoginManager()
+login_manager.login_view = "admin_auth.login"
+# A console session must not survive a password change or deactivation; Flask-Login reloads the user each
+# request, and "strong" protection drops the session when the client's fingerprint changes.
+login_manager.session_protection = "strong"
+
+_LOGIN_AT = "console_login_at"
+
+
+def init_login(app: Flask) -> None:
+    app.config.setdefault("ADMIN_SESSION_LIFETIME", 8 * 3600)
+    app.config.setdefault("LOGIN_RATE_LIMIT", "10/minute")
+    app.config.setdefault("LOGIN_MAX_FAILURES", 5)
+    app.config.setdefault("LOGIN_LOCK_MINUTES", 15)
+    # Flask-Login's own context processor loads the user for every template, the respondent pages too, where
+    # "strong" session protection then rewrites their session (no console identifier in it) and sends the
+    # session cookie again plus a cleared remember cookie with every page. The proxy instead loads the user
+    # only where a template reads it: the console's.
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> User | None:
+    user_id = session_id.partition(":")[0]
+    if not user_id.isdigit():
+        return None
+    login_at = session.get(_LOGIN_AT)
+    lifetime = float(current_app.config["ADMIN_SESSION_LIFETIME"])
+    if not isinstance(login_at, int | float) or now_utc().timestamp() - login_at > lifetime:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.get_id() != session_id:
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    session[_LOGIN_AT] = now_utc().timestamp()
+    login_user(user, remember=False)
+
+
+def end_session() -> None:
+    logout_user()
+    session.pop(_LOGIN_AT, None)
+
+
+def requires_role(*roles: str) -> Callable[[Callable[P, R]], Callable[P, Any]]:
+    """Only logged-in users with one of ``roles`` or a more privileged one (``ROLES`` order: admin, analyst,
+    viewer); anonymous users go to the login page, others get 403."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+
+    least = max(ROLES.index(r) for r in roles)
+
+    def decorate(view: Callable[P, R]) -> Callable[P, Any]:
+        @functools.wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> Any:
+            if not current_user.is_authenticated:
+                return redirect(url_for("admin_auth.login", next=request.full_path.rstrip("?")))
+            if ROLES.index(current_user.role) > least:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = roles  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
+
+
+def acting_user() -> User | None:
+    """The logged-in console user (for the audit log), or ``None`` outside a console login."""
+    user = current_user._get_current_object()  # the proxy itself is no User
+    return user if isinstance(user, User) else None
