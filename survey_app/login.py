@@ -16,9 +16,9 @@ from typing import Any, ParamSpec, TypeVar
 from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from survey_app.dates import now_utc
 from survey_app.extensions import db
 from survey_app.models import ROLES, User
+from survey_app.models.types import utcnow
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -52,7 +52,7 @@ def _load_user(session_id: str) -> User | None:
         return None
     login_at = session.get(_LOGIN_AT)
     lifetime = float(current_app.config["ADMIN_SESSION_LIFETIME"])
-    if not isinstance(login_at, int | float) or now_utc().timestamp() - login_at > lifetime:
+    if not isinstance(login_at, int | float) or utcnow().timestamp() - login_at > lifetime:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or user.get_id() != session_id:
@@ -61,7 +61,7 @@ def _load_user(session_id: str) -> User | None:
 
 
 def start_session(user: User) -> None:
-    session[_LOGIN_AT] = now_utc().timestamp()
+    session[_LOGIN_AT] = utcnow().timestamp()
     login_user(user, remember=False)
 
 

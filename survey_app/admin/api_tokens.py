@@ -28,6 +28,7 @@ from survey_app.domain.accounts import audit, scope_institution_ids
 from survey_app.extensions import db
 from survey_app.login import acting_user, requires_role
 from survey_app.models import ApiToken, User
+from survey_app.models.types import utcnow
 from survey_app.tokens import token_hash
 
 bp = Blueprint("admin_api_tokens", __name__, url_prefix="/admin/api-tokens")
@@ -45,7 +46,7 @@ class TokenForm(FlaskForm):
     expires_on = DateField(lazy_gettext("Valid until (optional)"), validators=[Optional()])
 
     def validate_expires_on(self, field: DateField) -> None:
-        today = datetime.now(UTC).date()
+        today = utcnow().date()
         if field.data is not None and field.data < today:
             raise ValidationError(_("The date is in the past."))
         if field.data is not None and field.data > today + timedelta(days=MAX_DAYS):
@@ -82,7 +83,7 @@ def _visible_tokens() -> list[ApiToken]:
 
 def _page(form: TokenForm, new_token: str | None = None, status: int = 200) -> ResponseReturnValue:
     tokens = _visible_tokens()
-    now = datetime.now(UTC)
+    now = utcnow()
     return (
         render_template(
             "admin/api_tokens.html",
@@ -115,7 +116,7 @@ def create() -> ResponseReturnValue:
         user_id=current_user.id,
         name=form.name.data,
         token_hash=token_hash(secret),
-        created_at=datetime.now(UTC),
+        created_at=utcnow(),
         expires_at=_expiry(form.expires_on.data),
     )
     db.session.add(token)
@@ -142,7 +143,7 @@ def revoke(token_id: int) -> ResponseReturnValue:
     if token is None or not _in_scope(token.user):
         abort(404)
     if token.revoked_at is None:
-        token.revoked_at = datetime.now(UTC)
+        token.revoked_at = utcnow()
         audit(
             "api_token.revoke",
             f"api_token:{token.id}",

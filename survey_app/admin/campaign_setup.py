@@ -7,7 +7,6 @@ institution never change after creation (links and invitations carry them).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -27,6 +26,7 @@ from survey_app.admin.invitations import public_root
 from survey_app.dates import today
 from survey_app.domain.accounts import audit, campaign_for, institutions_in_scope
 from survey_app.domain.campaigns import create_campaign
+from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.errors import DomainError
 from survey_app.domain.exports import count_responses
 from survey_app.extensions import db
@@ -285,6 +285,7 @@ def open_(slug: str) -> ResponseReturnValue:
         if not campaign.questionnaires:
             flash(_("The campaign has no questionnaire yet: edit it first."))
         elif campaign.closes_on < day:
+            # Checked on the dates alone: a closed campaign reopens only within its dates.
             flash(_("The close date has passed: change the dates first."))
         elif campaign.status == "open":
             flash(_("The campaign is open already."))
@@ -348,7 +349,7 @@ def poster(slug: str, group: str, fmt: str) -> ResponseReturnValue:
             link,
             institution=campaign.institution.name,
             unit=f"{unit.name}" if unit else None,
-            min_cell=campaign.min_cell,
+            min_cell=effective_min_cell(campaign),
         )
     audit("campaign.poster", f"campaign:{slug}", group=group, unit=unit_code, format=fmt, user=acting_user())
     db.session.commit()
@@ -356,14 +357,3 @@ def poster(slug: str, group: str, fmt: str) -> ResponseReturnValue:
     return Response(
         body, mimetype=POSTER_FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
-
-
-def campaign_state(campaign: Campaign, day: date) -> str:
-    """What the campaign page says about taking answers."""
-    if campaign.status == "draft":
-        return _("draft: not yet taking answers")
-    if campaign.status == "closed" or campaign.closes_on < day:
-        return _("closed")
-    if campaign.opens_on > day:
-        return _("open from %(day)s", day=campaign.opens_on.isoformat())
-    return _("open: taking answers")

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
-from survey_app.admin.campaign_setup import campaign_state
 from survey_app.dates import today
+from survey_app.domain import campaigns as campaign_rules
 from survey_app.domain.accounts import campaign_for, campaigns_in_scope
 from survey_app.extensions import db
 from survey_app.login import requires_role
@@ -122,3 +123,15 @@ def monitoring_table(slug: str) -> ResponseReturnValue:
     """The counts table alone, for the campaign page's refresh every 30 s (static/monitoring.js)."""
     found = campaign_for(current_user, slug)
     return render_template("admin/partials/monitoring.html", campaign=found, **_monitoring_context(found))
+
+
+def campaign_state(campaign: Campaign, day: date) -> str:
+    """What the campaign page says about taking answers."""
+    shown = campaign_rules.state(campaign, day)
+    if shown is campaign_rules.CampaignState.DRAFT:
+        return _("draft: not yet taking answers")
+    if shown is campaign_rules.CampaignState.CLOSED:
+        return _("closed")
+    if shown is campaign_rules.CampaignState.NOT_YET_OPEN:
+        return _("open from %(day)s", day=campaign.opens_on.isoformat())
+    return _("open: taking answers")

@@ -1,8 +1,8 @@
 """Downloads of a campaign's responses per respondent group: CSV, XLSX, SPSS ``.sav``, Stata ``.dta``.
 
-Every download is written to the audit log. The rows come from :func:`survey_app.domain.exports.response_tables`
-(the same layout as ``flask responses export``); the writers and their rules (labels, variable names,
-formula escaping) are :mod:`survey_app.reporting.tables`.
+Every download is written to the audit log. The rows come from
+:func:`survey_app.domain.exports.response_tables` (the same layout as ``flask responses export``); the writers
+and their rules (labels, variable names, formula escaping) are :mod:`survey_app.domain.files`.
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from flask_login import current_user
 
 from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.exports import response_tables
-from survey_app.extensions import db
-from survey_app.i18n import template_context
-from survey_app.login import acting_user, requires_role
-from survey_app.reporting.tables import (
+from survey_app.domain.files import (
     write_responses_csv,
     write_responses_dta,
     write_responses_sav,
     write_responses_xlsx,
 )
+from survey_app.extensions import db
+from survey_app.i18n import template_context
+from survey_app.login import acting_user, requires_role
 
 bp = Blueprint("admin_exports", __name__, url_prefix="/admin/campaigns/<slug>/responses")
 

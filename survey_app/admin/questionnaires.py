@@ -1,9 +1,10 @@
 """Questionnaire versions in the console (admins): list, upload (YAML or XLSForm), preview, compare versions.
 
 An upload goes through the same validator and importer as ``flask questionnaire validate|load`` and is stored
-by the same :func:`survey_app.domain.questionnaires.store_questionnaire`, so console and CLI cannot disagree about
-what is valid. Versions are shared by all institutions (a campaign of any institution may use any version), so
-every admin may load one; the campaigns and response counts shown are those in the admin's scope only.
+by the same :func:`survey_app.domain.questionnaires.store_questionnaire`, so console and CLI cannot disagree
+about what is valid. Versions are shared by all institutions (a campaign of any institution may use any
+version), so every admin may load one; the campaigns and response counts shown are those in the admin's scope
+only.
 """
 
 from __future__ import annotations

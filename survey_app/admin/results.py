@@ -1,15 +1,14 @@
 """Results of a campaign: compute a run (a background job with a progress page), publish it, read the table
 per unit, charts (heat map, forest plot, trend across campaigns), downloads.
 
-Viewers see only the newest published run (:func:`survey_app.domain.results.runs.visible_run`), on the page, in the
-charts and in the trend; analysts and admins see the newest run and publish or unpublish it.
+Viewers see only the newest published run (:func:`survey_app.domain.results.runs.visible_run`), on the page,
+in the charts and in the trend; analysts and admins see the newest run and publish or unpublish it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import io
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -17,11 +16,13 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from survey_app.admin.forms import ActionForm
 from survey_app.domain.accounts import audit, campaign_for
+from survey_app.domain.disclosure import effective_min_cell
+from survey_app.domain.results.files import results_csv_zip, write_results_xlsx
 from survey_app.domain.results.jobs import NO_RESPONSES, request_job, start_job
+from survey_app.domain.results.rows import readable_run, trend_frame, trend_rows, unit_rows
 from survey_app.domain.results.runs import (
     campaign_profile,
     run_metadata,
@@ -33,8 +34,8 @@ from survey_app.i18n import template_context
 from survey_app.login import acting_user, requires_role
 from survey_app.models import Campaign, ScoreRun
 from survey_app.models.score_runs import ComputeJob
+from survey_app.models.types import utcnow
 from survey_app.reporting import charts
-from survey_app.reporting.tables import results_csv_zip, write_results_xlsx
 
 bp = Blueprint("admin_results", __name__, url_prefix="/admin/campaigns/<slug>/results")
 
@@ -43,44 +44,8 @@ TRENDS = ("overall", "units")
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
 
-def _run_of(campaign: Campaign, run_id: int) -> ScoreRun:
-    run = db.session.get(ScoreRun, run_id)
-    if run is None or run.campaign_id != campaign.id:
-        abort(404)
-    if current_user.role == "viewer":
-        # Viewers read only the newest published run; any other looks absent.
-        shown = visible_run(campaign, "viewer")
-        if shown is None or shown.id != run.id:
-            abort(404)
-    return run
-
-
 def _lang() -> str:
     return str(template_context()["current_lang"])
-
-
-def unit_rows(run: ScoreRun) -> list[dict[str, Any]]:
-    """The results table: the institution as a whole first, then each unit; index, n per group, flags."""
-    shown = ["group", "n", "published", "suppressed"]
-    rows = []
-    if "overall" in run.results:
-        # Runs computed before the institution's group counts were stored show its row without them.
-        totals = table_of(run, "overall_groups") if "overall_groups" in run.results else None
-        for record in table_of(run, "overall").to_dict(orient="records"):
-            record.update(unit=None, institution_row=True, flags=[])
-            record["groups"] = totals[shown].to_dict(orient="records") if totals is not None else []
-            rows.append(record)
-    index = table_of(run, "index")
-    groups = table_of(run, "groups")
-    flags = table_of(run, "quality_flags")
-    for record in index.to_dict(orient="records"):
-        unit = record["unit"]
-        record["groups"] = groups.loc[groups["unit"] == unit, shown].to_dict(orient="records")
-        record["flags"] = (
-            flags.loc[flags["unit"] == unit].to_dict(orient="records") if "unit" in flags.columns else []
-        )
-        rows.append(record)
-    return rows
 
 
 def heatmap_chart(campaign: Campaign, run: ScoreRun, lang: str) -> charts.Chart:
@@ -93,7 +58,7 @@ def heatmap_chart(campaign: Campaign, run: ScoreRun, lang: str) -> charts.Chart:
     return charts.heatmap(
         scores[order],
         suppressed=hidden[order],
-        min_cell=profile.min_cell,
+        min_cell=effective_min_cell(campaign, run),
         dimensions=profile.dimensions,
         labels=lang,
     )
@@ -106,7 +71,7 @@ def forest_chart(campaign: Campaign, run: ScoreRun, lang: str) -> charts.Chart:
         index[["estimate", "ci_low", "ci_high", "n", "suppressed"]],
         categories=profile.categories,
         target=campaign.target_index,
-        min_cell=profile.min_cell,
+        min_cell=effective_min_cell(campaign, run),
         labels=lang,
     )
 
@@ -146,6 +111,7 @@ def show(slug: str) -> ResponseReturnValue:
         run=run,
         published=visible_run(campaign, "viewer"),
         rows=unit_rows(run) if run else [],
+        min_cell=effective_min_cell(campaign, run),
         figures=figures,
         trend=trend,
         trend_points=len(trend_rows(campaign, current_user.role)),
@@ -237,11 +203,11 @@ def job_status_json(slug: str, job_id: int) -> ResponseReturnValue:
 @requires_role("analyst")
 def publish(slug: str, run_id: int, action: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
-    run = _run_of(campaign, run_id)
+    run = readable_run(campaign, run_id, current_user.role)
     if not ActionForm().validate_on_submit():
         abort(400)
     if action == "publish":
-        run.published_at, run.published_by = datetime.now(UTC), current_user.email
+        run.published_at, run.published_by = utcnow(), current_user.email
         flash(_("Run %(id)s is published: viewers now see it.", id=run.id))
     else:
         run.published_at, run.published_by = None, None
@@ -249,40 +215,6 @@ def publish(slug: str, run_id: int, action: str) -> ResponseReturnValue:
     audit(f"results.{action}", f"campaign:{campaign.slug}", run=run.id, user=acting_user())
     db.session.commit()
     return redirect(url_for(".show", slug=slug))
-
-
-def trend_rows(campaign: Campaign, role: str) -> list[tuple[Campaign, ScoreRun]]:
-    """The campaigns of ``campaign``'s institution with a run ``role`` may read, oldest first."""
-    campaigns = db.session.scalars(
-        select(Campaign)
-        .where(Campaign.institution_id == campaign.institution_id)
-        .order_by(Campaign.opens_on, Campaign.id)
-    )
-    out = []
-    for other in campaigns:
-        run = visible_run(other, role)
-        if run is not None:
-            out.append((other, run))
-    return out
-
-
-def trend_frame(campaign: Campaign, role: str, which: str) -> pd.DataFrame:
-    """Index per campaign (``overall``: the institution; ``units``: one series per unit) with CIs."""
-    parts = []
-    for other, run in trend_rows(campaign, role):
-        name = "overall" if which == "overall" else "index"
-        if name not in run.results:
-            continue  # a run stored before the institution-wide index was kept
-        table = table_of(run, name)
-        if table.empty:
-            continue
-        table = table.assign(campaign=other.title)
-        if which == "units":
-            table["series"] = table["unit"].astype(str)
-        parts.append(table)
-    if not parts:
-        return pd.DataFrame()
-    return pd.concat(parts, ignore_index=True)
 
 
 def trend_chart(campaign: Campaign, role: str, which: str, lang: str) -> charts.Chart | None:
@@ -327,7 +259,7 @@ def trend(slug: str, which: str, fmt: str) -> ResponseReturnValue:
 @requires_role("viewer")
 def chart(slug: str, run_id: int, chart: str, fmt: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
-    figure = _chart(campaign, _run_of(campaign, run_id), chart, _lang())
+    figure = _chart(campaign, readable_run(campaign, run_id, current_user.role), chart, _lang())
     if figure is None:
         abort(404)
     body: bytes | str = figure.png if fmt == "png" else figure.svg
@@ -357,4 +289,4 @@ def _download(campaign: Campaign, run: ScoreRun, fmt: str) -> Response:
 @requires_role("analyst")
 def download(slug: str, run_id: int, fmt: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
-    return _download(campaign, _run_of(campaign, run_id), fmt)
+    return _download(campaign, readable_run(campaign, run_id, current_user.role), fmt)

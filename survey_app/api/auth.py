@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Blueprint, Response, abort, g, jsonify, request
@@ -14,6 +14,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from survey_app.extensions import db
 from survey_app.models import ROLES, ApiToken, User
+from survey_app.models.types import utcnow
 from survey_app.tokens import token_hash
 
 P = ParamSpec("P")
@@ -31,17 +32,12 @@ def new_api_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def token_state(token: ApiToken, now: datetime | None = None) -> str:
     """``active``, ``revoked`` or ``expired`` (also shown on the console's token page)."""
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     if token.revoked_at is not None:
         return "revoked"
-    if token.expires_at is not None and _as_utc(token.expires_at) <= now:
+    if token.expires_at is not None and token.expires_at <= now:
         return "expired"
     return "active"
 
@@ -77,7 +73,7 @@ def _token_user() -> User:
     # One message for unknown, revoked, expired and deactivated: the caller cannot probe which tokens exist.
     if token is None or token_state(token) != "active" or not token.user.active:
         raise _UnauthorizedError("the API token is not valid (unknown, revoked or expired)")
-    today = datetime.now(UTC).date()
+    today = utcnow().date()
     if token.last_used_on != today:
         _touch(token.id, today)
     return token.user

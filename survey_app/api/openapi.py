@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from survey_app.reporting.tables import software_version
+from survey_app.domain.results.files import software_version
 
 Schema = dict[str, Any]
 

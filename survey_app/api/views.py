@@ -1,17 +1,17 @@
 """The API endpoints (GET only): campaigns in scope, their visible results and runs, the OpenAPI document.
 
 Results come from the stored score run the console shows to the same role
-(:func:`survey_app.domain.results.runs.visible_run`), with the same suppression: a cell the scoring engine marked
-suppressed, or with fewer than the campaign's ``min_cell`` respondents, carries no estimate, standard error,
-interval, degrees of freedom or category, only its ``n`` and the note; and
-:func:`survey_app.reporting.tables.check_suppressed` (the exports' last line of defence) checks every table
-before it is sent.
+(:func:`survey_app.domain.results.runs.visible_run`), with the same suppression: a cell the scoring engine
+marked suppressed, or with fewer than the campaign's ``min_cell`` respondents, carries no estimate, standard
+error, interval, degrees of freedom or category, only its ``n`` and the note; and
+:func:`survey_app.domain.disclosure.suppress` (the same rule as the console and the downloads) checks every
+table before it is sent.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -23,13 +23,11 @@ from sqlalchemy.orm import defer
 from survey_app.api.auth import api_user, bp, requires_token
 from survey_app.api.openapi import openapi_document
 from survey_app.domain.accounts import campaign_for, campaigns_in_scope
+from survey_app.domain.disclosure import VALUE_COLUMNS, effective_min_cell, suppress
 from survey_app.domain.results.runs import campaign_profile, run_metadata, table_of, visible_run
 from survey_app.extensions import db
 from survey_app.models import Campaign, Response, ScoreRun, User
-from survey_app.reporting.tables import check_suppressed
 
-#: The numbers a suppressed cell must not show.
-VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df")
 GROUP_FIELDS = ("group", *VALUE_COLUMNS, "n", "published", "suppressed", "note")
 UNIT_FIELDS = (
     "unit",
@@ -61,23 +59,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def suppress(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """``frame`` with the values of suppressed or small cells removed, checked as the exports check."""
-    out = frame.copy()
-    for column in VALUE_COLUMNS:
-        if column in out.columns:
-            out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
-    hidden = out["suppressed"].astype(bool) | (pd.to_numeric(out["n"], errors="coerce") < min_cell)
-    present = [c for c in VALUE_COLUMNS if c in out.columns]
-    out.loc[hidden, present] = float("nan")
-    if "category" in out.columns:
-        out["category"] = out["category"].astype(object).where(~hidden, None)
-        out["category_uncertain"] = out["category_uncertain"].astype(bool) & ~hidden
-    out["suppressed"] = hidden
-    check_suppressed(out, min_cell)
-    return out
-
-
 def _records(frame: pd.DataFrame, fields: tuple[str, ...]) -> list[dict[str, Any]]:
     columns = [f for f in fields if f in frame.columns]
     return [
@@ -91,10 +72,7 @@ def _date(value: Any) -> str | None:
 
 
 def _moment(value: datetime | None) -> str | None:
-    # SQLite hands back naive datetimes (written in UTC); the API always says UTC.
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return value.isoformat() if value is not None else None
 
 
 def _campaign(campaign: Campaign, counts: dict[str, int] | None) -> dict[str, Any]:
@@ -107,7 +85,7 @@ def _campaign(campaign: Campaign, counts: dict[str, int] | None) -> dict[str, An
         "opens_on": _date(campaign.opens_on),
         "closes_on": _date(campaign.closes_on),
         "profile_id": campaign.profile_id,
-        "min_cell": campaign_profile(campaign).min_cell,
+        "min_cell": effective_min_cell(campaign),
         "groups": [link.respondent_group for link in campaign.questionnaires],
     }
     if counts is not None:
@@ -152,9 +130,7 @@ def _visible(slug: str) -> tuple[Campaign, ScoreRun, int]:
     run = visible_run(campaign, user.role)
     if run is None:
         abort(404, "no results of this campaign are visible to this account yet")
-    min_cell = run_metadata(run).min_cell or campaign_profile(campaign).min_cell
-    # The campaign's current min_cell wins where it became stricter after the run was computed.
-    return campaign, run, max(int(min_cell), campaign_profile(campaign).min_cell)
+    return campaign, run, effective_min_cell(campaign, run)
 
 
 @bp.get("/openapi.json")

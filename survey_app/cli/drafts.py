@@ -8,7 +8,8 @@ import click
 from flask.cli import AppGroup
 
 from survey_app.cli.common import transaction
-from survey_app.dates import now_utc, today
+from survey_app.dates import today
+from survey_app.models.types import utcnow
 from survey_app.respondent.retention import purge_drafts
 
 drafts = AppGroup("drafts", help="Answers in progress.")
@@ -31,7 +32,7 @@ def purge(days: int, dry_run: bool) -> None:
     systemd timer, see docs/deployment.md).
     """
     with transaction():
-        counts = purge_drafts(now_utc(), today(), timedelta(days=days), dry_run=dry_run)
+        counts = purge_drafts(utcnow(), today(), timedelta(days=days), dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     click.echo(
         f"{verb} {counts.closed_campaigns} draft(s) of closed campaigns and "

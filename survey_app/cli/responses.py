@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from survey_app.cli.common import checked
 from survey_app.domain.campaigns import find_campaign
 from survey_app.domain.exports import response_tables
-from survey_app.reporting.tables import META_COLUMNS, escape_formula
+from survey_app.domain.files import META_COLUMNS, escape_formula
 
 responses = AppGroup("responses", help="Collected responses.")
 

@@ -15,10 +15,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
 
-from survey_app.dates import as_utc, now_utc
 from survey_app.domain.errors import DomainError, NotFoundError
 from survey_app.extensions import db
 from survey_app.models import ROLES, AuditEntry, Campaign, Institution, User
+from survey_app.models.types import utcnow
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
@@ -68,7 +68,7 @@ def create_user(email: str, password: str, role: str, institution_codes: list[st
 
 def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
-    user.password_changed_at = now_utc()
+    user.password_changed_at = utcnow()
     user.failed_logins = 0
     user.locked_until = None
 
@@ -88,12 +88,12 @@ def authenticate(email: str, password: str, *, max_failures: int, lock_minutes: 
 
     Hashes a dummy password for unknown addresses so the response time does not reveal which exist.
     """
-    now = now_utc()
+    now = utcnow()
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         _hasher.hash("timing-equaliser")
         return None
-    if user.locked_until is not None and as_utc(user.locked_until) > now:
+    if user.locked_until is not None and user.locked_until > now:
         return None
     if not check_password(user, password):
         user.failed_logins += 1
@@ -119,7 +119,7 @@ def audit(action: str, target: str = "", *, user: User | None, **details: Any) -
         action=action,
         target=target,
         details=details,
-        at=now_utc(),
+        at=utcnow(),
     )
     db.session.add(entry)
     return entry
@@ -186,4 +186,4 @@ def admins_left_without(user: User) -> tuple[int, int]:
 
 
 def is_locked(user: User) -> bool:
-    return user.locked_until is not None and as_utc(user.locked_until) > now_utc()
+    return user.locked_until is not None and user.locked_until > utcnow()

@@ -1,11 +1,14 @@
-"""Campaigns: creating one, finding one, and whether it is open on a given day."""
+"""Campaigns: creating one, finding one, and whether it takes answers on a given day (:func:`state`, the one
+answer every page, command and job uses)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from enum import StrEnum
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 
 from questionnaires.profile import ScoringProfile
 from survey_app.domain.errors import DomainError
@@ -88,3 +91,50 @@ def find_campaign(slug: str) -> Campaign:
         known = ", ".join(db.session.scalars(select(Campaign.slug).order_by(Campaign.slug)).all()) or "none"
         raise DomainError(f"no campaign with slug {slug!r} (known: {known})")
     return campaign
+
+
+class CampaignState(StrEnum):
+    """Whether a campaign takes answers on a day."""
+
+    DRAFT = "draft"  # being set up; never took answers
+    NOT_YET_OPEN = "not_open"  # opened by an admin, its first day still ahead
+    OPEN = "open"  # takes answers
+    CLOSED = "closed"  # closed by an admin, or its last day has passed
+
+
+class HasDates(Protocol):
+    """What :func:`state` reads: an ORM :class:`Campaign` or the respondent pages' plain campaign terms."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def opens_on(self) -> date: ...
+    @property
+    def closes_on(self) -> date: ...
+
+
+def state(campaign: HasDates, day: date) -> CampaignState:
+    """The campaign's state on ``day`` (the survey's time zone, :func:`survey_app.dates.today`).
+
+    >>> from types import SimpleNamespace as C
+    >>> state(C(status="open", opens_on=date(2026, 1, 5), closes_on=date(2026, 1, 31)), date(2026, 1, 31))
+    <CampaignState.OPEN: 'open'>
+    >>> state(C(status="open", opens_on=date(2026, 1, 5), closes_on=date(2026, 1, 31)), date(2026, 2, 1))
+    <CampaignState.CLOSED: 'closed'>
+    >>> state(C(status="draft", opens_on=date(2026, 1, 5), closes_on=date(2026, 1, 31)), date(2026, 2, 1))
+    <CampaignState.DRAFT: 'draft'>
+    """
+    if campaign.status == "closed":
+        return CampaignState.CLOSED
+    if campaign.status == "draft":
+        return CampaignState.DRAFT
+    if campaign.closes_on < day:
+        return CampaignState.CLOSED
+    if campaign.opens_on > day:
+        return CampaignState.NOT_YET_OPEN
+    return CampaignState.OPEN
+
+
+def closed_on(day: date) -> ColumnElement[bool]:
+    """SQL for :func:`state` being ``CLOSED`` on ``day``, for queries over many campaigns."""
+    return or_(Campaign.status == "closed", (Campaign.status != "draft") & (Campaign.closes_on < day))

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from questionnaires.model import Questionnaire
+from survey_app.domain.files import META_COLUMNS
 from survey_app.domain.questionnaires import campaign_versions
 from survey_app.extensions import db
 from survey_app.models import (
@@ -19,7 +20,6 @@ from survey_app.models import (
     Response,
     Unit,
 )
-from survey_app.reporting.tables import META_COLUMNS
 from survey_app.respondent.questions import export_items, question_type
 
 

@@ -5,23 +5,19 @@ Respondents never have accounts: nothing here refers to a response, an invitatio
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, String, Table
+from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import Base
 from survey_app.models.institutions import Institution
-from survey_app.models.types import JSONDocument, in_values
+from survey_app.models.types import JSONDocument, UTCDateTime, in_values, utcnow
 
 #: ``admin`` may do everything; ``analyst`` reads results, data quality and exports; ``viewer`` reads
 #: published results only. Ordered from most to least privileged.
 ROLES: tuple[str, ...] = ("admin", "analyst", "viewer")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 user_institutions = Table(
@@ -48,10 +44,10 @@ class User(Base):
     #: An admin with ``all_institutions`` sees every institution, including ones created later.
     all_institutions: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     institutions: Mapped[list[Institution]] = relationship(
         secondary=user_institutions, order_by="Institution.code"
@@ -73,12 +69,8 @@ class User(Base):
     def get_id(self) -> str:
         # The password change time is part of the session id, so changing a password ends every other
         # session of the account (Flask-Login reloads the user from this id on each request).
-        # Microseconds: a change within the same second as the previous one must still count. SQLite hands
-        # back naive datetimes (written in UTC).
-        changed = self.password_changed_at
-        if changed.tzinfo is None:
-            changed = changed.replace(tzinfo=UTC)
-        return f"{self.id}:{int(changed.timestamp() * 1_000_000)}"
+        # Microseconds: a change within the same second as the previous one must still count.
+        return f"{self.id}:{int(self.password_changed_at.timestamp() * 1_000_000)}"
 
 
 class AuditEntry(Base):
@@ -87,7 +79,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: Kept as text as well as the id, so the entry still says who after the account is deleted.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     user_email: Mapped[str] = mapped_column(String(255))
@@ -109,9 +101,9 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: A date, not a time: enough to see stale tokens without a trail of every call.
     last_used_on: Mapped[date | None] = mapped_column(Date)
 

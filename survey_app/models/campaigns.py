@@ -58,9 +58,6 @@ class Campaign(Base):
         back_populates="campaign", order_by="CampaignQuestionnaire.respondent_group"
     )
 
-    def is_open_on(self, today: date) -> bool:
-        return self.status == "open" and self.opens_on <= today <= self.closes_on
-
 
 class CampaignQuestionnaire(Base):
     """Which questionnaire version a respondent group of a campaign answers."""

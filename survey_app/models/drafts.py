@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_app.models.base import Base
-from survey_app.models.types import GROUPS, JSONDocument, in_values
+from survey_app.models.types import GROUPS, JSONDocument, UTCDateTime, in_values
 
 
 class Draft(Base):
@@ -32,5 +32,5 @@ class Draft(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     #: Key of the page to resume at (``section`` or ``section~n`` for continuation pages).
     current_page: Mapped[str] = mapped_column(String(120))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

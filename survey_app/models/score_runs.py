@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from survey_app.models.accounts import utcnow
 from survey_app.models.base import Base
-from survey_app.models.types import JSONDocument, in_values
+from survey_app.models.types import JSONDocument, UTCDateTime, in_values, utcnow
 
 
 class ScoreRun(Base):
@@ -20,7 +19,7 @@ class ScoreRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(255))
     profile_hash: Mapped[str] = mapped_column(String(80))
     questionnaire_hashes: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
@@ -33,7 +32,7 @@ class ScoreRun(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     #: Set when an admin or analyst publishes the run; viewers (and the API for viewers) see only the latest
     #: published run of a campaign.
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_by: Mapped[str | None] = mapped_column(String(255))
 
 
@@ -55,8 +54,8 @@ class ComputeJob(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
     requested_by: Mapped[str] = mapped_column(String(255))
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(20), default="queued")
     #: What the job is doing now, e.g. ``reading responses`` (shown to the user).
     stage: Mapped[str] = mapped_column(String(100), default="")

@@ -4,8 +4,6 @@ Nothing here imports Flask or SQLAlchemy: every function takes DataFrames and th
 returns bytes, strings or DataFrames, so it can be tested and used alone.
 
 - :mod:`survey_app.reporting.charts` — heat map, forest plot, trend (PNG, SVG, alt text, data table).
-- :mod:`survey_app.reporting.tables` — responses to CSV, XLSX, SPSS ``.sav``, Stata ``.dta``; results with
-  their metadata to CSV and XLSX.
 - :mod:`survey_app.reporting.qrsheet` — printable PDF of invitation QR cards and the counter poster.
 - :mod:`survey_app.reporting.labels` — the built-in Bahasa Indonesia and English texts.
 """

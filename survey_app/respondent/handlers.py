@@ -21,9 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField
 
 from questionnaires.expressions import satisfies_constraint
-from survey_app.dates import as_utc, now_utc, today
+from survey_app.dates import today
+from survey_app.domain import campaigns
 from survey_app.extensions import db
 from survey_app.models import Draft, QuestionnaireVersion
+from survey_app.models.types import utcnow
 from survey_app.respondent.pages import Page
 from survey_app.respondent.questions import ParseError, question_type
 from survey_app.respondent.state import CampaignTerms, DraftState, load_draft, save_draft
@@ -77,6 +79,20 @@ class Entry:
         return load_draft(self.draft_key)
 
 
+def status_page(kind: str, code: int, campaign: CampaignTerms | None = None) -> ResponseReturnValue:
+    return render_template("respondent/status.html", kind=kind, campaign=campaign), code
+
+
+def campaign_closed(campaign: CampaignTerms) -> ResponseReturnValue | None:
+    """The page for a campaign that does not take answers today, or ``None`` when it does."""
+    shown = campaigns.state(campaign, today())
+    if shown is campaigns.CampaignState.OPEN:
+        return None
+    if shown is campaigns.CampaignState.CLOSED:
+        return status_page("closed", 410, campaign)
+    return status_page("not_open", 403, campaign)
+
+
 def _language() -> str:
     return str(get_locale() or "id")
 
@@ -106,7 +122,7 @@ def start(entry: Entry) -> ResponseReturnValue:
     if draft is not None:
         return redirect(entry.page_url(draft.current_page), 303)
     first = entry.version().plan.first.key
-    moment = now_utc()
+    moment = utcnow()
     db.session.add(
         Draft(
             key=entry.draft_key,
@@ -261,7 +277,7 @@ def _save_draft(draft: DraftState, answers: dict[str, Any], current_page: str) -
 
 
 def _submit(entry: Entry, draft: DraftState, answers: dict[str, Any]) -> ResponseReturnValue:
-    elapsed = now_utc() - as_utc(draft.started_at)
+    elapsed = utcnow() - draft.started_at
     response = {
         "id": uuid.uuid4(),
         "campaign_id": entry.campaign.id,

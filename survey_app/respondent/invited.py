@@ -16,7 +16,6 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import Select, bindparam, select
 
 from survey_app.database import SINGLE_STATEMENT_WRITES, execute_reused
-from survey_app.dates import today
 from survey_app.extensions import limiter
 from survey_app.models import Campaign, Draft, Invitation
 from survey_app.respondent import handlers as flow
@@ -30,8 +29,8 @@ bp = Blueprint("respondent", __name__)
 @bp.before_request
 def _single_statement_writes() -> None:
     # Every write of these views is one statement: creating the draft (consent), saving it (a page), and the
-    # final submit (one statement on PostgreSQL, see survey_app.respondent.store). On PostgreSQL they therefore
-    # run without BEGIN/COMMIT round trips (survey_app.database).
+    # final submit (one statement on PostgreSQL, see survey_app.respondent.store). On PostgreSQL they
+    # therefore run without BEGIN/COMMIT round trips (survey_app.database).
     setattr(g, SINGLE_STATEMENT_WRITES, True)
 
 
@@ -40,20 +39,6 @@ def _not_limited() -> bool:
     # The invitation pages carry no rate limit (a token cannot be guessed, and is answered once); saying so
     # up front spares the limiter resolving which limits apply on every page request.
     return request.blueprint == bp.name
-
-
-def status_page(kind: str, code: int, campaign: CampaignTerms | None = None) -> ResponseReturnValue:
-    return render_template("respondent/status.html", kind=kind, campaign=campaign), code
-
-
-def campaign_closed(campaign: CampaignTerms) -> ResponseReturnValue | None:
-    """The page for a campaign that does not take answers today, or ``None`` when it does."""
-    day = today()
-    if campaign.is_open_on(day):
-        return None
-    if campaign.status == "closed" or day > campaign.closes_on:
-        return status_page("closed", 410, campaign)
-    return status_page("not_open", 403, campaign)
 
 
 #: The invitation's columns that :func:`_entry` reads, in the order the query selects them.
@@ -96,14 +81,14 @@ def _entry(token: str) -> flow.Entry | ResponseReturnValue:
     version_id, content_hash = itertools.islice(values, 2)
     draft = DraftState.take(values)
     if state == "spent":
-        return status_page("used", 410)
+        return flow.status_page("used", 410)
     if state == "revoked":
-        return status_page("revoked", 410)
-    closed = campaign_closed(campaign)
+        return flow.status_page("revoked", 410)
+    closed = flow.campaign_closed(campaign)
     if closed is not None:
         return closed
     if not campaign.allow_invitation:
-        return status_page("closed", 410, campaign)
+        return flow.status_page("closed", 410, campaign)
     return flow.Entry(
         campaign=campaign,
         group=group,
@@ -117,7 +102,7 @@ def _entry(token: str) -> flow.Entry | ResponseReturnValue:
         page_url=lambda key: url_for("respondent.page", token=token, key=key),
         start_url=url_for("respondent.start", token=token),
         store=lambda response: store_invited(hashed, response),
-        already_used=lambda: status_page("used", 410),
+        already_used=lambda: flow.status_page("used", 410),
         loaded_draft=draft,
     )
 

@@ -24,7 +24,6 @@ from survey_app.database import execute_reused
 from survey_app.extensions import db, limiter
 from survey_app.models import Campaign, Unit
 from survey_app.respondent import handlers as flow
-from survey_app.respondent.invited import campaign_closed, status_page
 from survey_app.respondent.state import CampaignTerms, DraftState, load_draft, with_version
 from survey_app.respondent.store import store_open
 from survey_app.tokens import token_hash
@@ -74,11 +73,11 @@ def _entry(
     version_id, content_hash = itertools.islice(values, 2)
     if not campaign.allow_open:
         abort(404)
-    closed = campaign_closed(campaign)
+    closed = flow.campaign_closed(campaign)
     if closed is not None:
         return closed
     if campaign.id in session.get(SUBMITTED, []):
-        return status_page("open_done", 403, campaign)
+        return flow.status_page("open_done", 403, campaign)
 
     slot = _slot(campaign, group)
     raw = session.get(DRAFTS, {}).get(slot)

@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 
+from survey_app.domain import campaigns
 from survey_app.extensions import db
 from survey_app.models import Campaign, Draft, Invitation
 
@@ -30,7 +31,7 @@ class PurgeCount:
 def purge_drafts(now: datetime, today: date, older_than: timedelta, *, dry_run: bool = False) -> PurgeCount:
     """Delete (or with ``dry_run`` only count) the drafts described in the module docstring; flushed, not
     committed."""
-    closed = select(Campaign.id).where(or_(Campaign.status == "closed", Campaign.closes_on < today))
+    closed = select(Campaign.id).where(campaigns.closed_on(today))
     of_closed = Draft.campaign_id.in_(closed)
     # An invitation draft is keyed by the invitation's token hash; any other draft is open access.
     open_access = ~select(Invitation.id).where(Invitation.token_hash == Draft.key).exists()

@@ -20,8 +20,8 @@ from sqlalchemy import ColumnElement, Select, Update, and_, bindparam, select, u
 from sqlalchemy.orm import InstrumentedAttribute
 
 from survey_app.database import execute_reused
-from survey_app.dates import now_utc
 from survey_app.models import Campaign, CampaignQuestionnaire, Draft, QuestionnaireVersion
+from survey_app.models.types import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +45,6 @@ class CampaignTerms:
     def take(cls, values: Iterator[Any]) -> Self:
         """Built from the next values of a row that selected :meth:`columns`."""
         return cls(*itertools.islice(values, len(fields(cls))))
-
-    def is_open_on(self, day: date) -> bool:
-        return self.status == "open" and self.opens_on <= day <= self.closes_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +118,6 @@ def save_draft(key: str, answers: dict[str, Any], current_page: str) -> bool:
     """
     written = execute_reused(
         _save_statement(),
-        {"draft_key": key, "new_answers": answers, "new_page": current_page, "moment": now_utc()},
+        {"draft_key": key, "new_answers": answers, "new_page": current_page, "moment": utcnow()},
     )
     return written.rowcount == 1

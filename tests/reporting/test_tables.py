@@ -19,13 +19,14 @@ from hypothesis import strategies as st
 
 from questionnaires.model import ItemType, Questionnaire
 from questionnaires.profile import Category, Dimension, ScoringProfile
-from survey_app.reporting import tables
+from survey_app.domain import files as response_files
+from survey_app.domain.results import files as result_files
 
 LONG_ID = "berapa_kali_anda_diminta_imbalan_di_luar_ketentuan_resmi"  # as in conftest
 
 
 def escaped(value: object) -> object:
-    return tables.escape_formula(value) if isinstance(value, str) else value
+    return response_files.escape_formula(value) if isinstance(value, str) else value
 
 
 def normalise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -54,7 +55,7 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     ],
 )
 def test_escape_formula(cell: str, expected: str) -> None:
-    assert tables.escape_formula(cell) == expected
+    assert response_files.escape_formula(cell) == expected
 
 
 # CSV --------------------------------------------------------------------------------------------------------
@@ -65,12 +66,12 @@ def test_csv_round_trip(
     tmp_path: Path, questionnaire: Questionnaire, responses: pd.DataFrame, bom: bool
 ) -> None:
     path = tmp_path / "responses.csv"
-    tables.write_responses_csv(responses, questionnaire, path, bom=bom)
+    response_files.write_responses_csv(responses, questionnaire, path, bom=bom)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") == bom
     back = pd.read_csv(
         path,
-        dtype=tables.responses_csv_dtypes(questionnaire),
+        dtype=response_files.responses_csv_dtypes(questionnaire),
         encoding="utf-8-sig",
         keep_default_na=False,
         na_values=[""],
@@ -90,10 +91,10 @@ def test_csv_round_trip(
 def test_csv_to_text_stream_and_list_answers(questionnaire: Questionnaire, responses: pd.DataFrame) -> None:
     as_lists = responses.assign(q_jenis=[["uang", "barang"], None, ["dk"], ["lain-lain"], [], ["barang"]])
     buffer = io.StringIO()
-    tables.write_responses_csv(as_lists, questionnaire, buffer, bom=True)
+    response_files.write_responses_csv(as_lists, questionnaire, buffer, bom=True)
     text = buffer.getvalue()
     assert text.startswith("\ufeffresponse_id,")
-    back = pd.read_csv(io.StringIO(text[1:]), dtype=tables.responses_csv_dtypes(questionnaire))
+    back = pd.read_csv(io.StringIO(text[1:]), dtype=response_files.responses_csv_dtypes(questionnaire))
     assert back.loc[0, "q_jenis"] == "uang barang"
     assert pd.isna(back.loc[1, "q_jenis"])
     assert back.loc[3, "q_jenis"] == "lain-lain"
@@ -101,17 +102,19 @@ def test_csv_to_text_stream_and_list_answers(questionnaire: Questionnaire, respo
 
 def test_bad_layouts_are_named(questionnaire: Questionnaire, responses: pd.DataFrame, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"missing metadata column.*weight"):
-        tables.write_responses_csv(responses.drop(columns="weight"), questionnaire, tmp_path / "x.csv")
+        response_files.write_responses_csv(
+            responses.drop(columns="weight"), questionnaire, tmp_path / "x.csv"
+        )
     with pytest.raises(
         ValueError, match="'q_unknown' is neither a metadata column nor an item of questionnaire"
     ):
-        tables.write_responses_csv(responses.assign(q_unknown=1), questionnaire, tmp_path / "x.csv")
+        response_files.write_responses_csv(responses.assign(q_unknown=1), questionnaire, tmp_path / "x.csv")
     bad = responses.copy()
     bad.loc[2, "q_lihat"] = "mungkin"
     with pytest.raises(
         ValueError, match=r"item 'q_lihat', response 'r-55d1': code 'mungkin' is not an option"
     ):
-        tables.write_responses_sav(bad, questionnaire, tmp_path / "x.sav")
+        response_files.write_responses_sav(bad, questionnaire, tmp_path / "x.sav")
 
 
 # XLSX -------------------------------------------------------------------------------------------------------
@@ -121,7 +124,7 @@ def test_xlsx_round_trip_with_variables_and_values(
     tmp_path: Path, questionnaire: Questionnaire, responses: pd.DataFrame
 ) -> None:
     path = tmp_path / "responses.xlsx"
-    tables.write_responses_xlsx(responses, questionnaire, path)
+    response_files.write_responses_xlsx(responses, questionnaire, path)
     sheets = pd.read_excel(path, sheet_name=None, dtype=object)
     assert list(sheets) == ["data", "variables", "values"]
     data = sheets["data"]
@@ -199,7 +202,7 @@ def test_labelled_round_trip(
     tmp_path: Path, questionnaire: Questionnaire, responses: pd.DataFrame, fmt: str
 ) -> None:
     path = tmp_path / f"responses.{fmt}"
-    write = tables.write_responses_sav if fmt == "sav" else tables.write_responses_dta
+    write = response_files.write_responses_sav if fmt == "sav" else response_files.write_responses_dta
     read = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
     variables = write(responses, questionnaire, path, language="id")
     # user_missing=True: keep the code of "don't know" (9) instead of reading it as missing
@@ -259,7 +262,7 @@ def test_labelled_round_trip(
 
 def test_labels_in_english(tmp_path: Path, questionnaire: Questionnaire, responses: pd.DataFrame) -> None:
     path = tmp_path / "responses.sav"
-    tables.write_responses_sav(responses, questionnaire, path, language="en")
+    response_files.write_responses_sav(responses, questionnaire, path, language="en")
     _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
     assert meta.column_names_to_labels["q_lihat"] == "Did you see a bribe?"
     assert meta.variable_value_labels["q_jenis__uang"] == {0: "not selected", 1: "selected"}
@@ -269,23 +272,23 @@ def test_labels_in_english(tmp_path: Path, questionnaire: Questionnaire, respons
 def test_unique_names_ignore_case_and_respect_the_limit(
     questionnaire: Questionnaire, responses: pd.DataFrame
 ) -> None:
-    content = tables.labelled_data(responses, questionnaire, "dta")
+    content = response_files.labelled_data(responses, questionnaire, "dta")
     names = content.variables["name"]
     assert names.str.lower().is_unique
     used: set[str] = {"a" * 32}
-    assert tables._unique("A" * 32, used, 32) == "A" * 30 + "_2"
+    assert response_files._unique("A" * 32, used, 32) == "A" * 30 + "_2"
 
 
 @given(st.text(min_size=1, max_size=80))
 def test_sanitised_names_are_valid(raw: str) -> None:
-    stata = tables.stata_name(raw)
+    stata = response_files.stata_name(raw)
     assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,31}", stata)
-    assert stata not in tables.STATA_RESERVED
-    spss = tables.spss_name(raw)
+    assert stata not in response_files.STATA_RESERVED
+    spss = response_files.spss_name(raw)
     assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_.]*", spss)
     assert len(spss.encode()) <= 64
     assert not spss.endswith(("_", "."))
-    assert spss.upper() not in tables.SPSS_RESERVED
+    assert spss.upper() not in response_files.SPSS_RESERVED
 
 
 # Results ----------------------------------------------------------------------------------------------------
@@ -326,10 +329,10 @@ def test_results_csv_with_sidecar(
     tmp_path: Path, questionnaire: Questionnaire, profile: ScoringProfile, results: pd.DataFrame
 ) -> None:
     computed = datetime(2024, 6, 1, 9, 30, tzinfo=UTC)
-    meta = tables.ResultsMetadata.build(
+    meta = result_files.ResultsMetadata.build(
         profile, [questionnaire], computed_at=computed, campaign="spi-2024-bogor"
     )
-    csv_path, sidecar = tables.write_results_csv(results, meta, tmp_path / "results.csv")
+    csv_path, sidecar = result_files.write_results_csv(results, meta, tmp_path / "results.csv")
     assert sidecar == tmp_path / "results.metadata.json"
     back = pd.read_csv(csv_path, dtype={"unit": "string", "category": "string"})
     expected = results.assign(unit=results["unit"].map(escaped))
@@ -339,41 +342,41 @@ def test_results_csv_with_sidecar(
     assert stored["questionnaires"] == {"external: spi-eksternal 2024.1": questionnaire.content_hash}
     assert stored["computed_at"] == "2024-06-01T09:30:00+00:00"
     assert stored["min_cell"] == 5
-    assert tables.ResultsMetadata.from_dict(stored) == meta
+    assert result_files.ResultsMetadata.from_dict(stored) == meta
 
-    archive = zipfile.ZipFile(io.BytesIO(tables.results_csv_zip(results, meta, bom=True)))
+    archive = zipfile.ZipFile(io.BytesIO(result_files.results_csv_zip(results, meta, bom=True)))
     assert sorted(archive.namelist()) == ["results.csv", "results.metadata.json"]
     assert archive.read("results.csv").startswith("\ufeffunit,".encode())
-    assert tables.results_csv_zip(results, meta) == tables.results_csv_zip(results, meta)
+    assert result_files.results_csv_zip(results, meta) == result_files.results_csv_zip(results, meta)
 
 
 def test_results_xlsx(
     tmp_path: Path, questionnaire: Questionnaire, profile: ScoringProfile, results: pd.DataFrame
 ) -> None:
-    meta = tables.ResultsMetadata.build(
+    meta = result_files.ResultsMetadata.build(
         profile, [questionnaire], computed_at=datetime(2024, 6, 1, tzinfo=UTC)
     )
     path = tmp_path / "results.xlsx"
-    tables.write_results_xlsx(results.set_index("unit"), meta, path)
+    result_files.write_results_xlsx(results.set_index("unit"), meta, path)
     sheets = pd.read_excel(path, sheet_name=None)
     back = sheets["results"].set_index("unit")
     pd.testing.assert_frame_equal(normalise(back), normalise(results.set_index("unit")), check_dtype=False)
     rows = dict(zip(sheets["metadata"]["key"], sheets["metadata"]["value"].astype(str), strict=True))
     assert rows["profile_hash"] == profile.content_hash
     assert rows["questionnaire: external: spi-eksternal 2024.1"] == questionnaire.content_hash
-    assert rows["software_version"] == tables.software_version()
+    assert rows["software_version"] == result_files.software_version()
 
 
 def test_results_writers_refuse_unsuppressed_small_cells(
     tmp_path: Path, questionnaire: Questionnaire, profile: ScoringProfile, results: pd.DataFrame
 ) -> None:
-    meta = tables.ResultsMetadata.build(profile, [questionnaire])
+    meta = result_files.ResultsMetadata.build(profile, [questionnaire])
     leaking = results.copy()
     leaking.loc[1, "index"] = 55.0
     with pytest.raises(ValueError, match=r"1 row\(s\) with n < 5 still show values"):
-        tables.write_results_csv(leaking, meta, tmp_path / "r.csv")
+        result_files.write_results_csv(leaking, meta, tmp_path / "r.csv")
     with pytest.raises(ValueError, match="suppress them"):
-        tables.write_results_xlsx(leaking, meta, tmp_path / "r.xlsx")
+        result_files.write_results_xlsx(leaking, meta, tmp_path / "r.xlsx")
     assert not (tmp_path / "r.csv").exists()
 
 
@@ -384,7 +387,7 @@ def test_long_text_and_missing_text_survive(
     long_text = "Pungutan liar di loket — " + "é" * 3000  # beyond Stata's str2045: written as strL
     responses = responses.assign(saran=[long_text, None, None, "ok", None, None])
     path = tmp_path / f"responses.{fmt}"
-    (tables.write_responses_sav if fmt == "sav" else tables.write_responses_dta)(
+    (response_files.write_responses_sav if fmt == "sav" else response_files.write_responses_dta)(
         responses, questionnaire, path
     )
     data, _ = (pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta)(str(path))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import Flask, current_app, g
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from survey_app.domain.results.runs import NoResponsesError, compute_run
 from survey_app.extensions import db
 from survey_app.models import Campaign, ScoreRun, User
 from survey_app.models.score_runs import ComputeJob
+from survey_app.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +36,6 @@ NO_RESPONSES = "There are no responses to compute yet."
 FAILED = "The computation failed. Please try again, or ask an administrator to look at the server log."
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes (stored as UTC).
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def active_job(campaign: Campaign) -> ComputeJob | None:
     """The campaign's queued or running job, if any; a stale one is marked failed on the way."""
     job = db.session.scalar(
@@ -52,8 +44,8 @@ def active_job(campaign: Campaign) -> ComputeJob | None:
         .order_by(ComputeJob.id.desc())
         .limit(1)
     )
-    if job is not None and _now() - _aware(job.requested_at) > STALE_AFTER:
-        job.state, job.error, job.finished_at = "failed", FAILED, _now()
+    if job is not None and utcnow() - job.requested_at > STALE_AFTER:
+        job.state, job.error, job.finished_at = "failed", FAILED, utcnow()
         db.session.commit()
         return None
     return job
@@ -65,7 +57,7 @@ def request_job(campaign: Campaign, user: User) -> tuple[ComputeJob, bool]:
     if running is not None:
         return running, False
     job = ComputeJob(
-        campaign_id=campaign.id, requested_by=user.email, requested_at=_now(), state="queued", progress=0.0
+        campaign_id=campaign.id, requested_by=user.email, requested_at=utcnow(), state="queued", progress=0.0
     )
     db.session.add(job)
     db.session.flush()
@@ -105,7 +97,7 @@ def execute_job(job_id: int) -> None:
         )
         job = db.session.get(ComputeJob, job_id) or job
         job.state, job.stage, job.progress = "done", "done", 1.0
-        job.score_run_id, job.finished_at = run.id, _now()
+        job.score_run_id, job.finished_at = run.id, utcnow()
         db.session.commit()
     except Exception as exc:  # any failure must reach the user as a message, never as a traceback
         db.session.rollback()
@@ -113,7 +105,7 @@ def execute_job(job_id: int) -> None:
             log.exception("compute job %s failed", job_id)
         failed = db.session.get(ComputeJob, job_id)
         if failed is not None:
-            failed.state, failed.finished_at = "failed", _now()
+            failed.state, failed.finished_at = "failed", utcnow()
             failed.error = NO_RESPONSES if isinstance(exc, NoResponsesError) else FAILED
             db.session.commit()
 

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from questionnaires.profile import ScoringProfile
 from scoring.index import compute_index, index_from_scores
 from scoring.quality import data_quality
+from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.questionnaires import campaign_versions
+from survey_app.domain.results.files import ResultsMetadata, software_version
 from survey_app.domain.results.loading import read_responses
 from survey_app.extensions import db
 from survey_app.models import Campaign, ScoreRun
-from survey_app.reporting.tables import ResultsMetadata, software_version
 
 BY = ("institution", "unit")
 TABLES = ("index", "groups", "dimensions", "quality_units", "quality_flags")
@@ -28,9 +29,9 @@ class NoResponsesError(ValueError):
 
 
 def campaign_profile(campaign: Campaign) -> ScoringProfile:
-    """The campaign's stored profile, with the campaign's minimum cell size where it is stricter."""
+    """The campaign's stored profile, with the minimum cell size that applies (:mod:`..disclosure`)."""
     profile = ScoringProfile.from_dict(json.loads(campaign.profile_json))
-    return dataclasses.replace(profile, min_cell=max(profile.min_cell, campaign.min_cell))
+    return dataclasses.replace(profile, min_cell=effective_min_cell(campaign))
 
 
 def responses_frame(campaign: Campaign) -> pd.DataFrame:

@@ -1,0 +1,165 @@
+"""Files of results: the results table with the metadata that makes it reproducible, as CSV (with a JSON
+sidecar or zipped) and XLSX; every writer refuses a table that shows a suppressed cell."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from questionnaires.model import Questionnaire
+from questionnaires.profile import ScoringProfile
+from survey_app.domain.disclosure import check_suppressed
+from survey_app.domain.files import _xlsx_writer, escape_formulas
+
+
+def software_version() -> str:
+    try:
+        return importlib_metadata.version("integrity-survey")
+    except importlib_metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class ResultsMetadata:
+    """What a results table was computed from, so every number can be reproduced."""
+
+    profile_id: str
+    profile_version: str
+    profile_hash: str
+    #: e.g. ``{"internal": "sha256:…"}`` or ``{"spi-internal 2024.1": "sha256:…"}``.
+    questionnaire_hashes: Mapping[str, str]
+    software_version: str
+    computed_at: datetime
+    campaign: str | None = None
+    min_cell: int | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        profile: ScoringProfile,
+        questionnaires: Iterable[Questionnaire],
+        *,
+        computed_at: datetime | None = None,
+        campaign: str | None = None,
+        min_cell: int | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> ResultsMetadata:
+        return cls(
+            profile_id=profile.id,
+            profile_version=profile.version,
+            profile_hash=profile.content_hash,
+            questionnaire_hashes={
+                f"{q.group.value}: {q.id} {q.version}": q.content_hash for q in questionnaires
+            },
+            software_version=software_version(),
+            computed_at=computed_at or datetime.now(UTC),
+            campaign=campaign,
+            min_cell=profile.min_cell if min_cell is None else min_cell,
+            extra=dict(extra or {}),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "profile": {"id": self.profile_id, "version": self.profile_version, "hash": self.profile_hash},
+            "questionnaires": dict(self.questionnaire_hashes),
+            "software_version": self.software_version,
+            "computed_at": self.computed_at.isoformat(),
+            "campaign": self.campaign,
+            "min_cell": self.min_cell,
+            "extra": dict(self.extra),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ResultsMetadata:
+        return cls(
+            profile_id=data["profile"]["id"],
+            profile_version=data["profile"]["version"],
+            profile_hash=data["profile"]["hash"],
+            questionnaire_hashes=dict(data["questionnaires"]),
+            software_version=data["software_version"],
+            computed_at=datetime.fromisoformat(data["computed_at"]),
+            campaign=data.get("campaign"),
+            min_cell=data.get("min_cell"),
+            extra=dict(data.get("extra") or {}),
+        )
+
+    def rows(self) -> list[tuple[str, str]]:
+        """Key/value rows for a metadata sheet."""
+        out = [
+            ("profile_id", self.profile_id),
+            ("profile_version", self.profile_version),
+            ("profile_hash", self.profile_hash),
+            ("software_version", self.software_version),
+            ("computed_at", self.computed_at.isoformat()),
+            ("campaign", self.campaign or ""),
+            ("min_cell", "" if self.min_cell is None else str(self.min_cell)),
+        ]
+        out += [(f"questionnaire: {k}", v) for k, v in self.questionnaire_hashes.items()]
+        out += [(f"extra: {k}", v) for k, v in self.extra.items()]
+        return out
+
+
+def _results_for_export(results: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    return results, not isinstance(results.index, pd.RangeIndex)
+
+
+def metadata_sidecar_path(csv_path: str | Path) -> Path:
+    """``results.csv`` → ``results.metadata.json``."""
+    path = Path(csv_path)
+    return path.with_name(path.stem + ".metadata.json")
+
+
+def write_results_csv(
+    results: pd.DataFrame, meta: ResultsMetadata, path: str | Path, *, bom: bool = False
+) -> tuple[Path, Path]:
+    """The results table as CSV and its metadata as a JSON sidecar next to it; returns both paths.
+
+    A sidecar keeps the CSV a plain rectangular table that every tool reads without options.
+    """
+    check_suppressed(results, meta.min_cell)
+    table, with_index = _results_for_export(results)
+    path = Path(path)
+    escape_formulas(table).to_csv(path, index=with_index, encoding="utf-8-sig" if bom else "utf-8")
+    sidecar = metadata_sidecar_path(path)
+    sidecar.write_text(json.dumps(meta.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path, sidecar
+
+
+def results_csv_zip(
+    results: pd.DataFrame, meta: ResultsMetadata, *, stem: str = "results", bom: bool = False
+) -> bytes:
+    """One download holding ``<stem>.csv`` and ``<stem>.metadata.json``."""
+    check_suppressed(results, meta.min_cell)
+    table, with_index = _results_for_export(results)
+    text = escape_formulas(table).to_csv(index=with_index)
+    buffer = io.BytesIO()
+    stamp = meta.computed_at.timetuple()[:6]
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in (
+            (f"{stem}.csv", ("\ufeff" if bom else "") + text),
+            (f"{stem}.metadata.json", json.dumps(meta.to_dict(), ensure_ascii=False, indent=2) + "\n"),
+        ):
+            archive.writestr(zipfile.ZipInfo(name, date_time=stamp), content.encode("utf-8"))
+    return buffer.getvalue()
+
+
+def write_results_xlsx(results: pd.DataFrame, meta: ResultsMetadata, target: str | Path | IO[bytes]) -> None:
+    """The results table (sheet ``results``) and its metadata (sheet ``metadata``: key, value)."""
+    check_suppressed(results, meta.min_cell)
+    table, with_index = _results_for_export(results)
+    with _xlsx_writer(target) as writer:
+        table.to_excel(writer, sheet_name="results", index=with_index)
+        pd.DataFrame(meta.rows(), columns=["key", "value"]).to_excel(
+            writer, sheet_name="metadata", index=False
+        )
+        writer.sheets["results"].freeze_panes(1, 0)
