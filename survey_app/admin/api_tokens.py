@@ -9,7 +9,7 @@ is shown once, on the page that answers the create POST, and never written to th
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -17,19 +17,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from survey_app.admin.forms import ActionForm
-from survey_app.api.auth import new_api_token, token_state
-from survey_app.domain.accounts import audit, scope_institution_ids
+from survey_app.domain.accounts import audit
+from survey_app.domain.api_tokens import create_token, may_see_tokens_of, token_state, visible_tokens
 from survey_app.extensions import db
 from survey_app.login import acting_user, requires_role
-from survey_app.models import ApiToken, User
+from survey_app.models import ApiToken
 from survey_app.models.types import utcnow
-from survey_app.tokens import token_hash
 
 bp = Blueprint("admin_api_tokens", __name__, url_prefix="/admin/api-tokens")
 
@@ -53,36 +50,8 @@ class TokenForm(FlaskForm):
             raise ValidationError(_("At most %(days)s days ahead.", days=MAX_DAYS))
 
 
-def _expiry(day: date | None) -> datetime | None:
-    # Valid through the whole chosen day (UTC), as "valid until" reads.
-    return datetime.combine(day + timedelta(days=1), time.min, UTC) if day is not None else None
-
-
-def _in_scope(owner: User) -> bool:
-    """May the current user see and revoke ``owner``'s tokens?"""
-    if owner.id == current_user.id:
-        return True
-    if current_user.role != "admin":
-        return False
-    mine = scope_institution_ids(current_user)
-    if mine is None:
-        return True
-    return not owner.all_institutions and {i.id for i in owner.institutions} <= set(mine)
-
-
-def _visible_tokens() -> list[ApiToken]:
-    query = (
-        select(ApiToken)
-        .options(selectinload(ApiToken.user).selectinload(User.institutions))
-        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-    )
-    if current_user.role != "admin":
-        query = query.where(ApiToken.user_id == current_user.id)
-    return [t for t in db.session.scalars(query) if _in_scope(t.user)]
-
-
 def _page(form: TokenForm, new_token: str | None = None, status: int = 200) -> ResponseReturnValue:
-    tokens = _visible_tokens()
+    tokens = visible_tokens(current_user)
     now = utcnow()
     return (
         render_template(
@@ -111,16 +80,7 @@ def create() -> ResponseReturnValue:
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(form, status=400)
-    secret = new_api_token()
-    token = ApiToken(
-        user_id=current_user.id,
-        name=form.name.data,
-        token_hash=token_hash(secret),
-        created_at=utcnow(),
-        expires_at=_expiry(form.expires_on.data),
-    )
-    db.session.add(token)
-    db.session.flush()
+    token, secret = create_token(current_user, form.name.data or "", form.expires_on.data)
     audit(
         "api_token.create",
         f"api_token:{token.id}",
@@ -140,7 +100,7 @@ def revoke(token_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     token = db.session.get(ApiToken, token_id)
-    if token is None or not _in_scope(token.user):
+    if token is None or not may_see_tokens_of(current_user, token.user):
         abort(404)
     if token.revoked_at is None:
         token.revoked_at = utcnow()

@@ -22,7 +22,6 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from questionnaires.bundled import load_bundled_profile, profile_paths
 from survey_app.admin.forms import ActionForm
-from survey_app.admin.invitations import public_root
 from survey_app.dates import today
 from survey_app.domain.accounts import audit, campaign_for, institutions_in_scope
 from survey_app.domain.campaigns import create_campaign
@@ -30,6 +29,7 @@ from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.errors import DomainError
 from survey_app.domain.exports import count_responses
 from survey_app.extensions import db
+from survey_app.links import public_root
 from survey_app.login import acting_user, requires_role
 from survey_app.models import (
     GROUPS,
@@ -341,7 +341,7 @@ def poster(slug: str, group: str, fmt: str) -> ResponseReturnValue:
         if unit
         else (url_for("open_access.start", slug=slug, group=group))
     )
-    link = public_root() + path
+    link = public_root(request.host_url) + path
     if fmt == "png":
         body = qr_png(link)
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -24,6 +24,7 @@ from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.errors import DomainError
 from survey_app.domain.invitations import issue_invitations
 from survey_app.extensions import db
+from survey_app.links import invitation_link, public_root
 from survey_app.login import acting_user, requires_role
 from survey_app.models import Campaign, Invitation
 from survey_app.reporting.qrsheet import InvitationCard, invitation_sheet
@@ -57,11 +58,6 @@ def _forms(campaign: Campaign) -> tuple[IssueForm, RevokeForm]:
     return issue, RevokeForm(prefix="revoke")
 
 
-def public_root() -> str:
-    """Where respondents reach the app (``PUBLIC_BASE_URL`` behind a proxy, else this request's host)."""
-    return str(current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-
-
 @bp.route("/", methods=["GET", "POST"])
 @requires_role("admin")
 def issue(slug: str) -> ResponseReturnValue:
@@ -74,7 +70,8 @@ def issue(slug: str) -> ResponseReturnValue:
         except DomainError as exc:
             form.count.errors = [str(exc)]
         else:
-            links = [f"{public_root()}/r/{token}" for token in tokens]
+            root = public_root(request.host_url)
+            links = [invitation_link(root, token) for token in tokens]
             if form.fmt.data == "pdf":
                 body: bytes = invitation_sheet(
                     [InvitationCard(link, str(unit), str(group), f"#{n}") for n, link in enumerate(links, 1)],

@@ -21,7 +21,7 @@ from survey_app.admin.forms import ActionForm
 from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.results.files import results_csv_zip, write_results_xlsx
-from survey_app.domain.results.jobs import NO_RESPONSES, request_job, start_job
+from survey_app.domain.results.jobs import NO_RESPONSES, request_job
 from survey_app.domain.results.rows import readable_run, trend_frame, trend_rows, unit_rows
 from survey_app.domain.results.runs import (
     campaign_profile,
@@ -36,6 +36,7 @@ from survey_app.models import Campaign, ScoreRun
 from survey_app.models.score_runs import ComputeJob
 from survey_app.models.types import utcnow
 from survey_app.reporting import charts
+from survey_app.worker import start_job
 
 bp = Blueprint("admin_results", __name__, url_prefix="/admin/campaigns/<slug>/results")
 
@@ -128,6 +129,7 @@ def compute(slug: str) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     job, created = request_job(campaign, current_user)
+    db.session.commit()
     if created:
         start_job(job)
     else:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import functools
-import secrets
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 from sqlalchemy import select, update
 from werkzeug.http import HTTP_STATUS_CODES
 
+from survey_app.domain.api_tokens import token_state
 from survey_app.extensions import db
 from survey_app.models import ROLES, ApiToken, User
 from survey_app.models.types import utcnow
@@ -22,24 +22,8 @@ R = TypeVar("R")
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-#: Longer than invitation tokens: an API token reads results for as long as it lives.
-TOKEN_BYTES = 32
 #: Anything longer is not one of ours; refused before hashing.
 MAX_TOKEN_LENGTH = 200
-
-
-def new_api_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def token_state(token: ApiToken, now: datetime | None = None) -> str:
-    """``active``, ``revoked`` or ``expired`` (also shown on the console's token page)."""
-    now = now or utcnow()
-    if token.revoked_at is not None:
-        return "revoked"
-    if token.expires_at is not None and token.expires_at <= now:
-        return "expired"
-    return "active"
 
 
 def error_response(status: int, message: str = "") -> Response:

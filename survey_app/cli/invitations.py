@@ -7,20 +7,16 @@ import os
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from survey_app.cli.common import checked, transaction
 from survey_app.domain.campaigns import find_campaign
 from survey_app.domain.invitations import issue_invitations
+from survey_app.links import invitation_link, public_root
 
 invitations = AppGroup("invitations", help="Invitation links (tokens) for a campaign.")
 
 LINK_COLUMNS = ("n", "campaign", "group", "unit", "stratum", "weight", "link")
-
-
-def public_root(given: str | None) -> str:
-    return (given or current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
 
 
 @invitations.command("issue")
@@ -57,14 +53,14 @@ def issue(
         )
     if not weight > 0:
         raise click.BadParameter(f"must be greater than 0, got {weight}", param_hint="--weight")
-    root = public_root(base_url)
+    root = base_url or public_root("http://127.0.0.1:5000")
     campaign = checked(lambda: find_campaign(slug))
     with transaction():
         with click.progressbar(range(count), label="Issuing invitations") as bar:
             tokens = issue_invitations(
                 campaign, group, unit_code, count, stratum=stratum, weight=weight, progress=bar
             )
-        links = [f"{root}/r/{token}" for token in tokens]
+        links = [invitation_link(root, token) for token in tokens]
         # Written before the commit: if the file cannot be written, no invitation exists without its link.
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

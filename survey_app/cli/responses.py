@@ -11,8 +11,8 @@ from flask.cli import AppGroup
 
 from survey_app.cli.common import checked
 from survey_app.domain.campaigns import find_campaign
-from survey_app.domain.exports import response_tables
-from survey_app.domain.files import META_COLUMNS, escape_formula
+from survey_app.domain.exports import response_tables, union_rows
+from survey_app.domain.files import escape_formula
 
 responses = AppGroup("responses", help="Collected responses.")
 
@@ -51,18 +51,13 @@ def export(slug: str, output: Path, group: str | None, labels: bool, language: s
         for t in response_tables(campaign, labels=language if labels else None)
         if group is None or t.questionnaire.group == group
     ]
-    item_columns: list[str] = []
-    for table in tables:
-        item_columns.extend(c for c in table.columns[len(META_COLUMNS) :] if c not in item_columns)
-    header = [*META_COLUMNS, *item_columns]
+    header, rows = union_rows(tables)
     total = sum(len(t.rows) for t in tables)
     with output.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         with click.progressbar(length=total, label="Exporting responses") as bar:
-            for table in tables:
-                position = {c: i for i, c in enumerate(table.columns)}
-                for row in table.rows:
-                    writer.writerow([_cell(row[position[c]]) if c in position else "" for c in header])
-                    bar.update(1)
+            for row in rows:
+                writer.writerow([_cell(value) for value in row])
+                bar.update(1)
     click.echo(f"{total} response(s) written to {output}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +76,23 @@ def response_tables(campaign: Campaign, *, labels: str | None = None) -> list[Ex
             rows.append(meta + cells)
         tables.append(ExportTable(questionnaire, [*META_COLUMNS, *(i.id for i in items)], rows))
     return tables
+
+
+def union_rows(tables: Sequence[ExportTable]) -> tuple[list[str], Iterator[list[Any]]]:
+    """The rows of several versions' tables under one header: the metadata columns, then every item id
+    in the order the tables name them; a cell an item's version does not have is ``None``."""
+    item_columns: list[str] = []
+    for table in tables:
+        item_columns.extend(c for c in table.columns[len(META_COLUMNS) :] if c not in item_columns)
+    header = [*META_COLUMNS, *item_columns]
+
+    def rows() -> Iterator[list[Any]]:
+        for table in tables:
+            position = {c: i for i, c in enumerate(table.columns)}
+            for row in table.rows:
+                yield [row[position[c]] if c in position else None for c in header]
+
+    return header, rows()
 
 
 def count_responses(campaign: Campaign) -> int:

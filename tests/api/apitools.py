@@ -12,7 +12,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from survey_app.api.auth import new_api_token
+from survey_app.domain.api_tokens import new_api_token
 from survey_app.domain.institutions import import_units
 from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db

@@ -14,6 +14,7 @@ from questionnaires.profile import ScoringProfile
 from scoring.index import compute_index, index_from_scores
 from scoring.quality import data_quality
 from survey_app.domain.disclosure import effective_min_cell
+from survey_app.domain.errors import NoResponsesError
 from survey_app.domain.questionnaires import campaign_versions
 from survey_app.domain.results.files import ResultsMetadata, software_version
 from survey_app.domain.results.loading import read_responses
@@ -22,10 +23,6 @@ from survey_app.models import Campaign, ScoreRun
 
 BY = ("institution", "unit")
 TABLES = ("index", "groups", "dimensions", "quality_units", "quality_flags")
-
-
-class NoResponsesError(ValueError):
-    """The campaign has no responses yet."""
 
 
 def campaign_profile(campaign: Campaign) -> ScoringProfile:
