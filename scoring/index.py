@@ -33,6 +33,7 @@ from questionnaires.model import Group, Questionnaire
 from questionnaires.profile import ScoringProfile
 from scoring.design import LonelyPSU, svydesign
 from scoring.estimators import domains, svymean
+from scoring.intervals import t_interval
 from scoring.recode import RecodedItems, dont_know_share, recode_items
 from scoring.respondent import RespondentScores, respondent_scores
 
@@ -552,7 +553,7 @@ def estimate_groups(
     res = res.loc[keep].drop(columns="_d").reset_index(drop=True)
     if reps is not None:
         reps = reps[keep]
-    lo, hi = _t_ci(res["estimate"].to_numpy(), res["se"].to_numpy(), res["df"].to_numpy(), level)
+    lo, hi = t_interval(res["estimate"].to_numpy(), res["se"].to_numpy(), res["df"].to_numpy(), level)
     res["ci_low"], res["ci_high"] = lo, hi
     return GroupEstimates(table=res, by=tuple(by), replicates=reps, method=method)
 
@@ -566,16 +567,6 @@ def _replicate_sd(reps: FloatArray) -> FloatArray:
     ss = (np.where(ok, reps - mean[:, None], 0.0) ** 2).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(cnt > 1, np.sqrt(ss / (cnt - 1)), np.nan)
-
-
-def _t_ci(est: FloatArray, se: FloatArray, df: FloatArray, level: float) -> tuple[FloatArray, FloatArray]:
-    """Wald t interval with a df per row (``df <= 0`` or NaN: no interval)."""
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), not {level!r}")
-    df = np.asarray(df, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        q = np.where(df > 0, stats.t.ppf(1 - (1 - level) / 2, np.where(df > 0, df, 1.0)), np.nan)
-    return est - q * se, est + q * se
 
 
 # ---------------------------------------------------------------------------- publication rules
@@ -739,7 +730,7 @@ def combine_groups(
     estimate = np.asarray(np.where(any_used, estimate, np.nan), dtype=np.float64)
     se_out = np.where(any_used, np.sqrt(var), np.nan)
     df = np.where(any_used, df, np.nan)
-    lo, hi = _t_ci(estimate, se_out, df, level)
+    lo, hi = t_interval(estimate, se_out, df, level)
     if not by:
         out = pd.DataFrame(index=range(1))
     elif len(by) > 1:
@@ -969,7 +960,7 @@ def campaign_difference(
     with np.errstate(invalid="ignore", divide="ignore"):
         df = (v1 + v2) ** 2 / (v1**2 / d1 + v2**2 / d2)
         p = 2 * stats.t.sf(np.abs(est / se), df)
-    lo, hi = _t_ci(est, se, df, level)
+    lo, hi = t_interval(est, se, df, level)
     out = m[by].copy()
     out["estimate"], out["se"], out["ci_low"], out["ci_high"], out["df"] = est, se, lo, hi, df
     out["p_value"] = p
