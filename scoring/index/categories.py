@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from questionnaires.profile import ScoringProfile
+from questionnaires.profile import Category, ScoringProfile
 from scoring.design import FloatArray
 
-__all__ = ["add_categories", "probability_at_least"]
+__all__ = ["add_categories", "category_ids", "probability_at_least"]
 
 
-def _category_ids(profile: ScoringProfile, values: FloatArray) -> npt.NDArray[np.object_]:
-    """Vectorised :meth:`ScoringProfile.category_of` (``None`` outside every band or for NaN)."""
+def category_ids(categories: Sequence[Category], values: FloatArray) -> npt.NDArray[np.object_]:
+    """The id of the band holding each value: :meth:`ScoringProfile.category_of` for a whole array.
+
+    Parameters
+    ----------
+    categories : sequence of Category
+        The profile's bands, lowest first (``ScoringProfile.categories``); each is ``[lower, upper)``, the
+        last closed above.
+    values : ndarray
+        Index values on the 0–100 scale, any shape.
+
+    Returns
+    -------
+    ndarray of object
+        Shaped like ``values``: a category id, or ``None`` outside every band and for NaN.
+    """
     out = np.full(values.shape, None, dtype=object)
-    cats = profile.categories
-    for i, cat in enumerate(cats):
-        last = i == len(cats) - 1
+    for i, cat in enumerate(categories):
+        last = i == len(categories) - 1
         inside = (values >= cat.lower) & ((values < cat.upper) | (last & (values == cat.upper)))
         out[inside] = cat.id
     return out
@@ -44,9 +59,8 @@ def add_categories(index: pd.DataFrame, profile: ScoringProfile) -> pd.DataFrame
     est = out["estimate"].to_numpy(dtype=np.float64)
     lo = np.clip(out["ci_low"].to_numpy(dtype=np.float64), 0.0, 100.0)
     hi = np.clip(out["ci_high"].to_numpy(dtype=np.float64), 0.0, 100.0)
-    cat = _category_ids(profile, est)
+    cat, c_lo, c_hi = category_ids(profile.categories, np.stack([est, lo, hi]))
     out["category"] = pd.array(cat, dtype="string")
-    c_lo, c_hi = _category_ids(profile, lo), _category_ids(profile, hi)
     known = np.isfinite(lo) & np.isfinite(hi) & (cat != None)  # noqa: E711 - elementwise on an object array
     out["category_uncertain"] = known & (c_lo != c_hi)
     return out

@@ -54,6 +54,7 @@ class IndexResult:
 
 
 def _display(table: pd.DataFrame, scale: float) -> pd.DataFrame:
+    """``estimate, ci_low, ci_high`` on the profile's display scale as ``*_display`` columns (none at 100)."""
     if scale == 100.0:
         return table
     out = table.copy()
@@ -134,7 +135,6 @@ def index_from_scores(
         index["prob_at_least_target"] = probability_at_least(
             index["estimate"], index["se"], index["df"], target
         )
-    index = _display(index, profile.display_scale)
 
     dims = t.loc[~is_score].rename(columns={"variable": "dimension"}).reset_index(drop=True)
     combined = combine_groups(
@@ -150,6 +150,8 @@ def index_from_scores(
     dim_table = (
         dim_table.sort_values([*by, "_o", "group"], kind="stable").drop(columns="_o").reset_index(drop=True)
     )
+    # Every rule above (categories, corrections, targets, suppression) works on 0-100; only the tables
+    # handed out get the display scale.
     return (
         _display(index, profile.display_scale),
         _display(groups, profile.display_scale),
