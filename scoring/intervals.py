@@ -67,8 +67,17 @@ def t_interval(
 ) -> tuple[FloatArray, FloatArray]:
     """Wald interval ``estimate -/+ t_quantile(level, df) * se`` (R: ``confint(x, df=...)``).
 
-    ``df`` is one number for all rows or one per row; rows without a usable ``df`` (see
-    :func:`t_quantile`) get NaN ends.
+    Parameters
+    ----------
+    estimate, se : float or ndarray
+    df : float or ndarray
+        One number for all rows or one per row; rows without a usable ``df`` (see :func:`t_quantile`) get
+        NaN ends.
+    level : float
+
+    Returns
+    -------
+    ci_low, ci_high : ndarray
     """
     q = t_quantile(level, df)
     est = np.asarray(estimate, dtype=np.float64)
@@ -81,6 +90,21 @@ def effective_n_t_adjusted(neff: Values, n: Values, df: Values, level: float) ->
 
     The beta (Clopper–Pearson-type) intervals of R's ``svyciprop`` and ``svyquantile`` use it so that the
     binomial interval has the design's degrees of freedom rather than ``n - 1``.
+
+    Parameters
+    ----------
+    neff : float or ndarray
+        ``p (1 - p) / V``, the sample size at which a binomial proportion has the design variance ``V``.
+    n : int or ndarray
+        Respondents contributing to ``p``.
+    df : float
+        Design degrees of freedom.
+    level : float
+        Confidence level (``alpha = 1 - level``).
+
+    Returns
+    -------
+    ndarray
     """
     alpha = 1 - level
     ratio = stats.t.ppf(alpha / 2, np.asarray(n) - 1) / stats.t.ppf(alpha / 2, df)
@@ -88,7 +112,20 @@ def effective_n_t_adjusted(neff: Values, n: Values, df: Values, level: float) ->
 
 
 def asin_interval(p: Values, se: Values, q: Values) -> tuple[FloatArray, FloatArray]:
-    """Interval of a proportion on the arcsine-square-root scale, back-transformed (R: ``method="asin"``)."""
+    """Interval of a proportion on the arcsine-square-root scale, back-transformed (R: ``method="asin"``).
+
+    Parameters
+    ----------
+    p, se : float or ndarray
+        Proportion and its standard error.
+    q : float
+        Critical value (:func:`t_quantile`).
+
+    Returns
+    -------
+    low, high : ndarray
+        ``sin^2(asin(sqrt p) -/+ q se / (2 sqrt(p (1 - p))))``.
+    """
     pa = np.asarray(p, dtype=np.float64)
     a = np.arcsin(np.sqrt(pa))
     sa = np.asarray(se) / (2 * np.sqrt(pa * (1 - pa)))
@@ -100,8 +137,20 @@ def logit_interval(
 ) -> tuple[FloatArray, FloatArray]:
     """Interval of a proportion on the logit scale, back-transformed (R: ``method="logit"``/``"xlogit"``).
 
-    ``se_logit`` is the standard error of ``logit(p)`` when it is known directly (replicate designs);
-    otherwise it is the delta-method ``se / (p (1 - p))``.
+    Parameters
+    ----------
+    p, se : float or ndarray
+        Proportion and its standard error.
+    q : float
+        Critical value (:func:`t_quantile`).
+    se_logit : float or ndarray, optional
+        Standard error of ``logit(p)`` when it is known directly (replicate designs); otherwise the delta
+        method's ``se / (p (1 - p))``.
+
+    Returns
+    -------
+    low, high : ndarray
+        ``expit(logit(p) -/+ q se_logit)``.
     """
     pa = np.asarray(p, dtype=np.float64)
     eta = special.logit(pa)
