@@ -33,7 +33,15 @@ import pandas as pd
 from scipy import special, stats
 
 from scoring.design import FloatArray, SurveyDesign
-from scoring.estimators import _check_level, _column, _fit, _is_categorical, _Variable, domains
+from scoring.estimators import _column, _fit, _is_categorical, _Variable, domains
+from scoring.intervals import (
+    asin_interval,
+    check_level,
+    effective_n_t_adjusted,
+    logit_interval,
+    t_interval,
+    t_quantile,
+)
 from scoring.variance import replicate_variance
 
 __all__ = ["CIPROP_METHODS", "svyciprop"]
@@ -108,7 +116,7 @@ def svyciprop(
        estimate  ci_low  ci_high
     0      0.75  0.2435   0.9881
     """
-    _check_level(level)
+    check_level(level)
     if method not in CIPROP_METHODS:
         raise ValueError(f"method must be one of {', '.join(CIPROP_METHODS)}, not {method!r}")
     var = _indicator(design, value, success)
@@ -120,39 +128,28 @@ def svyciprop(
     n = fit.n[0]
     dfv = float(design.df if df is None else df)
     alpha = 1 - level
-    q = (
-        float(stats.t.ppf(1 - alpha / 2, dfv))
-        if np.isfinite(dfv) and dfv > 0
-        else float(stats.norm.ppf(1 - alpha / 2))
-    )
-    if dfv <= 0:
-        q = np.nan
+    q = float(t_quantile(level, dfv))
     lo: FloatArray
     hi: FloatArray
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "mean":
-            lo, hi = p - q * se, p + q * se
+            lo, hi = t_interval(p, se, dfv, level)
         elif method == "asin":
-            a = np.arcsin(np.sqrt(p))
-            sa = se / (2 * np.sqrt(p * (1 - p)))
-            lo, hi = np.sin(a - q * sa) ** 2, np.sin(a + q * sa) ** 2
+            lo, hi = asin_interval(p, se, q)
         elif method in ("logit", "xlogit"):
-            eta = special.logit(p)
+            s_eta: FloatArray | None = None
             if method == "logit" and design.replicates is not None and fit.replicates is not None:
                 reps = special.logit(fit.replicates[0])
-                s_eta = np.sqrt(replicate_variance(design.replicates, eta, reps))
-            else:
-                s_eta = se / (p * (1 - p))
-            lo, hi = special.expit(eta - q * s_eta), special.expit(eta + q * s_eta)
+                s_eta = np.sqrt(replicate_variance(design.replicates, special.logit(p), reps))
+            lo, hi = logit_interval(p, se, q, se_logit=s_eta)
         elif method == "beta":
-            neff = p * (1 - p) / v
-            neff = neff * (stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, dfv)) ** 2
+            neff = effective_n_t_adjusted(p * (1 - p) / v, n, dfv, level)
             x = neff * p
             lo = np.where(x > 0, stats.beta.ppf(alpha / 2, x, neff * (1 - p) + 1), 0.0)
             hi = np.where(neff * (1 - p) > 0, stats.beta.ppf(1 - alpha / 2, x + 1, neff * (1 - p)), 1.0)
         else:  # wilson
             neff = p * (1 - p) / v
-            cv = q if critical == "t" else float(stats.norm.ppf(1 - alpha / 2))
+            cv = q if critical == "t" else float(t_quantile(level, np.inf))
             den = 1 + cv**2 / neff
             ctr = (p + cv**2 / (2 * neff)) / den
             hw = cv * np.sqrt(p * (1 - p) / neff + cv**2 / (4 * neff**2)) / den

@@ -13,7 +13,8 @@ Conventions (all matching R's ``survey`` 4.1):
 * **Variance** by Taylor linearization for :func:`~scoring.design.svydesign` designs and by the
   replicate weights for replicate designs.
 * **Confidence intervals** are Wald intervals with the t distribution at the design's degrees of
-  freedom, ``estimate -/+ qt(1 - (1-level)/2, df) * se`` (R: ``confint(x, df=degf(design))``).
+  freedom, ``estimate -/+ qt(1 - (1-level)/2, df) * se`` (R: ``confint(x, df=degf(design))``), from
+  :func:`scoring.intervals.t_interval`.
 * **Missing data** (R's ``na.rm=TRUE``): a row with a missing value in the analysed variable (or,
   for a ratio, in the numerator or denominator) contributes nothing to that estimate but stays in
   the design, so PSU counts, strata and degrees of freedom are those of the full design. Rows with a
@@ -34,9 +35,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
 
 from scoring.design import FloatArray, IntArray, SurveyDesign
+from scoring.intervals import check_level, t_interval
 from scoring.variance import linearized_variance, replicate_variance
 
 __all__ = ["svycontrast", "svymean", "svyratio", "svytotal", "t_interval"]
@@ -47,27 +48,6 @@ RESULT_COLUMNS: tuple[str, ...] = ("estimate", "se", "ci_low", "ci_high", "df", 
 
 
 # --------------------------------------------------------------------------------------- utilities
-
-
-def t_interval(
-    estimate: FloatArray, se: FloatArray, df: float, level: float = 0.95
-) -> tuple[FloatArray, FloatArray]:
-    """Wald interval with t quantile at ``df`` (``df=inf``: normal); NaN when ``df <= 0``."""
-    _check_level(level)
-    if df <= 0:
-        nan = np.full_like(np.asarray(estimate, dtype=np.float64), np.nan)
-        return nan, nan.copy()
-    q = (
-        float(stats.t.ppf(1 - (1 - level) / 2, df))
-        if np.isfinite(df)
-        else float(stats.norm.ppf(1 - (1 - level) / 2))
-    )
-    return estimate - q * se, estimate + q * se
-
-
-def _check_level(level: float) -> None:
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), not {level!r}")
 
 
 def _column(design: SurveyDesign, col: str, role: str) -> pd.Series:
@@ -305,7 +285,7 @@ def _estimate(
     deff: bool,
     kind: Literal["mean", "total"],
 ) -> pd.DataFrame:
-    _check_level(level)
+    check_level(level)
     cols, many = _values_arg(value)
     variables = _expand(design, cols)
     dom, labels = domains(design, by)
@@ -428,7 +408,7 @@ def svyratio(
        estimate     se
     0     0.625  0.123
     """
-    _check_level(level)
+    check_level(level)
     num, num_ok = _numeric_values(design, numerator, "numerator")
     den, den_ok = _numeric_values(design, denominator, "denominator")
     var = _Variable(f"{numerator}/{denominator}", None, num, num_ok)
@@ -479,7 +459,7 @@ def svycontrast(
        estimate   se
     0       1.5  0.5
     """
-    _check_level(level)
+    check_level(level)
     cols, _ = _values_arg(value)
     variables = _expand(design, cols)
     dom, labels = domains(design, by)

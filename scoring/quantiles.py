@@ -13,10 +13,18 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
 from scoring.design import FloatArray, SurveyDesign
-from scoring.estimators import _check_level, _fit, _numeric_values, _Variable
+from scoring.estimators import _fit, _numeric_values, _Variable
+from scoring.intervals import (
+    asin_interval,
+    check_level,
+    effective_n_t_adjusted,
+    logit_interval,
+    t_interval,
+    t_quantile,
+)
 
 __all__ = ["QRULES", "svyquantile", "weighted_quantile"]
 
@@ -111,7 +119,7 @@ def svyquantile(
        estimate  ci_low  ci_high
     0      10.0     6.0     15.0
     """
-    _check_level(level)
+    check_level(level)
     if qrule not in QRULES:
         raise ValueError(f"qrule must be one of {', '.join(QRULES)}, not {qrule!r}")
     qs = [quantiles] if isinstance(quantiles, float | int) else list(quantiles)
@@ -123,9 +131,7 @@ def svyquantile(
     xv = np.where(ok, x, 0.0)
     dfv = float(design.df if df is None else df)
     alpha = 1 - level
-    qcrit = (
-        float(stats.t.ppf(1 - alpha / 2, dfv)) if np.isfinite(dfv) else float(stats.norm.ppf(1 - alpha / 2))
-    )
+    qcrit = float(t_quantile(level, dfv))
     n_obs = int(ok.sum())
     rows = []
     dom = np.zeros(design.n, dtype=np.int64)
@@ -137,16 +143,18 @@ def svyquantile(
         vm = float(fit.variance[0, 0])
         sm = np.sqrt(vm)
         if interval_type == "mean":
-            pl, pu = pm - qcrit * sm, pm + qcrit * sm
+            lo, hi = t_interval(pm, sm, dfv, level)
+            pl, pu = float(lo), float(hi)
         elif interval_type == "xlogit":
-            eta, se_eta = special.logit(pm), sm / (pm * (1 - pm))
-            pl, pu = float(special.expit(eta - qcrit * se_eta)), float(special.expit(eta + qcrit * se_eta))
+            lo, hi = logit_interval(pm, sm, qcrit)
+            pl, pu = float(lo), float(hi)
         elif interval_type == "asin":
-            a, sa = np.arcsin(np.sqrt(pm)), sm / (2 * np.sqrt(pm * (1 - pm)))
-            pl, pu = float(np.sin(a - qcrit * sa) ** 2), float(np.sin(a + qcrit * sa) ** 2)
+            lo, hi = asin_interval(pm, sm, qcrit)
+            pl, pu = float(lo), float(hi)
         elif interval_type == "beta":
-            neff = pm * (1 - pm) / vm
-            neff *= (stats.t.ppf(alpha / 2, n_obs - 1) / stats.t.ppf(alpha / 2, dfv)) ** 2
+            # No guard for p = 0 or 1 as in svyciprop: such a p has no variance and has already failed at
+            # the division, and where the df give no t quantile the ends are to stay NaN.
+            neff = float(effective_n_t_adjusted(pm * (1 - pm) / vm, n_obs, dfv, level))
             pl = float(stats.beta.ppf(alpha / 2, neff * pm, neff * (1 - pm) + 1))
             pu = float(stats.beta.ppf(1 - alpha / 2, neff * pm + 1, neff * (1 - pm)))
         else:

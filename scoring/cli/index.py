@@ -7,8 +7,8 @@ probability of reaching ``--target``, the groups used and missing, publication f
 ``<dimension>_estimate, <dimension>_ci_low, <dimension>_ci_high``. JSON: a list of objects, one per cell, with
 ``groups`` and ``dimensions`` as nested lists holding every column of those tables.
 
-Exit codes as :mod:`scoring.cli`: 2 for usage errors (missing file, unknown ``--by`` column), 1 when the
-inputs cannot be scored (invalid questionnaire or profile, answers that do not match, bad design values).
+Exit codes as :mod:`scoring.cli.common`: 2 for usage errors (missing file, unknown ``--by`` column), 1 when
+the inputs cannot be scored (invalid questionnaire or profile, answers that do not match, bad design values).
 """
 
 from __future__ import annotations
@@ -26,14 +26,20 @@ from questionnaires import load_profile, load_questionnaire
 from questionnaires.model import Questionnaire
 from questionnaires.problems import QuestionnaireInvalid
 from questionnaires.profile import ScoringProfile
+from scoring.cli.common import (
+    Subparsers,
+    UsageError,
+    check_variance_options,
+    json_records,
+    require_columns,
+    write_frame,
+)
 from scoring.design import LONELY_PSU_OPTIONS
 from scoring.index import DEFAULT_SEED, IndexResult, compute_index
 
 __all__ = ["register_index", "run_index", "wide_table"]
 
 _SUMMARY = ("estimate", "ci_low", "ci_high")
-
-# scoring.cli imports this module to register the subcommand, so its helpers are imported where used.
 
 
 def _invalid(exc: QuestionnaireInvalid) -> ValueError:
@@ -43,8 +49,6 @@ def _invalid(exc: QuestionnaireInvalid) -> ValueError:
 
 
 def _load(paths: list[str], profile_path: str) -> tuple[list[Questionnaire], ScoringProfile]:
-    from scoring.cli import UsageError
-
     for p in [*paths, profile_path]:
         if not Path(p).is_file():
             raise UsageError(f"file {p!r} not found")
@@ -57,8 +61,6 @@ def _load(paths: list[str], profile_path: str) -> tuple[list[Questionnaire], Sco
 
 
 def _read_responses(path: str) -> pd.DataFrame:
-    from scoring.cli import UsageError
-
     p = Path(path)
     if not p.is_file():
         raise UsageError(f"responses file {path!r} not found")
@@ -111,25 +113,20 @@ def wide_table(result: IndexResult) -> pd.DataFrame:
     return out
 
 
-def _json_records(result: IndexResult) -> list[dict[str, Any]]:
-    from scoring.cli import _json_value
-
+def _nested_records(result: IndexResult) -> list[dict[str, Any]]:
     by = list(result.settings.get("by", []))  # type: ignore[call-overload]
-
-    def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-        return [{str(k): _json_value(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
     def key_of(row: dict[str, Any]) -> tuple[Any, ...]:
         return tuple(row[c] for c in by)
 
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-    for row in records(result.groups):
+    for row in json_records(result.groups):
         groups.setdefault(key_of(row), []).append({k: v for k, v in row.items() if k not in by})
     dims: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-    for row in records(result.dimensions):
+    for row in json_records(result.dimensions):
         dims.setdefault(key_of(row), []).append({k: v for k, v in row.items() if k not in by})
     out = []
-    for row in records(result.index):
+    for row in json_records(result.index):
         k = key_of(row)
         out.append({**row, "groups": groups.get(k, []), "dimensions": dims.get(k, [])})
     return out
@@ -137,12 +134,7 @@ def _json_records(result: IndexResult) -> list[dict[str, Any]]:
 
 def run_index(args: argparse.Namespace) -> int:
     """Handler of ``index``."""
-    from scoring.cli import UsageError, require_columns, write_frame
-
-    if not 0 < args.level < 1:
-        raise UsageError(f"--level must be between 0 and 1, not {args.level}")
-    if args.method == "bootstrap" and args.replicates < 2:
-        raise UsageError("--replicates must be at least 2")
+    check_variance_options(args)
     questionnaires, profile = _load(args.questionnaire, args.profile)
     responses = _read_responses(args.responses)
     by = list(args.by) if args.by else ["institution"]
@@ -166,14 +158,14 @@ def run_index(args: argparse.Namespace) -> int:
         lonely_psu=args.lonely_psu,
     )
     if args.format == "json":
-        sys.stdout.write(json.dumps(_json_records(result), allow_nan=False, ensure_ascii=False))
+        sys.stdout.write(json.dumps(_nested_records(result), allow_nan=False, ensure_ascii=False))
         sys.stdout.write("\n")
     else:
         write_frame(wide_table(result), "csv", sys.stdout)
     return 0
 
 
-def register_index(subparsers: Any) -> None:
+def register_index(subparsers: Subparsers) -> None:
     """Add ``index``: the SPI-style composite index with CIs per institution/unit."""
     p = subparsers.add_parser(
         "index",
