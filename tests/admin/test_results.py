@@ -147,3 +147,27 @@ def test_monitoring_counts_invitations_and_responses(app: Flask, client: FlaskCl
     assert rows[("SETDA", "internal")].rate == 0
     assert rows[("DINKES", "external")].invited_responses == 2
     assert "Sekretariat Daerah" in page
+
+
+def test_the_page_names_the_minimum_that_applied(app: Flask, client: FlaskClient, spi: Survey) -> None:
+    # The profile asks for 10 respondents, the campaign for 5: groups of 7 fall under the profile's minimum
+    # only, and the page must say so (it used to print the campaign's 5).
+    profile = json.loads(spi.campaign.profile_json)
+    profile["min_cell"] = 10
+    spi.campaign.profile_json = json.dumps(profile)
+    spi.campaign.min_cell = 5
+    db.session.commit()
+    add_campaign_responses(spi.campaign, {"SETDA": 40, "DINKES": 7})
+    make_user("analyst", ["KOTA"])
+    login(client, "analyst@example.org")
+    _compute(client, spi.campaign.slug)
+    run = db.session.scalar(select(ScoreRun).where(ScoreRun.campaign_id == spi.campaign.id))
+    assert run is not None
+    groups = table_of(run, "groups")
+    dinkes = groups.loc[groups["unit"] == "DINKES"]
+    assert (dinkes["n"] == 7).all()
+    assert dinkes["suppressed"].all()
+    assert table_of(run, "index").set_index("unit").loc["DINKES", "suppressed"]
+    page = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/?lang=en").get_data(as_text=True)
+    assert "suppressed (fewer than 10 respondents)" in page
+    assert "fewer than 5 respondents" not in page
