@@ -25,8 +25,10 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 
+from questionnaires.model import Questionnaire
 from survey_app import create_app
 from survey_app.extensions import db
+from tests.apptools import MINI, Survey, build_survey
 
 BACKENDS = ("sqlite", "postgresql")
 TEST_SECRETS = {"SECRET_KEY": "test-secret-key", "TOKEN_HASH_KEY": "test-token-hash-key"}
@@ -99,7 +101,11 @@ def fresh_database(backend: str, directory: Path, name: str) -> str:
     return url
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+@pytest.fixture(
+    scope="session",
+    # ``-m "not postgres"`` runs the SQLite half only.
+    params=[pytest.param(b, marks=pytest.mark.postgres) if b == "postgresql" else b for b in BACKENDS],
+)
 def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a migrated database of one backend, shared by the tests of this worker."""
     backend: str = request.param
@@ -169,3 +175,15 @@ def committed_database(backend: str, tmp_path: Path, request: pytest.FixtureRequ
     yield url
     if backend == "postgresql":
         drop_postgres_schema(f"test_{_worker()}_{name}")
+
+
+@pytest.fixture(scope="session")
+def mini() -> Questionnaire:
+    """The small questionnaire of :mod:`tests.apptools` that exercises every item type and the skip logic."""
+    return Questionnaire.from_dict(MINI)
+
+
+@pytest.fixture
+def survey(app: Flask, mini: Questionnaire) -> Survey:
+    """A campaign of :func:`mini` for the internal group, with units, ready to issue invitations."""
+    return build_survey(app, {"internal": mini})

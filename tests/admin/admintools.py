@@ -1,7 +1,4 @@
-"""Helpers for the console tests: accounts, login, a campaign of the bundled instruments with responses.
-
-(Not named ``helpers``/``conftest``: tests/ packages share ``sys.path``.)
-"""
+"""Helpers for the console tests: accounts, login, a campaign of the bundled instruments with responses."""
 
 from __future__ import annotations
 
@@ -15,7 +12,7 @@ from survey_app.domain.accounts import create_user
 from survey_app.domain.synthetic import add_responses
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignQuestionnaire, Unit, User
-from tests.app.apptools import csrf_of
+from tests.apptools import csrf_of
 
 PASSWORD = "correct horse battery"
 BUNDLED = {"internal": "spi-internal", "external": "spi-external", "expert": "spi-expert"}

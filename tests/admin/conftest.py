@@ -7,7 +7,7 @@ from flask import Flask
 
 from questionnaires.bundled import load_bundled_questionnaire
 from tests.admin.admintools import BUNDLED
-from tests.app.apptools import Survey, build_survey
+from tests.apptools import Survey, build_survey
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from survey_app.domain.errors import DomainError
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, User
 from tests.admin.admintools import PASSWORD, login, make_user
-from tests.app.apptools import Survey, post_form
+from tests.apptools import Survey, post_form
 
 
 def test_login_with_right_password_reaches_dashboard_and_is_audited(client: FlaskClient, spi: Survey) -> None:

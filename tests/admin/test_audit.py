@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db
 from tests.admin.admintools import add_campaign_responses, login, make_user
-from tests.app.apptools import Survey
+from tests.apptools import Survey
 
 
 def test_audit_page_lists_logins_and_exports(app: Flask, client: FlaskClient, spi: Survey) -> None:

@@ -16,7 +16,7 @@ from survey_app.extensions import db
 from survey_app.models import AuditEntry, Campaign, QuestionnaireVersion
 from survey_app.reporting.qrsheet import page_count
 from tests.admin.admintools import add_campaign_responses, login, make_user
-from tests.app.apptools import Survey, csrf_of
+from tests.apptools import Survey, csrf_of
 
 
 def _admin(client: FlaskClient) -> None:

@@ -16,7 +16,7 @@ from survey_app.extensions import db
 from survey_app.models import AuditEntry, ScoreRun
 from survey_app.models.score_runs import ComputeJob
 from tests.admin.admintools import BUNDLED, add_campaign_responses, login, make_user
-from tests.app.apptools import Survey, build_survey, csrf_of
+from tests.apptools import Survey, build_survey, csrf_of
 from tests.conftest import make_app
 
 

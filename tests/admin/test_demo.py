@@ -12,7 +12,7 @@ from survey_app.domain.results.runs import latest_run, table_of
 from survey_app.extensions import db
 from survey_app.models import Campaign, Response, ScoreRun
 from tests.admin.admintools import login
-from tests.app.apptools import csrf_of
+from tests.apptools import csrf_of
 
 _PASSWORD = re.compile(r"e-mail: (\S+)\s+password: (\S+)")
 

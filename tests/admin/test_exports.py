@@ -18,7 +18,7 @@ from questionnaires.model import ItemType
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, Response
 from tests.admin.admintools import BUNDLED, add_campaign_responses, login, make_user
-from tests.app.apptools import Survey
+from tests.apptools import Survey
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "sav", "dta"])

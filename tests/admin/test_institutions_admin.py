@@ -11,7 +11,7 @@ from sqlalchemy import select
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, Institution, Unit
 from tests.admin.admintools import login, make_user
-from tests.app.apptools import Survey, csrf_of
+from tests.apptools import Survey, csrf_of
 
 
 def _post(client: FlaskClient, url: str, form_url: str | None = None, **data: Any) -> Any:

@@ -13,7 +13,7 @@ from survey_app.extensions import db
 from survey_app.models import AuditEntry, Invitation
 from survey_app.reporting.qrsheet import page_count
 from tests.admin.admintools import login, make_user
-from tests.app.apptools import Survey, csrf_of
+from tests.apptools import Survey, csrf_of
 
 
 def _issue(client: FlaskClient, slug: str, count: int, fmt: str) -> object:

@@ -10,7 +10,7 @@ from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, ScoreRun
 from tests.admin.admintools import add_campaign_responses, login, make_user
-from tests.app.apptools import Survey, csrf_of
+from tests.apptools import Survey, csrf_of
 
 
 def _two_runs(spi: Survey) -> tuple[ScoreRun, ScoreRun]:

@@ -15,7 +15,7 @@ from questionnaires.xlsform import export_xlsform
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, QuestionnaireVersion
 from tests.admin.admintools import add_campaign_responses, login, make_user
-from tests.app.apptools import Survey, csrf_of
+from tests.apptools import Survey, csrf_of
 
 URL = "/admin/questionnaires/"
 

@@ -16,7 +16,7 @@ from survey_app.domain.results.runs import responses_frame, table_of
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, ScoreRun
 from tests.admin.admintools import add_campaign_responses, login, make_user
-from tests.app.apptools import Survey, csrf_of
+from tests.apptools import Survey, csrf_of
 
 
 def _as_text(value: object) -> object:

@@ -12,7 +12,7 @@ from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db
 from tests.admin.admintools import add_campaign_responses, login, make_user
 from tests.admin.rules import API, PUBLIC, collect_rules
-from tests.app.apptools import Survey
+from tests.apptools import Survey
 
 ROLES = ("anonymous", "viewer", "analyst", "admin")
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, Institution, User
 from tests.admin.admintools import login, make_user
-from tests.app.apptools import Survey, csrf_of
+from tests.apptools import Survey, csrf_of
 
 URL = "/admin/users/"
 

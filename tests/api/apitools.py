@@ -1,7 +1,4 @@
-"""Helpers for the API tests: tokens in every state, a campaign with a computed run, requests with a token.
-
-(Not named ``helpers``/``conftest``: tests/ packages share ``sys.path``.)
-"""
+"""Helpers for the API tests: tokens in every state, a campaign with a computed run, requests with a token."""
 
 from __future__ import annotations
 
@@ -19,7 +16,7 @@ from survey_app.extensions import db
 from survey_app.models import ApiToken, ScoreRun, User
 from survey_app.tokens import token_hash
 from tests.admin.admintools import add_campaign_responses, make_user
-from tests.app.apptools import Survey
+from tests.apptools import Survey
 
 #: Who calls: no token, a token that was never issued, then tokens in each state and of each account.
 STATES = (

@@ -14,7 +14,7 @@ from survey_app.extensions import db
 from survey_app.models import ApiToken
 from tests.admin.admintools import make_user
 from tests.api.apitools import ENDPOINTS, STATES, campaign_with_run, get, issue_token, publish, token_for
-from tests.app.apptools import Survey
+from tests.apptools import Survey
 
 #: state → endpoint → expected status (the test campaign's latest run is published).
 EXPECTED: dict[str, dict[str, int]] = {

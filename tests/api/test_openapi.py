@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from survey_app.api.openapi import openapi_document
 from tests.api.apitools import ENDPOINTS, campaign_with_run, get, publish, token_for
-from tests.app.apptools import Survey
+from tests.apptools import Survey
 
 KNOWN = {"type", "properties", "required", "additionalProperties", "items", "enum", "$ref", "minimum"}
 IGNORED = {"description", "format"}

@@ -12,7 +12,7 @@ from survey_app.extensions import db
 from survey_app.models import ApiToken, AuditEntry
 from tests.admin.admintools import login, make_user
 from tests.api.apitools import get, issue_token
-from tests.app.apptools import Survey, csrf_of, post_form
+from tests.apptools import Survey, csrf_of, post_form
 
 PAGE = "/admin/api-tokens/"
 

@@ -12,7 +12,7 @@ from questionnaires.bundled import load_bundled_questionnaire
 from questionnaires.model import ItemType, Questionnaire
 from survey_app.extensions import db
 from survey_app.models import Response
-from tests.app.apptools import build_survey, csrf_of
+from tests.apptools import build_survey, csrf_of
 
 _NAMES = re.compile(r'<(?:input|textarea)[^>]*name="([^"]+)"')
 

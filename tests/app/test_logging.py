@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from survey_app.security import redact
-from tests.app.apptools import Survey
+from tests.apptools import Survey
 
 
 def test_werkzeug_request_log_is_redacted(

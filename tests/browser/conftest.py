@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from questionnaires.bundled import load_bundled_questionnaire
 from survey_app.extensions import db
-from tests.app.apptools import Survey, build_survey
+from tests.apptools import Survey, build_survey
 from tests.conftest import make_app, migrate
 
 ROOT = Path(__file__).resolve().parents[2]

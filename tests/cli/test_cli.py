@@ -16,7 +16,7 @@ from questionnaires.xlsform import export_xlsform
 from survey_app.extensions import db
 from survey_app.models import Campaign, Invitation, QuestionnaireVersion, Response, Unit
 from survey_app.tokens import token_hash
-from tests.app.apptools import Survey
+from tests.apptools import Survey
 
 UNITS_CSV = (
     "institution_code,institution_name,unit_code,unit_name,parent_code,population_size\n"

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response
 from survey_app.tokens import token_hash
-from tests.app.apptools import Survey, csrf_of
+from tests.apptools import Survey, csrf_of
 
 IDENTIFYING = re.compile(r"token|invitation|draft|ip|addr|agent|user|email|name|_at$|time", re.IGNORECASE)
 DESIGN_COLUMNS = {"id", "campaign_id", "respondent_group", "unit_id", "stratum", "weight"}

@@ -13,7 +13,7 @@ from survey_app.admin.results import trend_frame
 from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db
 from tests.admin.admintools import BUNDLED, add_campaign_responses, login, make_user
-from tests.app.apptools import Survey, build_survey
+from tests.apptools import Survey, build_survey
 
 
 def _campaigns(app: Flask) -> tuple[Survey, Survey]:

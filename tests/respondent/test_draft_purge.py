@@ -11,7 +11,7 @@ from questionnaires.model import Questionnaire
 from survey_app.extensions import db
 from survey_app.models import Draft
 from survey_app.tokens import token_hash
-from tests.app.apptools import Survey, add_draft, build_survey
+from tests.apptools import Survey, add_draft, build_survey
 
 
 def _draft(survey: Survey, key: str, age_days: int) -> None:

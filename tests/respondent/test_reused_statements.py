@@ -21,7 +21,7 @@ from survey_app.extensions import db
 from survey_app.models import Draft, Response
 from survey_app.respondent.state import CampaignTerms, DraftState, load_draft, save_draft
 from survey_app.respondent.store import store_open
-from tests.app.apptools import Survey, add_draft
+from tests.apptools import Survey, add_draft
 from tests.conftest import make_app
 
 ANSWERS = {"q1": "ya", "q2": ["uang", "barang"], "q3": 3, "q4": 2.5, "q5": "Pelayanan “cepat”"}

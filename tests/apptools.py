@@ -1,7 +1,5 @@
 """Helpers for the web app tests: a small questionnaire that exercises every item type and the skip logic, and
-a campaign with invitations built through the same operations the CLI uses.
-
-(Not named ``helpers``/``conftest``: tests/ and tests/app are both on ``sys.path``.)
+a campaign with invitations built through the same domain functions the CLI uses.
 """
 
 from __future__ import annotations

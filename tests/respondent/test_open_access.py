@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from survey_app.extensions import db, limiter
 from survey_app.models import Response, Unit
-from tests.app.apptools import Survey, build_survey, csrf_of
+from tests.apptools import Survey, build_survey, csrf_of
 from tests.conftest import make_app
 
 

@@ -22,8 +22,11 @@ from questionnaires.model import Questionnaire
 from survey_app.extensions import db
 from survey_app.models import Draft, Invitation, Response
 from survey_app.tokens import token_hash
-from tests.app.apptools import build_survey
+from tests.apptools import build_survey
 from tests.conftest import make_app
+
+# Real threads and real commits: seconds per test, left out by `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def _app(url: str, tmp_path: Path) -> Flask:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from survey_app.extensions import db
 from survey_app.models import Draft, Invitation, Response
 from survey_app.tokens import token_hash
-from tests.app.apptools import Survey, build_survey, csrf_of, post_form
+from tests.apptools import Survey, build_survey, csrf_of, post_form
 
 
 def _start(client: FlaskClient, token: str) -> str:
