@@ -1,9 +1,13 @@
-"""The respondent web app: ``create_app`` builds a configured Flask application.
+"""The integrity survey web app: ``create_app`` builds a configured Flask application.
+
+The layers (adapters → domain → models) are described in ``docs/architecture.md``.
 
 >>> app = create_app({"TESTING": True, "SECRET_KEY": "x", "TOKEN_HASH_KEY": "y",
 ...                   "SQLALCHEMY_DATABASE_URI": "sqlite://"})
->>> sorted(bp for bp in app.blueprints)
-['admin_audit', 'admin_auth', 'admin_campaigns', 'admin_results', 'open_access', 'respondent']
+>>> sorted(bp for bp in app.blueprints if not bp.startswith("admin_"))
+['api', 'home', 'open_access', 'respondent']
+>>> len([bp for bp in app.blueprints if bp.startswith("admin_")])
+11
 """
 
 from __future__ import annotations
