@@ -11,7 +11,7 @@ from survey_app.domain.errors import NotFoundError
 PAGES = (400, 403, 404, 405, 410, 413, 429, 500)
 
 
-def _page(code: int) -> ResponseReturnValue:
+def _page(code: int) -> tuple[str, int]:
     shown = code if code in PAGES else 500
     return render_template("errors/error.html", code=shown), code
 
@@ -19,7 +19,7 @@ def _page(code: int) -> ResponseReturnValue:
 def handle_http(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
     response = error.get_response()
-    body, status = _page(code)  # type: ignore[misc]
+    body, status = _page(code)
     response.set_data(body)
     response.status_code = status
     response.mimetype = "text/html"

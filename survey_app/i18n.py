@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol, cast
 from urllib.parse import urlencode
 
 from babel.support import NullTranslations
@@ -62,6 +63,21 @@ def _template_translations() -> NullTranslations:
     return translations
 
 
+class _GettextEnvironment(Protocol):
+    """The method Jinja's ``i18n`` extension (which Flask-Babel adds) sets on the environment when it
+    loads, so ``jinja2.Environment``'s type lacks it; the signature is the extension's ``_install_callables``.
+    """
+
+    def install_gettext_callables(
+        self,
+        gettext: Callable[[str], str],
+        ngettext: Callable[[str, str, int], str],
+        newstyle: bool | None = None,
+        pgettext: Callable[[str, str], str] | None = None,
+        npgettext: Callable[[str, str, str, int], str] | None = None,
+    ) -> None: ...
+
+
 def install_template_gettext(app: Flask) -> None:
     """Jinja's ``_()``/``gettext`` and friends, as Flask-Babel installs them but with the translations kept
     per request.
@@ -70,7 +86,7 @@ def install_template_gettext(app: Flask) -> None:
     translated string, where a respondent page translates a dozen or more (about a tenth of a page's CPU).
     Keyed by the locale object, so ``force_locale`` (the questionnaire preview) still gets its language.
     """
-    app.jinja_env.install_gettext_callables(
+    cast(_GettextEnvironment, app.jinja_env).install_gettext_callables(
         gettext=lambda s: _template_translations().ugettext(s),
         ngettext=lambda s, p, n: _template_translations().ungettext(s, p, n),
         newstyle=True,

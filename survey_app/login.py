@@ -45,7 +45,6 @@ def init_login(app: Flask) -> None:
     app.context_processor(lambda: {"current_user": current_user})
 
 
-@login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
     user_id = session_id.partition(":")[0]
     if not user_id.isdigit():
@@ -58,6 +57,12 @@ def _load_user(session_id: str) -> User | None:
     if user is None or not user.active or user.get_id() != session_id:
         return None
     return user
+
+
+# Registered by a call rather than with ``@login_manager.user_loader``: Flask-Login is untyped, and mypy
+# takes a function under an untyped decorator as untyped. The decorator returns the function unchanged, so
+# this is the same registration.
+login_manager.user_loader(_load_user)
 
 
 def start_session(user: User) -> None:

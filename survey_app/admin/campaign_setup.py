@@ -197,8 +197,8 @@ def create() -> ResponseReturnValue:
                     period=str(form.period.data).strip(),
                     profile=load_bundled_profile(str(form.profile.data)),
                     versions=versions,
-                    opens_on=form.opens_on.data,  # type: ignore[arg-type]
-                    closes_on=form.closes_on.data,  # type: ignore[arg-type]
+                    opens_on=form.opens_on.data,
+                    closes_on=form.closes_on.data,
                     min_cell=int(form.min_cell.data or 5),
                     allow_invitation=bool(form.allow_invitation.data),
                     allow_open=bool(form.allow_open.data),
@@ -240,8 +240,8 @@ def edit(slug: str) -> ResponseReturnValue:
         if locked or versions is not None:
             campaign.title = str(form.title.data).strip()
             campaign.period = str(form.period.data).strip()
-            campaign.opens_on = form.opens_on.data  # type: ignore[assignment]
-            campaign.closes_on = form.closes_on.data  # type: ignore[assignment]
+            campaign.opens_on = form.opens_on.data
+            campaign.closes_on = form.closes_on.data
             campaign.allow_invitation = bool(form.allow_invitation.data)
             campaign.allow_open = bool(form.allow_open.data)
             changes: dict[str, Any] = _design_from(form, campaign)

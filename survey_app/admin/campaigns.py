@@ -129,9 +129,9 @@ def campaign_state(campaign: Campaign, day: date) -> str:
     """What the campaign page says about taking answers."""
     shown = campaign_rules.state(campaign, day)
     if shown is campaign_rules.CampaignState.DRAFT:
-        return _("draft: not yet taking answers")
+        return str(_("draft: not yet taking answers"))
     if shown is campaign_rules.CampaignState.CLOSED:
-        return _("closed")
+        return str(_("closed"))
     if shown is campaign_rules.CampaignState.NOT_YET_OPEN:
-        return _("open from %(day)s", day=campaign.opens_on.isoformat())
-    return _("open: taking answers")
+        return str(_("open from %(day)s", day=campaign.opens_on.isoformat()))
+    return str(_("open: taking answers"))

@@ -145,7 +145,7 @@ def _job_of(campaign: Campaign, job_id: int) -> ComputeJob:
 
 
 def _stage_label(stage: str) -> str:
-    labels = {
+    labels: dict[str, str] = {
         "": _("Waiting to start"),
         "reading responses": _("Reading responses"),
         "index": _("Computing the index"),
@@ -158,8 +158,10 @@ def _stage_label(stage: str) -> str:
 
 def _job_error(job: ComputeJob) -> str:
     if job.error == NO_RESPONSES:
-        return _("There are no responses to compute yet.")
-    return _("The computation failed. Please try again, or ask an administrator to look at the server log.")
+        return str(_("There are no responses to compute yet."))
+    return str(
+        _("The computation failed. Please try again, or ask an administrator to look at the server log.")
+    )
 
 
 def job_status(campaign: Campaign, job: ComputeJob) -> dict[str, Any]:

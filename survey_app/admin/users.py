@@ -96,9 +96,9 @@ def _user(user_id: int) -> User:
 def _scope_error(form: ScopeForm) -> str | None:
     codes = form.institutions.data or []
     if not codes and not current_user.all_institutions:
-        return _("Choose at least one of your institutions.")
+        return str(_("Choose at least one of your institutions."))
     if not codes and form.role.data != "admin":
-        return _("An analyst or viewer needs at least one institution.")
+        return str(_("An analyst or viewer needs at least one institution."))
     return None
 
 
@@ -176,10 +176,10 @@ def _would_leave_no_admin(user: User, stays_admin: bool, stays_all: bool) -> str
         return None
     admins, all_admins = admins_left_without(user)
     if not stays_admin and admins == 0:
-        return _("This is the last active admin account: make another account an admin first.")
+        return str(_("This is the last active admin account: make another account an admin first."))
     if user.all_institutions and not (stays_admin and stays_all) and all_admins == 0:
-        return _(
-            "This is the last active admin of all institutions: give another admin all institutions first."
+        return str(
+            _("This is the last active admin of all institutions: give another admin all institutions first.")
         )
     return None
 

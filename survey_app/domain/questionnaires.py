@@ -78,11 +78,13 @@ def campaign_versions(campaign: Campaign) -> list[tuple[int, Questionnaire]]:
     ).all()
     out = []
     for version_id, content_hash in rows:
-        loaded = loaded_version(
-            content_hash,
-            lambda vid=version_id: db.session.scalar(  # type: ignore[misc]
+
+        def canonical_json(vid: int = version_id) -> str:
+            # The version exists: the query above just read its row, through the campaign that links it.
+            return db.session.scalars(
                 select(QuestionnaireVersion.canonical_json).where(QuestionnaireVersion.id == vid)
-            ),
-        )
+            ).one()
+
+        loaded = loaded_version(content_hash, canonical_json)
         out.append((version_id, loaded.questionnaire))
     return out

@@ -98,7 +98,7 @@ def _language() -> str:
 
 
 def _required_message() -> str:
-    return gettext("Answer this question.")
+    return str(gettext("Answer this question."))
 
 
 def intro(entry: Entry, form: ConsentForm | None = None) -> ResponseReturnValue:

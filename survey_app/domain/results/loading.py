@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,9 @@ from sqlalchemy import Connection, text
 
 from questionnaires.model import ItemType, Questionnaire
 from survey_app.respondent.questions import export_items
+
+if TYPE_CHECKING:
+    import psycopg
 
 DESIGN_COLUMNS = (
     "group",
@@ -92,7 +96,7 @@ class _ChunkStream(io.RawIOBase):
     few lines between them (``io.BufferedReader`` does the buffering).
     """
 
-    def __init__(self, chunks: Iterator[bytes | memoryview]) -> None:
+    def __init__(self, chunks: Iterator[bytes | bytearray | memoryview]) -> None:
         self._chunks = chunks
         self._pending = memoryview(b"")
 
@@ -127,13 +131,15 @@ def read_version(
     sql = select_statement(dialect, campaign_id, version_id, questionnaire)
     dtypes = column_dtypes(questionnaire)
     if dialect == "postgresql":
-        raw = connection.connection.driver_connection
+        # SQLAlchemy types the driver's own connection as ``Any | None`` (it depends on the driver); the
+        # PostgreSQL driver here is psycopg 3 (``postgresql+psycopg://``), whose COPY this reads.
+        raw = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
         with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
             stream = io.BufferedReader(_ChunkStream(iter(copy)), buffer_size=1 << 20)
             # An empty text answer and a missing one both become NA, as in the CSV export.
-            frame = pd.read_csv(stream, dtype=dtypes, keep_default_na=False, na_values=[""])  # type: ignore[arg-type]
+            frame = pd.read_csv(stream, dtype=dtypes, keep_default_na=False, na_values=[""])
         return frame
-    return pd.read_sql_query(text(sql), connection).astype(dtypes)  # type: ignore[arg-type]
+    return pd.read_sql_query(text(sql), connection).astype(dtypes)
 
 
 def _text_categories(piece: pd.Series | int) -> pd.Categorical:
@@ -143,10 +149,11 @@ def _text_categories(piece: pd.Series | int) -> pd.Categorical:
         return pd.Categorical.from_codes(
             np.full(piece, -1, dtype=np.int8), categories=pd.Index([], dtype=object)
         )
-    values: pd.Categorical = piece.array  # type: ignore[assignment]
+    values: pd.Categorical = piece.array
     if values.categories.dtype == object:
         return values
-    return values.rename_categories(values.categories.astype(str).astype(object))
+    # pandas takes a list-like of new categories; pandas-stubs types only a mapping or a callable.
+    return values.rename_categories(values.categories.astype(str).astype(object))  # type: ignore[arg-type]
 
 
 def _combined(pieces: list[pd.Series | int]) -> pd.Series:
@@ -180,5 +187,5 @@ def read_responses(
     frame = pd.DataFrame(
         {c: _combined([f[c] if c in f.columns else len(f) for f in frames]) for c in columns}, copy=False
     )
-    frame.insert(0, "institution", pd.array([institution] * len(frame), dtype="string"))
+    frame.insert(0, "institution", pd.Series([institution] * len(frame), index=frame.index, dtype="string"))
     return frame

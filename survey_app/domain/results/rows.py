@@ -3,6 +3,7 @@ across an institution's campaigns. The charts drawn from these are :mod:`survey_
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import pandas as pd
@@ -27,7 +28,7 @@ def readable_run(campaign: Campaign, run_id: int, role: str) -> ScoreRun:
     return run
 
 
-def unit_rows(run: ScoreRun) -> list[dict[str, Any]]:
+def unit_rows(run: ScoreRun) -> list[dict[Hashable, Any]]:
     """The results table: the institution as a whole first, then each unit; index, n per group, flags."""
     shown = ["group", "n", "published", "suppressed"]
     rows = []
