@@ -7,7 +7,7 @@ from survey_app.models.drafts import Draft
 from survey_app.models.institutions import Institution, Unit
 from survey_app.models.invitations import STATES, Invitation
 from survey_app.models.questionnaire_versions import ImmutableVersionError, QuestionnaireVersion
-from survey_app.models.responses import Response
+from survey_app.models.responses import HeldResponse, Response
 from survey_app.models.score_runs import JOB_STATES, ComputeJob, ScoreRun
 from survey_app.models.types import GROUPS
 
@@ -25,6 +25,7 @@ __all__ = [
     "CampaignQuestionnaire",
     "ComputeJob",
     "Draft",
+    "HeldResponse",
     "ImmutableVersionError",
     "Institution",
     "Invitation",

@@ -44,6 +44,8 @@ class User(Base):
     #: An admin with ``all_institutions`` sees every institution, including ones created later.
     all_institutions: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: May download row-level responses (given explicitly to an account, audit-logged per download).
+    data_steward: Mapped[bool] = mapped_column(Boolean, default=False)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

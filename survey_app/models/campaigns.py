@@ -22,6 +22,7 @@ class Campaign(Base):
     __table_args__ = (
         CheckConstraint(in_values("status", STATUSES), name="status"),
         CheckConstraint("min_cell >= 1", name="min_cell"),
+        CheckConstraint("release_batch IS NULL OR release_batch >= 1", name="release_batch"),
         CheckConstraint("closes_on >= opens_on", name="dates"),
         CheckConstraint("allow_invitation OR allow_open", name="access_mode"),
         CheckConstraint("target_index IS NULL OR (target_index >= 0 AND target_index <= 100)", name="target"),
@@ -40,6 +41,8 @@ class Campaign(Base):
     #: The scoring profile's canonical JSON, copied so later edits of the bundled profile change nothing here.
     profile_json: Mapped[str] = mapped_column(Text)
     min_cell: Mapped[int] = mapped_column(default=5)
+    #: Held responses are released in batches of at least this many; ``None``: the minimum cell size.
+    release_batch: Mapped[int | None]
     target_index: Mapped[float | None]
     opens_on: Mapped[date]
     closes_on: Mapped[date]
