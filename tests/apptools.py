@@ -139,6 +139,7 @@ def build_survey(
     closes_on: date | None = None,
     status: str = "open",
     allow_open: bool = True,
+    release_batch: int | None = 1,
 ) -> Survey:
     today = date.today()
     import_units(
@@ -160,6 +161,9 @@ def build_survey(
         closes_on=closes_on or today + timedelta(days=30),
         status=status,
         allow_open=allow_open,
+        # Each response released at once, so the tests of the flow find it in ``responses``; the tests of
+        # the sealed holding area (tests/respondent/test_sealed_release.py) use the default batch.
+        release_batch=release_batch,
     )
     db.session.commit()
     return Survey(app, campaign, ("SETDA", "DINKES"))

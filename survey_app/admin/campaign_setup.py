@@ -28,6 +28,7 @@ from survey_app.domain.campaigns import create_campaign
 from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.errors import DomainError
 from survey_app.domain.exports import count_responses
+from survey_app.domain.release import release
 from survey_app.extensions import db
 from survey_app.links import public_root
 from survey_app.login import acting_user, requires_role
@@ -310,7 +311,10 @@ def close(slug: str) -> ResponseReturnValue:
             flash(_("The campaign is closed already."))
         else:
             campaign.status = "closed"
-            audit("campaign.close", f"campaign:{slug}", user=acting_user())
+            # Whatever is still held goes out with the close: a closed campaign takes no more answers, so
+            # no later batch would hide these among others.
+            released = release(campaign.id)
+            audit("campaign.close", f"campaign:{slug}", user=acting_user(), released=released)
             db.session.commit()
             flash(_("The campaign is closed: its links no longer take answers."))
     return redirect(url_for("admin_campaigns.campaign", slug=slug))

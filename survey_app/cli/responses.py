@@ -7,12 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask import g
 from flask.cli import AppGroup
 
-from survey_app.cli.common import checked
+from survey_app.cli.common import checked, transaction
+from survey_app.database import WRITER_THREAD
+from survey_app.dates import today
 from survey_app.domain.campaigns import find_campaign
 from survey_app.domain.exports import response_tables, union_rows
 from survey_app.domain.files import escape_formula
+from survey_app.domain.release import release_all_due
 
 responses = AppGroup("responses", help="Collected responses.")
 
@@ -61,3 +65,20 @@ def export(slug: str, output: Path, group: str | None, labels: bool, language: s
                 writer.writerow([_cell(value) for value in row])
                 bar.update(1)
     click.echo(f"{total} response(s) written to {output}")
+
+
+@responses.command("release")
+@click.option("--all", "everything", is_flag=True, help="Release every held response, however few.")
+def release_held(everything: bool) -> None:
+    """Release held responses into the results: full batches, and everything of closed campaigns.
+
+    Run it at least once a day with --all (cron or a systemd timer), so no response waits longer than a day;
+    see docs/anonymity.md.
+    """
+    # The release reads and then writes: on SQLite it takes the write lock at BEGIN.
+    setattr(g, WRITER_THREAD, True)
+    with transaction():
+        released = release_all_due(today(), everything=everything)
+    for item in released:
+        click.echo(f"{item.campaign}: {item.responses} response(s) released")
+    click.echo(f"{sum(r.responses for r in released)} response(s) released")

@@ -33,6 +33,7 @@ def create_campaign(
     opens_on: date,
     closes_on: date,
     min_cell: int = 5,
+    release_batch: int | None = None,
     target_index: float | None = None,
     allow_invitation: bool = True,
     allow_open: bool = False,
@@ -47,6 +48,8 @@ def create_campaign(
         raise DomainError(f"the close date {closes_on} is before the open date {opens_on}")
     if min_cell < 1:
         raise DomainError(f"min cell size must be at least 1, got {min_cell}")
+    if release_batch is not None and release_batch < 1:
+        raise DomainError(f"the release batch must be at least 1, got {release_batch}")
     if not (allow_invitation or allow_open):
         raise DomainError("a campaign needs at least one access mode (invitation or open)")
     if not versions:
@@ -67,6 +70,7 @@ def create_campaign(
         profile_id=profile.id,
         profile_json=profile.canonical_json(),
         min_cell=min_cell,
+        release_batch=release_batch,
         target_index=target_index,
         opens_on=opens_on,
         closes_on=closes_on,

@@ -10,19 +10,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms import BooleanField
 
 from questionnaires.expressions import satisfies_constraint
 from survey_app.dates import today
-from survey_app.domain import campaigns
+from survey_app.domain import campaigns, release
 from survey_app.extensions import db
 from survey_app.models import Draft, QuestionnaireVersion
 from survey_app.models.types import utcnow
@@ -276,6 +277,23 @@ def _save_draft(draft: DraftState, answers: dict[str, Any], current_page: str) -
     return True
 
 
+#: Durations are stored in whole minutes up to this many: a precise time to complete, matched with an access
+#: log or a watching supervisor, would tell who submitted; the quality checks need only minutes.
+DURATION_CAP_MINUTES = 180
+
+
+def coarse_duration(elapsed: timedelta) -> int:
+    """The time to complete as stored: rounded to whole minutes, capped, in seconds.
+
+    >>> coarse_duration(timedelta(seconds=89)), coarse_duration(timedelta(seconds=91))
+    (60, 120)
+    >>> coarse_duration(timedelta(hours=7)) == DURATION_CAP_MINUTES * 60
+    True
+    """
+    minutes = round(max(elapsed.total_seconds(), 0) / 60)
+    return min(minutes, DURATION_CAP_MINUTES) * 60
+
+
 def _submit(entry: Entry, draft: DraftState, answers: dict[str, Any]) -> ResponseReturnValue:
     elapsed = utcnow() - draft.started_at
     response = {
@@ -288,9 +306,21 @@ def _submit(entry: Entry, draft: DraftState, answers: dict[str, Any]) -> Respons
         "weight": entry.weight,
         "open_access": entry.open_access,
         "answers": answers,
-        "duration_seconds": max(0, int(elapsed.total_seconds())),
+        "duration_seconds": coarse_duration(elapsed),
         "submitted_on": today(),
     }
     if not entry.store(response):
         return entry.already_used()
+    _release_if_due(entry.campaign)
     return redirect(url_for("respondent.thanks"), 303)
+
+
+def _release_if_due(campaign: CampaignTerms) -> None:
+    """Release the campaign's held responses if a batch is full, in a transaction of its own (the response
+    is already committed in the holding area, so a failure here loses nothing: the next release takes it)."""
+    try:
+        release.release_if_due(campaign.id, campaign.min_cell, campaign.release_batch)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("releasing held responses failed; they stay held for the next release")

@@ -31,6 +31,7 @@ class CampaignTerms:
     id: int
     institution_id: int
     min_cell: int
+    release_batch: int | None
     opens_on: date
     closes_on: date
     status: str

@@ -1,10 +1,12 @@
-"""Storing a finished response: exactly once, whole or not at all.
+"""Storing a finished response: exactly once, whole or not at all, and sealed.
 
-Spending the invitation (or consuming the open-access draft) and inserting the response happen in one
-transaction. The guard is the conditional write itself, not an earlier read: ``UPDATE … WHERE state =
-'issued'`` (or ``DELETE`` of the draft) affects one row for exactly one of any number of concurrent attempts;
-on PostgreSQL the others wait on the row lock and then see the new state, on SQLite POST requests take the
-write lock up front (``BEGIN IMMEDIATE``, see ``database.py``).
+Spending the invitation (or consuming the open-access draft) and storing the response in the sealed holding
+area (``held_responses``) happen in one transaction; the response reaches ``responses`` only with a batch of
+others, in a later transaction (:mod:`survey_app.domain.release`), so the two never share a transaction id.
+The guard is the conditional write itself, not an earlier read: ``UPDATE … WHERE state = 'issued'`` (or
+``DELETE`` of the draft) affects one row for exactly one of any number of concurrent attempts; on PostgreSQL
+the others wait on the row lock and then see the new state, on SQLite POST requests take the write lock up
+front (``BEGIN IMMEDIATE``, see ``database.py``).
 """
 
 from __future__ import annotations
@@ -29,11 +31,11 @@ from sqlalchemy import (
 
 from survey_app.database import execute_reused
 from survey_app.extensions import db
-from survey_app.models import Draft, Invitation, Response
+from survey_app.models import Draft, HeldResponse, Invitation, Response
 
 
 def store_invited(token_hash: str, response: dict[str, Any]) -> bool:
-    """Spend the invitation and store ``response`` (the column values of a :class:`Response`); ``False`` (and
+    """Spend the invitation and hold ``response`` (the column values of a :class:`Response`); ``False`` (and
     nothing stored) if the invitation was not issued."""
     if db.session.get_bind().dialect.name == "postgresql":
         stored = execute_reused(_store_invited_statement(), _parameters(response, hashed=token_hash))
@@ -53,7 +55,7 @@ def store_invited(token_hash: str, response: dict[str, Any]) -> bool:
 
 
 def store_open(draft_key: str, response: dict[str, Any]) -> bool:
-    """Consume the open-access draft and store ``response``; ``False`` if the draft was already consumed."""
+    """Consume the open-access draft and hold ``response``; ``False`` if the draft was already consumed."""
     consumed = execute_reused(_consume_statement(), {"hashed": draft_key})
     if consumed.rowcount != 1:
         db.session.rollback()
@@ -92,8 +94,8 @@ def _consume_statement() -> Delete:
 
 @functools.cache
 def _insert_statement() -> Insert:
-    responses = Response.__table__
-    return insert(responses).from_select([c.key for c in responses.columns], select(*_response_row()))
+    held = HeldResponse.__table__
+    return insert(held).from_select([c.key for c in held.columns], select(*_response_row()))
 
 
 @functools.cache
@@ -108,16 +110,11 @@ def _store_invited_statement() -> Select[tuple[uuid.UUID]]:
     """
     invitations = Invitation.__table__
     drafts = Draft.__table__
-    responses = Response.__table__
+    held = HeldResponse.__table__
     spent = _spend_statement().returning(invitations.c.id).cte("spent")
     was_spent = exists(select(spent.c.id))
     gone = delete(drafts).where(drafts.c.key == bindparam("hashed"), was_spent).cte("gone")
     row = select(*_response_row()).where(was_spent)
     # The INSERT is a CTE too, under a SELECT.
-    stored = (
-        insert(responses)
-        .from_select([c.key for c in responses.columns], row)
-        .returning(responses.c.id)
-        .cte("stored")
-    )
+    stored = insert(held).from_select([c.key for c in held.columns], row).returning(held.c.id).cte("stored")
     return select(stored.c.id).add_cte(gone)

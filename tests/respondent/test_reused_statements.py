@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from survey_app.database import execute_reused
 from survey_app.domain import campaigns
 from survey_app.extensions import db
-from survey_app.models import Draft, Response
+from survey_app.models import Draft, HeldResponse, Response
 from survey_app.respondent.state import CampaignTerms, DraftState, load_draft, save_draft
 from survey_app.respondent.store import store_open
 from tests.apptools import Survey, add_draft
@@ -84,11 +84,14 @@ def test_a_failing_statement_raises_sqlalchemy_errors_and_stores_nothing(survey:
     with pytest.raises(IntegrityError):
         store_open("open-key", response)
     db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(HeldResponse)) == 0
     assert db.session.scalar(select(func.count()).select_from(Response)) == 0
     assert db.session.get(Draft, "open-key") is not None  # consumed only together with the insert
 
     assert store_open("open-key", {**response, "campaign_id": survey.campaign.id})
-    stored = db.session.scalars(select(Response)).one()
+    # Stored in the sealed holding area; the release (a later transaction) moves it to ``responses``.
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+    stored = db.session.scalars(select(HeldResponse)).one()
     assert stored.answers == ANSWERS
     assert stored.submitted_on == date.today()
     assert db.session.get(Draft, "open-key") is None
