@@ -1,5 +1,5 @@
 """Engine set-up per database: SQLite needs help to be a safe development and test database; PostgreSQL
-skips the transaction round trips of read-only requests.
+skips the transaction round trips of read-only requests (and writes always run in a transaction).
 
 pysqlite's own transaction handling does not emit ``BEGIN`` until the first write and breaks ``SAVEPOINT``;
 SQLAlchemy's documented fix is to take over: autocommit at the driver, ``BEGIN`` emitted by us. We emit
@@ -10,15 +10,11 @@ when another writer committed in between (WAL snapshots cannot be upgraded), ins
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from flask import Flask, g, has_app_context, has_request_context, request
-from sqlalchemy import JSON, Delete, Dialect, Insert, Select, Update, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
 
 from survey_app.extensions import db
 
@@ -47,23 +43,18 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 #: committed fails at once with "database is locked" instead of waiting.
 WRITER_THREAD = "writer_thread"
 
-#: Set on ``flask.g`` by views whose every write is one statement (the invitation pages: the draft INSERT or
-#: UPDATE, the final submit's single statement on PostgreSQL): they run without BEGIN/COMMIT round trips.
-SINGLE_STATEMENT_WRITES = "single_statement_writes"
-
 
 def _configure_postgresql(engine: Engine) -> None:
-    """Driver autocommit, ``BEGIN`` emitted by us, except while serving a GET or HEAD request or a view
-    that declared :data:`SINGLE_STATEMENT_WRITES`.
+    """Driver autocommit, ``BEGIN`` emitted by us: at once for every request but GET and HEAD, and before the
+    first statement that is not a ``SELECT`` within those.
 
     A respondent's page GET is one ``SELECT``; with psycopg's own transaction handling it also costs a
     ``BEGIN`` and, when the session closes, a ``ROLLBACK``: three round trips where one does, on the most
-    frequent request (bench/submit_load.py). Under PostgreSQL's default READ COMMITTED every statement has
-    its own snapshot anyway, so reads see nothing different. GET handlers that write (an audit entry for a
-    download) commit each statement on its own. The invitation pages' POSTs write with one statement each
-    (a statement is atomic on its own), so they skip ``BEGIN``/``COMMIT`` too. Everything else (other POST
-    requests, the CLI, background jobs, the tests' outer transactions) begins a transaction as before, and
-    ``COMMIT``/``ROLLBACK`` are what SQLAlchemy sends; psycopg skips them when no transaction is open.
+    frequent request (bench/submit_load.py; docs/benchmarks.md has the measured difference). Under
+    PostgreSQL's default READ COMMITTED every statement has its own snapshot anyway, so reads see nothing
+    different. A GET handler that writes (an audit entry for a download) still writes in one transaction:
+    the first write begins it, and what follows is in it until SQLAlchemy commits. ``COMMIT``/``ROLLBACK``
+    are what SQLAlchemy sends; psycopg skips them when no transaction is open.
     """
 
     @event.listens_for(engine, "connect")
@@ -71,71 +62,38 @@ def _configure_postgresql(engine: Engine) -> None:
         dbapi_connection.autocommit = True
 
     @event.listens_for(engine, "begin")
-    def _begin(connection: Any) -> None:
-        if has_request_context() and (
-            request.method in ("GET", "HEAD") or getattr(g, SINGLE_STATEMENT_WRITES, False)
-        ):
-            return
-        connection.exec_driver_sql("BEGIN")
+    def _begin(connection: Connection) -> None:
+        lazy = has_request_context() and request.method in ("GET", "HEAD")
+        # ``info`` lives with the driver's connection, across checkouts from the pool.
+        connection.info[LAZY_BEGIN] = lazy
+        if not lazy:
+            connection.exec_driver_sql("BEGIN")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(connection: Connection, cursor: Any, statement: str, *args: Any) -> None:
+        if connection.info.get(LAZY_BEGIN) and not is_read(statement):
+            connection.info[LAZY_BEGIN] = False
+            cursor.execute("BEGIN")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(connection: Connection) -> None:
+        # An invalidated connection is thrown away with its ``info`` (and asking for it would reconnect).
+        if not connection.invalidated:
+            connection.info.pop(LAZY_BEGIN, None)
 
 
-#: Statements :func:`execute_reused` runs.
-Reusable = Select[Any] | Update | Insert | Delete
+#: On ``Connection.info`` while a GET or HEAD request's transaction has not sent ``BEGIN`` yet.
+LAZY_BEGIN = "lazy_begin"
 
 
-class Reply(NamedTuple):
-    """What a statement run by :func:`execute_reused` gave: its rows (as tuples) and the rows it changed."""
+def is_read(statement: str) -> bool:
+    """Whether ``statement`` only reads (a plain ``SELECT``): anything else begins the transaction first.
 
-    rows: Sequence[Sequence[Any]]
-    rowcount: int
-
-    def first(self) -> Sequence[Any] | None:
-        return self.rows[0] if self.rows else None
-
-
-def execute_reused(statement: Reusable, parameters: Mapping[str, Any]) -> Reply:
-    """Run ``statement``, built once and reused with bound parameters, on the session's connection.
-
-    On PostgreSQL its SQL is compiled once and run on the driver's cursor. Executing the Core statement makes
-    SQLAlchemy look up its compiled form, process the parameters and wrap the cursor in a result with
-    metadata built from the cursor's description on every call (the ORM adds its own layer on top). On the
-    respondent pages, which run one to three such statements per request, the driver's cursor takes about
-    100 µs of CPU per statement where Core or ``exec_driver_sql`` take about 185 µs (measured in-process on
-    the invitation lookup). psycopg returns the columns' Python types itself (dates, times with zone, JSONB
-    as dicts); parameters go as they are, except JSON documents, serialised as the JSON type would (the
-    compiled SQL casts them). Errors are raised as SQLAlchemy raises them, and a lost connection is dropped
-    from the pool, as SQLAlchemy does for the statements it runs. Elsewhere (SQLite) the Core statement runs
-    as usual, so its types convert values both ways.
+    >>> is_read("SELECT 1"), is_read("  select x FROM t"), is_read("WITH x AS (DELETE …) SELECT 1")
+    (True, True, False)
     """
-    connection = db.session.connection()
-    dialect = connection.dialect
-    if dialect.name != "postgresql":
-        result = connection.execute(statement, dict(parameters))
-        return Reply(result.all() if result.returns_rows else [], result.rowcount)
-    sql, json_names = _compiled(statement, dialect)
-    values = {k: json.dumps(v) if k in json_names else v for k, v in parameters.items()}
-    driver_connection = connection.connection.dbapi_connection
-    try:
-        with driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-            cursor.execute(sql, values)
-            # Whether there are rows comes from the statement: asking the cursor (its description) builds
-            # a column object per column.
-            rows = cursor.fetchall() if statement.exported_columns else []
-            return Reply(rows, cursor.rowcount)
-    except dialect.loaded_dbapi.Error as error:
-        lost = dialect.is_disconnect(error, driver_connection, None)
-        if lost:
-            connection.invalidate(error)
-        raise DBAPIError.instance(
-            sql, values, error, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
-        ) from error
-
-
-@functools.cache
-def _compiled(statement: Reusable, dialect: Dialect) -> tuple[str, frozenset[str]]:
-    compiled = statement.compile(dialect=dialect)
-    json_names = frozenset(name for name, bind in compiled.binds.items() if isinstance(bind.type, JSON))
-    return str(compiled), json_names
+    return statement.lstrip()[:6].upper() == "SELECT"
 
 
 def init_database(app: Flask) -> None:

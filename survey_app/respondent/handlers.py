@@ -29,7 +29,8 @@ from survey_app.models import Draft, QuestionnaireVersion
 from survey_app.models.types import utcnow
 from survey_app.respondent.pages import Page
 from survey_app.respondent.questions import ParseError, question_type
-from survey_app.respondent.state import CampaignTerms, DraftState, load_draft, save_draft
+from survey_app.respondent.state import CampaignTerms, DraftState
+from survey_app.respondent.store import load_draft, save_draft
 from survey_app.respondent.versions import LoadedVersion, loaded_version
 
 #: ``Entry.loaded_draft`` when the draft was not read with the entry.

@@ -7,31 +7,18 @@ that says so in the respondent's language.
 
 from __future__ import annotations
 
-import functools
 import itertools
-from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Select, bindparam, select
 
-from survey_app.database import SINGLE_STATEMENT_WRITES, execute_reused
 from survey_app.extensions import limiter
-from survey_app.models import Campaign, Draft, Invitation
 from survey_app.respondent import handlers as flow
-from survey_app.respondent.state import CampaignTerms, DraftState, with_version
-from survey_app.respondent.store import store_invited
+from survey_app.respondent.state import CampaignTerms, DraftState
+from survey_app.respondent.store import INVITATION_COLUMNS, invitation_entry, store_invited
 from survey_app.tokens import looks_like_token, token_hash
 
 bp = Blueprint("respondent", __name__)
-
-
-@bp.before_request
-def _single_statement_writes() -> None:
-    # Every write of these views is one statement: creating the draft (consent), saving it (a page), and the
-    # final submit (one statement on PostgreSQL, see survey_app.respondent.store). On PostgreSQL they
-    # therefore run without BEGIN/COMMIT round trips (survey_app.database).
-    setattr(g, SINGLE_STATEMENT_WRITES, True)
 
 
 @limiter.request_filter
@@ -41,42 +28,15 @@ def _not_limited() -> bool:
     return request.blueprint == bp.name
 
 
-#: The invitation's columns that :func:`_entry` reads, in the order the query selects them.
-_INVITATION_COLUMNS = (
-    Invitation.state,
-    Invitation.respondent_group,
-    Invitation.unit_id,
-    Invitation.stratum,
-    Invitation.weight,
-)
-
-
-@functools.cache
-def _entry_query() -> Select[Any]:
-    # Built once and reused with a bound parameter (see execute_reused): constructing this four-table join
-    # on every page request was most of the invitation lookup. The draft comes in the same statement (outer
-    # join on its key, the token hash) to save a second round trip on every page. Columns, not entities:
-    # see survey_app.respondent.state.
-    query = select(*_INVITATION_COLUMNS, *CampaignTerms.columns()).join(
-        Campaign, Invitation.campaign_id == Campaign.id
-    )
-    return (
-        with_version(query, Invitation.respondent_group)
-        .add_columns(*DraftState.columns())
-        .outerjoin(Draft, Draft.key == Invitation.token_hash)
-        .where(Invitation.token_hash == bindparam("token_hash"))
-    )
-
-
 def _entry(token: str) -> flow.Entry | ResponseReturnValue:
     if not looks_like_token(token):
         abort(404)
     hashed = token_hash(token)
-    row = execute_reused(_entry_query(), {"token_hash": hashed}).first()
+    row = invitation_entry(hashed)
     if row is None:
         abort(404)
     values = iter(row)
-    state, group, unit_id, stratum, weight = itertools.islice(values, len(_INVITATION_COLUMNS))
+    state, group, unit_id, stratum, weight = itertools.islice(values, len(INVITATION_COLUMNS))
     campaign = CampaignTerms.take(values)
     version_id, content_hash = itertools.islice(values, 2)
     draft = DraftState.take(values)

@@ -11,21 +11,19 @@ The draft is keyed by a keyed hash of a random key kept in the session cookie; n
 
 from __future__ import annotations
 
-import functools
 import itertools
 import secrets
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import select
 
-from survey_app.database import execute_reused
 from survey_app.extensions import db, limiter
-from survey_app.models import Campaign, Unit
+from survey_app.models import Unit
 from survey_app.respondent import handlers as flow
-from survey_app.respondent.state import CampaignTerms, DraftState, load_draft, with_version
-from survey_app.respondent.store import store_open
+from survey_app.respondent.state import CampaignTerms, DraftState
+from survey_app.respondent.store import load_draft, open_entry, store_open
 from survey_app.tokens import token_hash
 
 bp = Blueprint("open_access", __name__, url_prefix="/c")
@@ -55,17 +53,10 @@ def _mark_submitted(campaign: CampaignTerms, group: str) -> None:
     session.permanent = True
 
 
-@functools.cache
-def _entry_query() -> Select[Any]:
-    return with_version(select(*CampaignTerms.columns()), bindparam("group")).where(
-        Campaign.slug == bindparam("slug")
-    )
-
-
 def _entry(
     slug: str, group: str, unit_code: str | None, *, create_key: bool = False
 ) -> flow.Entry | ResponseReturnValue:
-    row = execute_reused(_entry_query(), {"slug": slug, "group": group}).first()
+    row = open_entry(slug, group)
     if row is None:
         abort(404)
     values = iter(row)

@@ -9,19 +9,16 @@ once, in the order of its fields, for the statements that select them.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Self
 
-from sqlalchemy import ColumnElement, Select, Update, and_, bindparam, select, update
+from sqlalchemy import ColumnElement, Select, and_
 from sqlalchemy.orm import InstrumentedAttribute
 
-from survey_app.database import execute_reused
 from survey_app.models import Campaign, CampaignQuestionnaire, Draft, QuestionnaireVersion
-from survey_app.models.types import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,40 +82,3 @@ def with_version(query: Select[Any], group: ColumnElement[Any]) -> Select[Any]:
         )
         .join(QuestionnaireVersion, QuestionnaireVersion.id == CampaignQuestionnaire.questionnaire_version_id)
     )
-
-
-@functools.cache
-def _draft_query() -> Select[Any]:
-    return select(*DraftState.columns()).where(Draft.key == bindparam("draft_key"))
-
-
-def load_draft(key: str) -> DraftState | None:
-    row = execute_reused(_draft_query(), {"draft_key": key}).first()
-    return None if row is None else DraftState.take(iter(row))
-
-
-@functools.cache
-def _save_statement() -> Update:
-    # No parameter is named like a column: on SQLite the Core statement runs, and parameters of an UPDATE's
-    # execution named like columns would be taken as more values to set.
-    return (
-        update(Draft)
-        .where(Draft.key == bindparam("draft_key"))
-        .values(
-            answers=bindparam("new_answers", type_=Draft.answers.type),
-            current_page=bindparam("new_page"),
-            updated_at=bindparam("moment", type_=Draft.updated_at.type),
-        )
-    )
-
-
-def save_draft(key: str, answers: dict[str, Any], current_page: str) -> bool:
-    """Write the draft's answers and page; ``False`` when it no longer exists (submitted from another tab).
-
-    The caller commits; the affected row count says whether the draft still exists.
-    """
-    written = execute_reused(
-        _save_statement(),
-        {"draft_key": key, "new_answers": answers, "new_page": current_page, "moment": utcnow()},
-    )
-    return written.rowcount == 1

@@ -1,4 +1,5 @@
-"""``execute_reused``: the respondent pages' statements give the same values and errors on both backends.
+"""The respondent store's statement runner (``survey_app.respondent.store._run``): the respondent pages'
+statements give the same values and errors on both backends.
 
 On PostgreSQL they run on the driver's cursor, past SQLAlchemy's type processing and error handling, so
 this checks what that path must still do: JSON documents, dates and times round-trip as the ORM gives them,
@@ -15,12 +16,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from survey_app.database import execute_reused
 from survey_app.domain import campaigns
 from survey_app.extensions import db
 from survey_app.models import Draft, HeldResponse, Response
-from survey_app.respondent.state import CampaignTerms, DraftState, load_draft, save_draft
-from survey_app.respondent.store import store_open
+from survey_app.respondent.state import CampaignTerms, DraftState
+from survey_app.respondent.store import _run as execute_reused
+from survey_app.respondent.store import load_draft, save_draft, store_open
 from tests.apptools import Survey, add_draft
 from tests.conftest import make_app
 
