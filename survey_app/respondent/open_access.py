@@ -90,7 +90,7 @@ def _entry(
         draft = load_draft(draft_key)
         unit_id = draft.unit_id if isinstance(draft, DraftState) else None
 
-    start_kwargs = {"slug": slug, "group": group}
+    start_kwargs: dict[str, Any] = {"slug": slug, "group": group}
 
     def store(response: dict[str, Any]) -> bool:
         stored = store_open(draft_key, response)

@@ -68,7 +68,7 @@ class DraftState:
         return None if taken[0] is None else cls(*taken)
 
 
-def with_version(query: Select[Any], group: ColumnElement[Any]) -> Select[Any]:
+def with_version(query: Select[Any], group: ColumnElement[Any] | InstrumentedAttribute[Any]) -> Select[Any]:
     """``query`` (which selects from ``campaigns``) joined to the questionnaire version its campaign gives the
     respondent group ``group``, whose id and content hash it selects next."""
     return (

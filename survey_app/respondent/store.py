@@ -22,7 +22,7 @@ import functools
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     JSON,
@@ -30,6 +30,7 @@ from sqlalchemy import (
     Dialect,
     Insert,
     Select,
+    Table,
     Update,
     bindparam,
     delete,
@@ -46,6 +47,13 @@ from survey_app.extensions import db
 from survey_app.models import Campaign, Draft, HeldResponse, Invitation, Response
 from survey_app.models.types import utcnow
 from survey_app.respondent.state import CampaignTerms, DraftState, with_version
+
+# The models' tables as Core tables: declarative types ``__table__`` as any FROM clause (it may be a join).
+_INVITATIONS = cast(Table, Invitation.__table__)
+_DRAFTS = cast(Table, Draft.__table__)
+_HELD = cast(Table, HeldResponse.__table__)
+_RESPONSES = cast(Table, Response.__table__)
+
 
 #: Statements :func:`_run` runs.
 Reusable = Select[Any] | Update | Insert | Delete
@@ -226,16 +234,16 @@ def store_open(draft_key: str, response: dict[str, Any]) -> bool:
 def _parameters(response: dict[str, Any], **more: Any) -> dict[str, Any]:
     # Named apart from the columns: parameters of an INSERT's or UPDATE's execution that are named like
     # columns would be taken as values of those columns.
-    return {**{f"v_{c.key}": response[c.key] for c in Response.__table__.columns}, **more}
+    return {**{f"v_{c.key}": response[c.key] for c in _RESPONSES.columns}, **more}
 
 
 def _response_row() -> list[Any]:
-    return [bindparam(f"v_{c.key}", type_=c.type).label(c.key) for c in Response.__table__.columns]
+    return [bindparam(f"v_{c.key}", type_=c.type).label(c.key) for c in _RESPONSES.columns]
 
 
 @functools.cache
 def _spend_statement() -> Update:
-    invitations = Invitation.__table__
+    invitations = _INVITATIONS
     return (
         update(invitations)
         .where(
@@ -247,12 +255,12 @@ def _spend_statement() -> Update:
 
 @functools.cache
 def _consume_statement() -> Delete:
-    return delete(Draft.__table__).where(Draft.__table__.c.key == bindparam("hashed"))
+    return delete(_DRAFTS).where(_DRAFTS.c.key == bindparam("hashed"))
 
 
 @functools.cache
 def _insert_statement() -> Insert:
-    held = HeldResponse.__table__
+    held = _HELD
     return insert(held).from_select([c.key for c in held.columns], select(*_response_row()))
 
 
@@ -266,9 +274,7 @@ def _store_invited_statement() -> Select[tuple[uuid.UUID]]:
     (bench/submit_load.py). The ``RETURNING`` of the invitation stays inside the statement; nothing of it
     reaches the response row.
     """
-    invitations = Invitation.__table__
-    drafts = Draft.__table__
-    held = HeldResponse.__table__
+    invitations, drafts, held = _INVITATIONS, _DRAFTS, _HELD
     spent = _spend_statement().returning(invitations.c.id).cte("spent")
     was_spent = exists(select(spent.c.id))
     gone = delete(drafts).where(drafts.c.key == bindparam("hashed"), was_spent).cte("gone")
