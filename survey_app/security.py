@@ -6,8 +6,10 @@ header; client addresses must not be logged either (the rate limiter keeps them 
 
 from __future__ import annotations
 
+import calendar
 import logging
 import re
+import time
 
 from flask import Flask, Response
 
@@ -18,20 +20,33 @@ CONTENT_SECURITY_POLICY = (
 
 _TOKEN_PATH = re.compile(r"/r/[^/\s?\"]+")
 _ADDRESS = re.compile(r"^\S+ - - \[")
+#: A respondent page: an invitation link or an open link.
+_RESPONDENT_PATH = re.compile(r"(?:^|[\s\"])/[rc]/")
+#: werkzeug's ``[01/Jan/2025 10:00:00]`` and gunicorn's ``[01/Jan/2025:10:00:00 +0700]``.
+_CLOCK = re.compile(r"\[(\d{2}/\w{3}/\d{4})[ :]\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?\]")
 
 
 def redact(text: str) -> str:
-    """``text`` with invitation tokens in paths replaced by ``[redacted]``.
+    """``text`` with invitation tokens in paths replaced by ``[redacted]``, the client address by
+    ``[client]`` and, on a line about a respondent page, the time of day dropped from its date.
 
     >>> redact('127.0.0.1 - - [01/Jan/2025 10:00:00] "GET /r/abcDEF123_-xyz456789/p/2 HTTP/1.1" 200 -')
-    '[client] - - [01/Jan/2025 10:00:00] "GET /r/[redacted]/p/2 HTTP/1.1" 200 -'
+    '[client] - - [01/Jan/2025] "GET /r/[redacted]/p/2 HTTP/1.1" 200 -'
+    >>> redact('127.0.0.1 - - [01/Jan/2025 10:00:00] "GET /admin/ HTTP/1.1" 200 -')
+    '[client] - - [01/Jan/2025 10:00:00] "GET /admin/ HTTP/1.1" 200 -'
     """
-    text = _TOKEN_PATH.sub("/r/[redacted]", text)
+    if _RESPONDENT_PATH.search(text):
+        text = _CLOCK.sub(r"[\1]", _TOKEN_PATH.sub("/r/[redacted]", text))
     return _ADDRESS.sub("[client] - - [", text)
 
 
 class RedactingFilter(logging.Filter):
-    """Passes each record's message through :func:`redact` (werkzeug logs path and address)."""
+    """Passes each record's message through :func:`redact` (werkzeug logs path and address).
+
+    A record about a respondent page also gets the start of its day as its time, so the formatter's
+    ``%(asctime)s`` (gunicorn's error log, Flask's "Exception on /r/…") shows no time of day: with the
+    stored time to complete, the moments of a respondent's requests would tell which response is theirs.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -39,6 +54,10 @@ class RedactingFilter(logging.Filter):
         if cleaned != message:
             record.msg = cleaned
             record.args = ()
+        if _RESPONDENT_PATH.search(cleaned):
+            day = time.gmtime(record.created)
+            record.created = float(calendar.timegm((day.tm_year, day.tm_mon, day.tm_mday, 0, 0, 0)))
+            record.msecs = 0.0
         return True
 
 

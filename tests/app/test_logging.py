@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 import requests
 from flask import Flask
 from werkzeug.serving import make_server
 
+from questionnaires.model import Questionnaire
+from survey_app.extensions import db
 from survey_app.security import redact
-from tests.apptools import Survey
+from tests.apptools import Survey, build_survey
+from tests.conftest import TEST_SECRETS, make_app
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_werkzeug_request_log_is_redacted(
@@ -57,3 +70,100 @@ def test_gunicorn_access_log_is_redacted(app: Flask, caplog: pytest.LogCaptureFi
 
 def test_redact_keeps_other_paths() -> None:
     assert redact('"GET /c/demo/external HTTP/1.1" 200') == '"GET /c/demo/external HTTP/1.1" 200'
+
+
+_TIME_OF_DAY = re.compile(r"\d{2}:\d{2}:\d{2}")
+
+
+def test_respondent_lines_carry_the_day_only(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    # werkzeug's request line and Flask's "Exception on …" record, both about a respondent page.
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("werkzeug").info(
+            '127.0.0.1 - - [01/Dec/2026 10:17:42] "POST /r/SecretToken1234567890ab/p/s2 HTTP/1.1" 303 -'
+        )
+        app.logger.error("Exception on /c/demo/external/DPMPTSP [POST]")
+        app.logger.error("Exception on /admin/ [GET]")
+    werkzeug_line, respondent_error, console_error = caplog.records[-3:]
+    assert werkzeug_line.getMessage() == '[client] - - [01/Dec/2026] "POST /r/[redacted]/p/s2 HTTP/1.1" 303 -'
+    # The formatter's time of a respondent record is the start of its day; other records keep theirs.
+    assert respondent_error.created % 86400 == 0
+    assert console_error.created % 86400 != 0 or console_error.msecs != 0
+
+
+def test_documented_gunicorn_access_log_holds_no_time_address_agent_or_token(
+    committed_database: str, tmp_path: Path, mini: Questionnaire
+) -> None:
+    """The gunicorn command of docs/deployment.md, for real: its access log cannot be matched with the
+    stored times to complete (no time, no address, no user agent, no token)."""
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    if not gunicorn.exists():
+        pytest.skip("gunicorn is not installed in this environment")
+    command = _documented_gunicorn_command()
+    app = make_app(committed_database, tmp_path)
+    with app.app_context():
+        token = build_survey(app, {"internal": mini}).token()
+        db.session.remove()
+        db.engine.dispose()
+    access_log = tmp_path / "access.log"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    arguments = [
+        str(gunicorn),
+        *command,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--access-logfile",
+        str(access_log),
+        "--error-logfile",
+        str(tmp_path / "error.log"),
+    ]
+    environment = {
+        **os.environ,
+        "DATABASE_URL": committed_database,
+        **TEST_SECRETS,
+    }
+    server = subprocess.Popen(arguments, cwd=ROOT, env=environment)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60  # workers import the app first: seconds on a busy machine
+        while True:
+            try:
+                requests.get(f"{base}/admin/login", timeout=10)
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        agent = {"User-Agent": "Mozilla/5.0 (Respondent Phone) TestAgent/1.0"}
+        assert requests.get(f"{base}/r/{token}", headers=agent, timeout=10).status_code == 200
+        requests.get(f"{base}/r/{token}/p/s1", headers=agent, timeout=10)
+    finally:
+        server.terminate()
+        server.wait(60)
+    logged = access_log.read_text()
+    assert "/r/[redacted]" in logged
+    assert token not in logged
+    assert "127.0.0.1" not in logged
+    assert "TestAgent" not in logged
+    assert not _TIME_OF_DAY.search(logged)
+
+
+def _documented_gunicorn_command() -> list[str]:
+    """The gunicorn options of docs/deployment.md's first code block, minus ``--bind`` and the log files."""
+    text = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    found = re.search(r"\.venv/bin/gunicorn (.*?)wsgi:app", text, re.S)
+    assert found, "docs/deployment.md has no gunicorn command"
+    words = shlex.split(found.group(1).replace("\\\n", " "))
+    kept: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+            continue
+        if word in ("--bind", "--forwarded-allow-ips", "--access-logfile", "--error-logfile"):
+            skip = True
+            continue
+        kept.append(word)
+    assert "--access-logformat" in kept, "the documented command sets no access-log format"
+    return [*kept, "wsgi:app"]
