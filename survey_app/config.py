@@ -13,6 +13,9 @@ Environment variables:
 ``RATELIMIT_STORAGE_URI``   Flask-Limiter storage; ``memory://`` (default, per process) or
                             ``redis://host:6379`` to share limits between app servers.
 ``OPEN_ACCESS_RATE_LIMIT``  limit on open-access submissions per client address; default ``10/minute``.
+``INVITATION_RATE_LIMIT``   limit on invitation-page requests per client address; default ``300/minute``
+                            (generous: an office behind one address shares it).
+``RESUME_RATE_LIMIT``       limit on resume codes posted per client address; default ``10/minute``.
 ``PREFERRED_URL_SCHEME``    ``https`` in production: marks cookies ``Secure``.
 ``SURVEY_TIMEZONE``         time zone of submission dates and campaign open/close dates;
                             default ``Asia/Jakarta``.
@@ -41,6 +44,8 @@ ENV_KEYS = (
     "TOKEN_HASH_KEY",
     "RATELIMIT_STORAGE_URI",
     "OPEN_ACCESS_RATE_LIMIT",
+    "INVITATION_RATE_LIMIT",
+    "RESUME_RATE_LIMIT",
     "PREFERRED_URL_SCHEME",
     "SURVEY_TIMEZONE",
     "TRUSTED_PROXY_COUNT",
@@ -61,6 +66,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
         "OPEN_ACCESS_RATE_LIMIT": "10/minute",
+        "INVITATION_RATE_LIMIT": "300/minute",
+        "RESUME_RATE_LIMIT": "10/minute",
         "PREFERRED_URL_SCHEME": "http",
         "SURVEY_TIMEZONE": "Asia/Jakarta",
         "TRUSTED_PROXY_COUNT": 0,

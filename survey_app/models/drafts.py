@@ -34,3 +34,6 @@ class Draft(Base):
     current_page: Mapped[str] = mapped_column(String(120))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: Keyed hash of the resume code of an invitation's draft (``None``: open access, or started before
+    #: resume codes existed): only a browser that holds the code sees the answers.
+    resume_hash: Mapped[str | None] = mapped_column(String(64))

@@ -7,13 +7,15 @@ error summary, resume, and the final submit.
 
 from __future__ import annotations
 
+import hmac
+import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
@@ -32,6 +34,7 @@ from survey_app.respondent.questions import ParseError, question_type
 from survey_app.respondent.state import CampaignTerms, DraftState
 from survey_app.respondent.store import load_draft, save_draft
 from survey_app.respondent.versions import LoadedVersion, loaded_version
+from survey_app.tokens import token_hash
 
 #: ``Entry.loaded_draft`` when the draft was not read with the entry.
 UNREAD = object()
@@ -63,6 +66,10 @@ class Entry:
     already_used: Callable[[], ResponseReturnValue]
     #: The draft as read together with the entry (``None``: there is none), or ``UNREAD``.
     loaded_draft: DraftState | object | None = UNREAD
+    #: The invitation was spent: said only after the respondent acts (a POST), never on a plain GET.
+    spent: bool = False
+    #: Where a resume code is posted (invitations; open access has none).
+    resume_url: str = ""
 
     def version(self) -> LoadedVersion:
         def canonical_json() -> str:
@@ -115,16 +122,85 @@ def intro(entry: Entry, form: ConsentForm | None = None) -> ResponseReturnValue:
     )
 
 
+# Resume codes ---------------------------------------------------------------------------------------------
+#
+# A link is held by its respondent and by whoever issued it. So a saved draft of an invitation is shown only
+# to the browser that started it (its code is in that browser's session) or to one that gives the code the
+# pages show: the link alone shows a "continue" page without answers.
+
+#: Session key: resume codes by the start of their draft's key.
+RESUME_CODES = "resume_codes"
+#: No 0/O, 1/I/L: read off a phone and typed on another device.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_resume_code() -> str:
+    """Eight characters in two groups (31⁸ ≈ 8.5 × 10¹¹ codes; the resume form is rate-limited)."""
+    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    return f"{code[:4]}-{code[4:]}"
+
+
+def _plain_code(text: str) -> str:
+    return "".join(c for c in text.upper() if c.isalnum())
+
+
+def _code_hash(draft_key: str, code: str) -> str:
+    return token_hash(f"resume:{draft_key}:{_plain_code(code)}")
+
+
+def _remember_code(draft_key: str, code: str) -> None:
+    codes = {k: v for k, v in session.get(RESUME_CODES, {}).items() if k != draft_key[:16]}
+    session[RESUME_CODES] = dict([*codes.items(), (draft_key[:16], code)][-20:])
+    session.permanent = True
+
+
+def remembered_code(draft_key: str) -> str | None:
+    code = session.get(RESUME_CODES, {}).get(draft_key[:16])
+    return code if isinstance(code, str) else None
+
+
+def browser_holds(entry: Entry, draft: DraftState) -> bool:
+    """Whether this browser may see ``draft``: it started it, or gave its code (open access: always, its
+    draft key lives in this browser only)."""
+    if entry.open_access or draft.resume_hash is None:
+        return True
+    code = remembered_code(draft.key)
+    return code is not None and hmac.compare_digest(_code_hash(draft.key, code), draft.resume_hash)
+
+
+def continue_page(entry: Entry, *, wrong_code: bool = False) -> ResponseReturnValue:
+    """The page for a link whose draft this browser does not hold: asks for the code, shows no answer."""
+    errors = {"code": gettext("This code does not match. Check it and try again.")} if wrong_code else {}
+    return render_template("respondent/continue.html", entry=entry, errors=errors), 400 if wrong_code else 200
+
+
+def resume_with_code(entry: Entry) -> ResponseReturnValue:
+    """A resume code posted: the draft's page if it matches, the form again if not."""
+    draft = entry.draft()
+    if entry.spent or draft is None:
+        return redirect(entry.start_url, 303)
+    code = str(request.form.get("code", ""))
+    if draft.resume_hash is None or not hmac.compare_digest(_code_hash(draft.key, code), draft.resume_hash):
+        return continue_page(entry, wrong_code=True)
+    _remember_code(draft.key, code)
+    return resume(entry, draft)
+
+
 def start(entry: Entry) -> ResponseReturnValue:
     """Consent given: create the draft (if none) and go to where the respondent is."""
     form = ConsentForm()
     if not form.validate_on_submit() or not form.consent.data:
         return intro(entry, form)
+    if entry.spent:
+        return entry.already_used()
     draft = entry.draft()
     if draft is not None:
+        if not browser_holds(entry, draft):
+            return continue_page(entry)
         return redirect(entry.page_url(draft.current_page), 303)
     first = entry.version().plan.first.key
     moment = utcnow()
+    code = None if entry.open_access else new_resume_code()
     db.session.add(
         Draft(
             key=entry.draft_key,
@@ -136,6 +212,7 @@ def start(entry: Entry) -> ResponseReturnValue:
             current_page=first,
             started_at=moment,
             updated_at=moment,
+            resume_hash=_code_hash(entry.draft_key, code) if code else None,
         )
     )
     try:
@@ -146,7 +223,12 @@ def start(entry: Entry) -> ResponseReturnValue:
         draft = load_draft(entry.draft_key)
         if draft is None:
             raise
+        if not browser_holds(entry, draft):
+            return continue_page(entry)
         first = draft.current_page
+    else:
+        if code:
+            _remember_code(entry.draft_key, code)
     return redirect(entry.page_url(first), 303)
 
 
@@ -189,6 +271,7 @@ def _render_page(
         resumed=request.args.get("resumed") == "1",
         incomplete=request.args.get("incomplete") == "1",
         action=entry.page_url(page.key),
+        resume_code=None if entry.open_access else remembered_code(entry.draft_key),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from survey_app.extensions import limiter
@@ -21,11 +21,9 @@ from survey_app.tokens import looks_like_token, token_hash
 bp = Blueprint("respondent", __name__)
 
 
-@limiter.request_filter
-def _not_limited() -> bool:
-    # The invitation pages carry no rate limit (a token cannot be guessed, and is answered once); saying so
-    # up front spares the limiter resolving which limits apply on every page request.
-    return request.blueprint == bp.name
+# Per client address: polling links to watch their state, or guessing tokens, is throttled; a respondent
+# needs a few requests a minute. Offices behind one address share it, so the default is generous.
+limiter.limit(lambda: str(current_app.config["INVITATION_RATE_LIMIT"]))(bp)
 
 
 def _entry(token: str) -> flow.Entry | ResponseReturnValue:
@@ -40,8 +38,8 @@ def _entry(token: str) -> flow.Entry | ResponseReturnValue:
     campaign = CampaignTerms.take(values)
     version_id, content_hash = itertools.islice(values, 2)
     draft = DraftState.take(values)
-    if state == "spent":
-        return flow.status_page("used", 410)
+    # A spent link looks like any other until the respondent acts (its GET pages are the consent page):
+    # whoever issued the links must not learn from them who has answered.
     if state == "revoked":
         return flow.status_page("revoked", 410)
     closed = flow.campaign_closed(campaign)
@@ -61,9 +59,11 @@ def _entry(token: str) -> flow.Entry | ResponseReturnValue:
         open_access=False,
         page_url=lambda key: url_for("respondent.page", token=token, key=key),
         start_url=url_for("respondent.start", token=token),
+        resume_url=url_for("respondent.resume", token=token),
         store=lambda response: store_invited(hashed, response),
         already_used=lambda: flow.status_page("used", 410),
         loaded_draft=draft,
+        spent=state == "spent",
     )
 
 
@@ -74,10 +74,17 @@ def start(token: str) -> ResponseReturnValue:
         return entry
     if request.method == "POST":
         return flow.start(entry)
-    draft = entry.draft()
-    if draft is not None:
-        return flow.resume(entry, draft)
+    # The same page for an unused, a started and a spent link (a started one resumes after consent).
     return flow.intro(entry)
+
+
+@bp.route("/r/<token>/resume", methods=["POST"])
+@limiter.limit(lambda: str(current_app.config["RESUME_RATE_LIMIT"]))
+def resume(token: str) -> ResponseReturnValue:
+    entry = _entry(token)
+    if not isinstance(entry, flow.Entry):
+        return entry
+    return flow.resume_with_code(entry)
 
 
 @bp.route("/r/<token>/p/<key>", methods=["GET", "POST"])
@@ -86,7 +93,8 @@ def page(token: str, key: str) -> ResponseReturnValue:
     if not isinstance(entry, flow.Entry):
         return entry
     draft = entry.draft()
-    if draft is None:
+    if entry.spent or draft is None or not flow.browser_holds(entry, draft):
+        # The link alone opens no answers: back to the consent page, alike for every state.
         return redirect(entry.start_url, 303)
     if request.method == "POST":
         return flow.save_page(entry, draft, key)

@@ -55,6 +55,8 @@ class DraftState:
     started_at: datetime
     #: Only for open access (an invitation knows its unit).
     unit_id: int | None
+    #: Keyed hash of the resume code (invitations; ``None`` for open access and drafts older than codes).
+    resume_hash: str | None
 
     @staticmethod
     def columns() -> list[InstrumentedAttribute[Any]]:

@@ -122,13 +122,21 @@ def test_spi_internal_on_a_phone_in_bahasa_indonesia(browser: Any, live: LiveSur
         seen |= set(_answer(page, choices))
         _submit(page)
     stopped_at = page.locator("h1").inner_text()
+    code = page.locator(".resume-code").inner_text()  # shown below every page
     last_given = _answer(page, choices)  # answered but never sent: the draft only keeps sent pages
     phone.close()
 
-    # Another device: the same link resumes where the respondent stopped, earlier pages intact.
+    # Another device: the link alone asks for the resume code (and shows no answer); with the code it
+    # resumes where the respondent stopped, earlier pages intact.
     laptop = browser.new_context(viewport=PHONE, locale="id-ID")
     page = laptop.new_page()
     page.goto(link)
+    page.check("#consent")
+    _submit(page)
+    assert page.locator("#code").count() == 1
+    axe.check(page, "resume code page")
+    page.fill("#code", code.lower())
+    _submit(page)
     assert "resumed=1" in page.url
     assert page.locator(".notice[role=status]").count() == 1
     assert page.locator("h1").inner_text() == stopped_at
@@ -144,9 +152,14 @@ def test_spi_internal_on_a_phone_in_bahasa_indonesia(browser: Any, live: LiveSur
     assert {"it_gratifikasi_bentuk", "it_gratifikasi_kekerapan"} <= seen
     assert not {"it_suap_kekerapan", "it_pungli_bentuk", "it_pungli_kekerapan"} & seen
 
-    refused = page.goto(link)
-    assert refused is not None
-    assert refused.status == 410
+    # A spent link shows the consent page like any other, and says it was used once the respondent acts.
+    again = page.goto(link)
+    assert again is not None
+    assert again.status == 200
+    page.check("#consent")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        _submit(page)
+    assert posted.value.status == 410
     axe.check(page, "410 page of a spent link")
     laptop.close()
 

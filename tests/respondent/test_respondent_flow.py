@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from survey_app.extensions import db
 from survey_app.models import Draft, Invitation, Response
@@ -125,7 +126,9 @@ def test_complete_flow_with_back_next_validation_and_skip_logic(client: FlaskCli
     state = db.session.scalar(select(Invitation.state).where(Invitation.token_hash == token_hash(token)))
     assert state == "spent"
 
-    gone = client.get(f"/r/{token}")
+    # A spent link says so only once the respondent acts: its GET is the consent page, as for any link.
+    assert client.get(f"/r/{token}").status_code == 200
+    gone = post_form(client, f"/r/{token}", {"consent": "y"})
     assert gone.status_code == 410
     assert "sudah digunakan" in gone.get_data(as_text=True)
 
@@ -157,8 +160,26 @@ def test_resume_from_another_device(app: Flask, survey: Survey) -> None:
     first = _start(phone, token)
     second = _post(phone, first, {"q_yes": "ya"}).headers["Location"]
 
+    page = phone.get(second).get_data(as_text=True)
+    code = re.search(r'class="resume-code"[^>]*>([A-Z0-9-]+)<', page)
+    assert code, "the page shows no resume code"
+
     laptop = app.test_client()
-    reply = laptop.get(f"/r/{token}")
+    # The link alone: the consent page, then a page that asks for the code and shows no answer.
+    assert laptop.get(f"/r/{token}").status_code == 200
+    assert laptop.get(second).status_code == 303  # a page of the draft is not shown either
+    asked = post_form(laptop, f"/r/{token}", {"consent": "y"})
+    assert asked.status_code == 200
+    assert 'name="code"' in asked.get_data(as_text=True)
+    assert "q_kind" not in asked.get_data(as_text=True)
+    wrong = laptop.post(
+        f"/r/{token}/resume", data={"csrf_token": csrf_of(asked.get_data(as_text=True)), "code": "AAAA-AAAA"}
+    )
+    assert wrong.status_code == 400
+    reply = laptop.post(
+        f"/r/{token}/resume",
+        data={"csrf_token": csrf_of(asked.get_data(as_text=True)), "code": code.group(1).lower()},
+    )
     assert reply.status_code == 303
     assert reply.headers["Location"].endswith("/p/s1~2?resumed=1")
     html = laptop.get(reply.headers["Location"]).get_data(as_text=True)
@@ -261,3 +282,31 @@ def test_session_cookie_flags(client: FlaskClient, survey: Survey) -> None:
     cookie = reply.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+def test_a_link_holder_learns_nothing_from_a_links_state(
+    app: Flask, client: FlaskClient, survey: Survey
+) -> None:
+    """Whoever issued the links polls them: unused, started and spent links answer alike to a plain GET."""
+    links = dict(zip(("unused", "started", "spent"), survey.issue(3), strict=True))
+    respondent = app.test_client()
+    first = _start(respondent, links["started"])
+    _post(respondent, first, {"q_yes": "ya"})
+    db.session.execute(
+        update(Invitation).where(Invitation.token_hash == token_hash(links["spent"])).values(state="spent")
+    )
+    db.session.commit()
+
+    replies = {name: client.get(f"/r/{token}") for name, token in links.items()}
+    assert {name: r.status_code for name, r in replies.items()} == dict.fromkeys(links, 200)
+    # The same page but for the token in its own URLs and the form's CSRF token.
+    bodies = {
+        name: re.sub(r'name="csrf_token" value="[^"]+"', "", r.get_data(as_text=True)).replace(
+            links[name], "T"
+        )
+        for name, r in replies.items()
+    }
+    assert bodies["unused"] == bodies["started"] == bodies["spent"]
+    # Nor do the pages of a draft show it: without the respondent's browser (or code) they lead to the start.
+    assert client.get(first).headers["Location"].endswith(f"/r/{links['started']}")
+    assert client.get(f"/r/{links['spent']}/p/s1").headers["Location"].endswith(f"/r/{links['spent']}")
