@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from questionnaires.bundled import load_bundled_profile
 from questionnaires.model import Questionnaire
@@ -22,6 +25,7 @@ from survey_app.domain.invitations import issue_invitations
 from survey_app.domain.questionnaires import store_questionnaire
 from survey_app.extensions import db
 from survey_app.models import Campaign, Draft
+from survey_app.tokens import token_hash
 
 
 def _t(idn: str, en: str) -> dict[str, str]:
@@ -203,3 +207,41 @@ def add_draft(survey: Survey, key: str, moment: datetime) -> Draft:
     )
     db.session.add(draft)
     return draft
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """``app`` on a real HTTP server on a free loopback port (its base URL); the engine disposed after."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+def prepared_drafts(survey: Survey, count: int, answers: Mapping[str, Any]) -> list[str]:
+    """``count`` invitations of the survey's first group whose drafts hold ``answers`` and rest on the
+    last page (``s2`` of :data:`MINI`), ready for their final submit; committed."""
+    tokens = survey.issue(count)
+    link = survey.campaign.questionnaires[0]
+    now = datetime.now(UTC)
+    for token in tokens:
+        db.session.add(
+            Draft(
+                key=token_hash(token),
+                campaign_id=survey.campaign.id,
+                questionnaire_version_id=link.questionnaire_version_id,
+                respondent_group=link.respondent_group,
+                answers=dict(answers),
+                current_page="s2",
+                started_at=now,
+                updated_at=now,
+            )
+        )
+    db.session.commit()
+    return tokens

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 import zipfile
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -19,7 +18,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from questionnaires.bundled import load_bundled_questionnaire
 from survey_app.domain.institutions import import_units
@@ -27,6 +25,7 @@ from survey_app.domain.questionnaires import store_questionnaire
 from survey_app.extensions import db
 from survey_app.models import Campaign, Invitation
 from tests.admin.admintools import PASSWORD, add_campaign_responses, make_user
+from tests.apptools import served
 from tests.browser.conftest import Axe
 from tests.conftest import make_app, migrate
 
@@ -53,16 +52,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Fla
         import_units(io.StringIO(UNITS))
         db.session.commit()
         make_user("admin")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with served(app) as base:
+        yield base, app
 
 
 def _select_by_text(page: Any, selector: str, text: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,7 @@ from sqlalchemy import event, func, select
 from questionnaires.model import Questionnaire
 from survey_app.extensions import db
 from survey_app.models import Draft, Invitation, Response
-from survey_app.tokens import token_hash
-from tests.apptools import build_survey
+from tests.apptools import build_survey, prepared_drafts
 from tests.conftest import make_app
 
 # Real threads and real commits: seconds per test, left out by `make test-fast`.
@@ -38,23 +36,7 @@ def _prepared_tokens(app: Flask, mini: Questionnaire, count: int) -> list[str]:
     """Invitations whose drafts already hold every answer, resting on the last page."""
     with app.app_context():
         survey = build_survey(app, {"internal": mini})
-        tokens = survey.issue(count)
-        version_id = survey.campaign.questionnaires[0].questionnaire_version_id
-        now = datetime.now(UTC)
-        for token in tokens:
-            db.session.add(
-                Draft(
-                    key=token_hash(token),
-                    campaign_id=survey.campaign.id,
-                    questionnaire_version_id=version_id,
-                    respondent_group="internal",
-                    answers={"q_yes": "ya", "q_kind": ["uang"], "q_count": 2},
-                    current_page="s2",
-                    started_at=now,
-                    updated_at=now,
-                )
-            )
-        db.session.commit()
+        tokens = prepared_drafts(survey, count, {"q_yes": "ya", "q_kind": ["uang"], "q_count": 2})
         db.session.remove()
     return tokens
 

@@ -8,9 +8,7 @@ transaction, so both rows carried its id), and ordering by ``xmin`` gave the sub
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -19,40 +17,17 @@ import requests
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 
 from questionnaires.model import Questionnaire
 from survey_app.extensions import db
-from survey_app.models import Draft, HeldResponse, Response
-from survey_app.tokens import token_hash
-from tests.apptools import Survey, build_survey
+from survey_app.models import HeldResponse, Response
+from tests.apptools import build_survey, prepared_drafts
+from tests.apptools import served as serving
 from tests.conftest import make_app
 
 pytestmark = pytest.mark.slow
 
 ANSWERS = {"q_yes": "ya", "q_kind": ["uang"], "q_count": 2}
-
-
-def _with_drafts(survey: Survey, count: int) -> list[str]:
-    """``count`` invitations whose drafts rest on the last page with every answer but the last."""
-    tokens = survey.issue(count)
-    version_id = survey.campaign.questionnaires[0].questionnaire_version_id
-    now = datetime.now(UTC)
-    for token in tokens:
-        db.session.add(
-            Draft(
-                key=token_hash(token),
-                campaign_id=survey.campaign.id,
-                questionnaire_version_id=version_id,
-                respondent_group="internal",
-                answers=ANSWERS,
-                current_page="s2",
-                started_at=now,
-                updated_at=now,
-            )
-        )
-    db.session.commit()
-    return tokens
 
 
 @pytest.fixture
@@ -65,18 +40,10 @@ def served(
     with app.app_context():
         survey = build_survey(app, {"internal": mini}, release_batch=None)
         assert survey.campaign.min_cell == 5
-        tokens = _with_drafts(survey, 10)
+        tokens = prepared_drafts(survey, 10, ANSWERS)
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app, tokens
-    finally:
-        server.shutdown()
-        thread.join(5)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as base:
+        yield base, app, tokens
 
 
 def _submit(base: str, token: str, name: str) -> None:
