@@ -59,9 +59,9 @@ class Entry:
     page_url: Callable[[str], str]
     #: URL of the introduction (where consent is posted).
     start_url: str
-    #: Stores the response (its column values), spends the invitation/draft in the same transaction;
-    #: False: already used.
-    store: Callable[[dict[str, Any]], bool]
+    #: Stores the response (its column values) in the holding area, spends the invitation/draft in the same
+    #: transaction; returns how many of the campaign's responses are held now, ``None``: already used.
+    store: Callable[[dict[str, Any]], int | None]
     #: The page shown when ``store`` says the entry was already used.
     already_used: Callable[[], ResponseReturnValue]
     #: The draft as read together with the entry (``None``: there is none), or ``UNREAD``.
@@ -393,15 +393,17 @@ def _submit(entry: Entry, draft: DraftState, answers: dict[str, Any]) -> Respons
         "duration_seconds": coarse_duration(elapsed),
         "submitted_on": today(),
     }
-    if not entry.store(response):
+    held = entry.store(response)
+    if held is None:
         return entry.already_used()
-    _release_if_due(entry.campaign)
+    if held >= release.batch_size(entry.campaign.min_cell, entry.campaign.release_batch):
+        _release(entry.campaign)
     return redirect(url_for("respondent.thanks"), 303)
 
 
-def _release_if_due(campaign: CampaignTerms) -> None:
-    """Release the campaign's held responses if a batch is full, in a transaction of its own (the response
-    is already committed in the holding area, so a failure here loses nothing: the next release takes it)."""
+def _release(campaign: CampaignTerms) -> None:
+    """Release the campaign's held responses (a batch is full), in a transaction of its own: the response is
+    already committed in the holding area, so a failure here loses nothing (the next release takes it)."""
     try:
         release.release_if_due(campaign.id, campaign.min_cell, campaign.release_batch)
         db.session.commit()

@@ -92,11 +92,11 @@ def _entry(
 
     start_kwargs: dict[str, Any] = {"slug": slug, "group": group}
 
-    def store(response: dict[str, Any]) -> bool:
-        stored = store_open(draft_key, response)
-        if stored:
+    def store(response: dict[str, Any]) -> int | None:
+        held = store_open(draft_key, response)
+        if held is not None:
             _mark_submitted(campaign, group)
-        return stored
+        return held
 
     return flow.Entry(
         campaign=campaign,

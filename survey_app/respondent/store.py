@@ -35,6 +35,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    func,
     insert,
     literal_column,
     select,
@@ -200,35 +201,50 @@ def save_draft(key: str, answers: dict[str, Any], current_page: str) -> bool:
     return written.rowcount == 1
 
 
-def store_invited(token_hash: str, response: dict[str, Any]) -> bool:
-    """Spend the invitation and hold ``response`` (the column values of a :class:`Response`); ``False`` (and
-    nothing stored) if the invitation was not issued."""
+def store_invited(token_hash: str, response: dict[str, Any]) -> int | None:
+    """Spend the invitation and hold ``response`` (the column values of a :class:`Response`); returns how
+    many responses of the campaign are held now, or ``None`` (and nothing stored) if the invitation was not
+    issued. The count tells the caller whether a batch is full without another round trip."""
     if db.session.get_bind().dialect.name == "postgresql":
-        stored = _run(_store_invited_statement(), _parameters(response, hashed=token_hash))
-        if stored.first() is None:
+        stored = _run(_store_invited_statement(), _parameters(response, hashed=token_hash)).first()
+        if stored is None:
             db.session.rollback()
-            return False
+            return None
         db.session.commit()
-        return True
+        # The statement's count was taken before its own insert (one snapshot for the whole statement).
+        return int(stored[1]) + 1
     spent = _run(_spend_statement(), {"hashed": token_hash})
     if spent.rowcount != 1:
         db.session.rollback()
-        return False
+        return None
     _run(_insert_statement(), _parameters(response))
     _run(_consume_statement(), {"hashed": token_hash})
+    held = _held_count(response["campaign_id"])
     db.session.commit()
-    return True
+    return held
 
 
-def store_open(draft_key: str, response: dict[str, Any]) -> bool:
-    """Consume the open-access draft and hold ``response``; ``False`` if the draft was already consumed."""
+def store_open(draft_key: str, response: dict[str, Any]) -> int | None:
+    """Consume the open-access draft and hold ``response``; returns how many responses of the campaign are
+    held now, or ``None`` if the draft was already consumed."""
     consumed = _run(_consume_statement(), {"hashed": draft_key})
     if consumed.rowcount != 1:
         db.session.rollback()
-        return False
+        return None
     _run(_insert_statement(), _parameters(response))
+    held = _held_count(response["campaign_id"])
     db.session.commit()
-    return True
+    return held
+
+
+def _held_count(campaign_id: int) -> int:
+    row = _run(_held_count_statement(), {"v_campaign_id": campaign_id}).first()
+    return int(row[0]) if row is not None else 0
+
+
+@functools.cache
+def _held_count_statement() -> Select[Any]:
+    return select(func.count()).select_from(_HELD).where(_HELD.c.campaign_id == bindparam("v_campaign_id"))
 
 
 def _parameters(response: dict[str, Any], **more: Any) -> dict[str, Any]:
@@ -265,8 +281,9 @@ def _insert_statement() -> Insert:
 
 
 @functools.cache
-def _store_invited_statement() -> Select[tuple[uuid.UUID]]:
-    """PostgreSQL: spend, delete the draft and insert in one statement (data-modifying CTEs).
+def _store_invited_statement() -> Select[tuple[uuid.UUID, int]]:
+    """PostgreSQL: spend, delete the draft, hold the response and count the campaign's held responses in
+    one statement (data-modifying CTEs; the count sees the table as it was before the statement).
 
     The same guard as the three statements on SQLite: the response row is selected only from what the
     conditional ``UPDATE`` returned, and the draft is deleted only then. One round trip instead of three per
@@ -281,4 +298,5 @@ def _store_invited_statement() -> Select[tuple[uuid.UUID]]:
     row = select(*_response_row()).where(was_spent)
     # The INSERT is a CTE too, under a SELECT.
     stored = insert(held).from_select([c.key for c in held.columns], row).returning(held.c.id).cte("stored")
-    return select(stored.c.id).add_cte(gone)
+    held_before = _held_count_statement().scalar_subquery()
+    return select(stored.c.id, held_before).add_cte(gone)

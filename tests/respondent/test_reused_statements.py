@@ -89,7 +89,7 @@ def test_a_failing_statement_raises_sqlalchemy_errors_and_stores_nothing(survey:
     assert db.session.scalar(select(func.count()).select_from(Response)) == 0
     assert db.session.get(Draft, "open-key") is not None  # consumed only together with the insert
 
-    assert store_open("open-key", {**response, "campaign_id": survey.campaign.id})
+    assert store_open("open-key", {**response, "campaign_id": survey.campaign.id}) == 1  # held now: this one
     # Stored in the sealed holding area; the release (a later transaction) moves it to ``responses``.
     assert db.session.scalar(select(func.count()).select_from(Response)) == 0
     stored = db.session.scalars(select(HeldResponse)).one()
