@@ -138,8 +138,9 @@ def build_survey(
     opens_on: date | None = None,
     closes_on: date | None = None,
     status: str = "open",
-    allow_open: bool = True,
+    allow_open: bool | None = None,
 ) -> Survey:
+    """``allow_open`` defaults to open access where a questionnaire declares it (the external group)."""
     today = date.today()
     import_units(
         io.StringIO(
@@ -159,7 +160,9 @@ def build_survey(
         opens_on=opens_on or today - timedelta(days=1),
         closes_on=closes_on or today + timedelta(days=30),
         status=status,
-        allow_open=allow_open,
+        allow_open=(
+            any(q.allows_open_access for q in questionnaires.values()) if allow_open is None else allow_open
+        ),
     )
     db.session.commit()
     return Survey(app, campaign, ("SETDA", "DINKES"))

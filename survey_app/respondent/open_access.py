@@ -22,10 +22,11 @@ from sqlalchemy import Select, bindparam, select
 
 from survey_app.database import execute_reused
 from survey_app.extensions import db, limiter
-from survey_app.models import Campaign, Unit
+from survey_app.models import Campaign, QuestionnaireVersion, Unit
 from survey_app.respondent import handlers as flow
 from survey_app.respondent.state import CampaignTerms, DraftState, load_draft, with_version
 from survey_app.respondent.store import store_open
+from survey_app.respondent.versions import loaded_version
 from survey_app.tokens import token_hash
 
 bp = Blueprint("open_access", __name__, url_prefix="/c")
@@ -55,6 +56,17 @@ def _mark_submitted(campaign: CampaignTerms, group: str) -> None:
     session.permanent = True
 
 
+def _declares_open(version_id: int, content_hash: str) -> bool:
+    """Whether the group's questionnaire declares open access (parsed once per process, as the pages do)."""
+
+    def canonical_json() -> str:
+        return db.session.scalars(
+            select(QuestionnaireVersion.canonical_json).where(QuestionnaireVersion.id == version_id)
+        ).one()
+
+    return loaded_version(content_hash, canonical_json).questionnaire.allows_open_access
+
+
 @functools.cache
 def _entry_query() -> Select[Any]:
     return with_version(select(*CampaignTerms.columns()), bindparam("group")).where(
@@ -71,7 +83,9 @@ def _entry(
     values = iter(row)
     campaign = CampaignTerms.take(values)
     version_id, content_hash = itertools.islice(values, 2)
-    if not campaign.allow_open:
+    if not campaign.allow_open or not _declares_open(version_id, content_hash):
+        # Only groups whose questionnaire declares open access (by default the external group): an open link
+        # to the employees' questionnaire would let anyone answer as an employee.
         abort(404)
     closed = flow.campaign_closed(campaign)
     if closed is not None:

@@ -26,7 +26,9 @@ def test_response_downloads_equal_stored_answers(
     app: Flask, client: FlaskClient, spi: Survey, fmt: str
 ) -> None:
     add_campaign_responses(spi.campaign, {"SETDA": 4, "DINKES": 3})
-    make_user("analyst", ["KOTA"])
+    spi.campaign.status = "closed"  # every response, not only those submitted before today
+    db.session.commit()
+    make_user("analyst", ["KOTA"], steward=True)
     login(client, "analyst@example.org")
     response = client.get(f"/admin/campaigns/{spi.campaign.slug}/responses/internal.{fmt}")
     assert response.status_code == 200
@@ -63,4 +65,4 @@ def test_response_downloads_equal_stored_answers(
         assert str(cell) == str(expected) or (expected is not None and float(cell) == float(expected))
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.responses"))
     assert entry is not None
-    assert entry.details == {"group": "internal", "format": fmt, "rows": 7}
+    assert entry.details == {"group": "internal", "format": fmt, "rows": 7, "free_text": False}
