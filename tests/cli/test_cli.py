@@ -133,6 +133,18 @@ def test_campaign_create(runner: FlaskCliRunner, tmp_path: Path) -> None:
     assert {q.respondent_group for q in campaign.questionnaires} == {"internal", "external"}
 
 
+def test_campaign_create_refuses_open_access_for_employees_only(
+    runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    _setup(runner, tmp_path)
+    at = CAMPAIGN.index("external=spi-external")
+    internal_only = CAMPAIGN[: at - 1] + CAMPAIGN[at + 1 :]
+    result = runner.invoke(args=internal_only)
+    assert result.exit_code != 0
+    assert "open access is not allowed for group internal" in result.output
+    assert db.session.scalar(select(Campaign).where(Campaign.slug == "kab-2025")) is None
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -146,18 +158,6 @@ def test_campaign_create(runner: FlaskCliRunner, tmp_path: Path) -> None:
         (["--opens", "1.1.2025"], "Invalid value for '--opens'"),
     ],
 )
-def test_campaign_create_refuses_open_access_for_employees_only(
-    runner: FlaskCliRunner, tmp_path: Path
-) -> None:
-    _setup(runner, tmp_path)
-    at = CAMPAIGN.index("external=spi-external")
-    internal_only = CAMPAIGN[: at - 1] + CAMPAIGN[at + 1 :]
-    result = runner.invoke(args=internal_only)
-    assert result.exit_code != 0
-    assert "open access is not allowed for group internal" in result.output
-    assert db.session.scalar(select(Campaign).where(Campaign.slug == "kab-2025")) is None
-
-
 def test_campaign_create_bad_input(
     runner: FlaskCliRunner, tmp_path: Path, change: list[str], message: str
 ) -> None:
