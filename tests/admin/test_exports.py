@@ -111,7 +111,7 @@ def test_an_analyst_without_the_steward_right_is_refused_and_told_why(
     db.session.commit()
     make_user("analyst", ["KOTA"])
     login(client, "analyst@example.org")
-    refused = client.get(f"/admin/campaigns/{spi.campaign.slug}/responses/internal.csv")
+    refused = client.get(f"/admin/campaigns/{spi.campaign.slug}/responses/internal.csv?lang=en")
     assert refused.status_code == 403
     assert "data-steward right" in refused.get_data(as_text=True)
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.responses")) is None
