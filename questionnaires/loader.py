@@ -18,6 +18,7 @@ from yaml.nodes import Node, ScalarNode
 
 from questionnaires.expressions import ExpressionError, compile_expression
 from questionnaires.model import (
+    AccessMode,
     Direction,
     Group,
     Item,
@@ -61,6 +62,7 @@ QUESTIONNAIRE_KEYS = (
     "version",
     "title",
     "group",
+    "access",
     "languages",
     "introduction",
     "consent",
@@ -216,6 +218,7 @@ class _QuestionnaireBuilder(_Builder):
         version = r.text_scalar(entries["version"].value, "version") if "version" in entries else None
         title = self.text(entries["title"].value, "title") if "title" in entries else {}
         group = self._group(entries.get("group"))
+        access = self._access(entries.get("access"))
         introduction = (
             self.text(entries["introduction"].value, "introduction") if "introduction" in entries else {}
         )
@@ -240,6 +243,7 @@ class _QuestionnaireBuilder(_Builder):
             introduction=introduction,
             consent=consent,
             special_codes=special,
+            access=access,
         )
 
     # Top level -----------------------------------------------------------------------------------------
@@ -279,6 +283,34 @@ class _QuestionnaireBuilder(_Builder):
                 f"group: '{value}' is not a respondent group; expected internal, external or expert",
             )
             return None
+
+    def _access(self, entry: Entry | None) -> tuple[AccessMode, ...] | None:
+        """``access: [invitation, open]``; ``None`` when not declared (the group's default applies)."""
+        if entry is None:
+            return None
+        nodes = self.r.sequence(entry.value, "access")
+        if nodes is None:
+            return None
+        modes: list[AccessMode] = []
+        for node in nodes:
+            value = self.r.text_scalar(node, "access")
+            if value is None:
+                continue
+            try:
+                mode = AccessMode(value)
+            except ValueError:
+                self.r.report(node, f"access: '{value}' is not an access mode; expected invitation or open")
+                continue
+            if mode in modes:
+                self.r.report(node, f"access: '{value}' is listed twice")
+            modes.append(mode)
+        # Invitations are how every group is reached; a declaration without them would promise something
+        # (an open-only group) the app does not enforce.
+        if modes and AccessMode.INVITATION not in modes:
+            self.r.report(entry.value, "access: list invitation as well, e.g. [invitation, open]")
+        if not nodes:
+            self.r.report(entry.value, "access: declare at least [invitation], or [invitation, open]")
+        return tuple(modes)
 
     def _missing_codes(self, entry: Entry | None) -> None:
         declared: dict[str, Entry] = {}

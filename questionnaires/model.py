@@ -46,6 +46,26 @@ class Group(StrEnum):
     EXPERT = "expert"
 
 
+class AccessMode(StrEnum):
+    """How respondents of a group may reach the questionnaire."""
+
+    #: A personal link, one response per invitation.
+    INVITATION = "invitation"
+    #: An open link (a QR code at a counter): anyone with the link, once per browser, nobody verified.
+    OPEN = "open"
+
+
+#: The access modes a group has when its questionnaire declares none. Open access stays with service users:
+#: an open link lets anyone answer, so answers through one cannot count as employees' or experts'.
+DEFAULT_ACCESS: Mapping[Group, tuple[AccessMode, ...]] = MappingProxyType(
+    {
+        Group.INTERNAL: (AccessMode.INVITATION,),
+        Group.EXTERNAL: (AccessMode.INVITATION, AccessMode.OPEN),
+        Group.EXPERT: (AccessMode.INVITATION,),
+    }
+)
+
+
 class ItemType(StrEnum):
     SELECT_ONE = "select_one"
     SELECT_MULTIPLE = "select_multiple"
@@ -66,6 +86,12 @@ class ItemType(StrEnum):
     @property
     def stores_answer(self) -> bool:
         return self is not ItemType.NOTE
+
+    @property
+    def is_free_text(self) -> bool:
+        """Answers in the respondent's own words: they can name people, so exports leave them out by
+        default."""
+        return self in (ItemType.TEXT, ItemType.LONG_TEXT)
 
 
 class ScaleKind(StrEnum):
@@ -185,10 +211,26 @@ class Questionnaire:
     consent: Text = field(default_factory=dict)
     #: Codes of the special options, e.g. ``{"dont_know": "dk", "not_applicable": "na"}``.
     special_codes: Mapping[str, str] = field(default_factory=dict)
+    #: The declared access modes; ``None`` is the group's default (:data:`DEFAULT_ACCESS`). A declaration
+    #: equal to the default is stored as ``None``: it leaves the canonical JSON (and the hash) as it was.
+    access: tuple[AccessMode, ...] | None = None
 
     def __post_init__(self) -> None:
         for name in ("title", "introduction", "consent", "scales", "special_codes"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+        if self.access is not None:
+            # One order and no repeats, so equal declarations give equal canonical JSON.
+            declared = tuple(m for m in AccessMode if m in {AccessMode(a) for a in self.access})
+            object.__setattr__(self, "access", None if declared == DEFAULT_ACCESS[self.group] else declared)
+
+    @property
+    def access_modes(self) -> tuple[AccessMode, ...]:
+        """The ways respondents may reach this questionnaire: the declaration, or the group's default."""
+        return self.access if self.access is not None else DEFAULT_ACCESS[self.group]
+
+    @property
+    def allows_open_access(self) -> bool:
+        return AccessMode.OPEN in self.access_modes
 
     @property
     def default_language(self) -> str:
@@ -219,7 +261,11 @@ class Questionnaire:
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, JSON-ready dict; the inverse of :meth:`from_dict`."""
-        return _plain(self)  # type: ignore[no-any-return]
+        plain: dict[str, Any] = _plain(self)
+        if plain["access"] is None:
+            # Left out rather than written as null: versions stored before ``access`` existed keep their hash.
+            del plain["access"]
+        return plain
 
     def canonical_json(self) -> str:
         """Sorted keys, no insignificant whitespace: equal questionnaires give equal strings."""
@@ -270,6 +316,7 @@ class Questionnaire:
             introduction=data.get("introduction", {}),
             consent=data.get("consent", {}),
             special_codes=data.get("special_codes", {}),
+            access=tuple(AccessMode(a) for a in data["access"]) if data.get("access") else None,
         )
 
     @classmethod

@@ -57,6 +57,7 @@ SETTINGS_COLUMNS = (
     "form_title",
     "default_language",
     "group",
+    "access",
     "title",
     "introduction",
     "consent",
@@ -247,6 +248,10 @@ class _Importer:
         doc["id"] = one(setting.get("form_id")) or Path(self.filename).stem
         doc["version"] = one(setting.get("version")) or "1"
         doc["group"] = one(setting.get("group")) or "external"
+        access = one(setting.get("access"))
+        if access:
+            # Space-separated, as ODK writes select_multiple answers: "invitation open".
+            doc["access"] = access.split()
         doc["languages"] = languages or [default]
         if "title" in setting:
             doc["title"] = text(setting["title"])
@@ -510,6 +515,7 @@ def questionnaire_document(q: Questionnaire) -> dict[str, Any]:
         "id": q.id,
         "version": q.version,
         "group": q.group.value,
+        **({"access": [m.value for m in q.access]} if q.access is not None else {}),
         "languages": list(q.languages),
         "title": dict(q.title),
     }
@@ -759,7 +765,7 @@ def export_xlsform(q: Questionnaire, target: str | os.PathLike[str]) -> None:
             )
     settings = workbook.create_sheet("settings")
     settings.append(
-        ["form_id", "version", "form_title", "default_language", "group"]
+        ["form_id", "version", "form_title", "default_language", "group", "access"]
         + [_language_header(key, c) for key in ("title", "introduction", "consent") for c in langs]
         + ["dont_know_code", "not_applicable_code"]
     )
@@ -770,6 +776,7 @@ def export_xlsform(q: Questionnaire, target: str | os.PathLike[str]) -> None:
             q.title.get(q.default_language),
             _language_header("x", q.default_language)[3:],
             q.group.value,
+            " ".join(m.value for m in q.access_modes),
         ]
         + [getattr(q, key).get(c) for key in ("title", "introduction", "consent") for c in langs]
         + [q.special_codes.get("dont_know"), q.special_codes.get("not_applicable")]

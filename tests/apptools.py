@@ -142,9 +142,10 @@ def build_survey(
     opens_on: date | None = None,
     closes_on: date | None = None,
     status: str = "open",
-    allow_open: bool = True,
+    allow_open: bool | None = None,
     release_batch: int | None = 1,
 ) -> Survey:
+    """``allow_open`` defaults to open access where a questionnaire declares it (the external group)."""
     today = date.today()
     import_units(
         io.StringIO(
@@ -164,7 +165,9 @@ def build_survey(
         opens_on=opens_on or today - timedelta(days=1),
         closes_on=closes_on or today + timedelta(days=30),
         status=status,
-        allow_open=allow_open,
+        allow_open=(
+            any(q.allows_open_access for q in questionnaires.values()) if allow_open is None else allow_open
+        ),
         # Each response released at once, so the tests of the flow find it in ``responses``; the tests of
         # the sealed holding area (tests/respondent/test_sealed_release.py) use the default batch.
         release_batch=release_batch,

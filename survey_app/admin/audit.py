@@ -1,14 +1,14 @@
-"""The audit log, newest first (admins only)."""
+"""The audit log, newest first (admins only; a scoped admin reads the entries about their institutions, see
+:func:`survey_app.domain.accounts.audit_entries`)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
+from flask_login import current_user
 
-from survey_app.extensions import db
+from survey_app.domain.accounts import audit_entries
 from survey_app.login import requires_role
-from survey_app.models import AuditEntry
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin/audit")
 PAGE = 100
@@ -18,10 +18,5 @@ PAGE = 100
 @requires_role("admin")
 def log() -> ResponseReturnValue:
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    entries = db.session.scalars(
-        select(AuditEntry)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(PAGE)
-        .offset((page - 1) * PAGE)
-    ).all()
+    entries = audit_entries(current_user, limit=PAGE, offset=(page - 1) * PAGE)
     return render_template("admin/audit.html", entries=entries, page=page, more=len(entries) == PAGE)

@@ -24,7 +24,12 @@ from questionnaires.bundled import load_bundled_profile, profile_paths
 from survey_app.admin.forms import ActionForm
 from survey_app.dates import today
 from survey_app.domain.accounts import audit, campaign_for, institutions_in_scope
-from survey_app.domain.campaigns import create_campaign
+from survey_app.domain.campaigns import (
+    OpenAccessNotAllowedError,
+    campaign_open_access_groups,
+    check_open_access,
+    create_campaign,
+)
 from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.errors import DomainError
 from survey_app.domain.exports import count_responses
@@ -160,6 +165,38 @@ def _versions(form: CampaignForm) -> dict[str, QuestionnaireVersion] | None:
     return versions
 
 
+def _linked(campaign: Campaign) -> dict[str, QuestionnaireVersion]:
+    return {q.respondent_group: q.questionnaire_version for q in campaign.questionnaires}
+
+
+def _open_access_refused(form: CampaignForm, versions: dict[str, QuestionnaireVersion]) -> bool:
+    """Whether the domain refuses the form's open access for ``versions``; the reason goes on the form."""
+    try:
+        check_open_access(versions, bool(form.allow_open.data))
+    except OpenAccessNotAllowedError as exc:
+        _refuse_open(form, exc)
+        return True
+    return False
+
+
+def _refuse_open(form: CampaignForm, refused: OpenAccessNotAllowedError) -> None:
+    groups = ", ".join(str(GROUP_LABELS[g]) for g in refused.groups)
+    form.allow_open.errors = [
+        _(
+            "Open access is not allowed for %(groups)s: the questionnaire does not declare it. Open links "
+            "are for service users (the external group) unless a questionnaire declares "
+            "access: [invitation, open].",
+            groups=groups,
+        )
+    ]
+
+
+@bp.app_template_global("open_access_groups")
+def open_access_groups_of(campaign: Campaign) -> list[str]:
+    """For the campaign page: the groups whose poster and QR code it offers."""
+    return campaign_open_access_groups(campaign)
+
+
 def _render(form: CampaignForm, campaign: Campaign | None, locked: bool) -> ResponseReturnValue:
     status = 400 if form.errors else 200
     return render_template(
@@ -205,6 +242,9 @@ def create() -> ResponseReturnValue:
                     allow_open=bool(form.allow_open.data),
                     status="draft",
                 )
+            except OpenAccessNotAllowedError as exc:
+                db.session.rollback()
+                _refuse_open(form, exc)
             except DomainError as exc:
                 form.slug.errors = [str(exc)]
             else:
@@ -238,7 +278,8 @@ def edit(slug: str) -> ResponseReturnValue:
             del form[name]
     if form.validate_on_submit():
         versions = None if locked else _versions(form)
-        if locked or versions is not None:
+        # Without versions, _versions has put its error on the form already.
+        if (locked or versions is not None) and not _open_access_refused(form, versions or _linked(campaign)):
             campaign.title = str(form.title.data).strip()
             campaign.period = str(form.period.data).strip()
             campaign.opens_on = form.opens_on.data
@@ -330,8 +371,8 @@ def poster(slug: str, group: str, fmt: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
     if fmt not in POSTER_FORMATS or group not in {q.respondent_group for q in campaign.questionnaires}:
         abort(404)
-    if not campaign.allow_open:
-        abort(404)
+    if group not in campaign_open_access_groups(campaign):
+        abort(404)  # no open access, or not for this group (its questionnaire does not declare it)
     unit_code = request.args.get("unit") or None
     unit = None
     if unit_code is not None:

@@ -1,8 +1,10 @@
 """Downloads of a campaign's responses per respondent group: CSV, XLSX, SPSS ``.sav``, Stata ``.dta``.
 
 Every download is written to the audit log. The rows come from
-:func:`survey_app.domain.exports.response_tables` (the same layout as ``flask responses export``); the writers
-and their rules (labels, variable names, formula escaping) are :mod:`survey_app.domain.files`.
+:func:`survey_app.domain.exports.export_tables` (the same layout and rules as ``flask responses export``: data
+stewards only, released responses, small units coarsened, free text on request); the writers and their rules
+(labels, variable names, formula escaping) are :mod:`survey_app.domain.files`. The page at ``responses/``
+says which of those rules apply to the reader now.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from survey_app.domain.accounts import audit, campaign_for
-from survey_app.domain.exports import response_tables
+from survey_app.dates import today
+from survey_app.domain.accounts import audit, campaign_for, may_read_rows
+from survey_app.domain.disclosure import effective_min_cell
+from survey_app.domain.exports import ExportNotAllowedError, export_tables, released_before
 from survey_app.domain.files import (
     write_responses_csv,
     write_responses_dta,
@@ -38,11 +42,36 @@ MIMETYPES = {
 }
 
 
+def _page(slug: str, refused: bool = False) -> ResponseReturnValue:
+    # A refusal is this page with 403: it says why (the template words the domain's reason for the reader).
+    campaign = campaign_for(current_user, slug)
+    return render_template(
+        "admin/exports.html",
+        campaign=campaign,
+        steward=may_read_rows(current_user),
+        refused=refused,
+        released_before=released_before(campaign, today()),
+        min_cell=effective_min_cell(campaign),
+    ), (403 if refused else 200)
+
+
+@bp.route("/")
+@requires_role("analyst")
+def index(slug: str) -> ResponseReturnValue:
+    """What may be downloaded now and why, the free-text warning, and the download form."""
+    return _page(slug)
+
+
 @bp.route("/<any(internal, external, expert):group>.<any(csv, xlsx, sav, dta):fmt>")
 @requires_role("analyst")
 def download(slug: str, group: str, fmt: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
-    tables = [t for t in response_tables(campaign) if t.questionnaire.group.value == group]
+    free_text = request.args.get("free_text") in ("1", "y", "on")
+    try:
+        tables = export_tables(current_user, campaign, today(), include_free_text=free_text)
+    except ExportNotAllowedError:
+        return _page(slug, refused=True)
+    tables = [t for t in tables if t.questionnaire.group.value == group]
     if not tables:
         abort(404)
     table = tables[0]
@@ -69,6 +98,7 @@ def download(slug: str, group: str, fmt: str) -> ResponseReturnValue:
         group=group,
         format=fmt,
         rows=len(frame),
+        free_text=free_text,
         user=acting_user(),
     )
     db.session.commit()

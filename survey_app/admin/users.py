@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -33,6 +33,7 @@ from survey_app.domain.accounts import (
     institutions_in_scope,
     is_locked,
     may_manage,
+    set_data_steward,
     set_password,
 )
 from survey_app.domain.errors import DomainError
@@ -57,6 +58,9 @@ class _Checkboxes(SelectMultipleField):
 class ScopeForm(FlaskForm):
     role = SelectField(lazy_gettext("Role"), choices=[SelectChoice(r, _ROLE_LABELS[r]) for r in ROLES])
     institutions = _Checkboxes(lazy_gettext("Institutions"), choices=[], validate_choice=True)
+    data_steward = BooleanField(
+        lazy_gettext("Data steward: may download responses row by row (admins and analysts)")
+    )
 
 
 class CreateForm(ScopeForm):
@@ -142,6 +146,9 @@ def create() -> ResponseReturnValue:
         db.session.rollback()
         form.email.errors = [str(exc)]
         return _index(form)
+    if form.data_steward.data and not _steward(form, user):
+        db.session.rollback()
+        return _index(form)
     audit(
         "user.create",
         f"user:{user.id}",
@@ -157,6 +164,27 @@ def create() -> ResponseReturnValue:
         new_password=password if not form.password.data else None,
         created=user,
     )
+
+
+def _scope_data(user: User) -> dict[str, object]:
+    return {
+        "role": user.role,
+        "institutions": [i.code for i in user.institutions],
+        "data_steward": user.data_steward,
+    }
+
+
+def _steward(form: ScopeForm, user: User) -> bool:
+    """Give or take the data-steward right as the form says (audit-logged by the domain); False with the
+    reason on the form if it is refused."""
+    try:
+        set_data_steward(user, bool(form.data_steward.data), by=acting_user())
+    except DomainError:
+        form.data_steward.errors = [
+            str(_("A viewer cannot be a data steward: make the account an analyst or admin first."))
+        ]
+        return False
+    return True
 
 
 def _show(user: User, form: ScopeForm, new_password: str | None = None) -> ResponseReturnValue:
@@ -189,9 +217,7 @@ def _would_leave_no_admin(user: User, stays_admin: bool, stays_all: bool) -> str
 def show(user_id: int) -> ResponseReturnValue:
     """The account, and its role and institutions (editable)."""
     user = _user(user_id)
-    form = _with_choices(
-        ScopeForm(data={"role": user.role, "institutions": [i.code for i in user.institutions]})
-    )
+    form = _with_choices(ScopeForm(data=_scope_data(user)))
     if not form.validate_on_submit():
         return _show(user, form)
     codes = list(form.institutions.data or [])
@@ -217,6 +243,9 @@ def show(user_id: int) -> ResponseReturnValue:
         all_institutions=user.all_institutions,
         user=acting_user(),
     )
+    if not _steward(form, user):
+        db.session.rollback()
+        return _show(db.session.get(User, user_id) or user, form)
     db.session.commit()
     flash(_("Saved."))
     return redirect(url_for(".show", user_id=user.id))
@@ -226,9 +255,7 @@ def show(user_id: int) -> ResponseReturnValue:
 @requires_role("admin")
 def deactivate(user_id: int) -> ResponseReturnValue:
     user = _user(user_id)
-    form = _with_choices(
-        ScopeForm(data={"role": user.role, "institutions": [i.code for i in user.institutions]})
-    )
+    form = _with_choices(ScopeForm(data=_scope_data(user)))
     if not ActionForm().validate_on_submit():
         abort(400)
     error = _would_leave_no_admin(user, stays_admin=False, stays_all=False)
@@ -286,9 +313,5 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     set_password(user, password)
     audit("user.password_reset", f"user:{user.id}", email=user.email, user=acting_user())
     db.session.commit()
-    form = _with_choices(
-        ScopeForm(
-            formdata=None, data={"role": user.role, "institutions": [i.code for i in user.institutions]}
-        )
-    )
+    form = _with_choices(ScopeForm(formdata=None, data=_scope_data(user)))
     return _show(user, form, new_password=password)

@@ -13,10 +13,12 @@ from flask.cli import AppGroup
 from survey_app.cli.common import checked, transaction
 from survey_app.database import WRITER_THREAD
 from survey_app.dates import today
+from survey_app.domain.accounts import audit, campaign_for, find_user
 from survey_app.domain.campaigns import find_campaign
-from survey_app.domain.exports import response_tables, union_rows
+from survey_app.domain.exports import export_tables, released_before, union_rows
 from survey_app.domain.files import escape_formula
 from survey_app.domain.release import release_all_due
+from survey_app.extensions import db
 
 responses = AppGroup("responses", help="Collected responses.")
 
@@ -38,21 +40,52 @@ def _cell(value: Any) -> Any:
 @click.option(
     "--group", type=click.Choice(["internal", "external", "expert"]), default=None, help="Only this group."
 )
+@click.option(
+    "--steward",
+    "steward_email",
+    required=True,
+    metavar="EMAIL",
+    help="The data steward the export is for: an account with the right, the campaign in its scope.",
+)
+@click.option("--include-free-text", is_flag=True, help="Include text answers (they can identify people).")
 @click.option("--labels", is_flag=True, help="Write option labels instead of codes.")
 @click.option(
     "--language", type=click.Choice(["id", "en"]), default="id", show_default=True, help="Of the labels."
 )
-def export(slug: str, output: Path, group: str | None, labels: bool, language: str) -> None:
+def export(
+    slug: str,
+    output: Path,
+    group: str | None,
+    steward_email: str,
+    include_free_text: bool,
+    labels: bool,
+    language: str,
+) -> None:
     """Write the responses of a campaign to OUTPUT (CSV, UTF-8), ordered by their random id.
+
+    The console's rules apply, for the data steward named by --steward (docs/exports.md): before the campaign
+    closes only responses submitted before today; small units shown as their parent or 'other'; free text
+    only with --include-free-text. The export is written to the audit log under the steward's name.
 
     Columns: response_id, campaign, group, unit, stratum, weight, open_access, questionnaire_hash,
     submitted_on, duration_seconds, then one column per item id (the union over the campaign's
     questionnaires, in order); select_multiple answers are space-separated codes, as ODK writes them.
     """
     campaign = checked(lambda: find_campaign(slug))
+    steward = checked(lambda: find_user(steward_email))
+    checked(lambda: campaign_for(steward, slug))
+    day = today()
     tables = [
         t
-        for t in response_tables(campaign, labels=language if labels else None)
+        for t in checked(
+            lambda: export_tables(
+                steward,
+                campaign,
+                day,
+                include_free_text=include_free_text,
+                labels=language if labels else None,
+            )
+        )
         if group is None or t.questionnaire.group == group
     ]
     header, rows = union_rows(tables)
@@ -64,7 +97,20 @@ def export(slug: str, output: Path, group: str | None, labels: bool, language: s
             for row in rows:
                 writer.writerow([_cell(value) for value in row])
                 bar.update(1)
-    click.echo(f"{total} response(s) written to {output}")
+    audit(
+        "export.responses",
+        f"campaign:{campaign.slug}",
+        group=group or "all",
+        format="csv",
+        rows=total,
+        free_text=include_free_text,
+        source="cli",
+        user=steward,
+    )
+    db.session.commit()
+    cutoff = released_before(campaign, day)
+    until = f" (submitted before {cutoff.isoformat()}: the campaign is not closed)" if cutoff else ""
+    click.echo(f"{total} response(s) written to {output}{until}")
 
 
 @responses.command("release")

@@ -13,7 +13,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from survey_app.domain.errors import DomainError, NotFoundError
 from survey_app.extensions import db
@@ -63,6 +63,14 @@ def create_user(email: str, password: str, role: str, institution_codes: list[st
     )
     db.session.add(user)
     db.session.flush()
+    return user
+
+
+def find_user(email: str) -> User:
+    """The account with ``email`` (any case), for the commands."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise DomainError(f"no account {email!r}")
     return user
 
 
@@ -183,6 +191,66 @@ def admins_left_without(user: User) -> tuple[int, int]:
     others = select(User).where(User.role == "admin", User.active.is_(True), User.id != user.id)
     admins = list(db.session.scalars(others))
     return len(admins), sum(1 for a in admins if a.all_institutions)
+
+
+#: Roles that may hold the data-steward right: a viewer reads published results only.
+STEWARD_ROLES: tuple[str, ...] = ("admin", "analyst")
+
+
+def may_read_rows(user: User) -> bool:
+    """Whether ``user`` may download row-level responses: the data-steward right, given explicitly to an
+    active admin or analyst account (:func:`set_data_steward`). Which rows, and when, is
+    :func:`survey_app.domain.exports.export_tables`."""
+    return bool(user.data_steward) and user.active and user.role in STEWARD_ROLES
+
+
+def set_data_steward(user: User, steward: bool, *, by: User | None) -> bool:
+    """Give (``steward``) or take away the data-steward right of ``user``, audit-logged; ``by`` is the acting
+    account (``None``: the command line). Whether ``by`` may manage ``user`` is the caller's check
+    (:func:`may_manage`). Returns whether anything changed."""
+    if steward and user.role not in STEWARD_ROLES:
+        raise DomainError(
+            f"a {user.role} cannot be a data steward; make {user.email} an analyst or admin first"
+        )
+    if bool(user.data_steward) == steward:
+        return False
+    user.data_steward = steward
+    audit(
+        "user.steward_grant" if steward else "user.steward_revoke",
+        f"user:{user.id}",
+        email=user.email,
+        user=by,
+    )
+    return True
+
+
+def audit_entries(admin: User, *, limit: int, offset: int = 0) -> list[AuditEntry]:
+    """The audit log as ``admin`` may read it, newest first.
+
+    An admin of all institutions reads every entry. A scoped admin reads the entries about their
+    institutions: campaigns of them (``campaign:<slug>``), the institutions themselves
+    (``institution:<code>``), accounts they may manage (``user:<id>``, :func:`may_manage`), and whatever they
+    did themselves. Entries about nothing in an institution (questionnaire loads, the command line's system
+    events, other admins' logins and API tokens) are not theirs to read: they could tell another
+    institution's activity from them.
+    """
+    query = select(AuditEntry)
+    if not admin.all_institutions:
+        ids = [i.id for i in admin.institutions]
+        slugs = db.session.scalars(select(Campaign.slug).where(Campaign.institution_id.in_(ids)))
+        codes = db.session.scalars(select(Institution.code).where(Institution.id.in_(ids)))
+        users = [u for u in db.session.scalars(select(User)) if may_manage(admin, u)]
+        targets = [
+            *(f"campaign:{slug}" for slug in slugs),
+            *(f"institution:{code}" for code in codes),
+            *(f"user:{u.id}" for u in users),
+        ]
+        query = query.where(or_(AuditEntry.target.in_(targets), AuditEntry.user_id == admin.id))
+    return list(
+        db.session.scalars(
+            query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
+        )
+    )
 
 
 def is_locked(user: User) -> bool:

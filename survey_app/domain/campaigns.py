@@ -20,6 +20,49 @@ from survey_app.models import (
     Institution,
     QuestionnaireVersion,
 )
+from survey_app.respondent.versions import loaded_version
+
+
+def declares_open_access(version: QuestionnaireVersion) -> bool:
+    """Whether ``version``'s questionnaire declares open access (``access:``; by default only the external
+    group does). Parsed once per process, like every page's version."""
+    return loaded_version(
+        version.content_hash, lambda: version.canonical_json
+    ).questionnaire.allows_open_access
+
+
+def open_access_groups(versions: Mapping[str, QuestionnaireVersion]) -> list[str]:
+    """The groups of ``versions`` an open link may reach; the open-access route answers 404 for others."""
+    return [group for group, version in sorted(versions.items()) if declares_open_access(version)]
+
+
+class OpenAccessNotAllowedError(DomainError):
+    """Open access asked for a campaign whose groups' questionnaires do not declare it."""
+
+    def __init__(self, groups: list[str]) -> None:
+        self.groups = groups
+        super().__init__(
+            f"open access is not allowed for group {', '.join(groups)}: its questionnaire does not declare "
+            "it (access: [invitation, open]; by default only the external group has open access)"
+        )
+
+
+def check_open_access(versions: Mapping[str, QuestionnaireVersion], allow_open: bool) -> None:
+    """Refuse open access for a campaign none of whose groups declares it (:class:`OpenAccessNotAllowedError`
+    names the groups).
+
+    A campaign of employees and service users may still have open access: its open links reach the service
+    users only (:func:`open_access_groups`), and the employees answer through their invitations.
+    """
+    if allow_open and versions and not open_access_groups(versions):
+        raise OpenAccessNotAllowedError(sorted(versions))
+
+
+def campaign_open_access_groups(campaign: Campaign) -> list[str]:
+    """The groups of ``campaign`` an open link reaches now (none while it does not allow open access)."""
+    if not campaign.allow_open:
+        return []
+    return open_access_groups({q.respondent_group: q.questionnaire_version for q in campaign.questionnaires})
 
 
 def create_campaign(
@@ -62,6 +105,7 @@ def create_campaign(
                 f"questionnaire {version.questionnaire_id}@{version.version} is for group "
                 f"{version.respondent_group}, not {group}"
             )
+    check_open_access(versions, allow_open)
     campaign = Campaign(
         institution=institution,
         slug=slug,

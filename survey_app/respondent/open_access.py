@@ -20,10 +20,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from survey_app.extensions import db, limiter
-from survey_app.models import Unit
+from survey_app.models import QuestionnaireVersion, Unit
 from survey_app.respondent import handlers as flow
 from survey_app.respondent.state import CampaignTerms, DraftState
 from survey_app.respondent.store import load_draft, open_entry, store_open
+from survey_app.respondent.versions import loaded_version
 from survey_app.tokens import token_hash
 
 bp = Blueprint("open_access", __name__, url_prefix="/c")
@@ -53,6 +54,17 @@ def _mark_submitted(campaign: CampaignTerms, group: str) -> None:
     session.permanent = True
 
 
+def _declares_open(version_id: int, content_hash: str) -> bool:
+    """Whether the group's questionnaire declares open access (parsed once per process, as the pages do)."""
+
+    def canonical_json() -> str:
+        return db.session.scalars(
+            select(QuestionnaireVersion.canonical_json).where(QuestionnaireVersion.id == version_id)
+        ).one()
+
+    return loaded_version(content_hash, canonical_json).questionnaire.allows_open_access
+
+
 def _entry(
     slug: str, group: str, unit_code: str | None, *, create_key: bool = False
 ) -> flow.Entry | ResponseReturnValue:
@@ -62,7 +74,9 @@ def _entry(
     values = iter(row)
     campaign = CampaignTerms.take(values)
     version_id, content_hash = itertools.islice(values, 2)
-    if not campaign.allow_open:
+    if not campaign.allow_open or not _declares_open(version_id, content_hash):
+        # Only groups whose questionnaire declares open access (by default the external group): an open link
+        # to the employees' questionnaire would let anyone answer as an employee.
         abort(404)
     closed = flow.campaign_closed(campaign)
     if closed is not None:

@@ -18,8 +18,12 @@ PASSWORD = "correct horse battery"
 BUNDLED = {"internal": "spi-internal", "external": "spi-external", "expert": "spi-expert"}
 
 
-def make_user(role: str, institutions: list[str] | None = None, email: str | None = None) -> User:
+def make_user(
+    role: str, institutions: list[str] | None = None, email: str | None = None, *, steward: bool = False
+) -> User:
+    """``steward``: with the data-steward right (row-level response exports)."""
     user = create_user(email or f"{role}@example.org", PASSWORD, role, institutions)
+    user.data_steward = steward
     db.session.commit()
     return user
 

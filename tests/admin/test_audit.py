@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -38,3 +40,34 @@ def test_viewer_sees_results_but_no_quality_flags_or_downloads(
     assert "Data quality" not in page
     assert "results.xlsx" not in page
     assert "Compute results now" not in page
+
+
+def test_a_scoped_admin_reads_only_the_events_of_their_institutions(
+    app: Flask, client: FlaskClient, spi: Survey
+) -> None:
+    from survey_app.domain.accounts import audit
+    from survey_app.domain.institutions import import_units
+
+    import_units(
+        io.StringIO(
+            "institution_code,institution_name,unit_code,unit_name,parent_code,population_size\n"
+            "LAIN,Pemerintah Lain,X1,Unit X,,10\n"
+        )
+    )
+    other = make_user("analyst", ["LAIN"], email="other@example.org")
+    own = make_user("analyst", ["KOTA"], email="own@example.org")
+    audit("campaign.open", "campaign:lain-2025", user=None)
+    audit("institution.edit", "institution:LAIN", user=None)
+    audit("user.update", f"user:{other.id}", user=None)
+    audit("questionnaire.load", "questionnaire:spi-internal@1", user=None)
+    audit("campaign.open", f"campaign:{spi.campaign.slug}", user=None)
+    audit("institution.edit", "institution:KOTA", user=None)
+    audit("user.update", f"user:{own.id}", user=None)
+    db.session.commit()
+    make_user("admin", ["KOTA"], email="scoped@example.org")
+    login(client, "scoped@example.org")
+    page = client.get("/admin/audit/").get_data(as_text=True)
+    for shown in (f"campaign:{spi.campaign.slug}", "institution:KOTA", f"user:{own.id}", ">login<"):
+        assert shown in page, shown
+    for hidden in ("campaign:lain-2025", "institution:LAIN", f"user:{other.id}<", "questionnaire:"):
+        assert hidden not in page, hidden

@@ -207,3 +207,43 @@ def test_monitoring_table_refreshes_as_responses_arrive(client: FlaskClient, spi
     after = client.get(f"/admin/campaigns/{spi.campaign.slug}/monitoring").get_data(as_text=True)
     assert ">12<" in after.split("<tfoot>")[1]  # 3 groups × 4 responses
     assert after != before
+
+
+def test_the_form_refuses_open_access_for_employees_only(client: FlaskClient, spi: Survey) -> None:
+    _admin(client)
+    reply = _new_campaign(client, version_external="")
+    assert reply.status_code == 400
+    html = reply.get_data(as_text=True)
+    assert "Open access is not allowed for Employees (internal)" in html
+    assert db.session.scalar(select(Campaign).where(Campaign.slug == "kota-2026")) is None
+    # Employees and service users together: open access reaches the service users only.
+    assert _new_campaign(client).status_code == 302
+    edit = _form(
+        client,
+        "/admin/campaigns/kota-2026/edit",
+        title="SPI Kota Uji 2026",
+        period="2026",
+        version_internal=_version_id("internal"),
+        version_external="",
+        version_expert="",
+        profile="spi-2024",
+        variance_method="linearization",
+        min_cell="5",
+        opens_on=date.today().isoformat(),
+        closes_on=(date.today() + timedelta(days=30)).isoformat(),
+        allow_invitation="y",
+        allow_open="y",
+    )
+    assert edit.status_code == 400
+    assert "Open access is not allowed for Employees (internal)" in edit.get_data(as_text=True)
+
+
+def test_posters_and_the_campaign_page_offer_open_groups_only(client: FlaskClient, spi: Survey) -> None:
+    _admin(client)
+    slug = spi.campaign.slug
+    assert client.get(f"/admin/campaigns/{slug}/poster/external.png").status_code == 200
+    assert client.get(f"/admin/campaigns/{slug}/poster/internal.png").status_code == 404
+    assert client.get(f"/admin/campaigns/{slug}/poster/expert.pdf").status_code == 404
+    page = client.get(f"/admin/campaigns/{slug}").get_data(as_text=True)
+    assert f"/admin/campaigns/{slug}/poster/external.pdf" in page
+    assert f"/admin/campaigns/{slug}/poster/internal.pdf" not in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -14,11 +15,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from questionnaires.bundled import load_bundled_questionnaire
-from questionnaires.model import ItemType
+from questionnaires.model import ItemType, Questionnaire
 from survey_app.extensions import db
-from survey_app.models import AuditEntry, Response
+from survey_app.models import AuditEntry, Response, Unit
 from tests.admin.admintools import BUNDLED, add_campaign_responses, login, make_user
-from tests.apptools import Survey
+from tests.apptools import Survey, build_survey
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "sav", "dta"])
@@ -26,7 +27,9 @@ def test_response_downloads_equal_stored_answers(
     app: Flask, client: FlaskClient, spi: Survey, fmt: str
 ) -> None:
     add_campaign_responses(spi.campaign, {"SETDA": 4, "DINKES": 3})
-    make_user("analyst", ["KOTA"])
+    spi.campaign.status = "closed"  # every response, not only those submitted before today
+    db.session.commit()
+    make_user("analyst", ["KOTA"], steward=True)
     login(client, "analyst@example.org")
     response = client.get(f"/admin/campaigns/{spi.campaign.slug}/responses/internal.{fmt}")
     assert response.status_code == 200
@@ -63,4 +66,84 @@ def test_response_downloads_equal_stored_answers(
         assert str(cell) == str(expected) or (expected is not None and float(cell) == float(expected))
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.responses"))
     assert entry is not None
-    assert entry.details == {"group": "internal", "format": fmt, "rows": 7}
+    assert entry.details == {"group": "internal", "format": fmt, "rows": 7, "free_text": False}
+
+
+def _csv(data: bytes) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def _responses(campaign: object, unit: str, count: int, day: date, answers: dict[str, object]) -> None:
+    from survey_app.models import Campaign, CampaignQuestionnaire
+
+    assert isinstance(campaign, Campaign)
+    link = db.session.scalar(
+        select(CampaignQuestionnaire).where(
+            CampaignQuestionnaire.campaign_id == campaign.id,
+            CampaignQuestionnaire.respondent_group == "internal",
+        )
+    )
+    assert link is not None
+    unit_id = db.session.scalar(select(Unit.id).where(Unit.code == unit))
+    for _ in range(count):
+        db.session.add(
+            Response(
+                campaign_id=campaign.id,
+                questionnaire_version_id=link.questionnaire_version_id,
+                respondent_group="internal",
+                unit_id=unit_id,
+                stratum=None,
+                weight=1.0,
+                open_access=False,
+                answers=answers,
+                duration_seconds=300,
+                submitted_on=day,
+            )
+        )
+    db.session.commit()
+
+
+def test_an_analyst_without_the_steward_right_is_refused_and_told_why(
+    client: FlaskClient, spi: Survey
+) -> None:
+    add_campaign_responses(spi.campaign, {"SETDA": 6})
+    spi.campaign.status = "closed"
+    db.session.commit()
+    make_user("analyst", ["KOTA"])
+    login(client, "analyst@example.org")
+    refused = client.get(f"/admin/campaigns/{spi.campaign.slug}/responses/internal.csv?lang=en")
+    assert refused.status_code == 403
+    assert "data-steward right" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.responses")) is None
+
+
+def test_exports_hold_released_rows_coarse_units_and_free_text_on_request(
+    client: FlaskClient, mini: Questionnaire, app: Flask
+) -> None:
+    survey = build_survey(app, {"internal": mini})
+    yesterday, today = date.today() - timedelta(days=1), date.today()
+    answers = {"q_yes": "tidak", "q_count": 2, "q_why": "Pak Budi di loket 3"}
+    _responses(survey.campaign, "SETDA", 5, yesterday, answers)
+    _responses(survey.campaign, "DINKES", 2, yesterday, answers)  # small: shown as its parent SETDA
+    _responses(survey.campaign, "DINKES", 4, today, answers)  # not released for export yet
+    make_user("analyst", ["KOTA"], steward=True)
+    login(client, "analyst@example.org")
+    page = client.get(f"/admin/campaigns/{survey.campaign.slug}/responses/?lang=en").get_data(as_text=True)
+    assert "Free-text answers can identify people." in page
+    assert "include free text" in page
+    url = f"/admin/campaigns/{survey.campaign.slug}/responses/internal.csv"
+    frame = _csv(client.get(url).data)
+    assert len(frame) == 7
+    assert set(frame["submitted_on"]) == {yesterday.isoformat()}
+    assert set(frame["unit"]) == {"SETDA"}
+    assert "q_why" not in frame.columns
+    assert "q_name" not in frame.columns
+    with_text = _csv(client.get(url + "?free_text=1").data)
+    assert set(with_text["q_why"]) == {"Pak Budi di loket 3"}
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export.responses")).all()
+    assert [e.details["free_text"] for e in entries] == [False, True]
+    survey.campaign.status = "closed"
+    db.session.commit()
+    closed = _csv(client.get(url).data)
+    assert len(closed) == 11  # closed: every response; DINKES has 6 now and shows as itself
+    assert sorted(set(closed["unit"])) == ["DINKES", "SETDA"]

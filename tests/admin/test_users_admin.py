@@ -194,3 +194,30 @@ def test_csrf_is_required(client: FlaskClient, spi: Survey) -> None:
     response = client.post(f"{URL}{viewer.id}/deactivate")
     assert response.status_code == 400
     assert _user("viewer@example.org").active
+
+
+def test_the_data_steward_right_is_given_explicitly_and_audited(client: FlaskClient, spi: Survey) -> None:
+    _admin(client)
+    analyst = make_user("analyst", ["KOTA"])
+    viewer = make_user("viewer", ["KOTA"])
+    assert not analyst.data_steward
+    url = f"{URL}{analyst.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Data steward" in page
+    status, _, _ = _post(client, url, page=url, role="analyst", institutions="KOTA", data_steward="y")
+    assert status == 302
+    assert _user("analyst@example.org").data_steward
+    (grant,) = _actions("user.steward_grant")
+    assert grant.target == f"user:{analyst.id}"
+    assert grant.user_email == "admin@example.org"
+    status, _, _ = _post(client, url, page=url, role="analyst", institutions="KOTA")
+    assert status == 302
+    assert not _user("analyst@example.org").data_steward
+    assert len(_actions("user.steward_revoke")) == 1
+    viewer_url = f"{URL}{viewer.id}"
+    status, html, _ = _post(
+        client, viewer_url, page=viewer_url, role="viewer", institutions="KOTA", data_steward="y"
+    )
+    assert status == 400
+    assert "A viewer cannot be a data steward" in html
+    assert not _user("viewer@example.org").data_steward

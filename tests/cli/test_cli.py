@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from questionnaires.bundled import load_bundled_questionnaire, questionnaire_paths
 from questionnaires.xlsform import export_xlsform
+from survey_app.domain.accounts import create_user, set_data_steward
 from survey_app.extensions import db
 from survey_app.models import Campaign, Invitation, QuestionnaireVersion, Response, Unit
 from survey_app.tokens import token_hash
@@ -132,6 +133,18 @@ def test_campaign_create(runner: FlaskCliRunner, tmp_path: Path) -> None:
     assert {q.respondent_group for q in campaign.questionnaires} == {"internal", "external"}
 
 
+def test_campaign_create_refuses_open_access_for_employees_only(
+    runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    _setup(runner, tmp_path)
+    at = CAMPAIGN.index("external=spi-external")
+    internal_only = CAMPAIGN[: at - 1] + CAMPAIGN[at + 1 :]
+    result = runner.invoke(args=internal_only)
+    assert result.exit_code != 0
+    assert "open access is not allowed for group internal" in result.output
+    assert db.session.scalar(select(Campaign).where(Campaign.slug == "kab-2025")) is None
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -237,24 +250,27 @@ def test_responses_export_escapes_formulas(
         )
     )
     db.session.commit()
+    # Row-level exports are for data stewards (the console's rule), named on the command line.
+    steward = create_user("steward@example.org", "correct horse battery", "analyst", ["KOTA"])
+    set_data_steward(steward, True, by=None)
+    db.session.commit()
     out = tmp_path / "responses.csv"
-    result = runner.invoke(args=["responses", "export", "--campaign", survey.campaign.slug, "-o", str(out)])
+    base = ["responses", "export", "--campaign", survey.campaign.slug, "--steward", "steward@example.org"]
+    result = runner.invoke(args=[*base, "-o", str(out), "--include-free-text"])
     assert result.exit_code == 0, result.output
     (row,) = list(csv.DictReader(out.open(encoding="utf-8")))
     assert row["q_kind"] == "uang barang"
     assert row["q_name"] == "'=1+2"
     assert row["q_share"] == "-1.5"
-    assert row["unit"] == "DINKES"
+    # One response in DINKES: fewer than the minimum cell size, and so is its parent SETDA (was "DINKES").
+    assert row["unit"] == "other"
     assert row["submitted_on"] == "2025-03-04"
     assert row["open_access"] == "false"
     assert row["q_why"] == ""
     labelled = tmp_path / "labelled.csv"
     result = runner.invoke(
         args=[
-            "responses",
-            "export",
-            "--campaign",
-            survey.campaign.slug,
+            *base,
             "-o",
             str(labelled),
             "--labels",
@@ -266,9 +282,61 @@ def test_responses_export_escapes_formulas(
     (row,) = list(csv.DictReader(labelled.open(encoding="utf-8")))
     assert row["q_yes"] == "Yes"
     assert row["q_kind"] == "Money; Goods"
-    missing = runner.invoke(args=["responses", "export", "--campaign", "nope", "-o", str(out)])
+    missing = runner.invoke(
+        args=["responses", "export", "--campaign", "nope", "--steward", "steward@example.org", "-o", str(out)]
+    )
     assert missing.exit_code != 0
     assert "no campaign with slug 'nope'" in missing.output
+
+
+def test_responses_export_needs_a_steward_and_follows_the_console_rules(
+    app: Flask, runner: FlaskCliRunner, survey: Survey, tmp_path: Path
+) -> None:
+    from datetime import date, timedelta
+
+    from survey_app.models import AuditEntry, CampaignQuestionnaire
+
+    version_id = db.session.scalar(
+        select(CampaignQuestionnaire.questionnaire_version_id).where(
+            CampaignQuestionnaire.campaign_id == survey.campaign.id
+        )
+    )
+    setda = db.session.scalar(select(Unit.id).where(Unit.code == "SETDA"))
+    for day in (date.today() - timedelta(days=1), date.today()):
+        for _ in range(3):
+            db.session.add(
+                Response(
+                    campaign_id=survey.campaign.id,
+                    questionnaire_version_id=version_id,
+                    respondent_group="internal",
+                    unit_id=setda,
+                    stratum=None,
+                    weight=1.0,
+                    open_access=False,
+                    answers={"q_yes": "ya", "q_name": "Pak Budi"},
+                    duration_seconds=300,
+                    submitted_on=day,
+                )
+            )
+    create_user("analyst@example.org", "correct horse battery", "analyst", ["KOTA"])
+    db.session.commit()
+    out = tmp_path / "r.csv"
+    args = ["responses", "export", "--campaign", survey.campaign.slug, "-o", str(out)]
+    refused = runner.invoke(args=[*args, "--steward", "analyst@example.org"])
+    assert refused.exit_code != 0
+    assert "data-steward right" in refused.output
+    granted = runner.invoke(args=["users", "steward", "--email", "analyst@example.org"])
+    assert granted.exit_code == 0, granted.output
+    result = runner.invoke(args=[*args, "--steward", "analyst@example.org"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    # The campaign is open: today's responses are not released for export yet; free text is left out.
+    assert len(rows) == 3
+    assert {r["submitted_on"] for r in rows} == {(date.today() - timedelta(days=1)).isoformat()}
+    assert "q_name" not in rows[0]
+    assert {r["unit"] for r in rows} == {"other"}  # 3 < min_cell, and SETDA has no parent
+    actions = list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+    assert actions[-2:] == ["user.steward_grant", "export.responses"]
 
 
 def test_demo_setup_is_idempotent_and_prints_links(runner: FlaskCliRunner) -> None:

@@ -333,3 +333,37 @@ def test_profile_problems_have_their_line(old: str, new: str, needle: str, marke
     text = edit(old, new, PROFILE)
     problem = only(validate_text(text, "p.yaml"), needle)
     assert problem.line == line_number(text, marker)
+
+
+def test_access_modes_default_by_group_and_a_default_declaration_keeps_the_hash() -> None:
+    from questionnaires.model import AccessMode
+
+    external = load_questionnaire_text(VALID)
+    assert external.access_modes == (AccessMode.INVITATION, AccessMode.OPEN)
+    declared = load_questionnaire_text(
+        VALID.replace("group: external\n", "group: external\naccess: [open, invitation]\n")
+    )
+    assert declared.content_hash == external.content_hash
+    internal = load_questionnaire_text(VALID.replace("group: external", "group: internal"))
+    assert not internal.allows_open_access
+    opened = load_questionnaire_text(
+        VALID.replace("group: external\n", "group: internal\naccess: [invitation, open]\n")
+    )
+    assert opened.allows_open_access
+    assert opened.content_hash != internal.content_hash
+    assert type(opened).from_json(opened.canonical_json()) == opened
+
+
+@pytest.mark.parametrize(
+    ("access", "needle"),
+    [
+        ("[invitation, walk-in]", "access: 'walk-in' is not an access mode"),
+        ("[open]", "access: list invitation as well"),
+        ("[]", "access: declare at least [invitation]"),
+        ("[invitation, invitation]", "access: 'invitation' is listed twice"),
+    ],
+)
+def test_bad_access_declarations_are_reported(access: str, needle: str) -> None:
+    with pytest.raises(QuestionnaireInvalid) as caught:
+        load_questionnaire_text(VALID.replace("group: external\n", f"group: external\naccess: {access}\n"))
+    assert needle in str(caught.value)

@@ -264,3 +264,19 @@ def test_not_a_workbook(tmp_path: Path) -> None:
     path.write_text("hello")
     (problem,) = read_xlsform(path)[1]
     assert "cannot read the workbook" in problem.message
+
+
+def test_access_modes_round_trip_through_xlsform(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from questionnaires.model import AccessMode, Group
+
+    internal = replace(load_xlsform(build_form(tmp_path / "form.xlsx")), group=Group.INTERNAL, access=None)
+    opened = replace(internal, access=(AccessMode.INVITATION, AccessMode.OPEN))
+    assert opened.allows_open_access
+    assert not internal.allows_open_access
+    for questionnaire in (internal, opened):
+        export_xlsform(questionnaire, tmp_path / "out.xlsx")
+        again = load_xlsform(tmp_path / "out.xlsx")
+        assert again == questionnaire
+        assert again.content_hash == questionnaire.content_hash
