@@ -9,6 +9,7 @@ RULES: dict[str, str] = {
     "home.index": PUBLIC,
     "respondent.start": PUBLIC,
     "respondent.page": PUBLIC,
+    "respondent.resume": PUBLIC,
     "respondent.thanks": PUBLIC,
     "open_access.start": PUBLIC,
     "open_access.start_unit": PUBLIC,
