@@ -13,11 +13,13 @@ from tests.admin.admintools import add_campaign_responses, login, make_user
 from tests.apptools import Survey, csrf_of
 
 
-def _two_runs(spi: Survey) -> tuple[ScoreRun, ScoreRun]:
+def _two_runs(spi: Survey, added: int = 20) -> tuple[ScoreRun, ScoreRun]:
+    # Enough added between the runs for every changed cell (down to a dimension only some answer) to gain
+    # min_cell respondents, so both may be published.
     add_campaign_responses(spi.campaign, {"SETDA": 8, "DINKES": 6})
     first = compute_run(spi.campaign, "fixture")
     db.session.commit()
-    add_campaign_responses(spi.campaign, {"SETDA": 4}, seed=11)
+    add_campaign_responses(spi.campaign, {"SETDA": added}, seed=11)
     second = compute_run(spi.campaign, "fixture")
     db.session.commit()
     return first, second

@@ -148,7 +148,8 @@ def test_primary_suppression_alone_gives_the_score_away() -> None:
     total = raw["overall_groups"].set_index("group").loc["internal"]
     published = {u: (r["estimate"], int(r["n"])) for u, r in cells.iterrows() if not r["suppressed"]}
     low, high = subtraction_bounds(total["estimate"], int(total["n"]), published, {"DINKES": 1})["DINKES"]
-    assert low == pytest.approx(62.5) and high == pytest.approx(62.5)
+    assert low == pytest.approx(62.5)
+    assert high == pytest.approx(62.5)
 
 
 def test_the_smallest_other_unit_is_withheld_and_said_so() -> None:
@@ -160,7 +161,8 @@ def test_the_smallest_other_unit_is_withheld_and_said_so() -> None:
     assert groups.loc[("INSP", "internal"), "note"] == (
         "suppressed: withheld so that a smaller cell cannot be recomputed"
     )
-    # INSP's index used both its (now withheld) groups, so it is withheld too; the institution stays.
+    # The institution's index minus the units shown would give DINKES': the smallest other unit's index is
+    # withheld too; the institution stays.
     index = shown["index"].set_index("unit")
     assert index.loc["INSP", "suppression"] == COMPLEMENTARY
     assert index.loc["INSP", "category"] is None or pd.isna(index.loc["INSP", "category"])
@@ -172,11 +174,13 @@ def test_n_of_a_withheld_cell_is_only_below_min_cell() -> None:
     shown = published_tables(run_tables(), MIN_CELL)
     groups = shown["groups"].set_index(["unit", "group"])
     dinkes = groups.loc[("DINKES", "internal")]
-    assert pd.isna(dinkes["n"]) and dinkes["n_below"] == MIN_CELL
+    assert pd.isna(dinkes["n"])
+    assert dinkes["n_below"] == MIN_CELL
     assert "n=1" not in dinkes["note"]
     assert pd.isna(dinkes["df"])  # df is n - 1
     insp = groups.loc[("INSP", "internal")]
-    assert pd.isna(insp["n"]) and pd.isna(insp["n_below"])  # its n and the total's would give DINKES'
+    assert pd.isna(insp["n"])
+    assert pd.isna(insp["n_below"])
     assert groups.loc[("SETDA", "internal"), "n"] == 30
 
 
