@@ -9,13 +9,17 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from survey_app.api.openapi import openapi_document
+from survey_app.domain.results.rows import shown_tables
 from survey_app.domain.results.runs import compute_run, table_of
 from survey_app.extensions import db
 from survey_app.models import ApiToken
 from tests.admin.admintools import make_user
 from tests.admin.test_results import add_unit
 from tests.api.apitools import ENDPOINTS, STATES, campaign_with_run, get, issue_token, publish, token_for
+from tests.api.test_openapi import check
 from tests.apptools import Survey
+from tests.domain.test_disclosure import subtraction_bounds
 
 #: state → endpoint → expected status (the test campaign's latest run is published).
 EXPECTED: dict[str, dict[str, int]] = {
@@ -241,3 +245,36 @@ def test_api_is_rate_limited_per_client(tmp_path: Path, database: str) -> None:
     assert statuses == [401, 401, 401, 429]
     assert last.status_code == 429
     assert last.mimetype == "application/json"
+
+
+def test_no_withheld_unit_can_be_recomputed_from_the_api(client: FlaskClient, spi: Survey) -> None:
+    """Issue 12, "why" 3, on the API: its units' index and group cells, with the institution's rows the
+    console publishes (the group rows too, which no output shows: a stronger attacker), and every unit's true
+    number of respondents, leave each withheld unit's score anywhere in 0–100."""
+    add_unit()
+    run = campaign_with_run(spi, {"SETDA": 40, "INSP": 20, "DINKES": 1})
+    publish(run)
+    body = get(client, f"/api/v1/campaigns/{spi.campaign.slug}/results", token_for("viewer")).get_json()
+    assert check(openapi_document(), {"$ref": "#/components/schemas/Results"}, body) == []
+    groups = table_of(run, "groups").set_index(["unit", "group"])["n"]
+    respondents = groups.groupby(level="unit").sum()
+    institution = shown_tables(spi.campaign, run)
+    overall = institution["overall"].iloc[0]
+    units = {u["unit"]: u for u in body["units"]}
+    published = {
+        u: (r["estimate"], int(respondents[u])) for u, r in units.items() if r["estimate"] is not None
+    }
+    withheld = {u: int(respondents[u]) for u, r in units.items() if r["estimate"] is None}
+    assert set(withheld) == {"DINKES", "INSP"}
+    low, high = subtraction_bounds(overall["estimate"], int(overall["n"]), published, withheld)["DINKES"]
+    assert high - low >= 50, (low, high)
+    for group, total in institution["overall_groups"].set_index("group").iterrows():
+        cells = {u: next(g for g in r["groups"] if g["group"] == group) for u, r in units.items()}
+        published = {
+            u: (g["estimate"], int(groups[(u, group)])) for u, g in cells.items() if g["estimate"] is not None
+        }
+        withheld = {u: int(groups[(u, group)]) for u, g in cells.items() if g["estimate"] is None}
+        low, high = subtraction_bounds(total["estimate"], int(total["n"]), published, withheld)["DINKES"]
+        assert high - low >= 50, (group, low, high)
+        assert cells["DINKES"]["n"] is None
+        assert cells["DINKES"]["n_below"] == 5
