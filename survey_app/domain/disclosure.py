@@ -36,9 +36,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from survey_app.models import Campaign, ScoreRun
@@ -350,14 +348,15 @@ class Blocker:
         return f"{self.table} {' / '.join(self.cell)}: n {self.n_before} → {self.n_now}"
 
 
-def _shown_cells(tables: Mapping[str, pd.DataFrame], min_cell: int) -> dict[tuple[str, tuple[str, ...]], Any]:
+def _shown_cells(tables: Mapping[str, pd.DataFrame], min_cell: int) -> dict[tuple[str, tuple[str, ...]], int]:
+    """The ``n`` of every cell that ``tables`` show (not withheld), by table and cell."""
     protected = protect_tables({n: t for n, t in tables.items() if n in KEYS}, min_cell)
-    cells: dict[tuple[str, tuple[str, ...]], Any] = {}
+    cells: dict[tuple[str, tuple[str, ...]], int] = {}
     for name, frame in protected.items():
         keys = [k for k in KEYS[name] if k in frame.columns]
         for record in frame.loc[~frame["suppressed"]].to_dict(orient="records"):
             label = tuple(str(record[k]) for k in keys)
-            cells[(name, label)] = (record.get("estimate"), _count(record.get("n")))
+            cells[(name, label)] = _count(record.get("n"))
     return cells
 
 
@@ -366,9 +365,11 @@ def publication_blockers(
 ) -> list[Blocker]:
     """The cells that keep run ``new`` from being published beside run ``published`` (tables by name).
 
-    A cell shown by both runs whose estimate or ``n`` differs must have gained at least ``min_cell``
-    respondents; otherwise the difference of the two runs is the score of the few added (one response apart,
-    the difference of the institution rows is that respondent's score).
+    A cell shown by both runs whose respondents changed (its ``n`` differs: responses are stored whole and
+    never edited) must have gained at least ``min_cell`` of them; otherwise the difference of the two runs is
+    the score of the few added (one response apart, the difference of the institution rows is that
+    respondent's score). A cell whose ``n`` is the same may still move a little, through the steps the engine
+    computes over the whole campaign; that movement is no one respondent's answer, and is not a change here.
 
     >>> def run(estimate, n):
     ...     return {"overall": pd.DataFrame({"institution": ["K"], "estimate": [estimate], "n": [n],
@@ -380,11 +381,10 @@ def publication_blockers(
     """
     before = _shown_cells(published, min_cell)
     blockers = []
-    for key, (estimate, n_now) in _shown_cells(new, min_cell).items():
+    for key, n_now in _shown_cells(new, min_cell).items():
         if key not in before:
             continue
-        old_estimate, n_before = before[key]
-        same = n_now == n_before and bool(np.isclose(float(estimate), float(old_estimate)))
-        if not same and n_now - n_before < min_cell:
+        n_before = before[key]
+        if n_now != n_before and n_now - n_before < min_cell:
             blockers.append(Blocker(key[0], key[1], n_before, n_now))
     return blockers
