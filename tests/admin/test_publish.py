@@ -162,9 +162,10 @@ def test_a_run_one_response_apart_cannot_be_published(app: Flask, client: FlaskC
     db.session.refresh(second)
     assert second.published_at is None
     page = client.get(f"{base}?lang=en").get_data(as_text=True)
-    assert f"Run {second.id} cannot be published yet." in page
-    assert f"Compared with run {first.id}, which viewers have seen" in page
-    assert "fewer than 5 new respondents" in page
+    # The message was made in the POST's language, the console's default (Indonesian).
+    assert f"Hasil {second.id} belum dapat diterbitkan." in page
+    assert f"Dibandingkan dengan hasil {first.id}, yang sudah dilihat pembaca" in page
+    assert "kurang dari 5 responden baru" in page
     assert "overall KOTA: n 72 → 73" in page
     assert not db.session.scalars(
         select(AuditEntry).where(
