@@ -22,11 +22,18 @@ from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.results.files import results_csv_zip, write_results_xlsx
 from survey_app.domain.results.jobs import NO_RESPONSES, request_job
-from survey_app.domain.results.rows import readable_run, trend_frame, trend_rows, unit_rows
+from survey_app.domain.results.rows import (
+    PublishRefusedError,
+    check_publishable,
+    readable_run,
+    shown_tables,
+    trend_frame,
+    trend_rows,
+    unit_rows,
+)
 from survey_app.domain.results.runs import (
     campaign_profile,
     run_metadata,
-    table_of,
     visible_run,
 )
 from survey_app.extensions import db
@@ -50,7 +57,7 @@ def _lang() -> str:
 
 
 def heatmap_chart(campaign: Campaign, run: ScoreRun, lang: str) -> charts.Chart:
-    dims = table_of(run, "dimensions")
+    dims = shown_tables(campaign, run)["dimensions"]
     combined = dims.loc[dims["group"] == "all"]
     scores = combined.pivot(index="unit", columns="dimension", values="estimate")
     hidden = combined.pivot(index="unit", columns="dimension", values="suppressed").astype(bool)
@@ -66,7 +73,7 @@ def heatmap_chart(campaign: Campaign, run: ScoreRun, lang: str) -> charts.Chart:
 
 
 def forest_chart(campaign: Campaign, run: ScoreRun, lang: str) -> charts.Chart:
-    index = table_of(run, "index").set_index("unit")
+    index = shown_tables(campaign, run)["index"].set_index("unit")
     profile = campaign_profile(campaign)
     return charts.forest_plot(
         index[["estimate", "ci_low", "ci_high", "n", "suppressed"]],
@@ -111,7 +118,7 @@ def show(slug: str) -> ResponseReturnValue:
         campaign=campaign,
         run=run,
         published=visible_run(campaign, "viewer"),
-        rows=unit_rows(run) if run else [],
+        rows=unit_rows(campaign, run) if run else [],
         min_cell=effective_min_cell(campaign, run),
         figures=figures,
         trend=trend,
@@ -211,6 +218,23 @@ def publish(slug: str, run_id: int, action: str) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     if action == "publish":
+        try:
+            check_publishable(campaign, run)
+        except PublishRefusedError as refused:
+            flash(
+                _(
+                    "Run %(id)s cannot be published yet. Compared with run %(other)s, which viewers have "
+                    "seen, %(count)s result(s) changed with fewer than %(k)s new respondents, so the "
+                    "difference between the two runs would show the answers of the few who were added: "
+                    "%(cells)s. Publish a run once each of them has gained at least %(k)s respondents.",
+                    id=run.id,
+                    other=refused.other_id,
+                    count=len(refused.blockers),
+                    k=refused.min_cell,
+                    cells=refused.cells(),
+                )
+            )
+            return redirect(url_for(".show", slug=slug))
         run.published_at, run.published_by = utcnow(), current_user.email
         flash(_("Run %(id)s is published: viewers now see it.", id=run.id))
     else:
@@ -271,7 +295,7 @@ def chart(slug: str, run_id: int, chart: str, fmt: str) -> ResponseReturnValue:
 
 
 def _download(campaign: Campaign, run: ScoreRun, fmt: str) -> Response:
-    table = table_of(run, "index")
+    table = shown_tables(campaign, run)["index"]
     meta = run_metadata(run)
     stem = f"{campaign.slug}-results-{run.id}"
     if fmt == "zip":

@@ -44,12 +44,28 @@ _VALUES: dict[str, Schema] = {
     "ci_high": {**NUMBER_OR_NULL, "description": "upper bound of the confidence interval"},
     "df": {**NUMBER_OR_NULL, "description": "degrees of freedom of the interval"},
 }
+COUNT_OR_NULL: Schema = {"type": ["integer", "null"], "minimum": 0}
 _STATE: dict[str, Schema] = {
-    "n": {**COUNT, "description": "respondents in the cell (shown even when suppressed)"},
+    "n": {**COUNT_OR_NULL, "description": "respondents in the cell; null when suppressed"},
+    "n_below": {
+        **COUNT_OR_NULL,
+        "description": "for a cell suppressed as too small: its n is below this (min_cell); else null",
+    },
     "published": {**BOOL, "description": "the cell met the profile's publication rule"},
-    "suppressed": {**BOOL, "description": "fewer than min_cell respondents: no numbers are given"},
+    "suppressed": {**BOOL, "description": "no numbers are given (too small, or complementary)"},
+    "suppression": {
+        "type": ["string", "null"],
+        "enum": ["primary", "complementary", None],
+        "description": (
+            "primary: fewer than min_cell respondents; complementary: withheld so that a smaller cell "
+            "cannot be recomputed from the published ones and the institution's total; null: shown"
+        ),
+    },
     "note": {**STRING_OR_NULL, "description": "why a cell is suppressed or not published"},
 }
+
+#: Fields added after version 1 was first described.
+LATER = ("n_below", "suppression")
 
 SCHEMAS: dict[str, Schema] = {
     "Error": _obj(
@@ -93,7 +109,8 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "RunList": _obj({"campaign": STRING, "runs": {"type": "array", "items": _ref("Run")}}),
-    "GroupCell": _obj({"group": STRING, **_VALUES, **_STATE}),
+    # n_below and suppression are always sent; optional so that a client written before them stays valid.
+    "GroupCell": _obj({"group": STRING, **_VALUES, **_STATE}, optional=LATER),
     "QualityFlag": _obj(
         {
             "group": STRING_OR_NULL,
@@ -109,11 +126,13 @@ SCHEMAS: dict[str, Schema] = {
             "unit_name": STRING_OR_NULL,
             **_VALUES,
             "n": _STATE["n"],
+            "n_below": _STATE["n_below"],
             "category": {**STRING_OR_NULL, "description": "the profile's category; null when suppressed"},
             "category_uncertain": {**BOOL, "description": "the interval crosses a category boundary"},
             "complete": {**BOOL, "description": "every respondent group contributed"},
             "published": _STATE["published"],
             "suppressed": _STATE["suppressed"],
+            "suppression": _STATE["suppression"],
             "note": _STATE["note"],
             "groups": {"type": "array", "items": _ref("GroupCell")},
             "quality_flags": {
@@ -122,7 +141,7 @@ SCHEMAS: dict[str, Schema] = {
                 "description": "analysts and admins only",
             },
         },
-        optional=("quality_flags",),
+        optional=("quality_flags", *LATER),
     ),
     "Results": _obj(
         {
@@ -132,7 +151,9 @@ SCHEMAS: dict[str, Schema] = {
             "units": {"type": "array", "items": _ref("UnitResult")},
         }
     ),
-    "DimensionCell": _obj({"unit": STRING, "group": STRING, "dimension": STRING, **_VALUES, **_STATE}),
+    "DimensionCell": _obj(
+        {"unit": STRING, "group": STRING, "dimension": STRING, **_VALUES, **_STATE}, optional=LATER
+    ),
     "Dimension": _obj({"id": STRING, "label": STRING_MAP, "weight": {"type": "number"}}),
     "DimensionResults": _obj(
         {
@@ -237,7 +258,8 @@ def openapi_document() -> dict[str, Any]:
             "description": (
                 "Authenticate with `Authorization: Bearer <token>` (tokens are created in the console under "
                 "API tokens). A token acts with its account's role and institutions. Cells with fewer "
-                "respondents than the campaign's min_cell carry no numbers. See docs/api.md. "
+                "respondents than the campaign's min_cell, and the cells withheld so that those cannot be "
+                "recomputed, carry no numbers; figures are rounded to one decimal. See docs/api.md. "
                 f"Software version {software_version()}."
             ),
         },

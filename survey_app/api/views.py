@@ -1,11 +1,11 @@
 """The API endpoints (GET only): campaigns in scope, their visible results and runs, the OpenAPI document.
 
 Results come from the stored score run the console shows to the same role
-(:func:`survey_app.domain.results.runs.visible_run`), with the same suppression: a cell the scoring engine
-marked suppressed, or with fewer than the campaign's ``min_cell`` respondents, carries no estimate, standard
-error, interval, degrees of freedom or category, only its ``n`` and the note; and
-:func:`survey_app.domain.disclosure.suppress` (the same rule as the console and the downloads) checks every
-table before it is sent.
+(:func:`survey_app.domain.results.runs.visible_run`), as every output shows them
+(:func:`survey_app.domain.results.rows.shown_tables`): a cell with fewer than the campaign's ``min_cell``
+respondents, or withheld so that it cannot be recomputed from the others, carries no estimate, standard
+error, interval, degrees of freedom, category or ``n``, only ``n_below`` (its ``n`` is below that) for a small
+cell, ``suppression`` and the note; published figures are rounded to one decimal.
 """
 
 from __future__ import annotations
@@ -23,24 +23,25 @@ from sqlalchemy.orm import defer
 from survey_app.api.auth import api_user, bp, requires_token
 from survey_app.api.openapi import openapi_document
 from survey_app.domain.accounts import campaign_for, campaigns_in_scope
-from survey_app.domain.disclosure import VALUE_COLUMNS, effective_min_cell, suppress
+from survey_app.domain.disclosure import VALUE_COLUMNS, effective_min_cell
+from survey_app.domain.results.rows import shown_tables
 from survey_app.domain.results.runs import campaign_profile, run_metadata, table_of, visible_run
 from survey_app.extensions import db
 from survey_app.models import Campaign, Response, ScoreRun, User
 
-GROUP_FIELDS = ("group", *VALUE_COLUMNS, "n", "published", "suppressed", "note")
+STATE_FIELDS = ("published", "suppressed", "suppression", "note")
+GROUP_FIELDS = ("group", *VALUE_COLUMNS, "n", "n_below", *STATE_FIELDS)
 UNIT_FIELDS = (
     "unit",
     *VALUE_COLUMNS,
     "n",
+    "n_below",
     "category",
     "category_uncertain",
     "complete",
-    "published",
-    "suppressed",
-    "note",
+    *STATE_FIELDS,
 )
-DIMENSION_FIELDS = ("unit", "group", "dimension", *VALUE_COLUMNS, "n", "published", "suppressed", "note")
+DIMENSION_FIELDS = ("unit", "group", "dimension", *VALUE_COLUMNS, "n", "n_below", *STATE_FIELDS)
 FLAG_FIELDS = ("group", "check", "value", "threshold", "reason")
 
 
@@ -173,8 +174,8 @@ def campaign(slug: str) -> ResponseReturnValue:
 def results(slug: str) -> ResponseReturnValue:
     user = api_user()
     found, run, min_cell = _visible(slug)
-    index = suppress(table_of(run, "index"), min_cell)
-    groups = suppress(table_of(run, "groups"), min_cell)
+    tables = shown_tables(found, run)
+    index, groups = tables["index"], tables["groups"]
     flags = table_of(run, "quality_flags")
     names = {u.code: u.name for u in found.institution.units}
     units = []
@@ -192,7 +193,7 @@ def results(slug: str) -> ResponseReturnValue:
 @requires_token("viewer")
 def dimensions(slug: str) -> ResponseReturnValue:
     found, run, min_cell = _visible(slug)
-    table = suppress(table_of(run, "dimensions"), min_cell)
+    table = shown_tables(found, run)["dimensions"]
     return jsonify(
         {
             "campaign": found.slug,

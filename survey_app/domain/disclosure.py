@@ -1,16 +1,41 @@
 """Disclosure control: the minimum cell size that applies to a campaign's results and every rule that
-withholds a small cell, used alike by the console, every download and the API.
+withholds a cell, used alike by the console, every download and the API.
 
 The scoring engine marks cells ``suppressed`` when they have fewer than the profile's ``min_cell``
 respondents (:func:`scoring.index.publication_rules`); a campaign may be stricter than its profile, and may
 have become stricter after a run was computed. :func:`effective_min_cell` is the one answer to "which minimum
-applied"; :func:`suppress` withholds the values of every cell under it, and :func:`check_suppressed` is the
-writers' last line of defence.
+applied"; :func:`suppress` withholds the values of every cell under it (*primary* suppression), and
+:func:`check_suppressed` is the writers' last line of defence.
+
+Withholding the small cells is not enough: the institution row is computed from every respondent, so the
+institution's score times its ``n`` minus the published units' gives a withheld unit's score. The rule here
+(:func:`protect_tables`, *complementary* suppression) is:
+
+    In every set of cells that adds up to a published total, the withheld cells that count in the total must
+    be none, or at least two that together hold at least ``min_cell`` respondents. While they are not, the
+    smallest published cell of the set is withheld too; when none is left, the total is.
+
+The sets are (a) per respondent group, the units' group cells and the institution's group cell
+(``groups`` / ``overall_groups``); (b) the units' index cells and the institution's index (``index`` /
+``overall``, a unit counting with all its respondents); (c) per unit, its group cells used in its index and
+the index; (d) per unit and dimension, the groups' cells used in the combined (``all``) cell and that cell.
+A subtraction in any set then gives at best the combined score of two or more withheld cells with at least
+``min_cell`` respondents between them. The rule is applied until no set changes, because withholding a cell
+in one set can leave another set with a single withheld cell.
+
+:func:`published_tables` is the one function every output reads: primary and complementary suppression, the
+``n`` of a withheld cell replaced by ``n_below`` (``< min_cell``) or nothing, and every published figure
+rounded to one decimal (:func:`round_figures`), which is all a 95% interval of a 0–100 score supports. The
+stored run keeps the raw values. :func:`publication_blockers` is the rule for publishing a new run: every
+cell that changed since a published run must have gained at least ``min_cell`` respondents, otherwise the
+difference of the two runs is the score of the few who were added. See ``docs/anonymity.md``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -18,6 +43,26 @@ from survey_app.models import Campaign, ScoreRun
 
 #: The numbers a suppressed cell must not show.
 VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df")
+#: The figures rounded for publication, and to how many decimals: a 95% interval of a 0–100 score is a few
+#: points wide, so a second decimal is noise (and helps a subtraction).
+ROUNDED_COLUMNS = VALUE_COLUMNS
+DECIMALS = 1
+#: Why a cell is withheld, in the ``suppression`` column of a published table.
+PRIMARY = "primary"
+COMPLEMENTARY = "complementary"
+#: The tables disclosure control covers, and the columns that name a cell in each.
+KEYS: dict[str, tuple[str, ...]] = {
+    "overall": ("institution",),
+    "overall_groups": ("institution", "group"),
+    "index": ("unit",),
+    "groups": ("unit", "group"),
+    "dimensions": ("unit", "group", "dimension"),
+}
+#: The note of a withheld cell; the engine's own note gives the exact n, which is not to be published.
+NOTES = {
+    PRIMARY: "suppressed: fewer than {k} respondents",
+    COMPLEMENTARY: "suppressed: withheld so that a smaller cell cannot be recomputed",
+}
 
 
 def effective_min_cell(campaign: Campaign, run: ScoreRun | None = None) -> int:
@@ -58,14 +103,21 @@ def suppress(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
 
 
 def check_suppressed(results: pd.DataFrame, min_cell: int | None, n_column: str = "n") -> None:
-    """Refuse to export a row with fewer than ``min_cell`` respondents that still shows numbers.
+    """Refuse to export a row with fewer than ``min_cell`` respondents, or flagged ``suppressed``, that
+    still shows numbers.
 
-    Suppression is the scoring engine's job; this is the last line of defence. Checked columns are the
+    Suppression is :func:`published_tables`' job; this is the last line of defence. Checked columns are the
     floating-point ones, except ``n`` and ``n_*`` counts.
+
+    >>> check_suppressed(pd.DataFrame({"estimate": [70.0], "n": [3]}), 5)
+    Traceback (most recent call last):
+    ValueError: results: 1 row(s) with n < 5 still show values (0); suppress them before exporting
     """
     if min_cell is None or n_column not in results.columns:
         return
     small = pd.to_numeric(results[n_column], errors="coerce") < min_cell
+    if "suppressed" in results.columns:
+        small |= results["suppressed"].fillna(False).astype(bool)
     values = [
         c
         for c in results.columns
@@ -78,3 +130,261 @@ def check_suppressed(results: pd.DataFrame, min_cell: int | None, n_column: str 
             f"results: {int(leaking.sum())} row(s) with {n_column} < {min_cell} still show values ({rows}); "
             "suppress them before exporting"
         )
+
+
+@dataclass(frozen=True)
+class CellSet:
+    """Cells that add up to a published ``total``: each cell is ``(table, row position)``, and ``counts``
+    are the respondents each member brings to the total."""
+
+    members: tuple[tuple[str, int], ...]
+    counts: tuple[int, ...]
+    total: tuple[str, int]
+
+
+def _count(value: object) -> int:
+    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    return 0 if pd.isna(number) else int(number)
+
+
+def _positions(frame: pd.DataFrame, keys: list[str]) -> dict[tuple[str, ...], list[int]]:
+    """Row positions of ``frame`` by the values of ``keys`` (as text)."""
+    out: dict[tuple[str, ...], list[int]] = {}
+    for position, values in enumerate(frame[keys].astype(str).itertuples(index=False, name=None)):
+        out.setdefault(tuple(values), []).append(position)
+    return out
+
+
+def _members(
+    name: str, frame: pd.DataFrame, rows: list[int]
+) -> tuple[tuple[tuple[str, int], ...], tuple[int, ...]]:
+    return tuple((name, r) for r in rows), tuple(_count(frame["n"].iloc[r]) for r in rows)
+
+
+def cell_sets(tables: Mapping[str, pd.DataFrame]) -> list[CellSet]:
+    """The sets of cells with a total in a run's tables (the module docstring lists them); cells are named
+    by row position.
+
+    A member is a cell that counts in the total: every unit in the institution's rows, but in a unit's
+    index only the groups it used, and in a combined dimension cell only the groups the engine published.
+    """
+    sets: list[CellSet] = []
+    groups = tables.get("groups")
+    index = tables.get("index")
+    if groups is not None and "overall_groups" in tables:
+        by_group = _positions(groups, ["group"])
+        for row, group in enumerate(tables["overall_groups"]["group"].astype(str)):
+            members, counts = _members("groups", groups, by_group.get((group,), []))
+            sets.append(CellSet(members, counts, ("overall_groups", row)))
+    if index is not None and "overall" in tables and len(tables["overall"]) == 1:
+        # A unit brings all its respondents to the institution's index, also those of groups it left out
+        # of its own (whose index n says 0).
+        respondents = (
+            pd.to_numeric(groups["n"], errors="coerce").groupby(groups["unit"].astype(str)).sum()
+            if groups is not None
+            else pd.Series(dtype="float64")
+        )
+        members = tuple(("index", r) for r in range(len(index)))
+        counts = tuple(
+            _count(respondents.get(str(unit), index["n"].iloc[r])) for r, unit in enumerate(index["unit"])
+        )
+        sets.append(CellSet(members, counts, ("overall", 0)))
+    if index is not None and groups is not None and "groups_used" in index.columns:
+        by_unit_group = _positions(groups, ["unit", "group"])
+        for row, (unit, used) in enumerate(zip(index["unit"].astype(str), index["groups_used"], strict=True)):
+            names = [g for g in str(used).split(",") if g] if isinstance(used, str) else []
+            rows = [r for g in names for r in by_unit_group.get((unit, g), [])]
+            members, counts = _members("groups", groups, rows)
+            sets.append(CellSet(members, counts, ("index", row)))
+    dims = tables.get("dimensions")
+    if dims is not None and not dims.empty:
+        published = dims["published"].fillna(False).astype(bool).to_numpy()
+        combined = (dims["group"] == "all").to_numpy()
+        parts = _positions(dims, ["unit", "dimension"])
+        for rows in parts.values():
+            totals = [r for r in rows if combined[r]]
+            used = [r for r in rows if not combined[r] and published[r]]
+            for total in totals:
+                members, counts = _members("dimensions", dims, used)
+                sets.append(CellSet(members, counts, ("dimensions", total)))
+    return sets
+
+
+def _withhold(frame: pd.DataFrame, row: int, reason: str, min_cell: int) -> None:
+    rows = frame.index[[row]]
+    present = [c for c in VALUE_COLUMNS if c in frame.columns]
+    frame.loc[rows, present] = float("nan")
+    if "category" in frame.columns:
+        frame.loc[rows, "category"] = None
+        frame.loc[rows, "category_uncertain"] = False
+    frame.loc[rows, "suppressed"] = True
+    frame.loc[rows, "suppression"] = reason
+    if "note" in frame.columns:
+        frame.loc[rows, "note"] = NOTES[reason].format(k=min_cell)
+
+
+def protect_tables(tables: Mapping[str, pd.DataFrame], min_cell: int) -> dict[str, pd.DataFrame]:
+    """Primary and complementary suppression of a run's tables (``table_of`` frames by name).
+
+    Every table of :data:`KEYS` is passed through :func:`suppress`, then the rule of the module docstring is
+    applied to every :func:`cell_sets` set until none changes. A ``suppression`` column says why a cell is
+    withheld (:data:`PRIMARY`, :data:`COMPLEMENTARY`) or is empty; the note of a withheld cell no longer
+    gives its exact ``n``. Other tables are returned as they are.
+
+    Two units in one group, one of them too small: subtracting the published unit from the institution
+    would give the small one, so the other is withheld too and only the institution is shown.
+
+    >>> groups = pd.DataFrame({"unit": ["A", "B"], "group": "internal", "estimate": [70.0, 60.0],
+    ...                        "n": [3, 12], "published": [False, True], "suppressed": [True, False]})
+    >>> overall_groups = pd.DataFrame({"institution": ["K"], "group": ["internal"], "estimate": [62.0],
+    ...                                "n": [15], "published": [True], "suppressed": [False]})
+    >>> out = protect_tables({"groups": groups, "overall_groups": overall_groups}, 5)
+    >>> out["groups"][["unit", "estimate", "suppressed", "suppression"]]
+      unit  estimate  suppressed    suppression
+    0    A       NaN        True        primary
+    1    B       NaN        True  complementary
+    >>> out["overall_groups"][["estimate", "suppression"]]
+       estimate suppression
+    0      62.0         NaN
+    """
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in tables.items():
+        if name not in KEYS:
+            out[name] = frame
+            continue
+        table = suppress(frame.reset_index(drop=True), min_cell)
+        table["suppression"] = pd.Series(None, index=table.index, dtype=object)
+        # The engine's own "not published" cells show no number either, and are as exposed to a subtraction.
+        hidden = table["suppressed"].copy()
+        if "estimate" in table.columns:
+            hidden |= table["estimate"].isna()
+        table.loc[table["suppressed"], "suppression"] = PRIMARY
+        if "note" in table.columns:
+            table.loc[table["suppressed"], "note"] = NOTES[PRIMARY].format(k=min_cell)
+        table["_hidden"] = hidden
+        out[name] = table
+    sets = cell_sets({n: t for n, t in out.items() if n in KEYS})
+
+    def is_hidden(cell: tuple[str, int]) -> bool:
+        return bool(out[cell[0]]["_hidden"].iloc[cell[1]])
+
+    changed = True
+    while changed:  # withholding a cell of one set may leave another set exposed
+        changed = False
+        for cells in sets:
+            while not is_hidden(cells.total):
+                members = list(zip(cells.members, cells.counts, strict=True))
+                # A withheld cell without respondents adds nothing to the total and needs no cover.
+                withheld = [k for c, k in members if is_hidden(c) and k > 0]
+                if not withheld or (len(withheld) >= 2 and sum(withheld) >= min_cell):
+                    break
+                # The smallest published cell (the first of equals, so the choice is reproducible).
+                shown = [(k, i, c) for i, (c, k) in enumerate(members) if not is_hidden(c)]
+                pick = min(shown)[2] if shown else cells.total
+                _withhold(out[pick[0]], pick[1], COMPLEMENTARY, min_cell)
+                out[pick[0]].loc[out[pick[0]].index[pick[1]], "_hidden"] = True
+                changed = True
+    for name in KEYS:
+        if name in out:
+            out[name] = out[name].drop(columns="_hidden")
+            check_suppressed(out[name], min_cell)
+    return out
+
+
+def round_figures(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its published figures rounded to :data:`DECIMALS` decimals (the stored run keeps
+    them raw).
+
+    >>> round_figures(pd.DataFrame({"estimate": [62.4567], "ci_low": [58.04], "n": [12]}))
+       estimate  ci_low   n
+    0      62.5    58.0  12
+    """
+    out = frame.copy()
+    for column in ROUNDED_COLUMNS:
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64").round(DECIMALS)
+    return out
+
+
+def mask_counts(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """``frame`` with the ``n`` of withheld cells removed: a primary cell says only ``n_below`` (its ``n``
+    is below that), a complementary one nothing (its ``n`` and the total's would give the smaller cell's).
+
+    >>> t = pd.DataFrame({"n": [3, 12, 40], "suppression": ["primary", "complementary", None]})
+    >>> mask_counts(t, 5)
+          n    suppression  n_below
+    0  <NA>        primary        5
+    1  <NA>  complementary     <NA>
+    2    40            NaN     <NA>
+    """
+    out = frame.copy()
+    reason = out["suppression"] if "suppression" in out.columns else pd.Series(None, index=out.index)
+    out["n"] = pd.to_numeric(out["n"], errors="coerce").astype("Int64").mask(reason.notna())
+    out["n_below"] = pd.Series(min_cell, index=out.index, dtype="Int64").where(reason == PRIMARY)
+    return out
+
+
+def published_tables(tables: Mapping[str, pd.DataFrame], min_cell: int) -> dict[str, pd.DataFrame]:
+    """What every output shows of a run's tables: :func:`protect_tables`, then :func:`mask_counts` and
+    :func:`round_figures` on every table :data:`KEYS` names (others are returned as they are)."""
+    protected = protect_tables(tables, min_cell)
+    return {
+        name: round_figures(mask_counts(frame, min_cell)) if name in KEYS else frame
+        for name, frame in protected.items()
+    }
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A cell that changed between a published run and a new one without gaining ``min_cell``
+    respondents."""
+
+    table: str
+    cell: tuple[str, ...]
+    n_before: int
+    n_now: int
+
+    def describe(self) -> str:
+        return f"{self.table} {' / '.join(self.cell)}: n {self.n_before} → {self.n_now}"
+
+
+def _shown_cells(tables: Mapping[str, pd.DataFrame], min_cell: int) -> dict[tuple[str, tuple[str, ...]], int]:
+    """The ``n`` of every cell that ``tables`` show (not withheld), by table and cell."""
+    protected = protect_tables({n: t for n, t in tables.items() if n in KEYS}, min_cell)
+    cells: dict[tuple[str, tuple[str, ...]], int] = {}
+    for name, frame in protected.items():
+        keys = [k for k in KEYS[name] if k in frame.columns]
+        for record in frame.loc[~frame["suppressed"]].to_dict(orient="records"):
+            label = tuple(str(record[k]) for k in keys)
+            cells[(name, label)] = _count(record.get("n"))
+    return cells
+
+
+def publication_blockers(
+    new: Mapping[str, pd.DataFrame], published: Mapping[str, pd.DataFrame], min_cell: int
+) -> list[Blocker]:
+    """The cells that keep run ``new`` from being published beside run ``published`` (tables by name).
+
+    A cell shown by both runs whose respondents changed (its ``n`` differs: responses are stored whole and
+    never edited) must have gained at least ``min_cell`` of them; otherwise the difference of the two runs is
+    the score of the few added (one response apart, the difference of the institution rows is that
+    respondent's score). A cell whose ``n`` is the same may still move a little, through the steps the engine
+    computes over the whole campaign; that movement is no one respondent's answer, and is not a change here.
+
+    >>> def run(estimate, n):
+    ...     return {"overall": pd.DataFrame({"institution": ["K"], "estimate": [estimate], "n": [n],
+    ...                                      "published": [True], "suppressed": [False]})}
+    >>> [b.describe() for b in publication_blockers(run(65.1, 46), run(64.8, 45), 5)]
+    ['overall K: n 45 → 46']
+    >>> publication_blockers(run(66.0, 50), run(64.8, 45), 5)
+    []
+    """
+    before = _shown_cells(published, min_cell)
+    blockers = []
+    for key, n_now in _shown_cells(new, min_cell).items():
+        if key not in before:
+            continue
+        n_before = before[key]
+        if n_now != n_before and n_now - n_before < min_cell:
+            blockers.append(Blocker(key[0], key[1], n_before, n_now))
+    return blockers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import pandas as pd
@@ -12,11 +13,26 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from survey_app.domain.exports import response_tables
+from survey_app.domain.institutions import import_units
+from survey_app.domain.results.rows import shown_tables
 from survey_app.domain.results.runs import responses_frame, table_of
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, ScoreRun
 from tests.admin.admintools import add_campaign_responses, login, make_user
 from tests.apptools import Survey, csrf_of
+from tests.domain.test_disclosure import subtraction_bounds
+
+
+def add_unit(code: str = "INSP", name: str = "Inspektorat") -> None:
+    """A third unit of the test institution: beside a small unit, the smallest other unit is withheld too
+    (complementary suppression), so a test that reads a published unit needs two large ones."""
+    import_units(
+        io.StringIO(
+            "institution_code,institution_name,unit_code,unit_name,parent_code,population_size\n"
+            f"KOTA,Pemerintah Kota Uji,{code},{name},SETDA,80\n"
+        )
+    )
+    db.session.commit()
 
 
 def _as_text(value: object) -> object:
@@ -58,14 +74,15 @@ def _compute(client: FlaskClient, slug: str) -> object:
 
 
 def test_compute_shows_table_charts_and_suppression(app: Flask, client: FlaskClient, spi: Survey) -> None:
-    add_campaign_responses(spi.campaign, {"SETDA": 40, "DINKES": 3})
+    add_unit()
+    add_campaign_responses(spi.campaign, {"SETDA": 40, "INSP": 20, "DINKES": 3})
     make_user("analyst", ["KOTA"])
     login(client, "analyst@example.org")
     response = _compute(client, spi.campaign.slug)
     assert response.status_code == 302  # type: ignore[attr-defined]
     run = db.session.scalar(select(ScoreRun).where(ScoreRun.campaign_id == spi.campaign.id))
     assert run is not None
-    assert run.responses_read == 3 * 43
+    assert run.responses_read == 3 * 63
     index = table_of(run, "index").set_index("unit")
     setda = index.loc["SETDA"]
     assert setda["n"] == 120
@@ -79,14 +96,16 @@ def test_compute_shows_table_charts_and_suppression(app: Flask, client: FlaskCli
     page = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/").get_data(as_text=True)
     assert f"{setda['estimate']:.1f}" in page
     assert f"badge-{setda['category']}" in page
-    assert "internal: 3 (" in page  # DINKES' group counts are shown, their results are not
-    # The institution as a whole heads the table: its index and every group's n over both units.
+    # DINKES' group counts are shown only as "< min_cell", their results not at all.
+    assert "internal: &lt; 5 (" in page
+    assert "internal: 3 (" not in page
+    # The institution as a whole heads the table: its index and every group's n over all units.
     overall = table_of(run, "overall").iloc[0]
     assert 'class="institution-row"' in page
     assert page.index('class="institution-row"') < page.index(">SETDA<")
     assert f"{overall['estimate']:.1f}" in page
-    assert overall["n"] == 3 * 43
-    assert "internal: 43</li>" in page
+    assert overall["n"] == 3 * 63
+    assert "internal: 63</li>" in page
     png = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/{run.id}/heatmap.png")
     assert png.status_code == 200
     assert png.data.startswith(b"\x89PNG")
@@ -97,7 +116,8 @@ def test_compute_shows_table_charts_and_suppression(app: Flask, client: FlaskCli
 
 
 def test_downloads_carry_metadata_and_are_audited(app: Flask, client: FlaskClient, spi: Survey) -> None:
-    add_campaign_responses(spi.campaign, {"SETDA": 35, "DINKES": 2})
+    add_unit()
+    add_campaign_responses(spi.campaign, {"SETDA": 35, "INSP": 20, "DINKES": 2})
     make_user("analyst", ["KOTA"])
     login(client, "analyst@example.org")
     _compute(client, spi.campaign.slug)
@@ -110,7 +130,13 @@ def test_downloads_carry_metadata_and_are_audited(app: Flask, client: FlaskClien
     meta = json.loads(archive.read(f"{stem}.metadata.json"))
     stored = table_of(run, "index")
     assert list(table["unit"]) == list(stored["unit"])
-    pd.testing.assert_series_equal(table["estimate"], stored["estimate"].astype(float), check_names=False)
+    # The published figures: rounded to one decimal, the units withheld beside the small one left empty.
+    shown = ~table["suppressed"].astype(bool)
+    assert list(table.loc[~shown, "unit"]) == ["DINKES", "INSP"]
+    pd.testing.assert_series_equal(
+        table.loc[shown, "estimate"], stored.loc[shown, "estimate"].astype(float).round(1), check_names=False
+    )
+    assert table.loc[~shown, "estimate"].isna().all()
     assert meta["profile"]["hash"] == run.profile_hash
     assert meta["campaign"] == spi.campaign.slug
     xlsx = pd.read_excel(io.BytesIO(client.get(f"{base}/results.xlsx").data), sheet_name=None)
@@ -171,3 +197,66 @@ def test_the_page_names_the_minimum_that_applied(app: Flask, client: FlaskClient
     page = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/?lang=en").get_data(as_text=True)
     assert "suppressed (fewer than 10 respondents)" in page
     assert "fewer than 5 respondents" not in page
+
+
+_ROW = re.compile(r'<th scope="row">([^<]+)</th>\s*<td class="num( suppressed)?"[^>]*>([^<]*)</td>')
+
+
+def _page_numbers(page: str) -> dict[str, float | None]:
+    """The results table of the console page: label → index as shown (``None``: withheld)."""
+    table = page[page.index('<table class="data results">') : page.index("</table>")]
+    return {label: None if hidden else float(text) for label, hidden, text in _ROW.findall(table)}
+
+
+def test_no_withheld_unit_can_be_recomputed(app: Flask, client: FlaskClient, spi: Survey) -> None:
+    """Issue 12, "why" 3: the institution's index × n minus the published units' gave a one-person unit's
+    score. Replayed on the console page, the CSV and the XLSX of the same run, by an attacker who knows every
+    unit's true number of respondents: every withheld unit stays anywhere in 0–100."""
+    add_unit()
+    add_campaign_responses(spi.campaign, {"SETDA": 40, "INSP": 20, "DINKES": 1})
+    make_user("analyst", ["KOTA"])
+    login(client, "analyst@example.org")
+    _compute(client, spi.campaign.slug)
+    run = db.session.scalar(select(ScoreRun).where(ScoreRun.campaign_id == spi.campaign.id))
+    assert run is not None
+    respondents = table_of(run, "groups").groupby("unit")["n"].sum().to_dict()
+    total_n = int(table_of(run, "overall")["n"].iloc[0])
+    assert total_n == sum(respondents.values()) == 3 * 61
+
+    page = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/?lang=en").get_data(as_text=True)
+    shown = _page_numbers(page)
+    institution = shown.pop("The institution as a whole")
+    assert institution is not None  # the institution's index stays published
+    assert shown["SETDA"] is not None
+    base = f"/admin/campaigns/{spi.campaign.slug}/results/{run.id}"
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{base}/results.zip").data))
+    csv = pd.read_csv(archive.open(f"{spi.campaign.slug}-results-{run.id}.csv"))
+    xlsx = pd.read_excel(io.BytesIO(client.get(f"{base}/results.xlsx").data), sheet_name="results")
+    sources: dict[str, dict[str, float | None]] = {"page": shown}
+    for name, table in (("csv", csv), ("xlsx", xlsx)):
+        sources[name] = {
+            str(u): None if pd.isna(e) else float(e)
+            for u, e in zip(table["unit"], table["estimate"], strict=True)
+        }
+    for name, numbers in sources.items():
+        published = {u: (x, int(respondents[u])) for u, x in numbers.items() if x is not None}
+        withheld = {u: int(respondents[u]) for u, x in numbers.items() if x is None}
+        assert "DINKES" in withheld, name
+        bounds = subtraction_bounds(institution, total_n, published, withheld)
+        low, high = bounds["DINKES"]
+        assert high - low >= 50, (name, low, high)
+    # The n of the small unit: "< 5" on the page and in the files, never its count.
+    assert "internal: &lt; 5 (" in page
+    for table in (csv, xlsx):
+        dinkes = table.set_index("unit").loc["DINKES"]
+        assert pd.isna(dinkes["n"])
+        assert dinkes["n_below"] == 5
+        assert "n=" not in str(dinkes["note"])
+    # Published figures have one decimal, in the files as on the page.
+    for table in (csv, xlsx):
+        values = table[["estimate", "se", "ci_low", "ci_high"]].stack().dropna()
+        assert len(values) > 0
+        assert (values == values.round(1)).all()
+    assert shown_tables(spi.campaign, run)["index"].set_index("unit").loc["INSP", "suppression"] == (
+        "complementary"
+    )

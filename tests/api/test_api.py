@@ -9,12 +9,17 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from survey_app.api.openapi import openapi_document
+from survey_app.domain.results.rows import shown_tables
 from survey_app.domain.results.runs import compute_run, table_of
 from survey_app.extensions import db
 from survey_app.models import ApiToken
 from tests.admin.admintools import make_user
+from tests.admin.test_results import add_unit
 from tests.api.apitools import ENDPOINTS, STATES, campaign_with_run, get, issue_token, publish, token_for
+from tests.api.test_openapi import check
 from tests.apptools import Survey
+from tests.domain.test_disclosure import subtraction_bounds
 
 #: state → endpoint → expected status (the test campaign's latest run is published).
 EXPECTED: dict[str, dict[str, int]] = {
@@ -104,7 +109,8 @@ def test_campaigns_list_and_detail(client: FlaskClient, spi: Survey) -> None:
 
 
 def test_small_cells_show_no_estimate(client: FlaskClient, spi: Survey) -> None:
-    run = campaign_with_run(spi)
+    add_unit()
+    run = campaign_with_run(spi, {"SETDA": 12, "INSP": 10, "DINKES": 3})
     token = token_for("analyst")
     body = get(client, f"/api/v1/campaigns/{spi.campaign.slug}/results", token).get_json()
     assert body["run"]["id"] == run.id
@@ -112,15 +118,27 @@ def test_small_cells_show_no_estimate(client: FlaskClient, spi: Survey) -> None:
     units = {u["unit"]: u for u in body["units"]}
     dinkes, setda = units["DINKES"], units["SETDA"]
     assert dinkes["suppressed"] is True
+    assert dinkes["suppression"] == "primary"
     for field in ("estimate", "se", "ci_low", "ci_high", "df", "category"):
         assert dinkes[field] is None, field
     for group in dinkes["groups"]:
-        assert group["n"] == 3
+        # n of a small cell: only "below min_cell", never the count (nor in the note).
+        assert group["n"] is None
+        assert group["n_below"] == 5
+        assert "n=3" not in group["note"]
         assert group["suppressed"] is True
         assert all(group[f] is None for f in ("estimate", "se", "ci_low", "ci_high", "df"))
-    # The large unit carries its numbers, as in the console.
+    # The next smallest unit is withheld too, so the institution minus SETDA does not give DINKES.
+    insp = units["INSP"]
+    assert insp["suppressed"] is True
+    assert insp["suppression"] == "complementary"
+    assert insp["estimate"] is None
+    assert insp["n"] is None
+    assert insp["n_below"] is None
+    # The large unit carries its numbers, as in the console, rounded to one decimal.
     stored = table_of(run, "index").set_index("unit").loc["SETDA"]
-    assert setda["estimate"] == pytest.approx(float(stored["estimate"]))
+    assert setda["suppression"] is None
+    assert setda["estimate"] == round(float(stored["estimate"]), 1)
     assert setda["ci_low"] < setda["estimate"] < setda["ci_high"]
     assert setda["category"] == stored["category"]
     assert setda["unit_name"] == "Sekretariat Daerah"
@@ -132,6 +150,9 @@ def test_small_cells_show_no_estimate(client: FlaskClient, spi: Survey) -> None:
             assert cell["suppressed"], cell
             assert cell["estimate"] is None, cell
             assert cell["df"] is None, cell
+            assert cell["n"] is None, cell
+        if cell["estimate"] is not None:
+            assert cell["estimate"] == round(cell["estimate"], 1), cell
     assert any(c["estimate"] is not None for c in dims["cells"] if c["unit"] == "SETDA")
 
 
@@ -143,7 +164,8 @@ def test_a_stricter_min_cell_after_the_run_applies(client: FlaskClient, spi: Sur
     assert body["min_cell"] == 20
     for unit in body["units"]:
         for group in unit["groups"]:
-            assert group["n"] < 20
+            assert group["n"] is None  # every group has fewer than 20: its n only as "< 20"
+            assert group["n_below"] == 20
             assert group["suppressed"]
             assert group["estimate"] is None
 
@@ -223,3 +245,36 @@ def test_api_is_rate_limited_per_client(tmp_path: Path, database: str) -> None:
     assert statuses == [401, 401, 401, 429]
     assert last.status_code == 429
     assert last.mimetype == "application/json"
+
+
+def test_no_withheld_unit_can_be_recomputed_from_the_api(client: FlaskClient, spi: Survey) -> None:
+    """Issue 12, "why" 3, on the API: its units' index and group cells, with the institution's rows the
+    console publishes (the group rows too, which no output shows: a stronger attacker), and every unit's true
+    number of respondents, leave each withheld unit's score anywhere in 0–100."""
+    add_unit()
+    run = campaign_with_run(spi, {"SETDA": 40, "INSP": 20, "DINKES": 1})
+    publish(run)
+    body = get(client, f"/api/v1/campaigns/{spi.campaign.slug}/results", token_for("viewer")).get_json()
+    assert check(openapi_document(), {"$ref": "#/components/schemas/Results"}, body) == []
+    groups = table_of(run, "groups").set_index(["unit", "group"])["n"]
+    respondents = groups.groupby(level="unit").sum()
+    institution = shown_tables(spi.campaign, run)
+    overall = institution["overall"].iloc[0]
+    units = {u["unit"]: u for u in body["units"]}
+    published = {
+        u: (r["estimate"], int(respondents[u])) for u, r in units.items() if r["estimate"] is not None
+    }
+    withheld = {u: int(respondents[u]) for u, r in units.items() if r["estimate"] is None}
+    assert set(withheld) == {"DINKES", "INSP"}
+    low, high = subtraction_bounds(overall["estimate"], int(overall["n"]), published, withheld)["DINKES"]
+    assert high - low >= 50, (low, high)
+    for group, total in institution["overall_groups"].set_index("group").iterrows():
+        cells = {u: next(g for g in r["groups"] if g["group"] == group) for u, r in units.items()}
+        published = {
+            u: (g["estimate"], int(groups[(u, group)])) for u, g in cells.items() if g["estimate"] is not None
+        }
+        withheld = {u: int(groups[(u, group)]) for u, g in cells.items() if g["estimate"] is None}
+        low, high = subtraction_bounds(total["estimate"], int(total["n"]), published, withheld)["DINKES"]
+        assert high - low >= 50, (group, low, high)
+        assert cells["DINKES"]["n"] is None
+        assert cells["DINKES"]["n_below"] == 5

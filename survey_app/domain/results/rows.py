@@ -1,5 +1,11 @@
 """What the results pages show, from stored runs: the table per unit, the run a role may read, the trend
-across an institution's campaigns. The charts drawn from these are :mod:`survey_app.reporting.charts`."""
+across an institution's campaigns, and whether a run may be published. The charts drawn from these are
+:mod:`survey_app.reporting.charts`.
+
+Every output (console page and charts, downloads, API) reads a run through :func:`shown_tables`, the run's
+tables after :func:`survey_app.domain.disclosure.published_tables`: the same cells withheld, the same
+rounding, everywhere.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,76 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from survey_app.domain.errors import NotFoundError
+from survey_app.domain.disclosure import (
+    KEYS,
+    Blocker,
+    effective_min_cell,
+    publication_blockers,
+    published_tables,
+)
+from survey_app.domain.errors import DomainError, NotFoundError
 from survey_app.domain.results.runs import table_of, visible_run
 from survey_app.extensions import db
-from survey_app.models import Campaign, ScoreRun
+from survey_app.models import AuditEntry, Campaign, ScoreRun
+
+
+def run_tables(run: ScoreRun) -> dict[str, pd.DataFrame]:
+    """The stored tables of ``run`` that disclosure control covers, raw (never shown as they are)."""
+    return {name: table_of(run, name) for name in KEYS if name in run.results}
+
+
+def shown_tables(campaign: Campaign, run: ScoreRun) -> dict[str, pd.DataFrame]:
+    """The tables of ``run`` as every output shows them: suppressed (primary and complementary), ``n`` of
+    withheld cells as ``n_below``, figures rounded (:func:`survey_app.domain.disclosure.published_tables`),
+    under the minimum that applies now (:func:`survey_app.domain.disclosure.effective_min_cell`)."""
+    return published_tables(run_tables(run), effective_min_cell(campaign, run))
+
+
+def ever_published(campaign: Campaign, exclude: ScoreRun | None = None) -> list[ScoreRun]:
+    """The runs of ``campaign`` that are or were published (an unpublished run may have been read)."""
+    audited = db.session.scalars(
+        select(AuditEntry.details).where(
+            AuditEntry.action == "results.publish", AuditEntry.target == f"campaign:{campaign.slug}"
+        )
+    )
+    ids = {int(d["run"]) for d in audited if isinstance(d, dict) and "run" in d}
+    runs = db.session.scalars(
+        select(ScoreRun).where(
+            ScoreRun.campaign_id == campaign.id,
+            ScoreRun.published_at.is_not(None) | ScoreRun.id.in_(ids or {-1}),
+        )
+    )
+    return [r for r in runs if exclude is None or r.id != exclude.id]
+
+
+class PublishRefusedError(DomainError):
+    """A run may not be published yet: ``blockers`` changed since published run ``other_id`` with fewer than
+    ``min_cell`` new respondents."""
+
+    def __init__(self, run_id: int, other_id: int, blockers: list[Blocker], min_cell: int) -> None:
+        self.run_id, self.other_id, self.blockers, self.min_cell = run_id, other_id, blockers, min_cell
+        super().__init__(
+            f"run {run_id} cannot be published yet: compared with published run {other_id}, "
+            f"{len(blockers)} cell(s) changed with fewer than {min_cell} new respondents "
+            f"({self.cells()})"
+        )
+
+    def cells(self, limit: int = 5) -> str:
+        """The first ``limit`` blocking cells, for a message."""
+        text = "; ".join(b.describe() for b in self.blockers[:limit])
+        return text + (" …" if len(self.blockers) > limit else "")
+
+
+def check_publishable(campaign: Campaign, run: ScoreRun) -> None:
+    """Refuse (:class:`PublishRefusedError`) to publish ``run`` if a cell it shows changed since a run that
+    is or was published without gaining ``min_cell`` respondents (the difference of the two would be the
+    answers of the few added; :func:`survey_app.domain.disclosure.publication_blockers`)."""
+    min_cell = effective_min_cell(campaign, run)
+    tables = run_tables(run)
+    for other in ever_published(campaign, exclude=run):
+        blockers = publication_blockers(tables, run_tables(other), min_cell)
+        if blockers:
+            raise PublishRefusedError(run.id, other.id, blockers, min_cell)
 
 
 def readable_run(campaign: Campaign, run_id: int, role: str) -> ScoreRun:
@@ -28,23 +100,30 @@ def readable_run(campaign: Campaign, run_id: int, role: str) -> ScoreRun:
     return run
 
 
-def unit_rows(run: ScoreRun) -> list[dict[Hashable, Any]]:
-    """The results table: the institution as a whole first, then each unit; index, n per group, flags."""
-    shown = ["group", "n", "published", "suppressed"]
+def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
+    # Missing as None, so a template tests ``is none`` (pandas' NA is neither None nor false).
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def unit_rows(campaign: Campaign, run: ScoreRun) -> list[dict[Hashable, Any]]:
+    """The results table: the institution as a whole first, then each unit; index, n per group, flags; as
+    :func:`shown_tables` shows them."""
+    shown = ["group", "n", "n_below", "published", "suppressed", "suppression"]
+    tables = shown_tables(campaign, run)
     rows = []
-    if "overall" in run.results:
+    if "overall" in tables:
         # Runs computed before the institution's group counts were stored show its row without them.
-        totals = table_of(run, "overall_groups") if "overall_groups" in run.results else None
-        for record in table_of(run, "overall").to_dict(orient="records"):
+        totals = tables.get("overall_groups")
+        for record in _records(tables["overall"]):
             record.update(unit=None, institution_row=True, flags=[])
-            record["groups"] = totals[shown].to_dict(orient="records") if totals is not None else []
+            record["groups"] = _records(totals[shown]) if totals is not None else []
             rows.append(record)
-    index = table_of(run, "index")
-    groups = table_of(run, "groups")
+    index = tables["index"]
+    groups = tables["groups"]
     flags = table_of(run, "quality_flags")
-    for record in index.to_dict(orient="records"):
+    for record in _records(index):
         unit = record["unit"]
-        record["groups"] = groups.loc[groups["unit"] == unit, shown].to_dict(orient="records")
+        record["groups"] = _records(groups.loc[groups["unit"] == unit, shown])
         record["flags"] = (
             flags.loc[flags["unit"] == unit].to_dict(orient="records") if "unit" in flags.columns else []
         )
@@ -74,7 +153,7 @@ def trend_frame(campaign: Campaign, role: str, which: str) -> pd.DataFrame:
         name = "overall" if which == "overall" else "index"
         if name not in run.results:
             continue  # a run stored before the institution-wide index was kept
-        table = table_of(run, name)
+        table = shown_tables(other, run)[name]
         if table.empty:
             continue
         table = table.assign(campaign=other.title)
