@@ -12,13 +12,14 @@ table order) gives away the order in which links were spent. What remains for an
 
 from __future__ import annotations
 
+import functools
 import random
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Insert, Table, bindparam, delete, func, insert, select
 
 from survey_app.domain import campaigns
 from survey_app.extensions import db
@@ -51,11 +52,18 @@ def release(campaign_id: int, *, at_least: int = 1) -> int:
     """Move the campaign's held responses into ``responses`` in random order if at least ``at_least`` are
     held; returns how many moved (flushed, not committed: the caller commits, in a transaction of its own).
 
-    Two releases of one campaign never move the same response: the campaign's row is locked first
-    (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time anyway), so the second waits and
-    then finds what the first left.
+    Two releases of one campaign never move the same response, nor split a batch: the campaign's row is
+    locked first (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time anyway), so the
+    second waits and then finds what the first left.
     """
     db.session.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One statement (the release runs during submits): the held rows deleted and inserted as responses
+        # in random order (PostgreSQL's random(), seeded from the system's strong randomness per backend),
+        # each with a new id, where at least ``at_least`` are held.
+        return int(
+            db.session.execute(_move_statement(), {"campaign": campaign_id, "at_least": at_least}).rowcount  # type: ignore[attr-defined]
+        )
     held = db.session.scalars(select(HeldResponse).where(HeldResponse.campaign_id == campaign_id)).all()
     if not held or len(held) < at_least:
         return 0
@@ -68,12 +76,22 @@ def release(campaign_id: int, *, at_least: int = 1) -> int:
     return len(held)
 
 
-def release_if_due(campaign_id: int, min_cell: int, release_batch: int | None) -> int:
-    """After a submit: release the campaign's held responses if a whole batch is waiting."""
-    size = batch_size(min_cell, release_batch)
-    if held_count(campaign_id) < size:
-        return 0
-    return release(campaign_id, at_least=size)
+@functools.cache
+def _move_statement() -> Insert:
+    held = cast(Table, HeldResponse.__table__)
+    responses = cast(Table, Response.__table__)
+    columns = [c.key for c in responses.columns if c.key != "id"]
+    enough = select(func.count()).select_from(held).where(
+        held.c.campaign_id == bindparam("campaign")
+    ).scalar_subquery() >= bindparam("at_least")
+    moved = (
+        delete(held)
+        .where(held.c.campaign_id == bindparam("campaign"), enough)
+        .returning(*(held.c[c] for c in columns))
+        .cte("moved")
+    )
+    shuffled = select(func.gen_random_uuid(), *(moved.c[c] for c in columns)).order_by(func.random())
+    return insert(responses).from_select(["id", *columns], shuffled)
 
 
 @dataclass(frozen=True)

@@ -396,16 +396,17 @@ def _submit(entry: Entry, draft: DraftState, answers: dict[str, Any]) -> Respons
     held = entry.store(response)
     if held is None:
         return entry.already_used()
-    if held >= release.batch_size(entry.campaign.min_cell, entry.campaign.release_batch):
-        _release(entry.campaign)
+    batch = release.batch_size(entry.campaign.min_cell, entry.campaign.release_batch)
+    if held >= batch:
+        _release(entry.campaign.id, batch)
     return redirect(url_for("respondent.thanks"), 303)
 
 
-def _release(campaign: CampaignTerms) -> None:
+def _release(campaign_id: int, batch: int) -> None:
     """Release the campaign's held responses (a batch is full), in a transaction of its own: the response is
     already committed in the holding area, so a failure here loses nothing (the next release takes it)."""
     try:
-        release.release_if_due(campaign.id, campaign.min_cell, campaign.release_batch)
+        release.release(campaign_id, at_least=batch)
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
