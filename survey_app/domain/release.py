@@ -39,15 +39,6 @@ def batch_size(min_cell: int, release_batch: int | None) -> int:
     return max(1, int(release_batch or min_cell))
 
 
-def held_count(campaign_id: int) -> int:
-    return int(
-        db.session.scalar(
-            select(func.count()).select_from(HeldResponse).where(HeldResponse.campaign_id == campaign_id)
-        )
-        or 0
-    )
-
-
 def release(campaign_id: int, *, at_least: int = 1) -> int:
     """Move the campaign's held responses into ``responses`` in random order if at least ``at_least`` are
     held; returns how many moved (flushed, not committed: the caller commits, in a transaction of its own).
