@@ -623,7 +623,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if not GUNICORN.exists():
         raise SystemExit(f"{GUNICORN} not found: run `make venv` first")
-    env = {"SECRET_KEY": secrets.token_urlsafe(32), "TOKEN_HASH_KEY": secrets.token_urlsafe(32)}
+    env = {
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "TOKEN_HASH_KEY": secrets.token_urlsafe(32),
+        # Plain HTTP on loopback: production's https requirements do not apply to the benchmark.
+        "SURVEY_ENV": "development",
+    }
     concurrency, processes = args.concurrency, args.client_processes
     bursts: list[tuple[list[float], float, tuple[int, list[float], float]]] = []
     burst_errors: list[str] = []

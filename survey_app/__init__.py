@@ -5,7 +5,7 @@ The layers (adapters → domain → models) are described in ``docs/architecture
 >>> app = create_app({"TESTING": True, "SECRET_KEY": "x", "TOKEN_HASH_KEY": "y",
 ...                   "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 >>> sorted(bp for bp in app.blueprints if not bp.startswith("admin_"))
-['api', 'home', 'open_access', 'respondent']
+['api', 'health', 'home', 'open_access', 'respondent']
 >>> len([bp for bp in app.blueprints if bp.startswith("admin_")])
 11
 """
@@ -54,11 +54,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from survey_app import i18n, login, security
+    from survey_app import i18n, login, logs, security
     from survey_app.database import init_database
     from survey_app.errors import init_errors
     from survey_app.extensions import babel, csrf, db, limiter, migrate
 
+    logs.init_logging(app)
     db.init_app(app)
     init_database(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
@@ -83,8 +84,10 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from survey_app.admin import register_admin
     from survey_app.api import init_api
+    from survey_app.health import bp as health
     from survey_app.respondent import register_respondent
 
+    app.register_blueprint(health)
     register_respondent(app)
     register_admin(app)
     init_api(app)

@@ -7,13 +7,14 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 from survey_app.domain.errors import NotFoundError
+from survey_app.logs import log_unexpected
 
 PAGES = (400, 403, 404, 405, 410, 413, 429, 500)
 
 
-def _page(code: int) -> tuple[str, int]:
+def _page(code: int, request_id: str | None = None) -> tuple[str, int]:
     shown = code if code in PAGES else 500
-    return render_template("errors/error.html", code=shown), code
+    return render_template("errors/error.html", code=shown, request_id=request_id), code
 
 
 def handle_http(error: HTTPException) -> ResponseReturnValue:
@@ -27,8 +28,8 @@ def handle_http(error: HTTPException) -> ResponseReturnValue:
 
 
 def handle_unexpected(error: Exception) -> ResponseReturnValue:
-    # Flask has already logged the exception (through the redacting filter); show the friendly page.
-    return _page(500)
+    # Registering a handler for Exception stops Flask from logging it, so it is logged here, once.
+    return _page(500, log_unexpected(error))
 
 
 def handle_not_found(error: NotFoundError) -> ResponseReturnValue:

@@ -16,6 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 
+from survey_app.domain.accounts import end_sessions
 from survey_app.extensions import db
 from survey_app.models import ROLES, User
 from survey_app.models.types import utcnow
@@ -33,10 +34,6 @@ _LOGIN_AT = "console_login_at"
 
 
 def init_login(app: Flask) -> None:
-    app.config.setdefault("ADMIN_SESSION_LIFETIME", 8 * 3600)
-    app.config.setdefault("LOGIN_RATE_LIMIT", "10/minute")
-    app.config.setdefault("LOGIN_MAX_FAILURES", 5)
-    app.config.setdefault("LOGIN_LOCK_MINUTES", 15)
     # Flask-Login's own context processor loads the user for every template, the respondent pages too, where
     # "strong" session protection then rewrites their session (no console identifier in it) and sends the
     # session cookie again plus a cleared remember cookie with every page. The proxy instead loads the user
@@ -71,6 +68,12 @@ def start_session(user: User) -> None:
 
 
 def end_session() -> None:
+    """Log out here and everywhere: the account's session generation moves on, so a copy of this session's
+    cookie (or any other browser's) is no longer accepted."""
+    user = acting_user()
+    if user is not None:
+        end_sessions(user)
+        db.session.commit()
     logout_user()
     session.pop(_LOGIN_AT, None)
 

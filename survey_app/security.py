@@ -11,7 +11,7 @@ import logging
 import re
 import time
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -20,6 +20,8 @@ CONTENT_SECURITY_POLICY = (
 
 _TOKEN_PATH = re.compile(r"/r/[^/\s?\"]+")
 _ADDRESS = re.compile(r"^\S+ - - \[")
+#: A load balancer's health checks: polled every few seconds, never worth a line.
+_HEALTH_REQUEST = re.compile(r"\"(?:GET|HEAD) /(?:healthz|readyz)[ ?]")
 #: A respondent page: an invitation link or an open link.
 _RESPONDENT_PATH = re.compile(r"(?:^|[\s\"])/[rc]/")
 #: werkzeug's ``[01/Jan/2025 10:00:00]`` and gunicorn's ``[01/Jan/2025:10:00:00 +0700]``.
@@ -50,6 +52,8 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if _HEALTH_REQUEST.search(message):
+            return False
         cleaned = redact(message)
         if cleaned != message:
             record.msg = cleaned
@@ -81,7 +85,8 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if response.mimetype == "text/html":
-        # Pages carry tokens and answers: never keep them in a shared cache.
+    if request.endpoint != "static":
+        # Pages carry tokens and answers, downloads carry results and rows: no cache may keep any of them.
+        # Only the style sheets, scripts and images under /static are cacheable.
         headers.setdefault("Cache-Control", "no-store")
     return response

@@ -1,35 +1,78 @@
-"""Runs compute jobs outside the request that asked for them, and owns their transactions.
+"""The background tasks and how they run: compute jobs (with a heartbeat) and daily retention.
 
 A job (:class:`~survey_app.models.score_runs.ComputeJob`) is requested through
-:func:`survey_app.domain.results.jobs.request_job`; :func:`start_job` runs it in a background thread of the
-web process. The thread pushes its own app context, so Flask-SQLAlchemy gives it its own session from the
-app's engine; progress is written in short commits of that session *before* the score run is added, so no
+:func:`survey_app.domain.results.jobs.request_job` and handed to :func:`start_job`, which submits
+:func:`run_compute_job` to the queue (:mod:`survey_app.queue`: RQ and ``flask worker``, or a thread). The
+task owns its transactions: progress is written in short commits *before* the score run is added, so no
 write lock is held while the (slow) computation runs, on SQLite nor PostgreSQL. A failure is stored as a
 message, never raised.
 
-``COMPUTE_IN_BACKGROUND`` (default: on, off under ``TESTING``) runs the job in the request instead, so tests
-are deterministic; one test runs it in a real thread.
+While it runs, a heartbeat thread stamps ``compute_jobs.heartbeat_at`` every ``JOB_HEARTBEAT_SECONDS`` on a
+connection of its own. If the process dies (killed, out of memory, the machine restarted) the stamps stop,
+and after ``JOB_HEARTBEAT_TIMEOUT`` the job counts as lost: the status page says so, a new "Compute" starts
+at once, and ``flask worker`` marks it failed in the database between jobs.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g
-from sqlalchemy import select
+from flask import current_app, g, has_app_context, has_request_context
+from sqlalchemy import Engine, select, update
 
 from survey_app.database import WRITER_THREAD
 from survey_app.domain.accounts import audit
 from survey_app.domain.errors import NoResponsesError
-from survey_app.domain.results.jobs import FAILED, NO_RESPONSES
+from survey_app.domain.release import release_all_due
+from survey_app.domain.results.jobs import FAILED, NO_RESPONSES, reap_lost_jobs
 from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db
 from survey_app.models import Campaign, User
 from survey_app.models.score_runs import ComputeJob
 from survey_app.models.types import utcnow
+from survey_app.queue import submit
 
 log = logging.getLogger(__name__)
+#: Open-access drafts untouched this long are deleted by the daily retention task.
+DRAFT_RETENTION = timedelta(days=30)
+
+
+def heartbeat_timeout() -> timedelta:
+    return timedelta(seconds=int(current_app.config["JOB_HEARTBEAT_TIMEOUT"]))
+
+
+class Heartbeat:
+    """Stamps a running job every ``every`` seconds from a thread, on its own connection, until stopped."""
+
+    def __init__(self, engine: Engine, job_id: int, every: float) -> None:
+        self._engine, self._job_id, self._every = engine, job_id, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(self._every + 5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                with self._engine.begin() as connection:
+                    connection.execute(
+                        update(ComputeJob)
+                        .where(ComputeJob.id == self._job_id, ComputeJob.state == "running")
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # a missed beat is not fatal; several in a row make the job count as lost
+                log.warning("heartbeat of compute job %s failed", self._job_id, exc_info=True)
 
 
 def execute_job(job_id: int) -> None:
@@ -38,8 +81,14 @@ def execute_job(job_id: int) -> None:
     if job is None or job.state != "queued":
         return
     job.state, job.stage, job.progress = "running", "reading responses", 0.0
+    job.heartbeat_at, job.worker = utcnow(), f"{socket.gethostname()}:{os.getpid()}"[:100]
     db.session.commit()
+    every = float(current_app.config["JOB_HEARTBEAT_SECONDS"])
+    with Heartbeat(db.engine, job_id, every):
+        _compute(job_id)
 
+
+def _compute(job_id: int) -> None:
     def progress(stage: str, fraction: float) -> None:
         # Reload the job each time: a commit expires it, and the stage is all that changes.
         current = db.session.get(ComputeJob, job_id)
@@ -47,6 +96,9 @@ def execute_job(job_id: int) -> None:
             current.stage, current.progress = stage, min(max(fraction, 0.0), 1.0)
             db.session.commit()
 
+    job = db.session.get(ComputeJob, job_id)
+    if job is None:  # deleted with its campaign meanwhile
+        return
     campaign = db.session.get(Campaign, job.campaign_id)
     user = db.session.scalar(select(User).where(User.email == job.requested_by))
     try:
@@ -76,8 +128,22 @@ def execute_job(job_id: int) -> None:
             db.session.commit()
 
 
-def _run_in_thread(app: Flask, job_id: int) -> None:
-    with app.app_context():
+def run_compute_job(job_id: int) -> None:
+    """The queued task: :func:`execute_job` in an app context that may write."""
+    if has_request_context():  # COMPUTE_IN_BACKGROUND off: run in the request, with its session
+        execute_job(job_id)
+        return
+    if has_app_context():
+        _after_fork()
+        setattr(g, WRITER_THREAD, True)
+        try:
+            execute_job(job_id)
+        finally:
+            db.session.remove()
+        return
+    from survey_app import create_app
+
+    with create_app().app_context():
         setattr(g, WRITER_THREAD, True)
         try:
             execute_job(job_id)
@@ -85,13 +151,86 @@ def _run_in_thread(app: Flask, job_id: int) -> None:
             db.session.remove()
 
 
+_POOL_PID = os.getpid()
+
+
+def _after_fork() -> None:
+    # RQ runs each job in a forked child of `flask worker`; database connections opened by the parent must
+    # not be shared with it (SQLAlchemy's advice for multiprocessing: drop the inherited pool unclosed).
+    global _POOL_PID
+    if os.getpid() != _POOL_PID:
+        db.session.remove()
+        db.engine.dispose(close=False)
+        _POOL_PID = os.getpid()
+
+
 def start_job(job: ComputeJob) -> threading.Thread | None:
-    """Run ``job`` in a background thread (returned), or now when ``COMPUTE_IN_BACKGROUND`` is off."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if not app.config.get("COMPUTE_IN_BACKGROUND", not app.testing):
-        execute_job(job.id)
+    """Submit ``job`` to the queue; the thread in ``thread`` mode, else ``None``."""
+    return submit(run_compute_job, job.id)
+
+
+def reap() -> int:
+    """Mark lost jobs failed and commit; logged, since it means a process died mid-job."""
+    lost = reap_lost_jobs(heartbeat_timeout())
+    for job in lost:
+        log.warning("compute job %s (worker %s) lost its process; marked failed", job.id, job.worker or "?")
+    db.session.commit()
+    return len(lost)
+
+
+def run_retention(today: date) -> tuple[int, int]:
+    """The daily retention task: release every held response (``flask responses release --all``) and
+    delete expired drafts (``flask drafts purge``); returns (responses released, drafts deleted)."""
+    from survey_app.respondent.retention import purge_drafts
+
+    setattr(g, WRITER_THREAD, True)
+    released = release_all_due(today, everything=True)
+    purged = purge_drafts(utcnow(), today, DRAFT_RETENTION)
+    db.session.commit()
+    total = sum(r.responses for r in released)
+    drafts = purged.closed_campaigns + purged.abandoned_open_access
+    log.info("retention: %s response(s) released, %s draft(s) deleted", total, drafts)
+    return total, drafts
+
+
+RETENTION_JOB_ID = "retention"
+
+
+def retention_task() -> None:
+    """The queued daily task (``flask worker``): :func:`run_retention`, then tomorrow's run scheduled."""
+    from survey_app.dates import today
+
+    _after_fork()
+    try:
+        run_retention(today())
+    finally:
+        db.session.remove()
+        schedule_retention(replace=True)
+
+
+def schedule_retention(*, replace: bool = False) -> datetime | None:
+    """Schedule :func:`retention_task` for the next 02:00 in ``SURVEY_TIMEZONE`` unless it is scheduled
+    already (one id for every worker, so two workers do not run it twice); the time, or ``None``."""
+    from rq.job import Job
+
+    from survey_app.queue import redis_connection, rq_queue
+
+    job_id = f"{current_app.config.get('JOB_QUEUE_NAME') or 'integrity-survey'}:{RETENTION_JOB_ID}"
+    connection = redis_connection()
+    if not replace and Job.exists(job_id, connection=connection):
         return None
-    thread = threading.Thread(target=_run_in_thread, args=(app, job.id), name=f"compute-job-{job.id}")
-    thread.daemon = True
-    thread.start()
-    return thread
+    when = next_retention(utcnow(), str(current_app.config["SURVEY_TIMEZONE"]))
+    rq_queue().enqueue_at(when, retention_task, job_id=job_id, result_ttl=0, failure_ttl=7 * 24 * 3600)
+    return when
+
+
+def next_retention(now: datetime, zone: str, hour: int = 2) -> datetime:
+    """The next ``hour`` o'clock in ``zone`` after ``now`` (aware): when the daily task runs.
+
+    >>> from datetime import UTC
+    >>> next_retention(datetime(2026, 12, 1, 18, 0, tzinfo=UTC), "Asia/Jakarta").isoformat()
+    '2026-12-02T02:00:00+07:00'
+    """
+    local = now.astimezone(ZoneInfo(zone))
+    target = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return target if target > local else target + timedelta(days=1)

@@ -31,7 +31,7 @@ from survey_app.extensions import db
 from tests.apptools import MINI, Survey, build_survey
 
 BACKENDS = ("sqlite", "postgresql")
-TEST_SECRETS = {"SECRET_KEY": "test-secret-key", "TOKEN_HASH_KEY": "test-token-hash-key"}
+TEST_SECRETS = {"SECRET_KEY": "test-secret-key-" + "s" * 32, "TOKEN_HASH_KEY": "test-token-hash-" + "t" * 32}
 
 
 def _worker() -> str:

@@ -13,6 +13,7 @@ from survey_app.admin.forms import ActionForm, LoginForm, PasswordForm
 from survey_app.domain.accounts import audit, authenticate, check_password, set_password
 from survey_app.extensions import db, limiter
 from survey_app.login import acting_user, end_session, requires_role, start_session
+from survey_app.throttle import count_failure, forget_failures, locked_out, storage_available
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
 
@@ -32,18 +33,20 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        user = authenticate(
-            form.email.data or "",
-            form.password.data or "",
-            max_failures=int(current_app.config["LOGIN_MAX_FAILURES"]),
-            lock_minutes=int(current_app.config["LOGIN_LOCK_MINUTES"]),
-        )
-        if user is not None:
-            start_session(user)
-            audit("login", f"user:{user.id}", user=user)
+        if not storage_available():
+            # Fail closed: without the counters a password could be guessed without limit.
+            current_app.logger.error("login refused: the rate-limit store does not answer")
+            return render_template("admin/login.html", form=form, failed=False, unavailable=True), 503
+        attempt = authenticate(form.email.data or "", form.password.data or "", locked_out=locked_out)
+        if attempt.user is not None:
+            forget_failures(attempt.user)
+            start_session(attempt.user)
+            audit("login", f"user:{attempt.user.id}", user=attempt.user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
-        db.session.commit()  # the failure counter and a possible lock
+        if attempt.account is not None and attempt.wrong_password and count_failure(attempt.account):
+            audit("login.locked", f"user:{attempt.account.id}", user=attempt.account)
+        db.session.commit()  # a rehashed password or the audit entry
         failed = True
     status = 401 if failed else 200
     return render_template("admin/login.html", form=form, failed=failed), status

@@ -21,7 +21,7 @@ from survey_app.admin.forms import ActionForm
 from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.results.files import results_csv_zip, write_results_xlsx
-from survey_app.domain.results.jobs import NO_RESPONSES, request_job
+from survey_app.domain.results.jobs import NO_RESPONSES, WORKER_LOST, is_lost, request_job
 from survey_app.domain.results.rows import (
     PublishRefusedError,
     check_publishable,
@@ -42,8 +42,9 @@ from survey_app.login import acting_user, requires_role
 from survey_app.models import Campaign, ScoreRun
 from survey_app.models.score_runs import ComputeJob
 from survey_app.models.types import utcnow
+from survey_app.queue import workers_listening
 from survey_app.reporting import charts
-from survey_app.worker import start_job
+from survey_app.worker import heartbeat_timeout, start_job
 
 bp = Blueprint("admin_results", __name__, url_prefix="/admin/campaigns/<slug>/results")
 
@@ -135,7 +136,7 @@ def compute(slug: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    job, created = request_job(campaign, current_user)
+    job, created = request_job(campaign, current_user, heartbeat_timeout=heartbeat_timeout())
     db.session.commit()
     if created:
         start_job(job)
@@ -166,19 +167,32 @@ def _stage_label(stage: str) -> str:
 def _job_error(job: ComputeJob) -> str:
     if job.error == NO_RESPONSES:
         return str(_("There are no responses to compute yet."))
+    if job.error == WORKER_LOST or job.state in ("queued", "running"):
+        return str(
+            _(
+                "The computation stopped: the process running it ended (it was stopped or crashed). "
+                "Start it again."
+            )
+        )
     return str(
         _("The computation failed. Please try again, or ask an administrator to look at the server log.")
     )
 
 
 def job_status(campaign: Campaign, job: ComputeJob) -> dict[str, Any]:
-    """What the status page and its script show."""
+    """What the status page and its script show. A job whose process died shows as failed at once, before
+    anything has marked it so in the database (the next "Compute" or ``flask worker`` does)."""
+    state = "failed" if is_lost(job, heartbeat_timeout()) else job.state
+    waiting = ""
+    if state == "queued" and workers_listening() == 0:
+        waiting = str(_("No worker is running to take this computation; ask an administrator to start it."))
     return {
         "id": job.id,
-        "state": job.state,
-        "stage": _stage_label(job.stage if job.state != "queued" else ""),
+        "state": state,
+        "stage": _stage_label(job.stage if state != "queued" else ""),
         "progress": round(float(job.progress), 3),
-        "error": _job_error(job) if job.state == "failed" else "",
+        "error": _job_error(job) if state == "failed" else "",
+        "waiting": waiting,
         "results_url": url_for(".show", slug=campaign.slug),
         "page_url": url_for(".job", slug=campaign.slug, job_id=job.id),
     }
@@ -280,7 +294,7 @@ def trend(slug: str, which: str, fmt: str) -> ResponseReturnValue:
     if figure is None:
         abort(404)
     body: bytes | str = figure.png if fmt == "png" else figure.svg
-    return Response(body, mimetype=FORMATS[fmt], headers={"Cache-Control": "private, no-cache"})
+    return Response(body, mimetype=FORMATS[fmt])
 
 
 @bp.route("/<int:run_id>/<any(heatmap, forest):chart>.<any(png, svg):fmt>")
@@ -291,7 +305,7 @@ def chart(slug: str, run_id: int, chart: str, fmt: str) -> ResponseReturnValue:
     if figure is None:
         abort(404)
     body: bytes | str = figure.png if fmt == "png" else figure.svg
-    return Response(body, mimetype=FORMATS[fmt], headers={"Cache-Control": "private, max-age=300"})
+    return Response(body, mimetype=FORMATS[fmt])
 
 
 def _download(campaign: Campaign, run: ScoreRun, fmt: str) -> Response:

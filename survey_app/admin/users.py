@@ -31,10 +31,12 @@ from survey_app.domain.accounts import (
     create_user,
     generate_password,
     institutions_in_scope,
-    is_locked,
     may_manage,
     set_data_steward,
     set_password,
+)
+from survey_app.domain.accounts import (
+    unlock as forget_failed_logins,
 )
 from survey_app.domain.errors import DomainError
 from survey_app.extensions import db
@@ -114,7 +116,6 @@ def _index(
         "admin/users.html",
         users=users,
         form=create_form,
-        locked={u.id for u in users if is_locked(u)},
         new_password=new_password,
         created=created,
         role_labels=_ROLE_LABELS,
@@ -193,7 +194,6 @@ def _show(user: User, form: ScopeForm, new_password: str | None = None) -> Respo
         user=user,
         form=form,
         action_form=ActionForm(),
-        locked=is_locked(user),
         new_password=new_password,
         role_labels=_ROLE_LABELS,
     ), (400 if form.errors else 200)
@@ -290,10 +290,8 @@ def unlock(user_id: int) -> ResponseReturnValue:
     user = _user(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    was_locked = is_locked(user)
-    user.locked_until = None
-    user.failed_logins = 0
-    audit("user.unlock", f"user:{user.id}", email=user.email, was_locked=was_locked, user=acting_user())
+    forget_failed_logins(user)
+    audit("user.unlock", f"user:{user.id}", email=user.email, user=acting_user())
     db.session.commit()
     flash(_("The account is unlocked."))
     return redirect(url_for(".show", user_id=user.id))

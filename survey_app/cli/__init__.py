@@ -11,6 +11,7 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     from survey_app.cli.campaign import campaign
+    from survey_app.cli.config import config
     from survey_app.cli.demo import demo
     from survey_app.cli.drafts import drafts
     from survey_app.cli.institution import institution
@@ -18,8 +19,20 @@ def register_commands(app: Flask) -> None:
     from survey_app.cli.questionnaire import questionnaire
     from survey_app.cli.responses import responses
     from survey_app.cli.users import users
+    from survey_app.cli.worker import worker
 
-    for group in (questionnaire, institution, campaign, invitations, responses, drafts, demo, users):
+    for group in (
+        questionnaire,
+        institution,
+        campaign,
+        invitations,
+        responses,
+        drafts,
+        demo,
+        users,
+        config,
+        worker,
+    ):
         app.cli.add_command(group)
 
 

@@ -1,14 +1,19 @@
 """Console accounts, without the web: password hashing, login throttling, roles, institution scope, audit.
 
-Throttling has two layers: Flask-Limiter limits login POSTs per client address (``LOGIN_RATE_LIMIT``, in
-:mod:`survey_app.login`), and each account locks for ``LOGIN_LOCK_MINUTES`` after ``LOGIN_MAX_FAILURES``
-failed passwords in a row (:func:`authenticate`), so a distributed guess at one account is slowed as well.
+Throttling has two layers, both in the rate limiter's store: Flask-Limiter limits login POSTs per client
+address (``LOGIN_RATE_LIMIT``), and wrong passwords are counted per account and address
+(:mod:`survey_app.throttle`), so nobody can lock an account's owner out from elsewhere. :func:`authenticate`
+takes the lock test as an argument and always verifies one password hash, so neither an unknown address nor
+a locked-out one answers faster.
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -59,7 +64,6 @@ def create_user(email: str, password: str, role: str, institution_codes: list[st
         all_institutions=not institutions,
         institutions=institutions,
         active=True,
-        failed_logins=0,
     )
     db.session.add(user)
     db.session.flush()
@@ -77,8 +81,6 @@ def find_user(email: str) -> User:
 def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
-    user.failed_logins = 0
-    user.locked_until = None
 
 
 def check_password(user: User, password: str) -> bool:
@@ -91,30 +93,39 @@ def check_password(user: User, password: str) -> bool:
     return True
 
 
-def authenticate(email: str, password: str, *, max_failures: int, lock_minutes: int) -> User | None:
-    """The account if the password is right and the account is usable; counts failures and locks.
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What :func:`authenticate` found: ``user`` when the login succeeds; ``account`` whenever the address
+    names one (so the caller can count a wrong password); ``locked`` when the lock test refused it."""
 
-    Hashes a dummy password for unknown addresses so the response time does not reveal which exist.
-    """
-    now = utcnow()
+    user: User | None
+    account: User | None = None
+    wrong_password: bool = False
+    locked: bool = False
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash("timing-equaliser")
+
+
+def authenticate(email: str, password: str, *, locked_out: Callable[[User], bool]) -> LoginAttempt:
+    """Check a console login. Exactly one Argon2 verification whatever the outcome (unknown address, locked
+    out, wrong password, deactivated), so the response time reveals none of them."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        _hasher.hash("timing-equaliser")
-        return None
-    if user.locked_until is not None and user.locked_until > now:
-        return None
-    if not check_password(user, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            audit("login.locked", f"user:{user.id}", user=user)
-        return None
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_dummy_hash(), password)
+        return LoginAttempt(None)
+    locked = locked_out(user)
+    right = check_password(user, password)
+    if locked:
+        return LoginAttempt(None, user, locked=True)
+    if not right:
+        return LoginAttempt(None, user, wrong_password=True)
     if not user.active:
-        return None
-    user.failed_logins = 0
-    user.locked_until = None
-    return user
+        return LoginAttempt(None, user)
+    return LoginAttempt(user, user)
 
 
 def audit(action: str, target: str = "", *, user: User | None, **details: Any) -> AuditEntry:
@@ -253,5 +264,11 @@ def audit_entries(admin: User, *, limit: int, offset: int = 0) -> list[AuditEntr
     )
 
 
-def is_locked(user: User) -> bool:
-    return user.locked_until is not None and user.locked_until > utcnow()
+def unlock(user: User) -> None:
+    """Forget every address's wrong passwords for ``user`` (a new generation of throttle keys)."""
+    user.lockout_generation += 1
+
+
+def end_sessions(user: User) -> None:
+    """End every console session of ``user`` (their session id changes): logout and deactivation."""
+    user.session_generation += 1

@@ -30,10 +30,7 @@ user_institutions = Table(
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint(in_values("role", ROLES), name="role"),
-        CheckConstraint("failed_logins >= 0", name="failed_logins"),
-    )
+    __table_args__ = (CheckConstraint(in_values("role", ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stored lower-cased, so logins are case-insensitive on every database.
@@ -47,8 +44,10 @@ class User(Base):
     #: May download row-level responses (given explicitly to an account, audit-logged per download).
     data_steward: Mapped[bool] = mapped_column(Boolean, default=False)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Part of the session id: raised on logout, so a copied session cookie stops working.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Part of the login-throttle keys (survey_app.throttle): raised by "unlock".
+    lockout_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     institutions: Mapped[list[Institution]] = relationship(
@@ -72,7 +71,9 @@ class User(Base):
         # The password change time is part of the session id, so changing a password ends every other
         # session of the account (Flask-Login reloads the user from this id on each request).
         # Microseconds: a change within the same second as the previous one must still count.
-        return f"{self.id}:{int(self.password_changed_at.timestamp() * 1_000_000)}"
+        # The generation ends sessions on logout: the cookie of a logged-out session names an old one.
+        changed = int(self.password_changed_at.timestamp() * 1_000_000)
+        return f"{self.id}:{changed}:{self.session_generation}"
 
 
 class AuditEntry(Base):

@@ -63,3 +63,7 @@ class ComputeJob(Base):
     #: A message for the user when the job failed (never a traceback).
     error: Mapped[str] = mapped_column(Text, default="")
     score_run_id: Mapped[int | None] = mapped_column(ForeignKey("score_runs.id", ondelete="SET NULL"))
+    #: Written every ``JOB_HEARTBEAT_SECONDS`` while the job runs; a stale one means its process died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: ``host:pid`` of the process running it, for the log.
+    worker: Mapped[str] = mapped_column(String(100), default="", server_default="")

@@ -14,7 +14,7 @@ from survey_app.domain.errors import DomainError
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, User
 from tests.admin.admintools import PASSWORD, login, make_user
-from tests.apptools import Survey, post_form
+from tests.apptools import Survey, csrf_of, post_form
 
 
 def test_login_with_right_password_reaches_dashboard_and_is_audited(client: FlaskClient, spi: Survey) -> None:
@@ -39,16 +39,114 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client: F
     assert client.get("/admin/").status_code == 302
 
 
-def test_account_locks_after_repeated_failures_even_with_the_right_password(
-    app: Flask, client: FlaskClient
-) -> None:
-    user = make_user("admin")
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        assert login(client, user.email, "wrong wrong wrong").status_code == 401
-    assert login(client, user.email).status_code == 401
-    db.session.refresh(user)
-    assert user.locked_until is not None
-    assert "login.locked" in db.session.scalars(select(AuditEntry.action)).all()
+@pytest.fixture
+def throttled(tmp_path, database: str):  # type: ignore[no-untyped-def]
+    """An app whose limiter counts (the other tests switch it off). Requests run outside any pushed app
+    context: one shared across requests would share ``g`` (and its cached CSRF token) between clients."""
+    from tests.conftest import make_app
+
+    return make_app(database, tmp_path, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1000/minute")
+
+
+def _account(app: Flask) -> tuple[int, str]:
+    """A new admin in the worker's shared database (these tests commit): a fresh address each time."""
+    import secrets
+
+    with app.app_context():
+        user = make_user("admin", email=f"admin-{secrets.token_hex(4)}@example.org")
+        return user.id, user.email
+
+
+def _actions(app: Flask) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEntry.action)).all())
+
+
+def _client_at(app: Flask, address: str) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_wrong_passwords_lock_out_that_address_and_not_the_owner(throttled: Flask) -> None:
+    _, email = _account(throttled)
+    attacker, owner = _client_at(throttled, "203.0.113.9"), _client_at(throttled, "198.51.100.7")
+    for _ in range(throttled.config["LOGIN_MAX_FAILURES"]):
+        assert login(attacker, email, "wrong wrong wrong").status_code == 401
+    # The right password no longer helps from the attacker's address ...
+    assert login(attacker, email).status_code == 401
+    # ... while the owner, elsewhere, logs in as usual.
+    assert login(owner, email).status_code == 302
+    actions = _actions(throttled)
+    assert actions.count("login.locked") == 1
+    assert "login" in actions
+
+
+def test_unlock_forgets_every_address(throttled: Flask) -> None:
+    user_id, email = _account(throttled)
+    attacker = _client_at(throttled, "203.0.113.9")
+    for _ in range(throttled.config["LOGIN_MAX_FAILURES"]):
+        login(attacker, email, "wrong wrong wrong")
+    assert login(attacker, email).status_code == 401
+    _, admin = _account(throttled)
+    console = _client_at(throttled, "198.51.100.7")
+    assert login(console, admin).status_code == 302
+    page = console.get(f"/admin/users/{user_id}").get_data(as_text=True)
+    unlocked = console.post(f"/admin/users/{user_id}/unlock", data={"csrf_token": csrf_of(page)})
+    assert unlocked.status_code == 302
+    assert login(attacker, email).status_code == 302
+
+
+def test_a_locked_out_address_is_answered_as_slowly_as_a_wrong_password(throttled: Flask) -> None:
+    """No existence oracle: unknown account, wrong password and locked out all verify one Argon2 hash."""
+    import time
+
+    _, email = _account(throttled)
+    client = _client_at(throttled, "203.0.113.9")
+
+    def timed(email: str, password: str) -> float:
+        token = csrf_of(client.get("/admin/login").get_data(as_text=True))
+        start = time.perf_counter()
+        client.post("/admin/login", data={"csrf_token": token, "email": email, "password": password})
+        return time.perf_counter() - start
+
+    wrong = min(timed(email, "wrong wrong wrong") for _ in range(throttled.config["LOGIN_MAX_FAILURES"]))
+    locked = min(timed(email, PASSWORD) for _ in range(3))
+    unknown = min(timed("nobody@example.org", PASSWORD) for _ in range(3))
+    # Before, a locked account answered about 30 times faster; Argon2 dominates all three now.
+    assert locked > wrong / 3
+    assert unknown > wrong / 3
+
+
+def test_logins_fail_closed_when_the_limit_store_is_down(tmp_path, database: str) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_app
+
+    down = make_app(database, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    _, email = _account(down)
+    client = down.test_client()
+    token = csrf_of(client.get("/admin/login?lang=en").get_data(as_text=True))
+    response = client.post(
+        "/admin/login?lang=en",
+        data={"csrf_token": token, "email": email, "password": PASSWORD},
+    )
+    assert response.status_code == 503
+    assert "Logging in is not possible at the moment" in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+    # Other limits fail open: the rate-limited API still answers (the store's error is logged).
+    assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_a_copied_session_cookie_stops_working_after_logout(app: Flask, client: FlaskClient) -> None:
+    make_user("admin")
+    login(client, "admin@example.org")
+    assert client.get("/admin/").status_code == 200
+    stolen = client.get_cookie("session")
+    assert stolen is not None
+    page = client.get("/admin/").get_data(as_text=True)
+    client.post("/admin/logout", data={"csrf_token": csrf_of(page)})
+    thief = app.test_client()
+    thief.set_cookie("session", stolen.value)
+    assert thief.get("/admin/").status_code == 302
 
 
 def test_login_posts_are_rate_limited_per_client(tmp_path, database: str) -> None:  # type: ignore[no-untyped-def]

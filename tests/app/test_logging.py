@@ -122,6 +122,8 @@ def test_documented_gunicorn_access_log_holds_no_time_address_agent_or_token(
         **os.environ,
         "DATABASE_URL": committed_database,
         **TEST_SECRETS,
+        # Production's checks are the config tests' business; this one reads the log over plain HTTP.
+        "SURVEY_ENV": "development",
     }
     server = subprocess.Popen(arguments, cwd=ROOT, env=environment)
     try:
