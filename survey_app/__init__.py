@@ -79,6 +79,9 @@ def _init_extensions(app: Flask) -> None:
     security.install_log_redaction(app)
 
     app.context_processor(i18n.template_context)
+    from survey_app.dates import local_time
+
+    app.add_template_filter(local_time)
 
 
 def _register_blueprints(app: Flask) -> None:

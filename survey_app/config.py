@@ -28,6 +28,8 @@ Environment variables:
 ``JOB_QUEUE``               ``thread`` (jobs run in a thread of the web process; default without Redis)
                             or ``rq`` (jobs go to Redis and run in ``flask worker``; default with
                             ``REDIS_URL``).
+``JOB_QUEUE_NAME``          name of the RQ queue; default ``integrity-survey``. Give each installation
+                            sharing one Redis its own.
 ``JOB_HEARTBEAT_SECONDS``   how often a running job reports that it is alive; default 10.
 ``JOB_HEARTBEAT_TIMEOUT``   seconds without a heartbeat after which a running job counts as dead and is
                             marked failed; default 45 (more than three heartbeats).
@@ -73,6 +75,7 @@ ENV_KEYS = (
     "TRUSTED_PROXY_COUNT",
     "REDIS_URL",
     "JOB_QUEUE",
+    "JOB_QUEUE_NAME",
     "JOB_HEARTBEAT_SECONDS",
     "JOB_HEARTBEAT_TIMEOUT",
     "RATELIMIT_STORAGE_URI",
@@ -93,7 +96,7 @@ INTEGER_RANGES: dict[str, tuple[int, int]] = {
     "LOGIN_LOCK_MINUTES": (1, 24 * 60),
     "ADMIN_SESSION_LIFETIME": (300, 7 * 24 * 3600),
     "JOB_HEARTBEAT_SECONDS": (1, 60),
-    "JOB_HEARTBEAT_TIMEOUT": (5, 600),
+    "JOB_HEARTBEAT_TIMEOUT": (2, 600),
 }
 RATE_LIMIT_KEYS = (
     "OPEN_ACCESS_RATE_LIMIT",

@@ -215,7 +215,7 @@ def schedule_retention(*, replace: bool = False) -> datetime | None:
 
     from survey_app.queue import redis_connection, rq_queue
 
-    job_id = f"{current_app.config.get('JOB_QUEUE_NAME') or 'integrity-survey'}:{RETENTION_JOB_ID}"
+    job_id = f"{current_app.config.get('JOB_QUEUE_NAME') or 'integrity-survey'}-{RETENTION_JOB_ID}"
     connection = redis_connection()
     if not replace and Job.exists(job_id, connection=connection):
         return None

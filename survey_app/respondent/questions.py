@@ -123,6 +123,10 @@ class SelectMultiple(QuestionType):
         return " ".join(value) if isinstance(value, list | tuple) else value
 
 
+#: The most digits a typed number may have.
+MAX_DIGITS = 15
+
+
 class _Number(QuestionType):
     macro = "number"
     pattern: ClassVar[re.Pattern[str]]
@@ -140,6 +144,10 @@ class _Number(QuestionType):
             return None
         if not self.pattern.fullmatch(text):
             raise ParseError(str(self.message))
+        if sum(c.isdigit() for c in text) > MAX_DIGITS:
+            # Beyond 15 digits a double is no longer exact, and a long enough string is refused by int()
+            # itself (Python's 4,300-digit limit); no survey question needs such a number.
+            raise ParseError(gettext("Enter a number with at most %(digits)s digits.", digits=MAX_DIGITS))
         number = self.convert(text)
         if item.minimum is not None and number < item.minimum:
             raise ParseError(gettext("Enter a number of at least %(minimum)s.", minimum=_plain(item.minimum)))

@@ -89,6 +89,7 @@ def test_status_page_works_without_script_and_without_inline_script(
         "stage": "Checking data quality",
         "progress": 0.75,
         "error": "",
+        "waiting": "",
         "results_url": f"/admin/campaigns/{spi.campaign.slug}/results/",
         "page_url": url,
     }

@@ -23,6 +23,13 @@ def _start(client: FlaskClient, token: str) -> str:
     return reply.headers["Location"]
 
 
+def _follow(client: FlaskClient, reply) -> str:  # type: ignore[no-untyped-def]
+    """The page a reply shows: itself, or where it redirects (after a validation error, as a browser)."""
+    if reply.status_code in (302, 303):
+        return str(client.get(reply.headers["Location"]).get_data(as_text=True))
+    return str(reply.get_data(as_text=True))
+
+
 def _post(client: FlaskClient, url: str, data: dict[str, object], action: str = "next"):  # type: ignore[no-untyped-def]
     page = client.get(url)
     assert page.status_code == 200, page.get_data(as_text=True)[:500]
@@ -107,6 +114,11 @@ def test_complete_flow_with_back_next_validation_and_skip_logic(client: FlaskCli
     assert "Kirim jawaban" in page  # s3 is hidden (q_yes = ya), so s2 is the last page
     assert "<b>" not in page  # questionnaire HTML is escaped / sanitised
 
+    # A number too long to mean anything is refused with a message, not a server error.
+    for typed in ("9" * 400, "9" * 5000, "1" * 16):
+        reply = _post(client, third, {"q_share": typed, "q_name": "", "q_long": ""})
+        assert reply.status_code in (200, 303)
+        assert "paling banyak 15 digit" in _follow(client, reply)
     reply = _post(client, third, {"q_share": "2,5", "q_name": "=cmd|' /C calc'!A0", "q_long": ""})
     assert reply.status_code == 303
     assert reply.headers["Location"].endswith("/thanks")

@@ -7,6 +7,8 @@ from tests.admin.rules import PUBLIC
 RULES: dict[str, str] = {
     "static": PUBLIC,
     "home.index": PUBLIC,
+    "health.healthz": PUBLIC,
+    "health.readyz": PUBLIC,
     "respondent.start": PUBLIC,
     "respondent.page": PUBLIC,
     "respondent.resume": PUBLIC,
