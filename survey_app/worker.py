@@ -133,22 +133,15 @@ def run_compute_job(job_id: int) -> None:
     if has_request_context():  # COMPUTE_IN_BACKGROUND off: run in the request, with its session
         execute_job(job_id)
         return
-    if has_app_context():
-        _after_fork()
-        setattr(g, WRITER_THREAD, True)
-        try:
-            execute_job(job_id)
-        finally:
-            db.session.remove()
-        return
-    from survey_app import create_app
-
-    with create_app().app_context():
-        setattr(g, WRITER_THREAD, True)
-        try:
-            execute_job(job_id)
-        finally:
-            db.session.remove()
+    if not has_app_context():
+        # RQ forks it from `flask worker`, which holds the app context; nothing else should run it.
+        raise RuntimeError("run_compute_job runs under `flask worker` (an app context is needed)")
+    _after_fork()
+    setattr(g, WRITER_THREAD, True)
+    try:
+        execute_job(job_id)
+    finally:
+        db.session.remove()
 
 
 _POOL_PID = os.getpid()

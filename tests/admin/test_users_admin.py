@@ -4,7 +4,6 @@ reactivate, unlock, reset; scoped admins; the last admin cannot lock everyone ou
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
