@@ -191,20 +191,19 @@ def _flatten_multiple(frame: pd.DataFrame, items: Sequence[Item]) -> pd.DataFram
 
 def _typed(frame: pd.DataFrame, items: Sequence[Item], *, dates: bool = False) -> pd.DataFrame:
     """Whole numbers as integers (a column with a missing cell would otherwise be floats, written ``100.0``),
-    ``open_access`` as 0/1 (CSV) and, with ``dates``, ``submitted_on`` as dates (XLSX)."""
+    ``open_access`` as 0/1 and, with ``dates``, ``submitted_on`` as dates (XLSX)."""
     out = frame.copy()
     for item in items:
         if item.type is ItemType.INTEGER:
             out[item.id] = _integers(out[item.id], f"item {item.id!r}")
     out["duration_seconds"] = _integers(out["duration_seconds"], "column 'duration_seconds'")
+    out["open_access"] = pd.array(
+        [pd.NA if _is_missing(v) else int(bool(v)) for v in out["open_access"]], dtype="Int8"
+    )
     if dates:
         parsed = _as_dates(out["submitted_on"])
         if parsed is not None:
             out["submitted_on"] = parsed
-    else:
-        out["open_access"] = pd.array(
-            [pd.NA if _is_missing(v) else int(bool(v)) for v in out["open_access"]], dtype="Int8"
-        )
     return out
 
 

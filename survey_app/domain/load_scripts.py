@@ -148,6 +148,10 @@ with_label <- function(x, label) {
   attr(x, "label") <- label
   x
 }
+# Text that a spreadsheet would run as a formula was written with a leading apostrophe: taken off again.
+text <- function(x, label) {
+  with_label(sub("^'(?=[-=+@\\t\\r])", "", as.character(x), perl = TRUE), label)
+}
 """
 
 
@@ -210,7 +214,7 @@ def r_script(
         target = f"responses[[{_r(variable.r_name)}]]"
         label = _r(variable.label_r)
         if variable.kind == "string":
-            lines.append(f"{target} <- with_label(as.character({source}), {label})")
+            lines.append(f"{target} <- text({source}, {label})")
         elif variable.kind == "decimal":
             lines.append(f"{target} <- with_label(as.numeric({source}), {label})")
         elif variable.kind == "integer":
@@ -246,7 +250,7 @@ def r_script(
                 f"  labels = {_r_vector(pairs)},",
                 f"  na_values = c({declared}), label = {label})",
             ]
-    lines += ["responses <- tibble::as_tibble(responses)", "rm(raw, coded, chosen, with_label)", ""]
+    lines += ["responses <- tibble::as_tibble(responses)", "rm(raw, coded, chosen, with_label, text)", ""]
     return "\n".join(lines + _r_footer())
 
 
@@ -395,7 +399,11 @@ def stata_do_file(
         names.append(name)
         source = f"__c{variable.position}"
         if variable.kind == "string":
-            body.append(f"clonevar {name} = {source}")
+            body += [
+                f"clonevar {name} = {source}",
+                "* Text a spreadsheet would run as a formula was written with a leading apostrophe.",
+                f'replace {name} = usubstr({name}, 2, .) if ustrregexm({name}, "^\'[-=+@\\t\\r]")',
+            ]
         elif variable.kind == "decimal":
             body.append(f"generate double {name} = real({source})")
         elif variable.kind == "integer":
