@@ -638,7 +638,8 @@ def labelled_data(
             stata = cells.map(
                 lambda c: np.nan if c is None else (c.stata if isinstance(c.stata, str) else float(c.stata))
             )
-            if stata.map(lambda v: isinstance(v, str)).any():
+            if missing:
+                # pyreadstat takes the letters of extended missing values in an object column.
                 values = stata.astype(object)
                 stata_missing[name] = [c.stata for c in missing if isinstance(c.stata, str)]
             else:
