@@ -499,3 +499,32 @@ def test_numeric_codes_by_rule() -> None:
     }
     # -8 taken by a substantive option: "don't know" takes the next free number below -9.
     assert scale(Option("-8", {}), Option("x", {}, missing=dk))["x"] == (-10, ".a")
+
+
+def test_results_csv_writes_counts_as_integers_and_flags_as_0_1(
+    tmp_path: Path, questionnaire: Questionnaire, profile: ScoringProfile, results: pd.DataFrame
+) -> None:
+    meta = result_files.ResultsMetadata.build(profile, [questionnaire])
+    table = results.assign(
+        df=[11.0, np.nan, 43.0],
+        n_below=[np.nan, 3.0, np.nan],
+        category_uncertain=pd.Series([False, None, True], dtype=object),
+    )
+    csv_path, _ = result_files.write_results_csv(table, meta, tmp_path / "results.csv")
+    raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    assert raw["n"].tolist() == ["120", "3", "44"]
+    assert raw["df"].tolist() == ["11", "", "43"]
+    assert raw["n_below"].tolist() == ["", "3", ""]
+    assert raw["suppressed"].tolist() == ["0", "1", "0"]
+    assert raw["category_uncertain"].tolist() == ["0", "", "1"]
+    assert raw["index"].tolist() == ["76.18", "", "70.5"]
+    zipped = zipfile.ZipFile(io.BytesIO(result_files.results_csv_zip(table, meta))).read("results.csv")
+    assert zipped.decode() == csv_path.read_text(encoding="utf-8")
+    path = tmp_path / "results.xlsx"
+    result_files.write_results_xlsx(table, meta, path)
+    sheet = openpyxl.load_workbook(path)["results"]
+    header = [c.value for c in sheet[1]]
+    first = dict(zip(header, (c.value for c in sheet[2]), strict=True))
+    assert first["df"] == 11
+    assert isinstance(first["df"], int)
+    assert first["suppressed"] is False  # Excel's own true/false cell
