@@ -9,12 +9,18 @@ Rules (documented for users in ``docs/exports.md``):
 * **Formula injection** (CSV): a text cell that starts with ``= + - @``, a tab or a carriage return gets a
   leading ``'`` (OWASP, "CSV Injection"), unless the whole cell is a number such as ``-3`` or ``+62``:
   numeric codes like ``-9`` must survive. XLSX cells are written as strings, never as formulas or links.
-* **select_one** in ``.sav``/``.dta``: when every code of the item's scale is an integer (``1``, ``-9``),
-  the variable is numeric with value labels; otherwise it holds the code as a string. SPSS gets value labels
-  for string codes too; Stata cannot label strings, so there the ``values`` mapping is the reference.
-  In ``.sav``, numeric codes of "don't know"/"not applicable" options are declared user-missing.
+* **select_one** in ``.sav``/``.dta``: numeric with value labels, the codes mapped to numbers by
+  :func:`numeric_codes` (integer codes stay themselves; other scales use the options' integer values or their
+  positions; "don't know" −8, "not applicable" −9 unless their codes are integers). In ``.sav`` the numbers
+  of "don't know"/"not applicable" are declared user-missing; in ``.dta`` they are Stata's extended missing
+  values ``.a``/``.b``, labelled.
 * **select_multiple** in ``.sav``/``.dta``: one 0/1 variable per option, named ``item__code``; all of them
-  missing when the item was not answered.
+  missing when the item was not answered; an answer that is only a missing option ("don't know") gives the
+  other options that option's missing code (−8 user-missing / ``.a``).
+* **Types**: whole numbers (``integer`` items, ``duration_seconds``) are integers in every format (SPSS
+  ``F8.0``, Stata ``long``; CSV/XLSX ``312``, not ``312.0``), ``open_access`` is 0/1 (labelled in
+  ``.sav``/``.dta``), ``submitted_on`` a date (SPSS ``DATE11``, Stata ``%td``, an XLSX date cell).
+  ``.dta`` files are format 118 (Stata 14 and later).
 * Text missing values are written as empty strings in ``.sav``/``.dta`` (neither format has missing strings).
 * Variable names are sanitised per format (Stata: ASCII letters, digits, ``_``, at most 32 characters, not
   starting with a digit, not a reserved word; SPSS: at most 64 bytes, starting with a letter, not ending in

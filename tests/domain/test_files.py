@@ -528,3 +528,31 @@ def test_results_csv_writes_counts_as_integers_and_flags_as_0_1(
     assert first["df"] == 11
     assert isinstance(first["df"], int)
     assert first["suppressed"] is False  # Excel's own true/false cell
+
+
+def test_numeric_codes_of_the_bundled_scales_as_documented() -> None:
+    from questionnaires.bundled import load_bundled_questionnaire
+
+    scales = load_bundled_questionnaire("spi-external").scales
+
+    def numbers(scale: str) -> dict[str, str]:
+        return {
+            c: f"{n.number} ({n.stata_text})" for c, n in response_files.numeric_codes(scales[scale]).items()
+        }
+
+    # The table in docs/exports.md, "Numeric codes".
+    assert numbers("ya_tidak") == {"ya": "1 (1)", "tidak": "0 (0)", "dk": "-8 (.a)"}
+    assert numbers("frekuensi5")["5"] == "5 (5)"
+    assert numbers("frekuensi5")["dk"] == "-8 (.a)"
+    assert numbers("kekerapan") == {
+        "sekali": "1 (1)",
+        "beberapa": "2 (2)",
+        "sering": "3 (3)",
+        "dk": "-8 (.a)",
+    }
+    assert numbers("jenis_pengguna") == {
+        "perorangan": "1 (1)",
+        "badan_usaha": "2 (2)",
+        "penyedia": "3 (3)",
+        "mitra": "4 (4)",
+    }
