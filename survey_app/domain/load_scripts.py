@@ -214,7 +214,8 @@ def r_script(
         target = f"responses[[{_r(variable.r_name)}]]"
         label = _r(variable.label_r)
         if variable.kind == "string":
-            lines.append(f"{target} <- text({source}, {label})")
+            convert = "text" if fmt == "csv" else "with_label"  # only the CSV protects formulas
+            lines.append(f"{target} <- {convert}({source}, {label})")
         elif variable.kind == "decimal":
             lines.append(f"{target} <- with_label(as.numeric({source}), {label})")
         elif variable.kind == "integer":
@@ -343,6 +344,8 @@ def stata_do_file(
         prelude = [
             "version 16",
             "* import spss came with Stata 16; with Stata 14 or 15 use the .dta download instead.",
+            "* The user-missing codes of SPSS become .a/.b below (mvdecode changes nothing where the import",
+            "* already made them missing). The .dta download holds the same without this step.",
             f'import spss using "{filename}", clear',
             "",
         ]
@@ -364,7 +367,7 @@ def stata_do_file(
             ):
                 missing = []
             if missing:
-                rules = " \\ ".join(f"{n.number} = {n.stata_text}" for n in missing)
+                rules = " \\ ".join(f"{n.number}={n.stata_text}" for n in missing)
                 body.append(f"mvdecode {name}, mv({rules})")
             body.append(f"label values {name} {label_set(scale_base(variable), value_pairs(variable))}")
         return "\n".join([*header, *prelude, *defines, "", *body, "describe", ""])
@@ -399,11 +402,12 @@ def stata_do_file(
         names.append(name)
         source = f"__c{variable.position}"
         if variable.kind == "string":
-            body += [
-                f"clonevar {name} = {source}",
-                "* Text a spreadsheet would run as a formula was written with a leading apostrophe.",
-                f'replace {name} = usubstr({name}, 2, .) if ustrregexm({name}, "^\'[-=+@\\t\\r]")',
-            ]
+            body.append(f"clonevar {name} = {source}")
+            if fmt == "csv":
+                body += [
+                    "* Text a spreadsheet would run as a formula was written with a leading apostrophe.",
+                    f'replace {name} = usubstr({name}, 2, .) if ustrregexm({name}, "^\'[-=+@\\t\\r]")',
+                ]
         elif variable.kind == "decimal":
             body.append(f"generate double {name} = real({source})")
         elif variable.kind == "integer":
@@ -412,7 +416,8 @@ def stata_do_file(
             body += [
                 f'generate int {name} = date({source}, "YMD")',
                 "* An Excel date read as text is a day number counted from 30 December 1899.",
-                f"replace {name} = real({source}) + td(30dec1899) if missing({name}) & !missing(real({source}))",
+                f"replace {name} = real({source}) + td(30dec1899) "
+                f"if missing({name}) & !missing(real({source}))",
                 f"format {name} %tdCCYY-NN-DD",
             ]
         elif variable.kind == "flag":

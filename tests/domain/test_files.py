@@ -556,3 +556,14 @@ def test_numeric_codes_of_the_bundled_scales_as_documented() -> None:
         "penyedia": "3 (3)",
         "mitra": "4 (4)",
     }
+
+
+def test_dta_labels_missing_codes_nobody_chose(
+    tmp_path: Path, questionnaire: Questionnaire, responses: pd.DataFrame
+) -> None:
+    # No "don't know" in q_lihat: the column still carries the .a label, and Stata reads numbers.
+    path = tmp_path / "responses.dta"
+    response_files.write_responses_dta(responses.assign(q_lihat="ya"), questionnaire, path)
+    data, meta = pyreadstat.read_dta(str(path), user_missing=True)
+    assert data["q_lihat"].tolist() == [0] * 6
+    assert meta.variable_value_labels["q_lihat"] == {0: "Ya", 1: "Tidak", "a": "Tidak tahu"}

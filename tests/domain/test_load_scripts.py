@@ -78,7 +78,8 @@ show("sav_date", class(s$submitted_on))
 show("sav_date1", format(s$submitted_on[1]))
 show("sav_label", attr(s$q_lihat, "label"))
 show("dta_lihat_tag", ifelse(is.na(na_tag(d$q_lihat)), "-", na_tag(d$q_lihat)))
-show("dta_lihat_labels", paste(names(attr(d$q_lihat, "labels")), na_tag(attr(d$q_lihat, "labels")), sep = "="))
+lihat <- attr(d$q_lihat, "labels")
+show("dta_lihat_labels", paste(names(lihat), na_tag(lihat), sep = "="))
 show("dta_frek_tag", ifelse(is.na(na_tag(d$q_frek)), "-", na_tag(d$q_frek)))
 show("dta_date", class(d$submitted_on))
 show("dta_date1", format(d$submitted_on[1]))
@@ -222,8 +223,8 @@ def test_do_files_for_dta_and_sav(questionnaire: Questionnaire, responses: pd.Da
     assert 'use "x.dta", clear' in dta.splitlines()
     sav = load_scripts.stata_do_file(responses, questionnaire, "sav", "x.sav")
     assert 'import spss using "x.sav", clear' in sav.splitlines()
-    assert "mvdecode q_lihat, mv(-8 = .a)" in sav.splitlines()
-    assert "mvdecode q_frek, mv(9 = .a)" in sav.splitlines()
+    assert "mvdecode q_lihat, mv(-8=.a)" in sav.splitlines()
+    assert "mvdecode q_frek, mv(9=.a)" in sav.splitlines()
     # The 58-character SPSS name is no Stata name: said, not guessed.
     assert f"* {'berapa_kali_anda_diminta_imbalan_di_luar_ketentuan_resmi'}: not a Stata name" in sav
 
