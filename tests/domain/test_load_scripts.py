@@ -251,3 +251,45 @@ def test_bundle_holds_the_file_and_both_scripts(
     assert bundle == load_scripts.download_bundle(
         data, responses, questionnaire, "csv", "spi-internal-responses"
     )
+
+
+@pytest.fixture
+def with_not_applicable(questionnaire: Questionnaire) -> Questionnaire:
+    """The yes/no scale with a "not applicable" option (code ``tb``) beside "don't know"."""
+    from dataclasses import replace
+
+    from questionnaires.model import Missing, Option
+
+    yes_no = questionnaire.scales["ya_tidak"]
+    extra = Option("tb", {"id": "Tidak berlaku", "en": "Not applicable"}, missing=Missing.NOT_APPLICABLE)
+    scales = {**questionnaire.scales, "ya_tidak": replace(yes_no, options=(*yes_no.options, extra))}
+    return replace(questionnaire, scales=scales)
+
+
+def test_not_applicable_is_minus_9_user_missing_and_stata_b(
+    tmp_path: Path, with_not_applicable: Questionnaire, responses: pd.DataFrame
+) -> None:
+    frame = responses.assign(q_lihat=["ya", "tb", "dk", "tidak", None, "tb"])
+    files.write_responses_sav(frame, with_not_applicable, tmp_path / "x.sav")
+    files.write_responses_dta(frame, with_not_applicable, tmp_path / "x.dta")
+    sav, sav_meta = pyreadstat.read_sav(str(tmp_path / "x.sav"), user_missing=True)
+    assert sav["q_lihat"].tolist()[:4] == [0, -9, -8, 1]
+    assert sav_meta.missing_ranges["q_lihat"] == [{"lo": -8.0, "hi": -8.0}, {"lo": -9.0, "hi": -9.0}]
+    assert sav_meta.variable_value_labels["q_lihat"][-9] == "Tidak berlaku"
+    plain, _ = pyreadstat.read_sav(str(tmp_path / "x.sav"))  # without user_missing: missing
+    assert plain["q_lihat"].isna().tolist() == [False, True, True, False, True, True]
+    dta, dta_meta = pyreadstat.read_dta(str(tmp_path / "x.dta"), user_missing=True)
+    assert dta["q_lihat"].tolist()[:4] == [0, "b", "a", 1]
+    assert dta_meta.missing_user_values["q_lihat"] == ["a", "b"]
+    assert dta_meta.variable_value_labels["q_lihat"]["b"] == "Tidak berlaku"
+    if RSCRIPT is None:
+        return
+    out = run_r(
+        tmp_path,
+        'library(haven); d <- read_dta("x.dta"); s <- read_sav("x.sav", user_na = TRUE)\n'
+        'cat(ifelse(is.na(na_tag(d$q_lihat)), "-", na_tag(d$q_lihat)), "\\n")\n'
+        'cat(attr(s$q_lihat, "na_values"), "\\n")\n',
+    )
+    tags, na_values = out.strip().splitlines()
+    assert tags.split() == ["-", "b", "a", "-", "-", "b"]
+    assert sorted(na_values.split()) == ["-8", "-9"]
