@@ -179,6 +179,8 @@ def test_each_download_is_a_zip_with_scripts_that_load_it(
     page = client.get(f"/admin/campaigns/{spi.campaign.slug}/responses/?lang=en").get_data(as_text=True)
     assert f"/responses/internal.{fmt}.zip" in page
     assert "an R script and a Stata do-file" in page
+    page_id = client.get(f"/admin/campaigns/{spi.campaign.slug}/responses/?lang=id").get_data(as_text=True)
+    assert "skrip R dan do-file Stata" in page_id
     response = client.get(f"/admin/campaigns/{spi.campaign.slug}/responses/internal.{fmt}.zip")
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
