@@ -61,7 +61,8 @@ class Variable:
     wide: bool = False  # an integer beyond Stata's long
 
 
-def _plan(frame: pd.DataFrame, questionnaire: Questionnaire, language: str) -> list[Variable]:
+def load_plan(frame: pd.DataFrame, questionnaire: Questionnaire, language: str = "id") -> list[Variable]:
+    """The variables both scripts build, from the ``.sav`` and ``.dta`` content of ``frame``."""
     sav = labelled_data(frame, questionnaire, "sav", language=language).variables
     dta = labelled_data(frame, questionnaire, "dta", language=language).variables
     items: dict[str, Item] = {i.id: i for i in response_items(frame, questionnaire)}
@@ -163,9 +164,12 @@ def r_script(
     *,
     language: str = "id",
     title: str = "",
+    plan: Sequence[Variable] | None = None,
 ) -> str:
-    """An R script that loads ``filename`` (a download of ``frame`` in ``fmt``) with its labels."""
-    plan = _plan(frame, questionnaire, language)
+    """An R script that loads ``filename`` (a download of ``frame`` in ``fmt``) with its labels.
+
+    ``plan`` is :func:`load_plan` of the same frame, when the caller already has it."""
+    plan = plan if plan is not None else load_plan(frame, questionnaire, language)
     lines = [
         f"# {title or questionnaire.id}: {questionnaire.id} {questionnaire.version}",
         f'# Loads {filename} with variable labels, value labels and "don\'t know" / "not applicable"',
@@ -289,9 +293,12 @@ def stata_do_file(
     *,
     language: str = "id",
     title: str = "",
+    plan: Sequence[Variable] | None = None,
 ) -> str:
-    """A Stata do-file that loads ``filename`` (a download of ``frame`` in ``fmt``) with its labels."""
-    plan = _plan(frame, questionnaire, language)
+    """A Stata do-file that loads ``filename`` (a download of ``frame`` in ``fmt``) with its labels.
+
+    ``plan`` is :func:`load_plan` of the same frame, when the caller already has it."""
+    plan = plan if plan is not None else load_plan(frame, questionnaire, language)
     lab = resolve_labels(language if language in ("id", "en") else "en")
     header = [
         f"* {title or questionnaire.id}: {questionnaire.id} {questionnaire.version}",
@@ -469,12 +476,18 @@ def download_bundle(
 ) -> bytes:
     """A ZIP with ``<stem>.<fmt>``, ``<stem>.R`` and ``<stem>.do`` (the scripts load the data file)."""
     filename = f"{stem}.{fmt}"
+    plan = load_plan(frame, questionnaire, language)
     files = [
         (filename, data),
-        (f"{stem}.R", r_script(frame, questionnaire, fmt, filename, language=language, title=title).encode()),
+        (
+            f"{stem}.R",
+            r_script(frame, questionnaire, fmt, filename, language=language, title=title, plan=plan).encode(),
+        ),
         (
             f"{stem}.do",
-            stata_do_file(frame, questionnaire, fmt, filename, language=language, title=title).encode(),
+            stata_do_file(
+                frame, questionnaire, fmt, filename, language=language, title=title, plan=plan
+            ).encode(),
         ),
     ]
     stamp = (when or datetime(1980, 1, 1)).timetuple()[:6]
