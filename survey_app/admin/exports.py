@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import tempfile
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 from flask import Blueprint, Response, abort, render_template, request
@@ -28,6 +29,7 @@ from survey_app.domain.files import (
     write_responses_sav,
     write_responses_xlsx,
 )
+from survey_app.domain.load_scripts import DownloadFormat, download_bundle
 from survey_app.extensions import db
 from survey_app.i18n import template_context
 from survey_app.login import acting_user, requires_role
@@ -39,6 +41,7 @@ MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "sav": "application/x-spss-sav",
     "dta": "application/x-stata-dta",
+    "zip": "application/zip",
 }
 
 
@@ -63,8 +66,12 @@ def index(slug: str) -> ResponseReturnValue:
 
 
 @bp.route("/<any(internal, external, expert):group>.<any(csv, xlsx, sav, dta):fmt>")
+@bp.route("/<any(internal, external, expert):group>.<any(csv, xlsx, sav, dta):fmt>.zip", endpoint="bundle")
 @requires_role("analyst")
 def download(slug: str, group: str, fmt: str) -> ResponseReturnValue:
+    """One group's responses as a file, or (``….zip``) the file with an R script and a Stata do-file that
+    load it with its labels."""
+    bundle = request.path.endswith(".zip")
     campaign = campaign_for(current_user, slug)
     free_text = request.args.get("free_text") in ("1", "y", "on")
     try:
@@ -84,14 +91,28 @@ def download(slug: str, group: str, fmt: str) -> ResponseReturnValue:
         buffer = io.BytesIO()
         write_responses_xlsx(frame, table.questionnaire, buffer)
         body = buffer.getvalue()
-    else:
+    language = str(template_context()["current_lang"])
+    if fmt in ("sav", "dta"):
         # pyreadstat writes to a path only.
-        language = str(template_context()["current_lang"])
         writer = write_responses_sav if fmt == "sav" else write_responses_dta
         with tempfile.TemporaryDirectory() as directory:
             path = Path(directory) / f"responses.{fmt}"
             writer(frame, table.questionnaire, path, language=language)
             body = path.read_bytes()
+    stem = f"{campaign.slug}-{group}-responses"
+    name = f"{stem}.{fmt}"
+    if bundle:
+        body = download_bundle(
+            body,
+            frame,
+            table.questionnaire,
+            cast(DownloadFormat, fmt),  # the route admits only these four
+            stem,
+            language=language,
+            title=campaign.title,
+        )
+        name += ".zip"
+    details = {"bundle": True} if bundle else {}
     audit(
         "export.responses",
         f"campaign:{campaign.slug}",
@@ -100,9 +121,11 @@ def download(slug: str, group: str, fmt: str) -> ResponseReturnValue:
         rows=len(frame),
         free_text=free_text,
         user=acting_user(),
+        **details,
     )
     db.session.commit()
-    name = f"{campaign.slug}-{group}-responses.{fmt}"
     return Response(
-        body, mimetype=MIMETYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        body,
+        mimetype=MIMETYPES["zip" if bundle else fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

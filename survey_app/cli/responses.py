@@ -27,7 +27,7 @@ def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return 1 if value else 0  # as the console's CSV: every tool reads 0/1 as numbers
     if isinstance(value, str):
         # Spreadsheets run cells that start with = + - @ tab or CR (OWASP "CSV Injection").
         return escape_formula(value)

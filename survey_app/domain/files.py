@@ -9,12 +9,18 @@ Rules (documented for users in ``docs/exports.md``):
 * **Formula injection** (CSV): a text cell that starts with ``= + - @``, a tab or a carriage return gets a
   leading ``'`` (OWASP, "CSV Injection"), unless the whole cell is a number such as ``-3`` or ``+62``:
   numeric codes like ``-9`` must survive. XLSX cells are written as strings, never as formulas or links.
-* **select_one** in ``.sav``/``.dta``: when every code of the item's scale is an integer (``1``, ``-9``),
-  the variable is numeric with value labels; otherwise it holds the code as a string. SPSS gets value labels
-  for string codes too; Stata cannot label strings, so there the ``values`` mapping is the reference.
-  In ``.sav``, numeric codes of "don't know"/"not applicable" options are declared user-missing.
+* **select_one** in ``.sav``/``.dta``: numeric with value labels, the codes mapped to numbers by
+  :func:`numeric_codes` (integer codes stay themselves; other scales use the options' integer values or their
+  positions; "don't know" −8, "not applicable" −9 unless their codes are integers). In ``.sav`` the numbers
+  of "don't know"/"not applicable" are declared user-missing; in ``.dta`` they are Stata's extended missing
+  values ``.a``/``.b``, labelled.
 * **select_multiple** in ``.sav``/``.dta``: one 0/1 variable per option, named ``item__code``; all of them
-  missing when the item was not answered.
+  missing when the item was not answered; an answer that is only a missing option ("don't know") gives the
+  other options that option's missing code (−8 user-missing / ``.a``).
+* **Types**: whole numbers (``integer`` items, ``duration_seconds``) are integers in every format (SPSS
+  ``F8.0``, Stata ``long``; CSV/XLSX ``312``, not ``312.0``), ``open_access`` is 0/1 (labelled in
+  ``.sav``/``.dta``), ``submitted_on`` a date (SPSS ``DATE11``, Stata ``%td``, an XLSX date cell).
+  ``.dta`` files are format 118 (Stata 14 and later).
 * Text missing values are written as empty strings in ``.sav``/``.dta`` (neither format has missing strings).
 * Variable names are sanitised per format (Stata: ASCII letters, digits, ``_``, at most 32 characters, not
   starting with a digit, not a reserved word; SPSS: at most 64 bytes, starting with a letter, not ending in
@@ -25,9 +31,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -35,7 +42,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
-from questionnaires.model import Item, ItemType, Questionnaire, Scale, ScaleKind
+from questionnaires.model import Item, ItemType, Missing, Option, Questionnaire, Scale, ScaleKind
 from survey_app.reporting.labels import pick, resolve_labels
 
 META_COLUMNS: tuple[str, ...] = (
@@ -64,7 +71,6 @@ META_LABELS: Mapping[str, Mapping[str, str]] = {
     "submitted_on": {"id": "Tanggal pengisian", "en": "Submission date"},
     "duration_seconds": {"id": "Durasi pengisian (detik)", "en": "Time to complete (seconds)"},
 }
-_META_NUMERIC = ("weight", "duration_seconds")
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
@@ -189,6 +195,24 @@ def _flatten_multiple(frame: pd.DataFrame, items: Sequence[Item]) -> pd.DataFram
     return out
 
 
+def _typed(frame: pd.DataFrame, items: Sequence[Item], *, dates: bool = False) -> pd.DataFrame:
+    """Whole numbers as integers (a column with a missing cell would otherwise be floats, written ``100.0``),
+    ``open_access`` as 0/1 and, with ``dates``, ``submitted_on`` as dates (XLSX)."""
+    out = frame.copy()
+    for item in items:
+        if item.type is ItemType.INTEGER:
+            out[item.id] = _integers(out[item.id], f"item {item.id!r}")
+    out["duration_seconds"] = _integers(out["duration_seconds"], "column 'duration_seconds'")
+    out["open_access"] = pd.array(
+        [pd.NA if _is_missing(v) else int(bool(v)) for v in out["open_access"]], dtype="Int8"
+    )
+    if dates:
+        parsed = _as_dates(out["submitted_on"])
+        if parsed is not None:
+            out["submitted_on"] = parsed
+    return out
+
+
 def write_responses_csv(
     frame: pd.DataFrame,
     questionnaire: Questionnaire,
@@ -203,7 +227,7 @@ def write_responses_csv(
     file a program, never a spreadsheet, will read.
     """
     items = response_items(frame, questionnaire)
-    out = _flatten_multiple(frame, items)
+    out = _typed(_flatten_multiple(frame, items), items)
     if escape:
         out = escape_formulas(out)
     if isinstance(target, str | Path):
@@ -217,7 +241,7 @@ def write_responses_csv(
 def responses_csv_dtypes(questionnaire: Questionnaire) -> dict[str, str]:
     """``dtype=`` for ``pandas.read_csv`` of a responses CSV, so codes stay text and counts stay integers."""
     dtypes = {c: "string" for c in META_COLUMNS}
-    dtypes.update({"weight": "Float64", "duration_seconds": "Float64", "open_access": "boolean"})
+    dtypes.update({"weight": "Float64", "duration_seconds": "Int64", "open_access": "boolean"})
     for item in questionnaire.iter_items():
         if item.type is ItemType.INTEGER:
             dtypes[item.id] = "Int64"
@@ -231,7 +255,13 @@ def responses_csv_dtypes(questionnaire: Questionnaire) -> dict[str, str]:
 def _xlsx_writer(target: str | Path | IO[bytes]) -> Any:
     # Strings are written as strings: never turned into formulas, links or numbers.
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    return pd.ExcelWriter(target, engine="xlsxwriter", engine_kwargs={"options": options})  # type: ignore[call-overload]
+    return pd.ExcelWriter(  # type: ignore[call-overload]
+        target,
+        engine="xlsxwriter",
+        engine_kwargs={"options": options},
+        date_format="yyyy-mm-dd",
+        datetime_format="yyyy-mm-dd hh:mm:ss",
+    )
 
 
 def variables_table(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
@@ -254,21 +284,27 @@ def variables_table(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.Dat
 
 
 def values_table(questionnaire: Questionnaire) -> pd.DataFrame:
-    """One row per option of every scale: scale, code, value, missing kind, labels in each language."""
+    """One row per option of every scale: scale, code, value, missing kind, the numbers the option is in
+    ``.sav`` (``spss``) and ``.dta`` (``stata``, ``.a`` for an extended missing value) files
+    (:func:`numeric_codes`), labels in each language."""
     languages = list(dict.fromkeys([*questionnaire.languages, "id", "en"]))
     rows = []
     for scale in questionnaire.scales.values():
+        numbers = numeric_codes(scale)
         for option in scale.options:
             row: dict[str, Any] = {
                 "scale": scale.id,
                 "code": option.code,
                 "value": option.value,
                 "missing": option.missing.value if option.missing else None,
+                "spss": numbers[option.code].number,
+                "stata": numbers[option.code].stata_text,
             }
             row.update({f"label_{lang}": option.label.get(lang, "") for lang in languages})
             rows.append(row)
     return pd.DataFrame(
-        rows, columns=["scale", "code", "value", "missing", *[f"label_{x}" for x in languages]]
+        rows,
+        columns=["scale", "code", "value", "missing", "spss", "stata", *[f"label_{x}" for x in languages]],
     )
 
 
@@ -282,7 +318,7 @@ def write_responses_xlsx(
             "export CSV, SPSS or Stata instead"
         )
     items = response_items(frame, questionnaire)
-    data = _flatten_multiple(frame, items)
+    data = _typed(_flatten_multiple(frame, items), items, dates=True)
     with _xlsx_writer(target) as writer:
         data.to_excel(writer, sheet_name="data", index=False)
         variables_table(frame, questionnaire).to_excel(writer, sheet_name="variables", index=False)
@@ -351,26 +387,164 @@ def _unique(name: str, used: set[str], limit: int) -> str:
 
 
 @dataclass(frozen=True)
+class NumericCode:
+    """The number an option is written as in ``.sav``/``.dta`` files (see :func:`numeric_codes`).
+
+    ``number`` is the value in SPSS (and in what the R scripts build from a CSV or XLSX file); ``stata`` is
+    the same number, or for a "don't know"/"not applicable" option the letter of its extended missing value
+    (``"a"`` is Stata's ``.a``).
+    """
+
+    number: int
+    stata: int | str
+
+    @property
+    def stata_text(self) -> str:
+        """As Stata writes it: ``1``, ``-8``, ``.a``."""
+        return f".{self.stata}" if isinstance(self.stata, str) else str(self.stata)
+
+
+#: Codes of "don't know" and "not applicable" options whose own codes are not numbers.
+MISSING_NUMBERS: Mapping[Missing, int] = {Missing.DONT_KNOW: -8, Missing.NOT_APPLICABLE: -9}
+#: Stata's extended missing values for them: ``.a`` don't know, ``.b`` not applicable, then ``.c`` … for any
+#: further missing option of the same scale.
+MISSING_LETTERS: Mapping[Missing, str] = {Missing.DONT_KNOW: "a", Missing.NOT_APPLICABLE: "b"}
+
+
+def numeric_codes(scale: Scale) -> dict[str, NumericCode]:
+    """The documented numeric mapping of a scale's option codes, in option order.
+
+    Substantive options (not "don't know"/"not applicable"), in this order of preference:
+
+    1. every code of the scale is an integer (``1``…``5``, ``9``): the code itself, missing options too;
+    2. every substantive code is an integer: the code;
+    3. every substantive option has a scoring value and the values are distinct integers (``ya`` 1,
+       ``tidak`` 0): the value;
+    4. otherwise the position in the scale, 1, 2, 3, …
+
+    A missing option whose code is an integer keeps it; otherwise "don't know" is −8 and "not applicable"
+    −9, and a second one of a kind (or a clash) takes the next free number below −9. In Stata every missing
+    option is an extended missing value: the first "don't know" ``.a``, the first "not applicable" ``.b``, any
+    other ``.c``, ``.d``, … in option order.
+
+    >>> from questionnaires.model import Option
+    >>> yes_no = Scale("ya_tidak", ScaleKind.NOMINAL, (Option("ya", {}, 1.0), Option("tidak", {}, 0.0),
+    ...     Option("dk", {}, missing=Missing.DONT_KNOW)))
+    >>> [(c, n.number, n.stata_text) for c, n in numeric_codes(yes_no).items()]
+    [('ya', 1, '1'), ('tidak', 0, '0'), ('dk', -8, '.a')]
+    """
+    substantive = [o for o in scale.options if o.missing is None]
+    numbers: dict[str, int] = {}
+    if all(_INTEGER_CODE.fullmatch(o.code) for o in substantive):
+        numbers = {o.code: int(o.code) for o in substantive}
+    else:
+        values = [o.value for o in substantive]
+        if all(v is not None and float(v).is_integer() for v in values) and len(set(values)) == len(values):
+            numbers = {o.code: int(o.value) for o in substantive if o.value is not None}
+        else:
+            numbers = {o.code: k for k, o in enumerate(substantive, start=1)}
+    used = set(numbers.values())
+    letters_used: set[str] = set()
+    codes: dict[str, NumericCode] = {}
+    spare = iter(range(-10, -(10**9), -1))
+    spare_letters = iter("cdefghijklmnopqrstuvwxyz")
+    for option in scale.options:
+        if option.missing is None:
+            codes[option.code] = NumericCode(numbers[option.code], numbers[option.code])
+            continue
+        number: int | None = int(option.code) if _INTEGER_CODE.fullmatch(option.code) else None
+        if number is None or number in used:
+            number = MISSING_NUMBERS[option.missing]
+        while number in used:
+            number = next(spare)
+        used.add(number)
+        letter = MISSING_LETTERS[option.missing]
+        if letter in letters_used:
+            letter = next(c for c in spare_letters if c not in letters_used)
+        letters_used.add(letter)
+        codes[option.code] = NumericCode(number, letter)
+    return codes
+
+
+def _file_value(code: NumericCode, fmt: Format) -> int | str:
+    """The value a code is in a file: the number in ``.sav``, the number or missing letter in ``.dta``."""
+    return code.number if fmt == "sav" else code.stata
+
+
+def _indicator(
+    given: list[str] | None, option: Option, codes: Mapping[str, NumericCode]
+) -> NumericCode | None:
+    """One option of a ``select_multiple`` answer: chosen 1, not chosen 0, not answered ``None``; a missing
+    option ("don't know") answered alone gives the other options its code, since whether they apply is
+    unknown."""
+    if given is None:
+        return None
+    if option.missing is None and len(given) == 1 and isinstance(codes[given[0]].stata, str):
+        return codes[given[0]]
+    flag = int(option.code in given)
+    return NumericCode(flag, flag)
+
+
+@dataclass(frozen=True)
 class LabelledData:
     """What a ``.sav``/``.dta`` file holds, before writing: data, labels and the variable-name mapping.
 
     ``variables`` has one row per written variable: ``name`` (in the file), ``column`` (in the export
     layout), ``option`` (the option code of a ``select_multiple`` indicator, else missing), ``label``,
-    ``storage`` (``numeric``, ``string`` or ``date``) and ``renamed`` (the name differs from the natural one,
-    ``column`` or ``column__option``).
+    ``storage`` (``numeric``, ``string`` or ``date``), ``scale`` (the scale whose codes it holds) and
+    ``renamed`` (the name differs from the natural one, ``column`` or ``column__option``).
+    ``missing_values`` are SPSS's user-missing values (numbers); ``stata_missing`` the letters of Stata's
+    extended missing values a variable uses (its cells hold the letter, as pyreadstat expects).
     """
 
     format: Format
     data: pd.DataFrame
     column_labels: dict[str, str | None]
     value_labels: dict[str, dict[Any, str]]
-    missing_values: dict[str, list[float]]
+    missing_values: dict[str, list[Any]]
+    stata_missing: dict[str, list[str]]
     measures: dict[str, str]
+    formats: dict[str, str]
     variables: pd.DataFrame
 
 
-def _integer_codes(scale: Scale) -> bool:
-    return all(_INTEGER_CODE.fullmatch(o.code) for o in scale.options)
+def _spss_missing(numbers: Sequence[float], valid: Sequence[float]) -> list[Any]:
+    """SPSS takes at most three discrete user-missing values, or one range and one value."""
+    if len(numbers) <= 3:
+        return list(numbers)
+    low, high = min(numbers), max(numbers)
+    if any(low <= v <= high for v in valid):
+        raise ValueError(
+            f"a scale has {len(numbers)} missing options whose codes SPSS cannot declare missing: at most "
+            "three, or a range holding no other option's code"
+        )
+    return [{"lo": low, "hi": high}]
+
+
+def _digits(numbers: Sequence[float]) -> int:
+    return max([len(str(int(n))) for n in numbers if not pd.isna(n)] or [1])
+
+
+def _decimals(numbers: Sequence[float]) -> int:
+    # The shortest repr of each number says how many decimals it really has.
+    places = [len(repr(float(n)).partition(".")[2].rstrip("0")) for n in numbers if not pd.isna(n)]
+    return min(max([2, *places]), 6)
+
+
+#: Stata's ``long`` holds integers up to this size; larger ones are written as doubles.
+STATA_LONG_MAX = 2_147_483_620
+
+
+def _integers(values: pd.Series, what: str) -> pd.Series:
+    """``Int64`` numbers; a clear error for a cell that is not a whole number."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = values[(numbers.isna() & values.map(lambda v: not _is_missing(v))) | (numbers % 1 != 0)]
+    bad = bad[bad.map(lambda v: not _is_missing(v))]
+    if len(bad):
+        value = bad.iloc[0]
+        value = value.item() if isinstance(value, np.generic) else value
+        raise ValueError(f"responses: {what}: {value!r} is not a whole number")
+    return numbers.astype("Int64")
 
 
 def labelled_data(
@@ -394,8 +568,10 @@ def labelled_data(
     columns: dict[str, Any] = {}
     labels: dict[str, str | None] = {}
     value_labels: dict[str, dict[Any, str]] = {}
-    missing_values: dict[str, list[float]] = {}
+    missing_values: dict[str, list[Any]] = {}
+    stata_missing: dict[str, list[str]] = {}
     measures: dict[str, str] = {}
+    formats: dict[str, str] = {}
     mapping: list[dict[str, Any]] = []
 
     def add(
@@ -406,6 +582,7 @@ def labelled_data(
         label: str,
         storage: str,
         labelled: bool = False,
+        scale: str | None = None,
     ) -> str:
         limit = STATA_LABELLED_NAME_MAX if fmt == "dta" and labelled else name_limit
         name = _unique(sanitise(natural)[:limit], used, limit)
@@ -423,10 +600,59 @@ def labelled_data(
                 "option": option,
                 "label": var_label(label),
                 "storage": storage,
+                "scale": scale,
                 "renamed": name != natural,
             }
         )
         return name
+
+    def add_integers(column: str, values: pd.Series, label: str) -> None:
+        numbers = _integers(values, f"column {column!r}")
+        present = numbers.dropna()
+        fits_long = present.abs().le(STATA_LONG_MAX).all()
+        if fmt == "dta" and fits_long:
+            data: Any = numbers.astype("Int32")  # Stata long
+        else:
+            data = numbers.astype(float).to_numpy()
+        name = add(column, column, None, data, label, "numeric")
+        measures[name] = "scale"
+        width = max(8, _digits(list(present.astype(float))) + 1)
+        formats[name] = f"F{width}.0" if fmt == "sav" else ("%12.0g" if fits_long else "%20.0f")
+
+    def add_decimals(column: str, values: pd.Series, label: str) -> None:
+        numbers = pd.to_numeric(values).astype(float)
+        name = add(column, column, None, numbers.to_numpy(), label, "numeric")
+        measures[name] = "scale"
+        places = _decimals(list(numbers))
+        width = max(8, _digits(list(numbers)) + places + 2)
+        formats[name] = f"F{width}.{places}" if fmt == "sav" else f"%{width + 1}.{places}f"
+
+    def coded(
+        name: str, cells: pd.Series, labels_by_code: Mapping[Any, str], possible: Iterable[NumericCode]
+    ) -> Any:
+        """Cells mapped to ``NumericCode`` (or ``None``) as the file's values, with labels and missing."""
+        codes = list(possible)
+        missing = [c for c in codes if isinstance(c.stata, str)]
+        if fmt == "sav":
+            values: Any = cells.map(lambda c: np.nan if c is None else float(c.number)).astype(float)
+            missing_values[name] = _spss_missing(
+                [float(c.number) for c in missing],
+                [float(c.number) for c in codes if not isinstance(c.stata, str)],
+            )
+            formats[name] = f"F{max(len(str(c.number)) for c in codes)}.0"
+        else:
+            stata = cells.map(
+                lambda c: np.nan if c is None else (c.stata if isinstance(c.stata, str) else float(c.stata))
+            )
+            if missing:
+                # pyreadstat takes the letters of extended missing values in an object column.
+                values = stata.astype(object)
+                stata_missing[name] = [c.stata for c in missing if isinstance(c.stata, str)]
+            else:
+                values = stata.astype(float)
+            formats[name] = "%8.0g"
+        value_labels[name] = {key: value_label(text) for key, text in labels_by_code.items()}
+        return values.to_numpy()
 
     yes_no = {0: value_label(lab["no"]), 1: value_label(lab["yes"])}
     for column in frame.columns:
@@ -435,16 +661,16 @@ def labelled_data(
         item = items.get(column)
         if item is None:
             label = pick(META_LABELS[column], language, column)
-            if column in _META_NUMERIC:
-                name = add(
-                    column, column, None, pd.to_numeric(series).astype(float).to_numpy(), label, "numeric"
-                )
-                measures[name] = "scale"
+            if column == "duration_seconds":
+                add_integers(column, series, label)
+            elif column == "weight":
+                add_decimals(column, series, label)
             elif column == "open_access":
                 flags = series.map(lambda v: np.nan if _is_missing(v) else float(bool(v))).astype(float)
                 name = add(column, column, None, flags.to_numpy(), label, "numeric", labelled=True)
                 value_labels[name] = yes_no
                 measures[name] = "nominal"
+                formats[name] = "F1.0" if fmt == "sav" else "%8.0g"
             elif column == "submitted_on":
                 dates = _as_dates(series)
                 name = add(
@@ -455,6 +681,8 @@ def labelled_data(
                     label,
                     "date" if dates is not None else "string",
                 )
+                if dates is not None:
+                    formats[name] = "DATE11" if fmt == "sav" else "%tdCCYY-NN-DD"
             else:
                 name = add(column, column, None, series, label, "string")
                 measures[name] = "nominal"
@@ -464,44 +692,50 @@ def labelled_data(
         scale = questionnaire.scale_of(item)
         if item.type.is_choice and scale is not None:
             _check_codes(frame, item, scale)
-        if item.type is ItemType.SELECT_ONE and scale is not None and _integer_codes(scale):
-            numbers = series.map(lambda v: np.nan if _is_missing(v) else float(int(str(v)))).astype(float)
-            name = add(item.id, item.id, None, numbers.to_numpy(), label, "numeric", labelled=True)
-            value_labels[name] = {
-                int(o.code): value_label(pick(o.label, language, o.code)) for o in scale.options
+        if item.type is ItemType.SELECT_ONE and scale is not None:
+            codes = numeric_codes(scale)
+            cells = series.map(lambda v, codes=codes: None if _is_missing(v) else codes[str(v)])
+            texts: dict[Any, str] = {
+                _file_value(codes[o.code], fmt): pick(o.label, language, o.code) for o in scale.options
             }
-            missing_values[name] = [float(o.code) for o in scale.options if o.missing is not None]
+            name = add(item.id, item.id, None, None, label, "numeric", labelled=True, scale=scale.id)
+            columns[name] = coded(name, cells, texts, codes.values())
             measures[name] = "ordinal" if scale.kind is ScaleKind.ORDINAL else "nominal"
         elif item.type is ItemType.SELECT_ONE:
             name = add(item.id, item.id, None, series, label, "string")
-            if scale is not None and fmt == "sav":
-                value_labels[name] = {
-                    o.code: value_label(pick(o.label, language, o.code)) for o in scale.options
-                }
             measures[name] = "nominal"
         elif item.type is ItemType.SELECT_MULTIPLE and scale is not None:
+            codes = numeric_codes(scale)
+            missing_options = [o for o in scale.options if o.missing is not None]
             chosen = series.map(_multi_codes)
             for option in scale.options:
-                flags = chosen.map(
-                    lambda codes, c=option.code: np.nan if codes is None else float(c in codes)
-                )
                 option_label = f"{label}: {pick(option.label, language, option.code)}"
                 name = add(
                     f"{item.id}__{option.code}",
                     item.id,
                     option.code,
-                    flags.astype(float).to_numpy(),
+                    None,
                     option_label,
                     "numeric",
                     labelled=True,
+                    scale=scale.id,
                 )
-                value_labels[name] = {0: value_label(lab["not_selected"]), 1: value_label(lab["selected"])}
+                possible = [NumericCode(0, 0), NumericCode(1, 1)]
+                texts = {0: lab["not_selected"], 1: lab["selected"]}
+                if option.missing is None:
+                    for missing_option in missing_options:
+                        number = codes[missing_option.code]
+                        possible.append(number)
+                        texts[_file_value(number, fmt)] = pick(
+                            missing_option.label, language, missing_option.code
+                        )
+                cells = chosen.map(partial(_indicator, option=option, codes=codes))
+                columns[name] = coded(name, cells, texts, possible)
                 measures[name] = "nominal"
+        elif item.type is ItemType.INTEGER:
+            add_integers(item.id, series, label)
         elif item.type.is_number:
-            name = add(
-                item.id, item.id, None, pd.to_numeric(series).astype(float).to_numpy(), label, "numeric"
-            )
-            measures[name] = "scale"
+            add_decimals(item.id, series, label)
         elif item.type.stores_answer:
             name = add(item.id, item.id, None, series, label, "string")
             measures[name] = "nominal"
@@ -513,8 +747,12 @@ def labelled_data(
         column_labels=labels,
         value_labels=value_labels,
         missing_values={k: v for k, v in missing_values.items() if v},
+        stata_missing=stata_missing,
         measures=measures,
-        variables=pd.DataFrame(mapping, columns=["name", "column", "option", "label", "storage", "renamed"]),
+        formats=formats,
+        variables=pd.DataFrame(
+            mapping, columns=["name", "column", "option", "label", "storage", "scale", "renamed"]
+        ),
     )
 
 
@@ -544,8 +782,9 @@ def write_responses_sav(
         file_label=_truncate_chars(f"{questionnaire.id} {questionnaire.version}", 64),
         column_labels=content.column_labels,
         variable_value_labels=content.value_labels,
-        missing_ranges={k: list(v[:3]) for k, v in content.missing_values.items()},
+        missing_ranges=content.missing_values,
         variable_measure=content.measures,
+        variable_format=content.formats,
     )
     return content.variables
 
@@ -561,7 +800,11 @@ def write_responses_dta(
         file_label=_truncate_chars(f"{questionnaire.id} {questionnaire.version}", STATA_LABEL_MAX),
         column_labels=content.column_labels,
         variable_value_labels=content.value_labels,
-        version=15,
+        missing_user_values=content.stata_missing,
+        variable_format=content.formats,
+        # pyreadstat's ``version`` is Stata's: 14 writes file format 118 (Stata 14 and later); its default,
+        # 15, writes format 119, which only Stata 15 and later open.
+        version=14,
     )
     return content.variables
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import tempfile
+import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from sqlalchemy import select
 
 from questionnaires.bundled import load_bundled_questionnaire
 from questionnaires.model import ItemType, Questionnaire
+from survey_app.domain.files import numeric_codes
 from survey_app.extensions import db
 from survey_app.models import AuditEntry, Response, Unit
 from tests.admin.admintools import BUNDLED, add_campaign_responses, login, make_user
@@ -42,7 +46,7 @@ def test_response_downloads_equal_stored_answers(
             path = Path(directory) / f"x.{fmt}"
             path.write_bytes(response.data)
             reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
-            frame, _meta = reader(str(path))
+            frame, _meta = reader(str(path), user_missing=True)
     stored = {
         str(r.id): r.answers
         for r in db.session.scalars(
@@ -53,17 +57,31 @@ def test_response_downloads_equal_stored_answers(
     }
     assert len(frame) == len(stored) == 7
     questionnaire = load_bundled_questionnaire(BUNDLED["internal"])
-    # A select_one item with text codes, present in every format under its own name.
-    item = next(
-        i
-        for i in questionnaire.iter_items()
-        if i.type is ItemType.SELECT_ONE and i.id in frame.columns and i.relevant is None
-    )
-    by_id = frame.set_index("response_id")[item.id]
-    for response_id, answers in stored.items():
-        cell = by_id[response_id]
-        expected = answers.get(item.id)
-        assert str(cell) == str(expected) or (expected is not None and float(cell) == float(expected))
+    # Every select_one item, under its own name: its code in CSV and XLSX; in .sav/.dta the number of the
+    # documented mapping (numeric_codes), "don't know" as -8 in SPSS (user-missing) and .a in Stata.
+    by_id = frame.set_index("response_id")
+    checked = 0
+    for item in questionnaire.iter_items():
+        if item.type is not ItemType.SELECT_ONE or item.id not in frame.columns:
+            continue
+        scale = questionnaire.scale_of(item)
+        assert scale is not None
+        codes = numeric_codes(scale)
+        for response_id, answers in stored.items():
+            cell = by_id.loc[response_id, item.id]
+            expected = answers.get(item.id)
+            if expected is None:
+                assert pd.isna(cell) or cell == ""
+            elif fmt in ("csv", "xlsx"):
+                assert str(cell) == str(expected)
+            else:
+                number = codes[expected].number if fmt == "sav" else codes[expected].stata
+                assert cell == number
+            checked += expected is not None
+    assert checked > 100
+    if fmt in ("sav", "dta"):
+        dont_know = "a" if fmt == "dta" else -8
+        assert (by_id == dont_know).any().any()  # the synthetic answers hold "don't know"
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.responses"))
     assert entry is not None
     assert entry.details == {"group": "internal", "format": fmt, "rows": 7, "free_text": False}
@@ -147,3 +165,61 @@ def test_exports_hold_released_rows_coarse_units_and_free_text_on_request(
     closed = _csv(client.get(url).data)
     assert len(closed) == 11  # closed: every response; DINKES has 6 now and shows as itself
     assert sorted(set(closed["unit"])) == ["DINKES", "SETDA"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "sav", "dta"])
+def test_each_download_is_a_zip_with_scripts_that_load_it(
+    client: FlaskClient, spi: Survey, fmt: str, tmp_path: Path
+) -> None:
+    add_campaign_responses(spi.campaign, {"SETDA": 4, "DINKES": 3})
+    spi.campaign.status = "closed"
+    db.session.commit()
+    make_user("analyst", ["KOTA"], steward=True)
+    login(client, "analyst@example.org")
+    page = client.get(f"/admin/campaigns/{spi.campaign.slug}/responses/?lang=en").get_data(as_text=True)
+    assert f"/responses/internal.{fmt}.zip" in page
+    assert "an R script and a Stata do-file" in page
+    page_id = client.get(f"/admin/campaigns/{spi.campaign.slug}/responses/?lang=id").get_data(as_text=True)
+    assert "skrip R dan do-file Stata" in page_id
+    response = client.get(f"/admin/campaigns/{spi.campaign.slug}/responses/internal.{fmt}.zip")
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip"
+    stem = f"{spi.campaign.slug}-internal-responses"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{stem}.{fmt}.zip"'
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert archive.namelist() == [f"{stem}.{fmt}", f"{stem}.R", f"{stem}.do"]
+    archive.extractall(tmp_path)
+    do_file = (tmp_path / f"{stem}.do").read_text(encoding="utf-8")
+    assert f'"{stem}.{fmt}"' in do_file
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.responses"))
+    assert entry is not None
+    assert entry.details == {
+        "group": "internal",
+        "format": fmt,
+        "rows": 7,
+        "free_text": False,
+        "bundle": True,
+    }
+
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        pytest.skip("Rscript not found: the shipped R script is not run")
+    done = subprocess.run(
+        [
+            rscript,
+            "-e",
+            f'source("{stem}.R"); cat("\\nROWS", nrow(responses), "\\n"); '
+            'cat("LABELLED", sum(vapply(responses, haven::is.labelled, logical(1))), "\\n")',
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if "there is no package called" in done.stderr:
+        pytest.skip(f"an R package is missing: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    assert "ROWS 7" in done.stdout
+    labelled = int(done.stdout.split("LABELLED")[1].split()[0])
+    assert labelled > 40  # every choice item and select_multiple indicator

@@ -265,7 +265,7 @@ def test_responses_export_escapes_formulas(
     # One response in DINKES: fewer than the minimum cell size, and so is its parent SETDA (was "DINKES").
     assert row["unit"] == "other"
     assert row["submitted_on"] == "2025-03-04"
-    assert row["open_access"] == "false"
+    assert row["open_access"] == "0"
     assert row["q_why"] == ""
     labelled = tmp_path / "labelled.csv"
     result = runner.invoke(

@@ -128,7 +128,10 @@ def test_xlsx_round_trip_with_variables_and_values(
     sheets = pd.read_excel(path, sheet_name=None, dtype=object)
     assert list(sheets) == ["data", "variables", "values"]
     data = sheets["data"]
-    expected = responses.replace("", None)  # a blank cell is a missing value
+    expected = responses.replace("", None).assign(  # a blank cell is a missing value
+        submitted_on=pd.to_datetime(responses["submitted_on"]),
+        open_access=responses["open_access"].astype(int),
+    )
     pd.testing.assert_frame_equal(normalise(data), normalise(expected), check_dtype=False)
 
     workbook = openpyxl.load_workbook(path)
@@ -136,6 +139,17 @@ def test_xlsx_round_trip_with_variables_and_values(
     formula = '=HYPERLINK("http://contoh.id","klik")'
     assert cells[formula].data_type == "s"  # a string, not a formula
     assert cells["=Kecamatan jahat"].data_type == "s"
+    # Dates are date cells, whole numbers integers (not 312.0), flags 0/1.
+    sheet = workbook["data"]
+    header = [c.value for c in sheet[1]]
+    first = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert first["submitted_on"].is_date
+    assert first["submitted_on"].value == datetime(2024, 5, 1)
+    assert first["submitted_on"].number_format == "yyyy-mm-dd"
+    assert first["duration_seconds"].value == 312
+    assert isinstance(first["duration_seconds"].value, int)
+    assert isinstance(first["long"].value, int)
+    assert first["open_access"].value == 0
 
     variables = sheets["variables"].set_index("variable")
     assert list(variables.index) == list(responses.columns)
@@ -176,7 +190,14 @@ def restore(data: pd.DataFrame, variables: pd.DataFrame, questionnaire: Question
         if column in [i.id for i in questionnaire.items] and row.storage == "numeric":
             item = questionnaire.item(column)
             if item.type is ItemType.SELECT_ONE:
-                series = series.map(lambda v: None if pd.isna(v) else str(int(v)))
+                scale = questionnaire.scale_of(item)
+                assert scale is not None
+                code_of = {}
+                for code, number in response_files.numeric_codes(scale).items():
+                    code_of[number.number] = code_of[number.stata] = code
+                series = series.map(
+                    lambda v, c=code_of: None if pd.isna(v) else c[v if isinstance(v, str) else int(v)]
+                )
             elif item.type is ItemType.INTEGER:
                 series = series.astype(float)
         elif column == "open_access":
@@ -187,6 +208,11 @@ def restore(data: pd.DataFrame, variables: pd.DataFrame, questionnaire: Question
             series = series.replace("", None)  # neither format has missing strings
         out[column] = list(series)
     return pd.DataFrame(out)
+
+
+def with_missing_ranges(path: Path) -> dict[str, list[dict[str, float]]]:
+    _, meta = pyreadstat.read_sav(str(path), user_missing=True, metadataonly=True)
+    return dict(meta.missing_ranges)
 
 
 def multi_in_scale_order(responses: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
@@ -205,8 +231,8 @@ def test_labelled_round_trip(
     write = response_files.write_responses_sav if fmt == "sav" else response_files.write_responses_dta
     read = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
     variables = write(responses, questionnaire, path, language="id")
-    # user_missing=True: keep the code of "don't know" (9) instead of reading it as missing
-    data, meta = read(str(path), **({"user_missing": True} if fmt == "sav" else {}))
+    # user_missing=True: keep the code of "don't know" (9, -8, Stata's .a) instead of reading it as missing
+    data, meta = read(str(path), user_missing=True)
     assert list(data.columns) == variables["name"].tolist()
 
     back = restore(data, variables, questionnaire)
@@ -218,6 +244,7 @@ def test_labelled_round_trip(
     name = dict(zip(keys, variables["name"], strict=True))
     labels = meta.column_names_to_labels
     value_labels = meta.variable_value_labels
+    dk = 9 if fmt == "sav" else "a"  # the "don't know" code of q_frek: 9 in SPSS, .a in Stata
     frek = name[("q_frek", "")]
     assert meta.readstat_variable_types[frek] == "double"
     assert value_labels[frek] == {
@@ -225,16 +252,40 @@ def test_labelled_round_trip(
         2: "Jarang",
         3: "Kadang-kadang",
         4: "Sering",
-        9: "Tidak tahu",
+        dk: "Tidak tahu",
     }
+    assert data[frek].tolist()[:3] == [1, 4, dk]
     assert labels[frek] == "Seberapa sering pungutan liar terjadi?"
+    # Text codes get the documented numbers: the options' values (ya 0, tidak 1 here), "don't know" -8 / .a.
     lihat = name[("q_lihat", "")]
-    assert meta.readstat_variable_types[lihat] == "string"
-    assert data.loc[2, lihat] == "dk"
+    dk_text = -8 if fmt == "sav" else "a"
+    assert meta.readstat_variable_types[lihat] == "double"
+    assert value_labels[lihat] == {0: "Ya", 1: "Tidak", dk_text: "Tidak tahu"}
+    assert data[lihat].tolist()[:3] == [0, 1, dk_text]
     uang = name[("q_jenis", "uang")]
-    assert value_labels[uang] == {0: "tidak dipilih", 1: "dipilih"}
+    assert value_labels[uang] == {0: "tidak dipilih", 1: "dipilih", dk_text: "Tidak tahu"}
     assert labels[uang] == "Apa yang diberikan?: Uang"
-    assert data[uang].tolist()[:4] == [1, pytest.approx(np.nan, nan_ok=True), 0, 0]
+    # Response 3 answered "don't know" alone: whether money was given is unknown, not "not selected".
+    assert data[uang].tolist()[:4] == [1, pytest.approx(np.nan, nan_ok=True), dk_text, 0]
+    assert data[name[("q_jenis", "dk")]].tolist()[:4] == [0, pytest.approx(np.nan, nan_ok=True), 1, 0]
+    assert value_labels[name[("q_jenis", "dk")]] == {0: "tidak dipilih", 1: "dipilih"}
+    formats = meta.original_variable_types
+    if fmt == "sav":
+        assert with_missing_ranges(path)[lihat] == [{"lo": -8.0, "hi": -8.0}]
+        assert with_missing_ranges(path)[uang] == [{"lo": -8.0, "hi": -8.0}]
+        assert name[("q_jenis", "dk")] not in with_missing_ranges(path)
+        assert formats[name[("long", "")]] == "F8.0"
+        assert formats[name[("duration_seconds", "")]] == "F8.0"
+        assert formats[name[("weight", "")]] == "F8.2"
+        assert formats[lihat] == "F2.0"
+        assert formats[name[("open_access", "")]] == "F1.0"
+        assert formats[name[("submitted_on", "")]] == "DATE11"
+    else:
+        assert meta.missing_user_values[lihat] == ["a"]
+        assert meta.readstat_variable_types[name[("long", "")]] == "int32"  # Stata long
+        assert meta.readstat_variable_types[name[("duration_seconds", "")]] == "int32"
+        assert formats[name[("submitted_on", "")]] == "%tdCCYY-NN-DD"
+        assert path.read_bytes().startswith(b"<stata_dta><header><release>118</release>")
     assert name[("q_jenis", "lain-lain")] == "q_jenis__lain_lain"
     assert data.loc[0, name[("unit", "")]] == "Dinas Kependudukan – Loket Ñ"
     assert data.loc[5, name[("saran", "")]] == "@SUM(A1:A2)\ndan\tbaris baru"
@@ -247,15 +298,12 @@ def test_labelled_round_trip(
         assert name[("long", "")] == "long_"  # a Stata reserved word
         assert len(labels[long_name]) == 80
         assert labels[long_name].endswith("…")
-        assert lihat not in value_labels  # Stata cannot label strings
     else:
         assert long_name == LONG_ID
         assert name[("long", "")] == "long"
         assert labels[long_name].startswith("Dalam 12 bulan terakhir")
         assert len(labels[long_name]) > 80
-        assert value_labels[lihat] == {"ya": "Ya", "tidak": "Tidak", "dk": "Tidak tahu"}
-        _, with_missing = pyreadstat.read_sav(str(path), user_missing=True, metadataonly=True)
-        assert with_missing.missing_ranges[frek] == [{"lo": 9.0, "hi": 9.0}]
+        assert with_missing_ranges(path)[frek] == [{"lo": 9.0, "hi": 9.0}]
     renamed = variables.loc[variables["renamed"], "name"].tolist()
     assert "q_jenis__lain_lain" in renamed
 
@@ -265,7 +313,7 @@ def test_labels_in_english(tmp_path: Path, questionnaire: Questionnaire, respons
     response_files.write_responses_sav(responses, questionnaire, path, language="en")
     _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
     assert meta.column_names_to_labels["q_lihat"] == "Did you see a bribe?"
-    assert meta.variable_value_labels["q_jenis__uang"] == {0: "not selected", 1: "selected"}
+    assert meta.variable_value_labels["q_jenis__uang"] == {0: "not selected", 1: "selected", -8: "Don't know"}
     assert meta.column_names_to_labels["weight"] == "Sampling weight"
 
 
@@ -392,3 +440,130 @@ def test_long_text_and_missing_text_survive(
     )
     data, _ = (pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta)(str(path))
     assert data["saran"].tolist() == [long_text, "", "", "ok", "", ""]
+
+
+def test_csv_writes_integers_as_integers_and_flags_as_0_1(
+    tmp_path: Path, questionnaire: Questionnaire, responses: pd.DataFrame
+) -> None:
+    path = tmp_path / "responses.csv"
+    response_files.write_responses_csv(responses, questionnaire, path)
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    # duration_seconds and the integer item have a missing cell, which would make pandas write floats.
+    assert raw["duration_seconds"].tolist() == ["312", "95", "604", "", "120", "333"]
+    assert raw["long"].tolist() == ["3", "12", "", "1", "30", "0"]
+    assert raw["open_access"].tolist() == ["0", "0", "1", "0", "1", "0"]
+    assert raw["weight"].tolist()[:2] == ["1.5", "2.25"]
+    with pytest.raises(ValueError, match=r"item 'long': 2\.5 is not a whole number"):
+        response_files.write_responses_csv(responses.assign(long=2.5), questionnaire, tmp_path / "bad.csv")
+
+
+def test_values_sheet_documents_the_numeric_codes(questionnaire: Questionnaire) -> None:
+    values = response_files.values_table(questionnaire).set_index(["scale", "code"])
+    assert values.loc[("frekuensi", "9"), "spss"] == 9
+    assert values.loc[("frekuensi", "9"), "stata"] == ".a"
+    assert values.loc[("ya_tidak", "ya"), "spss"] == 0  # the option's value
+    assert values.loc[("ya_tidak", "dk"), "spss"] == -8
+    assert values.loc[("ya_tidak", "dk"), "stata"] == ".a"
+    assert values.loc[("jenis", "lain-lain"), "spss"] == 2
+
+
+def test_numeric_codes_by_rule() -> None:
+    from questionnaires.model import Missing, Option, Scale, ScaleKind
+
+    def scale(*options: Option) -> dict[str, tuple[int, str]]:
+        codes = response_files.numeric_codes(Scale("s", ScaleKind.NOMINAL, options))
+        return {c: (n.number, n.stata_text) for c, n in codes.items()}
+
+    dk, na = Missing.DONT_KNOW, Missing.NOT_APPLICABLE
+    # Integer codes: kept, missing ones too in SPSS; Stata gets .a/.b.
+    assert scale(
+        Option("1", {}), Option("2", {}), Option("8", {}, missing=dk), Option("9", {}, missing=na)
+    ) == {
+        "1": (1, "1"),
+        "2": (2, "2"),
+        "8": (8, ".a"),
+        "9": (9, ".b"),
+    }
+    # Integer substantive codes with a text "don't know": -8; a second one of a kind takes -10.
+    assert scale(
+        Option("1", {}),
+        Option("dk", {}, missing=dk),
+        Option("tt", {}, missing=na),
+        Option("x", {}, missing=dk),
+    ) == {"1": (1, "1"), "dk": (-8, ".a"), "tt": (-9, ".b"), "x": (-10, ".c")}
+    # Values that are not distinct integers: positions.
+    assert scale(Option("a", {}, 0.5), Option("b", {}, 1.0), Option("c", {})) == {
+        "a": (1, "1"),
+        "b": (2, "2"),
+        "c": (3, "3"),
+    }
+    # -8 taken by a substantive option: "don't know" takes the next free number below -9.
+    assert scale(Option("-8", {}), Option("x", {}, missing=dk))["x"] == (-10, ".a")
+
+
+def test_results_csv_writes_counts_as_integers_and_flags_as_0_1(
+    tmp_path: Path, questionnaire: Questionnaire, profile: ScoringProfile, results: pd.DataFrame
+) -> None:
+    meta = result_files.ResultsMetadata.build(profile, [questionnaire])
+    table = results.assign(
+        df=[11.0, np.nan, 43.0],
+        n_below=[np.nan, 3.0, np.nan],
+        category_uncertain=pd.Series([False, None, True], dtype=object),
+    )
+    csv_path, _ = result_files.write_results_csv(table, meta, tmp_path / "results.csv")
+    raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    assert raw["n"].tolist() == ["120", "3", "44"]
+    assert raw["df"].tolist() == ["11", "", "43"]
+    assert raw["n_below"].tolist() == ["", "3", ""]
+    assert raw["suppressed"].tolist() == ["0", "1", "0"]
+    assert raw["category_uncertain"].tolist() == ["0", "", "1"]
+    assert raw["index"].tolist() == ["76.18", "", "70.5"]
+    zipped = zipfile.ZipFile(io.BytesIO(result_files.results_csv_zip(table, meta))).read("results.csv")
+    assert zipped.decode() == csv_path.read_text(encoding="utf-8")
+    path = tmp_path / "results.xlsx"
+    result_files.write_results_xlsx(table, meta, path)
+    sheet = openpyxl.load_workbook(path)["results"]
+    header = [c.value for c in sheet[1]]
+    first = dict(zip(header, (c.value for c in sheet[2]), strict=True))
+    assert first["df"] == 11
+    assert isinstance(first["df"], int)
+    assert first["suppressed"] is False  # Excel's own true/false cell
+
+
+def test_numeric_codes_of_the_bundled_scales_as_documented() -> None:
+    from questionnaires.bundled import load_bundled_questionnaire
+
+    scales = load_bundled_questionnaire("spi-external").scales
+
+    def numbers(scale: str) -> dict[str, str]:
+        return {
+            c: f"{n.number} ({n.stata_text})" for c, n in response_files.numeric_codes(scales[scale]).items()
+        }
+
+    # The table in docs/exports.md, "Numeric codes".
+    assert numbers("ya_tidak") == {"ya": "1 (1)", "tidak": "0 (0)", "dk": "-8 (.a)"}
+    assert numbers("frekuensi5")["5"] == "5 (5)"
+    assert numbers("frekuensi5")["dk"] == "-8 (.a)"
+    assert numbers("kekerapan") == {
+        "sekali": "1 (1)",
+        "beberapa": "2 (2)",
+        "sering": "3 (3)",
+        "dk": "-8 (.a)",
+    }
+    assert numbers("jenis_pengguna") == {
+        "perorangan": "1 (1)",
+        "badan_usaha": "2 (2)",
+        "penyedia": "3 (3)",
+        "mitra": "4 (4)",
+    }
+
+
+def test_dta_labels_missing_codes_nobody_chose(
+    tmp_path: Path, questionnaire: Questionnaire, responses: pd.DataFrame
+) -> None:
+    # No "don't know" in q_lihat: the column still carries the .a label, and Stata reads numbers.
+    path = tmp_path / "responses.dta"
+    response_files.write_responses_dta(responses.assign(q_lihat="ya"), questionnaire, path)
+    data, meta = pyreadstat.read_dta(str(path), user_missing=True)
+    assert data["q_lihat"].tolist() == [0] * 6
+    assert meta.variable_value_labels["q_lihat"] == {0: "Ya", 1: "Tidak", "a": "Tidak tahu"}

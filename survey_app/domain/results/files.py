@@ -109,8 +109,35 @@ class ResultsMetadata:
         return out
 
 
-def _results_for_export(results: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
-    return results, not isinstance(results.index, pd.RangeIndex)
+def _is_flags(series: pd.Series) -> bool:
+    """True/false values (a bool column, or an object column of bools with gaps)."""
+    if pd.api.types.is_bool_dtype(series):
+        return True
+    present = series.dropna()
+    return series.dtype == object and len(present) > 0 and all(isinstance(v, bool) for v in present)
+
+
+def _is_count(column: object) -> bool:
+    return column in ("n", "df") or str(column).startswith("n_")
+
+
+def _results_for_export(results: pd.DataFrame, *, csv: bool = False) -> tuple[pd.DataFrame, bool]:
+    """The table as files show it, and whether its index is written.
+
+    Counts (``n``, ``n_*``, ``df``) are integers when every value is whole: a column with a missing value
+    would otherwise be floats and print as ``12.0``. In CSV, true/false columns are 0/1, which every tool
+    reads as numbers (base R reads ``True``/``False`` as text); XLSX keeps Excel's own true/false cells.
+    """
+    table = results.copy()
+    for column in table.columns:
+        series = table[column]
+        if _is_count(column) and pd.api.types.is_float_dtype(series):
+            present = series.dropna()
+            if (present % 1 == 0).all():
+                table[column] = series.astype("Int64")
+        elif csv and _is_flags(series):
+            table[column] = pd.array([pd.NA if pd.isna(v) else int(v) for v in series], dtype="Int8")
+    return table, not isinstance(results.index, pd.RangeIndex)
 
 
 def metadata_sidecar_path(csv_path: str | Path) -> Path:
@@ -127,7 +154,7 @@ def write_results_csv(
     A sidecar keeps the CSV a plain rectangular table that every tool reads without options.
     """
     check_suppressed(results, meta.min_cell)
-    table, with_index = _results_for_export(results)
+    table, with_index = _results_for_export(results, csv=True)
     path = Path(path)
     escape_formulas(table).to_csv(path, index=with_index, encoding="utf-8-sig" if bom else "utf-8")
     sidecar = metadata_sidecar_path(path)
@@ -140,7 +167,7 @@ def results_csv_zip(
 ) -> bytes:
     """One download holding ``<stem>.csv`` and ``<stem>.metadata.json``."""
     check_suppressed(results, meta.min_cell)
-    table, with_index = _results_for_export(results)
+    table, with_index = _results_for_export(results, csv=True)
     text = escape_formulas(table).to_csv(index=with_index)
     buffer = io.BytesIO()
     stamp = meta.computed_at.timetuple()[:6]

@@ -27,6 +27,7 @@ RULES: dict[str, str] = {
     "admin_results.compute": "analyst",
     "admin_results.download": "analyst",
     "admin_exports.download": "analyst",
+    "admin_exports.bundle": "analyst",
     "admin_exports.index": "analyst",
     "admin_invitations.issue": "admin",
     "admin_invitations.revoke": "admin",
