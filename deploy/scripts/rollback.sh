@@ -20,8 +20,9 @@ services stop
 # Renaming needs the database to have no sessions: the units are stopped; end whatever else is left.
 psql_admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                WHERE datname = '$PG_DBNAME' AND pid <> pg_backend_pid()" >/dev/null
-psql_admin -c "ALTER DATABASE \"$PG_DBNAME\" RENAME TO \"$kept\""
-psql_admin -c "ALTER DATABASE \"$restored\" RENAME TO \"$PG_DBNAME\""
+# One statement string is one transaction: both names change, or neither.
+psql_admin -c "ALTER DATABASE \"$PG_DBNAME\" RENAME TO \"$kept\";
+               ALTER DATABASE \"$restored\" RENAME TO \"$PG_DBNAME\""
 
 git -C "$APP_DIR" -c advice.detachedHead=false checkout --quiet "$previous"
 $INSTALL
