@@ -55,15 +55,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from survey_app import i18n, login, logs, security
+    from survey_app.csrf import init_csrf
     from survey_app.database import init_database
     from survey_app.errors import init_errors
-    from survey_app.extensions import babel, csrf, db, limiter, migrate
+    from survey_app.extensions import babel, db, limiter, migrate
 
     logs.init_logging(app)
     db.init_app(app)
     init_database(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
-    csrf.init_app(app)
+    init_csrf(app)
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,

@@ -2,6 +2,11 @@
 
 Invitation tokens travel in URLs (``/r/<token>``), so they must not leak through logs or the ``Referer``
 header; client addresses must not be logged either (the rate limiter keeps them in memory only).
+
+Respondent pages are ``Referrer-Policy: no-referrer``: not even the app's own stylesheet request carries the
+token in a ``Referer`` (a proxy or load balancer that logs referrers would write it down). The console's pages
+are ``same-origin``: no referrer leaves the site, and browsers name the real origin on its POSTs, which
+:mod:`survey_app.csrf` checks.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
+
+#: Paths of the pages respondents see (invitation links, open links, the thanks page).
+RESPONDENT_PREFIXES = ("/r/", "/c/", "/thanks")
 
 _TOKEN_PATH = re.compile(r"/r/[^/\s?\"]+")
 _ADDRESS = re.compile(r"^\S+ - - \[")
@@ -78,11 +86,20 @@ def install_log_redaction(app: Flask) -> None:
             logger.addFilter(_FILTER)
 
 
+def referrer_policy(path: str) -> str:
+    """``no-referrer`` on the respondent paths, ``same-origin`` elsewhere.
+
+    >>> referrer_policy("/r/abc/p/s1"), referrer_policy("/admin/login")
+    ('no-referrer', 'same-origin')
+    """
+    return "no-referrer" if path.startswith(RESPONDENT_PREFIXES) else "same-origin"
+
+
 def set_security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Referrer-Policy", referrer_policy(request.path))
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.endpoint != "static":

@@ -5,10 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shlex
-import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -23,6 +20,7 @@ from survey_app.extensions import db
 from survey_app.security import redact
 from tests.apptools import Survey, build_survey
 from tests.conftest import TEST_SECRETS, make_app
+from tests.deploy.servers import app_server_command, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,29 +88,21 @@ def test_respondent_lines_carry_the_day_only(app: Flask, caplog: pytest.LogCaptu
     assert console_error.created % 86400 != 0 or console_error.msecs != 0
 
 
-def test_documented_gunicorn_access_log_holds_no_time_address_agent_or_token(
+def test_deployed_gunicorn_access_log_holds_no_time_address_agent_or_token(
     committed_database: str, tmp_path: Path, mini: Questionnaire
 ) -> None:
-    """The gunicorn command of docs/deployment.md, for real: its access log cannot be matched with the
-    stored times to complete (no time, no address, no user agent, no token)."""
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    if not gunicorn.exists():
-        pytest.skip("gunicorn is not installed in this environment")
-    command = _documented_gunicorn_command()
+    """The app server of deploy/systemd (its gunicorn command and deploy/gunicorn.conf.py), for real, with
+    gunicorn's access log turned on: it cannot be matched with the stored times to complete (no time, no
+    address, no user agent, no token)."""
     app = make_app(committed_database, tmp_path)
     with app.app_context():
         token = build_survey(app, {"internal": mini}).token()
         db.session.remove()
         db.engine.dispose()
     access_log = tmp_path / "access.log"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     arguments = [
-        str(gunicorn),
-        *command,
-        "--bind",
-        f"127.0.0.1:{port}",
+        *app_server_command(port, tmp_path / "run"),
         "--access-logfile",
         str(access_log),
         "--error-logfile",
@@ -149,23 +139,3 @@ def test_documented_gunicorn_access_log_holds_no_time_address_agent_or_token(
     assert "127.0.0.1" not in logged
     assert "TestAgent" not in logged
     assert not _TIME_OF_DAY.search(logged)
-
-
-def _documented_gunicorn_command() -> list[str]:
-    """The gunicorn options of docs/deployment.md's first code block, minus ``--bind`` and the log files."""
-    text = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
-    found = re.search(r"\.venv/bin/gunicorn (.*?)wsgi:app", text, re.S)
-    assert found, "docs/deployment.md has no gunicorn command"
-    words = shlex.split(found.group(1).replace("\\\n", " "))
-    kept: list[str] = []
-    skip = False
-    for word in words:
-        if skip:
-            skip = False
-            continue
-        if word in ("--bind", "--forwarded-allow-ips", "--access-logfile", "--error-logfile"):
-            skip = True
-            continue
-        kept.append(word)
-    assert "--access-logformat" in kept, "the documented command sets no access-log format"
-    return [*kept, "wsgi:app"]
