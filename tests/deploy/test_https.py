@@ -36,8 +36,9 @@ def test_questionnaire_and_console_login_over_https(browser: Any, tmp_path: Path
     command += ["--keyfile", str(key)]
     base = f"https://127.0.0.1:{port}"
     log = tmp_path / "gunicorn.log"
-    with running(command, server_environment(prepared.database_url), log) as server:
-        wait_until_serving(f"{base}/admin/login", server, log, verify=str(certificate))
+    # Started as gunicorn starts it (production): the keys and the public address are required.
+    with running(command, server_environment(prepared.database_url, PUBLIC_BASE_URL=base), log) as server:
+        wait_until_serving(f"{base}/readyz", server, log, verify=str(certificate))
         context = browser.new_context(ignore_https_errors=True, locale="id-ID")
         try:
             answer_in_browser(context, f"{base}/r/{prepared.tokens[0]}")
