@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from questionnaires.bundled import load_bundled_questionnaire
@@ -219,3 +220,37 @@ def test_worker_refuses_without_a_queue(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "flask worker needs JOB_QUEUE=rq and REDIS_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_worker_schedules_the_daily_retention_once(app: Flask, redis_queue: str) -> None:
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+
+    from survey_app.worker import schedule_retention
+
+    app.config.update(JOB_QUEUE="rq", REDIS_URL=REDIS_URL, JOB_QUEUE_NAME=redis_queue)
+    app.extensions.pop("redis_client", None)
+    when = schedule_retention()
+    assert when is not None
+    assert (when.hour, when.minute) == (2, 0)
+    assert str(when.tzinfo) == app.config["SURVEY_TIMEZONE"]
+    assert schedule_retention() is None  # a second worker does not schedule it again
+    from survey_app.queue import redis_connection
+
+    registry = ScheduledJobRegistry(queue=Queue(redis_queue, connection=redis_connection()))
+    assert registry.get_job_ids() == [f"{redis_queue}-retention"]
+    app.extensions.pop("redis_client", None)
+
+
+def test_the_retention_task_purges_what_the_daily_commands_would(app: Flask, survey: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from survey_app.models import Draft
+    from survey_app.worker import run_retention
+    from tests.apptools import add_draft
+
+    add_draft(survey, "abandoned-open-access", datetime.now(UTC) - timedelta(days=40))
+    db.session.commit()
+    released, purged = run_retention(survey.campaign.closes_on + timedelta(days=1))
+    assert (released, purged) == (0, 1)
+    assert db.session.scalar(select(func.count()).select_from(Draft)) == 0

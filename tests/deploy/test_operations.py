@@ -29,9 +29,9 @@ SCRIPTS = DEPLOY / "scripts"
 #: The migration the upgrade brings; the previous release is the commit before the one that added it.
 NEW_MIGRATION = "survey_app/migrations/versions/0005_draft_resume_codes.py"
 #: The schema the upgrade reaches: the newest migration of this checkout.
-HEAD_REVISION = sorted((Path(__file__).resolve().parents[2] / "survey_app/migrations/versions").glob("[0-9]*.py"))[
-    -1
-].name[:4]
+HEAD_REVISION = sorted(
+    (Path(__file__).resolve().parents[2] / "survey_app/migrations/versions").glob("[0-9]*.py")
+)[-1].name[:4]
 
 
 def _server_url() -> sa.URL:
