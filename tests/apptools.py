@@ -158,6 +158,7 @@ def build_survey(
     campaign = create_campaign(
         institution_code="KOTA",
         title="SPI Kota Uji",
+        organiser="Inspektorat Kota Uji",
         slug=slug,
         period="2025",
         profile=load_bundled_profile("spi-2024"),

@@ -69,6 +69,13 @@ class CampaignForm(FlaskForm):
         ],
     )
     title = StringField(lazy_gettext("Title"), validators=[DataRequired(), Length(max=255)])
+    organiser = StringField(
+        lazy_gettext("Organiser"),
+        validators=[Optional(), Length(max=255)],
+        description=lazy_gettext(
+            "Who runs the survey, named to respondents on every page (e.g. Inspektorat Kota Bogor)"
+        ),
+    )
     period = StringField(lazy_gettext("Period surveyed"), validators=[DataRequired(), Length(max=50)])
     version_internal = SelectField(lazy_gettext("Questionnaire for employees (internal)"))
     version_external = SelectField(lazy_gettext("Questionnaire for service users (external)"))
@@ -231,6 +238,7 @@ def create() -> ResponseReturnValue:
                 campaign = create_campaign(
                     institution_code=str(form.institution.data),
                     title=str(form.title.data).strip(),
+                    organiser=str(form.organiser.data or "").strip(),
                     slug=str(form.slug.data),
                     period=str(form.period.data).strip(),
                     profile=load_bundled_profile(str(form.profile.data)),
@@ -281,6 +289,7 @@ def edit(slug: str) -> ResponseReturnValue:
         # Without versions, _versions has put its error on the form already.
         if (locked or versions is not None) and not _open_access_refused(form, versions or _linked(campaign)):
             campaign.title = str(form.title.data).strip()
+            campaign.organiser = str(form.organiser.data or "").strip()
             campaign.period = str(form.period.data).strip()
             campaign.opens_on = form.opens_on.data
             campaign.closes_on = form.closes_on.data

@@ -32,6 +32,7 @@ def _profile(reference: str) -> ScoringProfile:
     "--institution", "institution_code", required=True, help="Institution code (see institution import)."
 )
 @click.option("--title", required=True)
+@click.option("--organiser", default="", help="Who runs the survey, named on every respondent page.")
 @click.option("--slug", required=True, help="Short name used in open-access links, e.g. kota-2025.")
 @click.option("--period", default=None, help="Period surveyed (default: year of --opens).")
 @click.option(
@@ -61,6 +62,7 @@ def _profile(reference: str) -> ScoringProfile:
 def create(
     institution_code: str,
     title: str,
+    organiser: str,
     slug: str,
     period: str | None,
     profile_ref: str,
@@ -86,6 +88,7 @@ def create(
         created = create_campaign(
             institution_code=institution_code,
             title=title,
+            organiser=organiser.strip(),
             slug=slug,
             period=period or str(opens.year),
             profile=profile,

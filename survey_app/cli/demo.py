@@ -74,6 +74,7 @@ def setup(port: int, per_group: int) -> None:
             campaign = create_campaign(
                 institution_code="KOTA-CONTOH",
                 title="SPI Pemerintah Kota Contoh (demo)",
+                organiser="Inspektorat Kota Contoh",
                 slug=DEMO_SLUG,
                 period=str(day.year),
                 profile=load_bundled_profile("spi-2024"),
@@ -89,6 +90,7 @@ def setup(port: int, per_group: int) -> None:
             previous = create_campaign(
                 institution_code="KOTA-CONTOH",
                 title=f"SPI Pemerintah Kota Contoh {day.year - 1} (demo)",
+                organiser="Inspektorat Kota Contoh",
                 slug=PREVIOUS_SLUG,
                 period=str(day.year - 1),
                 profile=load_bundled_profile("spi-2024"),

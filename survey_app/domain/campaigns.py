@@ -81,6 +81,7 @@ def create_campaign(
     allow_invitation: bool = True,
     allow_open: bool = False,
     status: str = "open",
+    organiser: str = "",
 ) -> Campaign:
     institution = db.session.scalar(select(Institution).where(Institution.code == institution_code))
     if institution is None:
@@ -110,6 +111,7 @@ def create_campaign(
         institution=institution,
         slug=slug,
         title=title,
+        organiser=organiser,
         period=period,
         profile_id=profile.id,
         profile_json=profile.canonical_json(),

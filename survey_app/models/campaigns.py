@@ -35,6 +35,8 @@ class Campaign(Base):
     )
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     title: Mapped[str] = mapped_column(String(255))
+    #: Who runs the survey, named to respondents on every page (e.g. "Inspektorat Kota Bogor").
+    organiser: Mapped[str] = mapped_column(String(255), default="", server_default="")
     #: The period surveyed, free text such as ``2024``.
     period: Mapped[str] = mapped_column(String(50))
     profile_id: Mapped[str] = mapped_column(String(100))

@@ -18,7 +18,7 @@ from typing import Any, Self
 from sqlalchemy import ColumnElement, Select, and_
 from sqlalchemy.orm import InstrumentedAttribute
 
-from survey_app.models import Campaign, CampaignQuestionnaire, Draft, QuestionnaireVersion
+from survey_app.models import Campaign, CampaignQuestionnaire, Draft, Institution, QuestionnaireVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +34,22 @@ class CampaignTerms:
     status: str
     allow_invitation: bool
     allow_open: bool
+    #: Named on every respondent page, with the closing date.
+    organiser: str
+    institution_name: str
 
     @staticmethod
     def columns() -> list[InstrumentedAttribute[Any]]:
-        return [getattr(Campaign, f.name) for f in fields(CampaignTerms)]
+        """The selected columns, in field order; a query selecting them joins ``institutions``
+        (:meth:`joined`)."""
+        return [
+            Institution.name if f.name == "institution_name" else getattr(Campaign, f.name)
+            for f in fields(CampaignTerms)
+        ]
+
+    @staticmethod
+    def joined(query: Select[Any]) -> Select[Any]:
+        return query.join(Institution, Institution.id == Campaign.institution_id)
 
     @classmethod
     def take(cls, values: Iterator[Any]) -> Self:

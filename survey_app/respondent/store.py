@@ -135,8 +135,10 @@ def _invitation_entry_query() -> Select[Any]:
     # on every page request was most of the invitation lookup. The draft comes in the same statement (outer
     # join on its key, the token hash) to save a second round trip on every page. Columns, not entities:
     # see survey_app.respondent.state.
-    query = select(*INVITATION_COLUMNS, *CampaignTerms.columns()).join(
-        Campaign, Invitation.campaign_id == Campaign.id
+    query = CampaignTerms.joined(
+        select(*INVITATION_COLUMNS, *CampaignTerms.columns()).join(
+            Campaign, Invitation.campaign_id == Campaign.id
+        )
     )
     return (
         with_version(query, Invitation.respondent_group)
@@ -154,9 +156,8 @@ def invitation_entry(hashed: str) -> Sequence[Any] | None:
 
 @functools.cache
 def _open_entry_query() -> Select[Any]:
-    return with_version(select(*CampaignTerms.columns()), bindparam("group")).where(
-        Campaign.slug == bindparam("slug")
-    )
+    query = CampaignTerms.joined(select(*CampaignTerms.columns()).select_from(Campaign))
+    return with_version(query, bindparam("group")).where(Campaign.slug == bindparam("slug"))
 
 
 def open_entry(slug: str, group: str) -> Sequence[Any] | None:

@@ -52,6 +52,14 @@ def test_intro_shows_consent_and_anonymity_promise_in_indonesian(client: FlaskCl
     assert 'name="consent"' in html
     assert "Saya setuju." in html
     assert "anonim" in html.lower()
+    # Who asks, who organises, until when: named from the campaign on the first page and every other.
+    about = "Kota Uji · Diselenggarakan oleh Inspektorat Kota Uji ·\n  Dibuka sampai"
+    assert about in html
+    # The promise says what holds: the link resumes (it is not "used once"), stewards can read rows.
+    assert "hanya dapat diunduh oleh petugas data" in html
+    assert "sekali" not in html
+    first = _start(client, token)
+    assert about in client.get(first).get_data(as_text=True)
 
 
 def test_consent_is_required_and_the_error_summary_links_to_it(client: FlaskClient, survey: Survey) -> None:

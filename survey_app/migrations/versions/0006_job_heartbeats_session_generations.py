@@ -1,4 +1,5 @@
-"""Compute jobs report a heartbeat; console sessions and login throttling get generations.
+"""Compute jobs report a heartbeat; console sessions and login throttling get generations; campaigns name
+their organiser.
 
 Revision ID: 0006
 Revises: 0005
@@ -8,6 +9,7 @@ Hand-written against the model.
 - ``compute_jobs.heartbeat_at`` / ``worker``: a running job stamps its row every few seconds, so a job whose
   process died is detected (survey_app.worker).
 - ``users.session_generation``: part of the session id, raised on logout, so a copied cookie stops working.
+- ``campaigns.organiser``: who runs the survey, named on every respondent page.
 - ``users.lockout_generation``: part of the login-throttle keys; wrong passwords are now counted per account
   and client address in the rate limiter's store, not in ``failed_logins``/``locked_until``, which are
   dropped (a lock set by the old rule simply ends).
@@ -29,6 +31,9 @@ def upgrade():
         batch_op.add_column(sa.Column('heartbeat_at', survey_app.models.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('worker', sa.String(length=100), nullable=False, server_default=''))
 
+    with op.batch_alter_table('campaigns', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('organiser', sa.String(length=255), nullable=False, server_default=''))
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_generation', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('lockout_generation', sa.Integer(), nullable=False, server_default='0'))
@@ -44,6 +49,9 @@ def downgrade():
         batch_op.create_check_constraint('failed_logins', 'failed_logins >= 0')
         batch_op.drop_column('lockout_generation')
         batch_op.drop_column('session_generation')
+
+    with op.batch_alter_table('campaigns', schema=None) as batch_op:
+        batch_op.drop_column('organiser')
 
     with op.batch_alter_table('compute_jobs', schema=None) as batch_op:
         batch_op.drop_column('worker')
