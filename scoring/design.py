@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +38,7 @@ REPLICATE_TYPES: tuple[str, ...] = ("JK1", "JKn", "bootstrap", "subbootstrap", "
 
 __all__ = [
     "LONELY_PSU_OPTIONS",
+    "Adjustment",
     "REPLICATE_TYPES",
     "ReplicateWeights",
     "Stage",
@@ -117,13 +118,27 @@ class ReplicateWeights:
         return int(self.weights.shape[1])
 
 
+class Adjustment(Protocol):
+    """A weight adjustment (post-stratification, raking, calibration) as the variance sees it.
+
+    Calibrated estimators are linearized by replacing the influence values with their residuals from
+    the calibration (R's ``svyrecvar`` with ``postStrata``); :mod:`scoring.calibration` implements it.
+    """
+
+    def residuals(self, z: FloatArray) -> FloatArray:
+        """Residuals of the influence values ``z`` (shape (n, k)), one column per estimate."""
+        ...
+
+
 @dataclass(frozen=True, eq=False)
 class SurveyDesign:
     """An immutable survey design over a DataFrame.
 
     Build it with :func:`svydesign` (linearization) or :func:`svrepdesign` /
     :func:`scoring.replicates.as_replicate_design` (replicate weights); do not call the constructor
-    directly. ``weights`` are the sampling weights (R's ``weights(design, "sampling")``).
+    directly. ``weights`` are the sampling weights (R's ``weights(design, "sampling")``), after any
+    adjustment in ``calibration`` (built by :mod:`scoring.calibration`; applied in order, as R's
+    ``design$postStrata``).
     """
 
     data: pd.DataFrame
@@ -132,6 +147,7 @@ class SurveyDesign:
     lonely_psu: LonelyPSU
     replicates: ReplicateWeights | None = None
     description: str = field(default="")
+    calibration: tuple[Adjustment, ...] = ()
 
     @property
     def n(self) -> int:

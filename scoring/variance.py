@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from scoring.design import FloatArray, IntArray, ReplicateWeights, Stage, SurveyDesign
 
@@ -97,10 +98,79 @@ def linearized_variance(
     -------
     ndarray, shape (n_domains,)
     """
+    if design.calibration:
+        return _calibrated_variance(design, infl, domain, n_domains)
     v = np.zeros(n_domains)
     for stage in design.stages:
         v += _stage_variance(stage, design.lonely_psu, infl, domain, n_domains)
     return v
+
+
+# Columns of influence values residualized at once: bounds the dense (n, k) block to ~32 MB.
+_CALIBRATION_BLOCK = 4_000_000
+
+
+def _calibrated_variance(
+    design: SurveyDesign, infl: FloatArray, domain: IntArray, n_domains: int
+) -> FloatArray:
+    """Variances after calibration: each domain's influence column is replaced by its calibration
+    residuals, which are non-zero outside the domain too, so domains are handled as dense columns
+    (R: ``svyrecvar`` with ``postStrata``, on a design that ``svyby`` subsets by zero weights)."""
+    n = design.n
+    out = np.zeros(n_domains)
+    rows = np.flatnonzero(domain >= 0)
+    block = max(1, _CALIBRATION_BLOCK // max(n, 1))
+    for start in range(0, n_domains, block):
+        stop = min(n_domains, start + block)
+        sel = rows[(domain[rows] >= start) & (domain[rows] < stop)]
+        z = np.zeros((n, stop - start))
+        z[sel, domain[sel] - start] = infl[sel]
+        for step in design.calibration:
+            z = step.residuals(z)
+        v = np.zeros(stop - start)
+        for stage in design.stages:
+            v += _stage_variance_columns(stage, design.lonely_psu, z)
+        out[start:stop] = v
+    return out
+
+
+def _stage_variance_columns(stage: Stage, lonely_psu: str, z: FloatArray) -> FloatArray:
+    """One stage's variance of each column of ``z`` (every row counts: no domain restriction)."""
+    nh = stage.n_units.astype(np.float64)
+    fpcf = stage.fpc_factor
+    lonely = stage.n_units == 1
+    selfrep = fpcf < 1e-7
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(lonely, fpcf, fpcf * nh / (nh - 1.0))
+    scale = np.where(selfrep, 0.0, scale) * stage.multiplier
+    bad = lonely & ~selfrep
+    averaging = lonely_psu == "average" and bool(np.any(bad))
+    if averaging:
+        scale = np.where(bad, 0.0, scale)
+    n_strata = stage.n_strata
+    if stage.unit_is_row:
+        u = z
+        unit_stratum = stage.stratum
+    else:
+        n_unit = int(stage.unit.max()) + 1
+        ind = sp.csr_matrix(
+            (np.ones(stage.unit.shape[0]), (stage.unit, np.arange(stage.unit.shape[0]))),
+            shape=(n_unit, stage.unit.shape[0]),
+        )
+        u = np.asarray(ind @ z)
+        unit_stratum = np.empty(n_unit, dtype=np.int64)
+        unit_stratum[stage.unit] = stage.stratum
+    hind = sp.csr_matrix(
+        (np.ones(unit_stratum.shape[0]), (unit_stratum, np.arange(unit_stratum.shape[0]))),
+        shape=(n_strata, unit_stratum.shape[0]),
+    )
+    zbar = np.asarray(hind @ u) / nh[:, None]
+    zbar[lonely & (lonely_psu == "adjust")] = 0.0
+    dev = u - zbar[unit_stratum]
+    v = np.asarray(hind @ (dev * dev)).T @ scale
+    if averaging:
+        v = v * (n_strata / (n_strata - int(bad.sum())))
+    return np.asarray(v, dtype=np.float64)
 
 
 def replicate_variance(rep: ReplicateWeights, full: FloatArray, reps: FloatArray) -> FloatArray:
