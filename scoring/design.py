@@ -38,8 +38,8 @@ REPLICATE_TYPES: tuple[str, ...] = ("JK1", "JKn", "bootstrap", "subbootstrap", "
 
 __all__ = [
     "LONELY_PSU_OPTIONS",
-    "Adjustment",
     "REPLICATE_TYPES",
+    "Adjustment",
     "ReplicateWeights",
     "Stage",
     "SurveyDesign",
