@@ -1,0 +1,503 @@
+"""Population lists (sampling frames): reading, column mapping, validation and a canonical hash.
+
+A frame is one row per person of a unit (and respondent group) from which the sample is drawn. The
+uploader's file is read as text (:func:`read_table`), its columns mapped to roles
+(:class:`ColumnMapping`: unit, group, e-mail, phone, auxiliary columns for calibration) and validated
+(:func:`validate_frame`). Every problem is reported with its row (the spreadsheet's row number: the
+header is row 1) and column, and the result is all-or-nothing: a file with any problem yields no frame.
+
+What is checked
+    * the file: UTF-8 (a byte-order mark is accepted and dropped; UTF-16 with a BOM, as Excel's
+      "Unicode text", is decoded), every line not valid UTF-8 reported by row; the separator
+      (``,``, ``;`` as Excel writes under the Indonesian locale, or tab) detected from the header; a
+      row with more or fewer fields than the header;
+    * the mapping: every mapped column present in the header;
+    * each row: a unit (and a group, when mapped), known when a list of unit codes is given; an
+      e-mail address of the WHATWG (HTML ``input type=email``) form; a phone number that normalises
+      to E.164 (``+`` and 10 to 15 digits; a national number starting with ``0`` takes the default
+      country code, 62 for Indonesia); at least one contact when contact columns are mapped;
+    * duplicates: the same e-mail address (case-insensitive) or phone number twice, each repeat
+      reported with the row it repeats.
+
+The validated frame has the columns ``row`` (the file's row number, the frame row id), ``unit``,
+``group`` (when mapped), ``email`` (lower-cased), ``phone`` (E.164), then the auxiliary columns under
+their own names, all as text. :func:`frame_hash` is the SHA-256 of its canonical CSV, recorded with a
+draw so anyone can check which list a sample came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ColumnMapping",
+    "FrameProblem",
+    "FrameResult",
+    "canonical_csv",
+    "frame_hash",
+    "load_frame",
+    "read_table",
+    "validate_frame",
+]
+
+# WHATWG HTML "valid e-mail address" (the browser's own check for input type=email).
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+SEPARATORS = (",", ";", "\t")
+DEFAULT_COUNTRY_CODE = "62"
+
+
+@dataclass(frozen=True)
+class FrameProblem:
+    """One problem in a frame file: where (row, column) and what.
+
+    ``row`` is the spreadsheet row (header = 1), ``None`` for the whole file; ``column`` the file's
+    column header, ``None`` for the whole row.
+    """
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which column of the file holds what. ``unit`` is required, the rest optional."""
+
+    unit: str
+    group: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    auxiliary: tuple[str, ...] = ()
+
+    def columns(self) -> list[str]:
+        """The mapped file columns, in role order."""
+        named = [self.unit, self.group, self.email, self.phone, *self.auxiliary]
+        return [c for c in named if c is not None]
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """A validated frame, or the problems that stopped it (never both)."""
+
+    frame: pd.DataFrame | None
+    problems: tuple[FrameProblem, ...] = ()
+    hash: str | None = None
+    counts: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the frame is usable (no problem at all)."""
+        return self.frame is not None and not self.problems
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def _decode(data: bytes) -> tuple[str | None, list[FrameProblem]]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError as exc:
+            return None, [FrameProblem(None, None, f"not valid UTF-16 text ({exc.reason})")]
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    problems = []
+    for i, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            byte = line[exc.start : exc.start + 1].hex()
+            problems.append(
+                FrameProblem(
+                    i,
+                    None,
+                    f"not UTF-8 text (byte 0x{byte} at character {exc.start + 1}); save the file as "
+                    "'CSV UTF-8' or upload the .xlsx workbook",
+                )
+            )
+    return None, problems
+
+
+def _separator(header: str) -> str:
+    counts = {sep: next(csv.reader([header], delimiter=sep), []).__len__() for sep in SEPARATORS}
+    return max(SEPARATORS, key=lambda s: (counts[s], -SEPARATORS.index(s)))
+
+
+def _csv_rows(text: str, sep: str) -> tuple[pd.DataFrame | None, list[FrameProblem]]:
+    try:
+        table = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        return None, [FrameProblem(None, None, "the file is empty")]
+    except pd.errors.ParserError:
+        table = None
+    if table is not None:
+        return table, []
+    # A malformed row: scan with the csv module to report every one of them.
+    problems = []
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    header = next(reader, [])
+    for row in reader:
+        if not row:
+            continue
+        if len(row) != len(header):
+            problems.append(
+                FrameProblem(
+                    reader.line_num,
+                    None,
+                    f"{len(row)} fields where the header has {len(header)} (separator {sep!r})",
+                )
+            )
+    if not problems:
+        problems.append(FrameProblem(None, None, "the file is not valid CSV (an unterminated quote?)"))
+    return None, problems
+
+
+def _xlsx_rows(data: bytes, sheet: str | None) -> tuple[pd.DataFrame | None, list[FrameProblem]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        return None, [FrameProblem(None, None, f"not a readable .xlsx workbook ({exc})")]
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            return None, [
+                FrameProblem(None, None, f"no sheet {sheet!r} (sheets: {', '.join(wb.sheetnames)})")
+            ]
+        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            return None, [FrameProblem(None, None, "the sheet is empty")]
+        names = ["" if h is None else str(h).strip() for h in header]
+        while names and names[-1] == "":
+            names.pop()
+        width = len(names)
+        body: list[list[str]] = []
+        for r in rows:
+            cells = ["" if v is None else _cell_text(v) for v in r[:width]]
+            if not any(cells):
+                continue
+            cells += [""] * (width - len(cells))
+            body.append(cells)
+    finally:
+        wb.close()
+    return pd.DataFrame(body, columns=names, dtype=str), []
+
+
+def _cell_text(v: object) -> str:
+    # Excel stores phone numbers typed without a leading apostrophe as numbers: 81234567890.0.
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def read_table(
+    source: str | Path | bytes, *, filename: str | None = None, sheet: str | None = None
+) -> tuple[pd.DataFrame | None, list[FrameProblem]]:
+    """Read a CSV or XLSX file as a table of text, with the file-level problems.
+
+    Parameters
+    ----------
+    source : path or bytes
+        The file, or its content (an upload); ``filename`` then tells CSV from XLSX.
+    sheet : str, optional
+        XLSX sheet (default: the first).
+
+    Returns
+    -------
+    (DataFrame or None, list of FrameProblem)
+        All cells as ``str`` (empty cells ``""``), or ``None`` with the problems.
+
+    Examples
+    --------
+    >>> table, problems = read_table("unit;email\\nA1;a@example.id\\n".encode("utf-8-sig"), filename="x.csv")
+    >>> table.to_dict("records"), problems
+    ([{'unit': 'A1', 'email': 'a@example.id'}], [])
+    """
+    if isinstance(source, bytes):
+        data, name = source, filename or ""
+    else:
+        path = Path(source)
+        data, name = path.read_bytes(), filename or path.name
+    if name.lower().endswith((".xlsx", ".xlsm")) or data.startswith(b"PK\x03\x04"):
+        return _xlsx_rows(data, sheet)
+    text, problems = _decode(data)
+    if text is None:
+        return None, problems
+    if not text.strip():
+        return None, [FrameProblem(None, None, "the file is empty")]
+    header = text.split("\n", 1)[0].rstrip("\r")
+    table, problems = _csv_rows(text, _separator(header))
+    if table is not None:
+        table.columns = [str(c).strip() for c in table.columns]
+    return table, problems
+
+
+# --------------------------------------------------------------------------------------- validation
+
+
+def _resolve(columns: Sequence[str], wanted: str) -> str | None:
+    if wanted in columns:
+        return wanted
+    folded = [c for c in columns if c.strip().casefold() == wanted.strip().casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def _normalise_phone(s: pd.Series, country_code: str) -> tuple[pd.Series, pd.Series]:
+    """E.164 form of each phone number, and whether it is valid (empty counts as valid)."""
+    compact = s.str.replace(r"[\s\-.()/]", "", regex=True)
+    plus = compact.str.startswith("+")
+    digits = compact.str.lstrip("+")
+    national = ~plus & digits.str.startswith("0") & ~digits.str.startswith("00")
+    intl_00 = ~plus & digits.str.startswith("00")
+    e164 = "+" + digits
+    e164 = e164.where(~national, "+" + country_code + digits.str[1:])
+    e164 = e164.where(~intl_00, "+" + digits.str[2:])
+    bare = ~plus & ~national & ~intl_00
+    # A number written without 0 or + is taken to start with the country code (62812...).
+    valid = e164.str.fullmatch(r"\+[1-9][0-9]{9,14}") & (~bare | digits.str.startswith(country_code))
+    empty = compact == ""
+    return e164.where(~empty, ""), valid | empty
+
+
+def _duplicates(values: pd.Series, rows: np.ndarray, column: str, what: str) -> list[FrameProblem]:
+    present = values != ""
+    v = values[present]
+    dup = v.duplicated(keep="first")
+    if not dup.any():
+        return []
+    first_row = pd.Series(rows[present.to_numpy()], index=v.index).groupby(v).transform("first")
+    out = []
+    for idx in v.index[dup.to_numpy()]:
+        out.append(
+            FrameProblem(int(rows[idx]), column, f"{what} {v[idx]!r} repeats row {int(first_row[idx])}")
+        )
+    return out
+
+
+def validate_frame(
+    table: pd.DataFrame,
+    mapping: ColumnMapping,
+    *,
+    known_units: Collection[str] | None = None,
+    known_groups: Collection[str] | None = None,
+    country_code: str = DEFAULT_COUNTRY_CODE,
+    require_contact: bool = True,
+) -> FrameResult:
+    """Validate a table read by :func:`read_table` against a column mapping.
+
+    Parameters
+    ----------
+    table : DataFrame
+        All cells as text, rows in file order (file row = position + 2).
+    mapping : ColumnMapping
+    known_units, known_groups : collection of str, optional
+        The campaign's unit codes (and groups); a value outside them is a problem.
+    country_code : str
+        For national phone numbers (``08...``): 62, Indonesia.
+    require_contact : bool
+        When an e-mail or phone column is mapped, every row needs at least one of them.
+
+    Returns
+    -------
+    FrameResult
+        ``frame`` and ``hash`` when there is no problem; otherwise ``frame is None`` and every problem,
+        sorted by row. ``counts`` (rows per unit and group) is filled in either case, for a console to
+        show.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"Satker": ["A1", "A1", "B9"], "Surel": ["x@kpk.go.id", "bad@", "x@KPK.go.id"],
+    ...                   "HP": ["0812-3456-7890", "", "+62 812 000"]})
+    >>> mapping = ColumnMapping(unit="Satker", email="Surel", phone="HP")
+    >>> res = validate_frame(t, mapping, known_units={"A1", "A2"})
+    >>> res.ok
+    False
+    >>> for p in res.problems:
+    ...     print(p)
+    row 3, column 'Surel': 'bad@' is not an e-mail address
+    row 4, column 'Satker': unknown unit 'B9'
+    row 4, column 'Surel': e-mail address 'x@kpk.go.id' repeats row 2
+    row 4, column 'HP': '+62 812 000' is not a phone number (expected +62..., 08... or 62..., 10 to 15 digits)
+    """
+    problems: list[FrameProblem] = []
+    cols = [str(c) for c in table.columns]
+    resolved: dict[str, str] = {}
+    for role, wanted in (
+        ("unit", mapping.unit),
+        ("group", mapping.group),
+        ("email", mapping.email),
+        ("phone", mapping.phone),
+        *((f"aux:{a}", a) for a in mapping.auxiliary),
+    ):
+        if wanted is None:
+            continue
+        got = _resolve(cols, wanted)
+        if got is None:
+            problems.append(
+                FrameProblem(
+                    1,
+                    wanted,
+                    f"no such column for the {role.removeprefix('aux:')} (columns: {', '.join(cols)})",
+                )
+            )
+        else:
+            resolved[role] = got
+    if problems:
+        return FrameResult(None, tuple(problems))
+    n = len(table)
+    rows = np.arange(2, n + 2, dtype=np.int64)
+    if n == 0:
+        return FrameResult(None, (FrameProblem(None, None, "the list has no rows"),))
+    out = pd.DataFrame({"row": rows})
+
+    def text(role: str) -> pd.Series:
+        return table[resolved[role]].astype(str).str.strip().reset_index(drop=True)
+
+    def report(mask: pd.Series | np.ndarray, column: str, message: Iterable[str] | str) -> None:
+        idx = np.flatnonzero(np.asarray(mask))
+        if isinstance(message, str):
+            problems.extend(FrameProblem(int(rows[i]), column, message) for i in idx)
+        else:
+            msgs = list(message)
+            problems.extend(FrameProblem(int(rows[i]), column, msgs[k]) for k, i in enumerate(idx))
+
+    unit = text("unit")
+    report(unit == "", resolved["unit"], "the unit is empty")
+    if known_units is not None:
+        known = set(map(str, known_units))
+        bad = (unit != "") & ~unit.isin(known)
+        report(bad, resolved["unit"], (f"unknown unit {u!r}" for u in unit[bad]))
+    out["unit"] = unit
+    if "group" in resolved:
+        group = text("group")
+        report(group == "", resolved["group"], "the group is empty")
+        if known_groups is not None:
+            bad = (group != "") & ~group.isin(set(map(str, known_groups)))
+            report(
+                bad,
+                resolved["group"],
+                (f"unknown group {g!r} (expected {', '.join(sorted(known_groups))})" for g in group[bad]),
+            )
+        out["group"] = group
+    contact = pd.Series(False, index=unit.index)
+    email = phone = None
+    if "email" in resolved:
+        email = text("email")
+        bad = (email != "") & ~email.str.match(EMAIL_PATTERN)
+        report(bad, resolved["email"], (f"{e!r} is not an e-mail address" for e in email[bad]))
+        email = email.str.lower()
+        out["email"] = email
+        contact |= email != ""
+    if "phone" in resolved:
+        raw_phone = text("phone")
+        phone, valid = _normalise_phone(raw_phone, country_code)
+        bad = ~valid
+        report(
+            bad,
+            resolved["phone"],
+            (
+                f"{p!r} is not a phone number (expected +{country_code}..., 08... or {country_code}..., "
+                "10 to 15 digits)"
+                for p in raw_phone[bad]
+            ),
+        )
+        out["phone"] = phone
+        contact |= phone != ""
+    if require_contact and ("email" in resolved or "phone" in resolved):
+        where = resolved.get("email") or resolved["phone"]
+        report(~contact, where, "no e-mail address or phone number")
+    for a in mapping.auxiliary:
+        out[a] = text(f"aux:{a}")
+    if email is not None:
+        problems.extend(_duplicates(email, rows, resolved["email"], "e-mail address"))
+    if phone is not None:
+        problems.extend(_duplicates(phone, rows, resolved["phone"], "phone number"))
+    by = ["unit", "group"] if "group" in out.columns else ["unit"]
+    counts = out.groupby(by, sort=True).size().rename("N").reset_index()
+    if problems:
+        order = {c: i for i, c in enumerate(cols)}
+        problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", -1)))
+        return FrameResult(None, tuple(problems), counts=counts)
+    return FrameResult(out, (), frame_hash(out), counts)
+
+
+def load_frame(
+    source: str | Path | bytes,
+    mapping: ColumnMapping,
+    *,
+    filename: str | None = None,
+    sheet: str | None = None,
+    known_units: Collection[str] | None = None,
+    known_groups: Collection[str] | None = None,
+    country_code: str = DEFAULT_COUNTRY_CODE,
+) -> FrameResult:
+    """:func:`read_table` then :func:`validate_frame`: a whole upload, all-or-nothing."""
+    table, problems = read_table(source, filename=filename, sheet=sheet)
+    if table is None:
+        return FrameResult(None, tuple(problems))
+    return validate_frame(
+        table, mapping, known_units=known_units, known_groups=known_groups, country_code=country_code
+    )
+
+
+# --------------------------------------------------------------------------------------------- hash
+
+
+def canonical_csv(frame: pd.DataFrame) -> bytes:
+    """The frame as canonical CSV: UTF-8, ``,``, ``\\n``, minimal quoting, header, rows in order.
+
+    Cells are written as text (``str``; missing values empty), so the same list uploaded as CSV with
+    ``;`` or as XLSX gives the same bytes.
+    """
+    buf = io.StringIO()
+    frame.astype(object).where(frame.notna(), "").astype(str).to_csv(
+        buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL
+    )
+    return buf.getvalue().encode("utf-8")
+
+
+def frame_hash(frame: pd.DataFrame) -> str:
+    """SHA-256 (hex) of :func:`canonical_csv`, recorded with a draw.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"row": [2, 3], "unit": ["A1", "A2"]})
+    >>> frame_hash(f) == hashlib.sha256(b"row,unit\\n2,A1\\n3,A2\\n").hexdigest()
+    True
+    """
+    return hashlib.sha256(canonical_csv(frame)).hexdigest()
