@@ -256,7 +256,8 @@ def test_draw_errors_are_one_line_each(tmp_path: Path) -> None:
     code, _, err = run(["draw", str(bad), "--strata", "unit", "--n", "1", "--seed", "1"])
     assert code == 1
     assert err.splitlines() == [
-        f"python -m scoring draw: error: {bad}: row 5: not UTF-8 text (byte 0xe9 at character 1); save the file as 'CSV UTF-8' or upload the .xlsx workbook"
+        f"python -m scoring draw: error: {bad}: row 5: not UTF-8 text (byte 0xe9 at character 1); "
+        "save the file as 'CSV UTF-8' or upload the .xlsx workbook"
     ]
     bad.write_text("unit,email\nA,a@x.id\nB,b@x.id,extra\nC\n")
     code, _, err = run(["draw", str(bad), "--strata", "unit", "--n", "1", "--seed", "1"])
