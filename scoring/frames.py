@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,10 +149,12 @@ def _separator(header: str) -> str:
 
 def _csv_rows(text: str, sep: str) -> tuple[pd.DataFrame | None, list[FrameProblem]]:
     try:
+        # Bytes and object columns: half the time of a text buffer and pandas' str dtype.
         table = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(text.encode("utf-8")),
+            encoding="utf-8",
             sep=sep,
-            dtype=str,
+            dtype=object,
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=True,
@@ -277,35 +280,58 @@ def _resolve(columns: Sequence[str], wanted: str) -> str | None:
     return folded[0] if len(folded) == 1 else None
 
 
-def _normalise_phone(s: pd.Series, country_code: str) -> tuple[pd.Series, pd.Series]:
-    """E.164 form of each phone number, and whether it is valid (empty counts as valid)."""
-    compact = s.str.replace(r"[\s\-.()/]", "", regex=True)
-    plus = compact.str.startswith("+")
-    digits = compact.str.lstrip("+")
-    national = ~plus & digits.str.startswith("0") & ~digits.str.startswith("00")
-    intl_00 = ~plus & digits.str.startswith("00")
-    e164 = "+" + digits
-    e164 = e164.where(~national, "+" + country_code + digits.str[1:])
-    e164 = e164.where(~intl_00, "+" + digits.str[2:])
-    bare = ~plus & ~national & ~intl_00
-    # A number written without 0 or + is taken to start with the country code (62812...).
-    valid = e164.str.fullmatch(r"\+[1-9][0-9]{9,14}") & (~bare | digits.str.startswith(country_code))
-    empty = compact == ""
-    return e164.where(~empty, ""), valid | empty
+_PHONE_SEPARATORS = re.compile(r"[\s\-.()/]")
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+ObjectArray = np.ndarray  # of str
 
 
-def _duplicates(values: pd.Series, rows: np.ndarray, column: str, what: str) -> list[FrameProblem]:
-    present = values != ""
-    v = values[present]
-    dup = v.duplicated(keep="first")
+def _phone(value: str, country_code: str) -> tuple[str, bool]:
+    """E.164 form of one phone number and whether it is valid (empty is valid: no phone)."""
+    c = value if value.isdigit() else _PHONE_SEPARATORS.sub("", value)
+    if not c:
+        return "", True
+    if c[0] == "+":
+        digits = c[1:]
+    elif c.startswith("00"):
+        digits = c[2:]
+    elif c[0] == "0":
+        digits = country_code + c[1:]
+    else:
+        # Written without 0 or +: it must start with the country code (62812...).
+        digits = c
+        if not c.startswith(country_code):
+            return "+" + c, False
+    ok = digits.isascii() and digits.isdigit() and 10 <= len(digits) <= 15 and digits[0] != "0"
+    return "+" + digits, ok
+
+
+def _text(values: pd.Series) -> ObjectArray:
+    # Plain Python over an object array: several times faster than pandas' .str on 10^6 rows.
+    raw = values.tolist()
+    try:
+        return np.array([v.strip() for v in raw], dtype=object)
+    except AttributeError:  # not all text: missing values or numbers from a caller's DataFrame
+        return np.array(
+            [v.strip() if isinstance(v, str) else ("" if pd.isna(v) else str(v).strip()) for v in raw],
+            dtype=object,
+        )
+
+
+def _duplicates(values: ObjectArray, rows: np.ndarray, column: str, what: str) -> list[FrameProblem]:
+    s = pd.Series(values)
+    present = s != ""
+    dup = s.duplicated(keep="first") & present
     if not dup.any():
         return []
-    first_row = pd.Series(rows[present.to_numpy()], index=v.index).groupby(v).transform("first")
+    first: dict[str, int] = {}
     out = []
-    for idx in v.index[dup.to_numpy()]:
-        out.append(
-            FrameProblem(int(rows[idx]), column, f"{what} {v[idx]!r} repeats row {int(first_row[idx])}")
-        )
+    for i in np.flatnonzero((s.isin(set(s[dup].tolist())) & present).to_numpy()):
+        v = values[i]
+        if v in first:
+            out.append(FrameProblem(int(rows[i]), column, f"{what} {v!r} repeats row {first[v]}"))
+        else:
+            first[v] = int(rows[i])
     return out
 
 
@@ -385,57 +411,46 @@ def validate_frame(
         return FrameResult(None, (FrameProblem(None, None, "the list has no rows"),))
     out = pd.DataFrame({"row": rows})
 
-    def text(role: str) -> pd.Series:
-        return table[resolved[role]].astype(str).str.strip().reset_index(drop=True)
+    def text(role: str) -> ObjectArray:
+        return _text(table[resolved[role]])
 
-    def report(mask: pd.Series | np.ndarray, column: str, message: Iterable[str] | str) -> None:
-        idx = np.flatnonzero(np.asarray(mask))
+    def report(mask: np.ndarray, column: str, message: Iterable[str] | str) -> None:
+        idx = np.flatnonzero(mask)
         if isinstance(message, str):
             problems.extend(FrameProblem(int(rows[i]), column, message) for i in idx)
         else:
-            msgs = list(message)
-            problems.extend(FrameProblem(int(rows[i]), column, msgs[k]) for k, i in enumerate(idx))
+            problems.extend(FrameProblem(int(rows[i]), column, m) for i, m in zip(idx, message, strict=True))
 
     unit = text("unit")
     report(unit == "", resolved["unit"], "the unit is empty")
     if known_units is not None:
-        known = set(map(str, known_units))
-        bad = (unit != "") & ~unit.isin(known)
-        report(bad, resolved["unit"], (f"unknown unit {u!r}" for u in unit[bad]))
+        bad = (unit != "") & ~pd.Series(unit).isin(set(map(str, known_units))).to_numpy()
+        report(bad, resolved["unit"], [f"unknown unit {u!r}" for u in unit[bad]])
     out["unit"] = unit
     if "group" in resolved:
         group = text("group")
         report(group == "", resolved["group"], "the group is empty")
         if known_groups is not None:
-            bad = (group != "") & ~group.isin(set(map(str, known_groups)))
-            report(
-                bad,
-                resolved["group"],
-                (f"unknown group {g!r} (expected {', '.join(sorted(known_groups))})" for g in group[bad]),
-            )
+            bad = (group != "") & ~pd.Series(group).isin(set(map(str, known_groups))).to_numpy()
+            expected = ", ".join(sorted(known_groups))
+            report(bad, resolved["group"], [f"unknown group {g!r} (expected {expected})" for g in group[bad]])
         out["group"] = group
-    contact = pd.Series(False, index=unit.index)
+    contact = np.zeros(n, dtype=bool)
     email = phone = None
     if "email" in resolved:
         email = text("email")
-        bad = (email != "") & ~email.str.match(EMAIL_PATTERN)
-        report(bad, resolved["email"], (f"{e!r} is not an e-mail address" for e in email[bad]))
-        email = email.str.lower()
+        bad = np.array([v != "" and _EMAIL.match(v) is None for v in email.tolist()], dtype=bool)
+        report(bad, resolved["email"], [f"{e!r} is not an e-mail address" for e in email[bad]])
+        email = np.array([v.lower() for v in email.tolist()], dtype=object)
         out["email"] = email
         contact |= email != ""
     if "phone" in resolved:
         raw_phone = text("phone")
-        phone, valid = _normalise_phone(raw_phone, country_code)
-        bad = ~valid
-        report(
-            bad,
-            resolved["phone"],
-            (
-                f"{p!r} is not a phone number (expected +{country_code}..., 08... or {country_code}..., "
-                "10 to 15 digits)"
-                for p in raw_phone[bad]
-            ),
-        )
+        pairs = [_phone(v, country_code) for v in raw_phone.tolist()]
+        phone = np.array([e for e, _ in pairs], dtype=object)
+        bad = ~np.array([ok for _, ok in pairs], dtype=bool)
+        hint = f"(expected +{country_code}..., 08... or {country_code}..., 10 to 15 digits)"
+        report(bad, resolved["phone"], [f"{p!r} is not a phone number {hint}" for p in raw_phone[bad]])
         out["phone"] = phone
         contact |= phone != ""
     if require_contact and ("email" in resolved or "phone" in resolved):
@@ -478,17 +493,33 @@ def load_frame(
 # --------------------------------------------------------------------------------------------- hash
 
 
+def _canonical_chunks(frame: pd.DataFrame, rows: int = 100_000) -> Iterable[bytes]:
+    columns = []
+    for c in frame.columns:
+        col = frame[c]
+        values = col.to_numpy(dtype=object)
+        if col.isna().any():
+            values = np.where(col.isna().to_numpy(), "", values)
+        columns.append(values)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([str(c) for c in frame.columns])
+    for start in range(0, len(frame), rows):
+        writer.writerows(zip(*(v[start : start + rows] for v in columns), strict=True))
+        yield buf.getvalue().encode("utf-8")
+        buf.seek(0)
+        buf.truncate()
+    if len(frame) == 0:
+        yield buf.getvalue().encode("utf-8")
+
+
 def canonical_csv(frame: pd.DataFrame) -> bytes:
     """The frame as canonical CSV: UTF-8, ``,``, ``\\n``, minimal quoting, header, rows in order.
 
     Cells are written as text (``str``; missing values empty), so the same list uploaded as CSV with
     ``;`` or as XLSX gives the same bytes.
     """
-    buf = io.StringIO()
-    frame.astype(object).where(frame.notna(), "").astype(str).to_csv(
-        buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL
-    )
-    return buf.getvalue().encode("utf-8")
+    return b"".join(_canonical_chunks(frame))
 
 
 def frame_hash(frame: pd.DataFrame) -> str:
@@ -500,4 +531,7 @@ def frame_hash(frame: pd.DataFrame) -> str:
     >>> frame_hash(f) == hashlib.sha256(b"row,unit\\n2,A1\\n3,A2\\n").hexdigest()
     True
     """
-    return hashlib.sha256(canonical_csv(frame)).hexdigest()
+    h = hashlib.sha256()
+    for chunk in _canonical_chunks(frame):
+        h.update(chunk)
+    return h.hexdigest()

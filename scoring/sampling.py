@@ -381,19 +381,29 @@ def _stratum_codes(frame: pd.DataFrame, strata: Sequence[str]) -> tuple[np.ndarr
                 f"strata column {c!r} not found in the frame "
                 f"(columns: {', '.join(map(str, frame.columns[:20]))})"
             )
-        bad = frame[c].isna() | (frame[c].astype(str).str.strip() == "")
+        col = frame[c]
+        bad = col.isna().to_numpy().copy()
+        if not pd.api.types.is_numeric_dtype(col):
+            bad |= np.array([isinstance(v, str) and not v.strip() for v in col.tolist()], dtype=bool)
         if bad.any():
             raise ValueError(
                 f"strata column {c!r} is empty in {int(bad.sum())} row(s), the first at position "
-                f"{int(np.argmax(bad.to_numpy())) + 1}"
+                f"{int(np.argmax(bad)) + 1}"
             )
-    if len(strata) == 1:
-        codes, uniq = pd.factorize(frame[strata[0]], sort=True)
-        labels = pd.DataFrame({strata[0]: uniq})
-    else:
-        mi = pd.MultiIndex.from_frame(frame[list(strata)])
-        codes, uniq = pd.factorize(mi, sort=True)
-        labels = pd.DataFrame(list(uniq), columns=list(strata))
+    # Per-column codes (sorted) combined into one key: sorted keys are the labels' lexicographic order.
+    key = np.zeros(len(frame), dtype=np.int64)
+    uniques = []
+    for c in strata:
+        col_codes, uniq = pd.factorize(frame[c], sort=True)
+        key = key * len(uniq) + col_codes
+        uniques.append(pd.Index(uniq))
+    codes, keys = pd.factorize(key, sort=True)
+    parts = {}
+    rem = np.asarray(keys, dtype=np.int64)
+    for c, uniq in reversed(list(zip(strata, uniques, strict=True))):
+        parts[c] = uniq.take(rem % len(uniq))
+        rem = rem // len(uniq)
+    labels = pd.DataFrame({c: parts[c] for c in strata})
     return np.asarray(codes, dtype=np.int64), labels
 
 
@@ -443,6 +453,7 @@ def draw_sample(
     seed: int,
     method: DrawMethod = "srs",
     id_column: str | None = None,
+    known_hash: str | None = None,
 ) -> tuple[pd.DataFrame, DrawRecord]:
     """Draw a stratified sample from a frame (algorithms in the module docstring).
 
@@ -461,6 +472,9 @@ def draw_sample(
     method : {"srs", "systematic"}
     id_column : str, optional
         Column identifying a frame row (default: the frame's index).
+    known_hash : str, optional
+        :func:`scoring.frames.frame_hash` of ``frame`` when the caller has it already (the
+        :class:`~scoring.frames.FrameResult` of the upload), to save hashing the frame twice.
 
     Returns
     -------
@@ -538,7 +552,7 @@ def draw_sample(
         seed=int(seed),
         method=method,
         algorithm=ALGORITHMS[method],
-        frame_hash=frame_hash(frame),
+        frame_hash=known_hash if known_hash is not None else frame_hash(frame),
         frame_rows=m,
         strata=tuple(cols),
         sizes=sizes,
