@@ -94,6 +94,20 @@ class PostStratification:
         means = np.divide(num, den[:, None], out=np.zeros_like(num), where=den[:, None] != 0)
         return np.asarray(z - means[self.cell] * psw[:, None], dtype=np.float64)
 
+    def operators(self) -> list[tuple[Any, Any]]:
+        """``S[i, g_i] = w*_i``, ``L[g_i, i] = (w_i / w*_i) / sum_g w``."""
+        psw = self.new_weights.copy()
+        oldw = self.old_weights
+        psw[(psw == 0) & (oldw == 0)] = 1.0
+        k = int(self.cell.max()) + 1
+        n = self.cell.shape[0]
+        den = np.bincount(self.cell, weights=oldw, minlength=k)
+        inv = np.divide(1.0, den, out=np.zeros_like(den), where=den != 0)
+        rows = np.arange(n)
+        basis = sp.csr_matrix((psw, (rows, self.cell)), shape=(n, k))
+        proj = sp.csr_matrix((oldw / psw * inv[self.cell], (self.cell, rows)), shape=(k, n))
+        return [(basis, proj)]
+
 
 @dataclass(frozen=True, eq=False)
 class Raking:
@@ -115,6 +129,20 @@ class Raking:
                 z = z - psw[:, None] * means[codes]
         return np.asarray(z, dtype=np.float64)
 
+    def operators(self) -> list[tuple[Any, Any]]:
+        """Per margin ``S[i, m_i] = w_m,i``, ``L[m_i, i] = 1 / (w_m,i n_m)``; ten sweeps."""
+        once = []
+        for codes, psw in self.margins:
+            k = int(codes.max()) + 1
+            n = codes.shape[0]
+            counts = np.bincount(codes, minlength=k).astype(np.float64)
+            safe = np.where(psw == 0, 1.0, psw)
+            rows = np.arange(n)
+            basis = sp.csr_matrix((psw, (rows, codes)), shape=(n, k))
+            proj = sp.csr_matrix((1.0 / safe / counts[codes], (codes, rows)), shape=(k, n))
+            once.append((basis, proj))
+        return once * 10
+
 
 @dataclass(frozen=True, eq=False)
 class GregCalibration:
@@ -129,6 +157,11 @@ class GregCalibration:
         r = np.divide(z, s, out=np.zeros_like(z), where=s != 0)
         r = r - self.basis @ (self.basis.T @ r)
         return np.asarray(r * s, dtype=np.float64)
+
+    def operators(self) -> list[tuple[Any, Any]]:
+        """``S = diag(g sqrt(w)) Q``, ``L = Q' diag(1 / (g sqrt(w)))``."""
+        inv = np.divide(1.0, self.scale, out=np.zeros_like(self.scale), where=self.scale != 0)
+        return [(self.basis * self.scale[:, None], (self.basis * inv[:, None]).T)]
 
 
 def _adjusted(design: SurveyDesign, weights: FloatArray, step: Adjustment, label: str) -> SurveyDesign:

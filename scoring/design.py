@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -127,6 +127,14 @@ class Adjustment(Protocol):
 
     def residuals(self, z: FloatArray) -> FloatArray:
         """Residuals of the influence values ``z`` (shape (n, k)), one column per estimate."""
+        ...
+
+    def operators(self) -> Sequence[tuple[Any, Any]]:
+        """The same residuals as rank-K updates ``z <- z - S (L z)`` applied in order.
+
+        ``S`` is (n, K) and ``L`` (K, n), each a NumPy array or a SciPy sparse matrix; a basis ``S``
+        that recurs (raking sweeps) is the same object each time.
+        """
         ...
 
 

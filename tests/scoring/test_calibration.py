@@ -165,3 +165,62 @@ def test_raking_that_does_not_converge_warns_as_r() -> None:
         warnings.simplefilter("always")
         rake(d, MARGINS[MARGINS["level"] != ""], maxit=1, epsilon=1e-12)
     assert any("did not converge after 1 iterations" in str(w.message) for w in caught)
+
+
+def _multistage(seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for h in range(4):
+        for psu in range(1 if h == 3 else 3):  # stratum 3 has a lonely PSU
+            for ssu in range(3):
+                for _ in range(int(rng.integers(2, 6))):
+                    rows.append((f"h{h}", f"h{h}p{psu}", f"h{h}p{psu}s{ssu}", 10 + h, 6))
+    df = pd.DataFrame(rows, columns=["h", "psu", "ssu", "N1", "N2"])
+    n = len(df)
+    df["sex"] = rng.choice(["F", "M"], n)
+    df["rank"] = rng.choice(["jr", "sr"], n)
+    df["x"] = rng.gamma(2.0, 3.0, n)
+    df["y"] = df["x"] + rng.normal(0, 1, n) + (df["sex"] == "F")
+    df["dom"] = rng.choice(["u1", "u2", "u3", "u4", "u5"], n)
+    return df
+
+
+@pytest.mark.parametrize("lonely", ["adjust", "average", "remove"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_low_rank_variance_equals_explicit_residuals(
+    lonely: str, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The expanded sums of squares against residual columns computed one by one."""
+    import scoring.variance as variance
+
+    df = _multistage(seed)
+    d = svydesign(df, ids=["psu", "ssu"], strata="h", fpc=["N1", "N2"], lonely_psu=lonely)  # type: ignore[arg-type]
+    big_n = float(d.weights.sum())
+    cells = pd.Series(d.weights).groupby(df["h"]).sum().to_dict()
+    sexes = df["sex"].value_counts(normalize=True).mul(big_n).to_dict()
+    margins = pd.DataFrame(
+        {
+            "variable": ["sex", "sex", "rank", "rank", "x"],
+            "level": ["F", "M", "jr", "sr", ""],
+            "total": [
+                sexes["F"] * 1.1,
+                big_n - sexes["F"] * 1.1,
+                big_n * 0.6,
+                big_n * 0.4,
+                float(df["x"].mean() * big_n * 1.05),
+            ],
+        }
+    )
+    chained = calibrate(
+        rake(adjust_nonresponse(d, "h", cells), margins[margins["level"] != ""]), margins, "linear"
+    )
+    for design in (poststratify(d, "sex", {"F": sexes["F"], "M": big_n - sexes["F"]}), chained):
+        monkeypatch.setattr(variance, "_CANCELLATION", -1.0)
+        fast = svymean(design, "y", by="dom")["se"].to_numpy()
+        fast_total = svytotal(design, "y")["se"].to_numpy()
+        monkeypatch.setattr(variance, "_CANCELLATION", np.inf)
+        exact = svymean(design, "y", by="dom")["se"].to_numpy()
+        exact_total = svytotal(design, "y")["se"].to_numpy()
+        np.testing.assert_allclose(fast, exact, rtol=1e-8)
+        np.testing.assert_allclose(fast_total, exact_total, rtol=1e-8)
+        assert (exact > 0).all()
