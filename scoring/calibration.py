@@ -176,8 +176,8 @@ def _adjusted(design: SurveyDesign, weights: FloatArray, step: Adjustment, label
 def _linearization(design: SurveyDesign, what: str) -> None:
     if design.replicates is not None:
         raise ValueError(
-            f"{what} is implemented for linearization designs only; calibrate the design before "
-            "converting it to replicate weights is not supported yet"
+            f"{what} is implemented for linearization designs only (R re-calibrates every replicate; "
+            "this package does not yet): build the design with svydesign"
         )
 
 
