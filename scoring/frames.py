@@ -147,33 +147,13 @@ def _separator(header: str) -> str:
     return max(SEPARATORS, key=lambda s: (counts[s], -SEPARATORS.index(s)))
 
 
-def _csv_rows(text: str, sep: str) -> tuple[pd.DataFrame | None, list[FrameProblem]]:
-    try:
-        # Bytes and object columns: half the time of a text buffer and pandas' str dtype.
-        table = pd.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            encoding="utf-8",
-            sep=sep,
-            dtype=object,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-            engine="c",
-        )
-    except pd.errors.EmptyDataError:
-        return None, [FrameProblem(None, None, "the file is empty")]
-    except pd.errors.ParserError:
-        table = None
-    if table is not None:
-        return table, []
-    # A malformed row: scan with the csv module to report every one of them.
+def _field_count_problems(text: str, sep: str) -> list[FrameProblem]:
+    """Every record whose number of fields differs from the header's (blank lines aside)."""
     problems = []
     reader = csv.reader(io.StringIO(text), delimiter=sep)
     header = next(reader, [])
     for row in reader:
-        if not row:
-            continue
-        if len(row) != len(header):
+        if row and len(row) != len(header):
             problems.append(
                 FrameProblem(
                     reader.line_num,
@@ -181,9 +161,42 @@ def _csv_rows(text: str, sep: str) -> tuple[pd.DataFrame | None, list[FrameProbl
                     f"{len(row)} fields where the header has {len(header)} (separator {sep!r})",
                 )
             )
-    if not problems:
-        problems.append(FrameProblem(None, None, "the file is not valid CSV (an unterminated quote?)"))
-    return None, problems
+    return problems
+
+
+def _csv_rows(text: str, sep: str) -> tuple[pd.DataFrame | None, list[FrameProblem]]:
+    try:
+        # Bytes and object columns: half the time of a text buffer and pandas' str dtype. Blank lines
+        # are kept (as empty rows, dropped below) so that positions stay line numbers.
+        table = pd.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            encoding="utf-8",
+            sep=sep,
+            dtype=object,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        return None, [FrameProblem(None, None, "the file is empty")]
+    except pd.errors.ParserError:
+        problems = _field_count_problems(text, sep)
+        if not problems:
+            problems.append(FrameProblem(None, None, "the file is not valid CSV (an unterminated quote?)"))
+        return None, problems
+    # The C parser pads a short row with empty fields: where the last column has an empty cell, count
+    # the fields of every record (about a second per million rows, only then).
+    if len(table.columns) > 1 and (table.iloc[:, -1] == "").any():
+        problems = _field_count_problems(text, sep)
+        if problems:
+            return None, problems
+    table.index = pd.RangeIndex(2, len(table) + 2, name="row")
+    first_empty = table.iloc[:, 0] == ""
+    if first_empty.any():
+        blank = first_empty & (table == "").all(axis=1)
+        table = table[~blank]
+    return table, []
 
 
 def _xlsx_rows(data: bytes, sheet: str | None) -> tuple[pd.DataFrame | None, list[FrameProblem]]:
@@ -210,15 +223,17 @@ def _xlsx_rows(data: bytes, sheet: str | None) -> tuple[pd.DataFrame | None, lis
             names.pop()
         width = len(names)
         body: list[list[str]] = []
-        for r in rows:
+        numbers: list[int] = []
+        for number, r in enumerate(rows, start=2):
             cells = ["" if v is None else _cell_text(v) for v in r[:width]]
             if not any(cells):
                 continue
             cells += [""] * (width - len(cells))
             body.append(cells)
+            numbers.append(number)
     finally:
         wb.close()
-    return pd.DataFrame(body, columns=names, dtype=str), []
+    return pd.DataFrame(body, columns=names, dtype=object, index=pd.Index(numbers, name="row")), []
 
 
 def _cell_text(v: object) -> str:
@@ -243,7 +258,8 @@ def read_table(
     Returns
     -------
     (DataFrame or None, list of FrameProblem)
-        All cells as ``str`` (empty cells ``""``), or ``None`` with the problems.
+        All cells as ``str`` (empty cells ``""``), indexed by the spreadsheet row (``row``; blank
+        lines are skipped but counted), or ``None`` with the problems.
 
     Examples
     --------
@@ -349,7 +365,8 @@ def validate_frame(
     Parameters
     ----------
     table : DataFrame
-        All cells as text, rows in file order (file row = position + 2).
+        All cells as text, rows in file order; the index named ``row`` (as :func:`read_table` gives
+        it) is each row's spreadsheet row, otherwise row = position + 2.
     mapping : ColumnMapping
     known_units, known_groups : collection of str, optional
         The campaign's unit codes (and groups); a value outside them is a problem.
@@ -406,7 +423,11 @@ def validate_frame(
     if problems:
         return FrameResult(None, tuple(problems))
     n = len(table)
-    rows = np.arange(2, n + 2, dtype=np.int64)
+    # read_table names each row by its spreadsheet row; any other table is counted from row 2.
+    if table.index.name == "row" and pd.api.types.is_integer_dtype(table.index):
+        rows = table.index.to_numpy(dtype=np.int64)
+    else:
+        rows = np.arange(2, n + 2, dtype=np.int64)
     if n == 0:
         return FrameResult(None, (FrameProblem(None, None, "the list has no rows"),))
     out = pd.DataFrame({"row": rows})

@@ -58,7 +58,7 @@ def _numeric_column(table: pd.DataFrame, col: str, path: str, *, whole: bool = F
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
         what = "a whole number" if whole else "a number"
-        raise ValueError(f"{path}: row {i + 2}, column {col!r}: {table[col].iat[i]!r} is not {what}")
+        raise ValueError(f"{path}: row {table.index[i]}, column {col!r}: {table[col].iat[i]!r} is not {what}")
     return vals
 
 
@@ -180,9 +180,9 @@ def run_draw(args: argparse.Namespace) -> int:
     for c in args.strata:
         empty = table[c].str.strip() == ""
         if empty.any():
-            rows = ", ".join(str(i + 2) for i in np.flatnonzero(empty.to_numpy())[:20])
+            rows = ", ".join(str(r) for r in table.index[empty.to_numpy()][:20])
             raise ValueError(f"{args.frame}: row(s) {rows}, column {c!r}: the stratum is empty")
-    table.index = pd.RangeIndex(2, len(table) + 2, name="row")  # the spreadsheet row of each person
+    # The index is each person's spreadsheet row (read_table); the draw returns it.
     sample, record = draw_sample(table, args.strata, size, seed=args.seed, method=args.method)
     out = table.loc[sample["row"].to_numpy()].reset_index()
     for c in ("N_h", "n_h", "weight"):

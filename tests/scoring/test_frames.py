@@ -194,3 +194,31 @@ def test_phone_numbers_normalise_to_e164(raw: str, e164: str) -> None:
 def test_bad_phone_numbers_are_problems(raw: str) -> None:
     t = pd.DataFrame({"u": ["A1"], "p": [raw]})
     assert not validate_frame(t, ColumnMapping(unit="u", phone="p")).ok
+
+
+def test_short_rows_and_blank_lines_keep_their_row_numbers() -> None:
+    # The C parser pads short rows silently; they are found and reported all the same.
+    table, problems = read_table(b"Unit,Email,Sex\nA1,a@x.id,F\nA1,b@x.id\n", filename="x.csv")
+    assert table is None
+    assert [str(p) for p in problems] == ["row 3: 2 fields where the header has 3 (separator ',')"]
+    # Blank lines are skipped but counted, so problems point at the right line.
+    table, problems = read_table(b"Unit,Email,Sex\nA1,a@x.id,F\n\n\nZ9,c@x.id,\n", filename="x.csv")
+    assert table is not None
+    assert not problems
+    assert table.index.tolist() == [2, 5]
+    res = validate_frame(table, ColumnMapping(unit="Unit", email="Email"), known_units={"A1"})
+    assert [str(p) for p in res.problems] == ["row 5, column 'Unit': unknown unit 'Z9'"]
+
+
+def test_xlsx_empty_rows_are_skipped_but_counted(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["Unit", "Email"])
+    ws.append(["A1", "a@x.id"])
+    ws.append([None, None])
+    ws.append(["A1", "a@x.id"])
+    path = tmp_path / "l.xlsx"
+    wb.save(path)
+    res = load_frame(path, ColumnMapping(unit="Unit", email="Email"))
+    assert [str(p) for p in res.problems] == ["row 4, column 'Email': e-mail address 'a@x.id' repeats row 2"]
