@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,7 @@ REPLICATE_TYPES: tuple[str, ...] = ("JK1", "JKn", "bootstrap", "subbootstrap", "
 __all__ = [
     "LONELY_PSU_OPTIONS",
     "REPLICATE_TYPES",
+    "Adjustment",
     "ReplicateWeights",
     "Stage",
     "SurveyDesign",
@@ -117,13 +118,35 @@ class ReplicateWeights:
         return int(self.weights.shape[1])
 
 
+class Adjustment(Protocol):
+    """A weight adjustment (post-stratification, raking, calibration) as the variance sees it.
+
+    Calibrated estimators are linearized by replacing the influence values with their residuals from
+    the calibration (R's ``svyrecvar`` with ``postStrata``); :mod:`scoring.calibration` implements it.
+    """
+
+    def residuals(self, z: FloatArray) -> FloatArray:
+        """Residuals of the influence values ``z`` (shape (n, k)), one column per estimate."""
+        ...
+
+    def operators(self) -> Sequence[tuple[Any, Any]]:
+        """The same residuals as rank-K updates ``z <- z - S (L z)`` applied in order.
+
+        ``S`` is (n, K) and ``L`` (K, n), each a NumPy array or a SciPy sparse matrix; a basis ``S``
+        that recurs (raking sweeps) is the same object each time.
+        """
+        ...
+
+
 @dataclass(frozen=True, eq=False)
 class SurveyDesign:
     """An immutable survey design over a DataFrame.
 
     Build it with :func:`svydesign` (linearization) or :func:`svrepdesign` /
     :func:`scoring.replicates.as_replicate_design` (replicate weights); do not call the constructor
-    directly. ``weights`` are the sampling weights (R's ``weights(design, "sampling")``).
+    directly. ``weights`` are the sampling weights (R's ``weights(design, "sampling")``), after any
+    adjustment in ``calibration`` (built by :mod:`scoring.calibration`; applied in order, as R's
+    ``design$postStrata``).
     """
 
     data: pd.DataFrame
@@ -132,6 +155,7 @@ class SurveyDesign:
     lonely_psu: LonelyPSU
     replicates: ReplicateWeights | None = None
     description: str = field(default="")
+    calibration: tuple[Adjustment, ...] = ()
 
     @property
     def n(self) -> int:

@@ -88,6 +88,11 @@ def as_replicate_design(
     """
     if design.replicates is not None:
         raise ValueError("the design already has replicate weights")
+    if design.calibration:
+        raise ValueError(
+            "replicate weights from a calibrated design are not supported: its replicates would "
+            "ignore the calibration (R re-calibrates each replicate); use linearization"
+        )
     unit, psu_stratum, n_h, pop = _psu_strata(design)
     n_strata = n_h.shape[0]
     n_psu = psu_stratum.shape[0]

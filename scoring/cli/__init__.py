@@ -24,10 +24,16 @@ from scoring.cli.common import require_columns as require_columns
 from scoring.cli.index import register_index
 from scoring.cli.mean import register_mean
 from scoring.cli.mean import run_mean as run_mean
+from scoring.cli.sampling import register_draw, register_sample_size
 
 __all__ = ["REGISTRARS", "UsageError", "build_parser", "main", "read_csv", "register_mean", "write_frame"]
 
-REGISTRARS: list[Callable[[Subparsers], None]] = [register_mean, register_index]
+REGISTRARS: list[Callable[[Subparsers], None]] = [
+    register_mean,
+    register_index,
+    register_sample_size,
+    register_draw,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,5 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except (ValueError, OSError) as exc:
-        print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
+        # A file with several problems gives one line each.
+        for line in str(exc).splitlines() or [""]:
+            print(f"{parser.prog} {args.command}: error: {line}", file=sys.stderr)
         return 1

@@ -7,6 +7,7 @@ import sys
 
 import pandas as pd
 
+from scoring.cli.calibrate import add_calibration_arguments, apply_calibration, check_calibration_options
 from scoring.cli.common import (
     Subparsers,
     add_design_arguments,
@@ -32,6 +33,7 @@ def _design_from_args(frame: pd.DataFrame, args: argparse.Namespace) -> SurveyDe
         nest=args.nest,
         lonely_psu=args.lonely_psu,
     )
+    design = apply_calibration(design, args)
     if args.method == "jackknife":
         return as_replicate_design(design, "auto")
     if args.method == "bootstrap":
@@ -42,6 +44,7 @@ def _design_from_args(frame: pd.DataFrame, args: argparse.Namespace) -> SurveyDe
 def run_mean(args: argparse.Namespace) -> int:
     """Handler of ``mean``."""
     check_variance_options(args)
+    check_calibration_options(args)
     frame = read_csv(args.data)
     named = [args.value, args.weight, args.strata, *(args.by or []), *(args.cluster or []), *(args.fpc or [])]
     require_columns(frame, named, args.data)
@@ -68,4 +71,5 @@ def register_mean(subparsers: Subparsers) -> None:
     p.add_argument("--value", required=True, metavar="COL", help="numeric column to average")
     p.add_argument("--by", action="append", metavar="COL", help="domain column; repeat for crossed domains")
     add_design_arguments(p)
+    add_calibration_arguments(p)
     p.set_defaults(handler=run_mean)
