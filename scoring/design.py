@@ -110,6 +110,9 @@ class ReplicateWeights:
     rscales: FloatArray
     mse: bool
     df: int
+    # Rows in first-stage strata sampled in full, for replicates generated from a design with an fpc: R's
+    # svytotal leaves them out of the replicate totals (as.svrepdesign's ``selfrep``); None otherwise.
+    selfrep: npt.NDArray[np.bool_] | None = None
 
     @property
     def n_replicates(self) -> int:
@@ -132,6 +135,7 @@ class SurveyDesign:
     lonely_psu: LonelyPSU
     replicates: ReplicateWeights | None = None
     description: str = field(default="")
+    strata_labels: tuple[str, ...] = field(default=())  # stage-1 strata as R's as.character, by code
 
     @property
     def n(self) -> int:
@@ -194,6 +198,27 @@ def _codes(data: pd.DataFrame, cols: Sequence[str], role: str) -> IntArray:
     if len(cols) == 1:
         return np.asarray(pd.factorize(data[cols[0]], sort=True)[0], dtype=np.int64)
     return np.asarray(data.groupby(list(cols), sort=True, dropna=False).ngroup().to_numpy(), dtype=np.int64)
+
+
+def _r_text(value: object) -> str:
+    """A value as R's ``as.character`` writes it (``1`` for the float 1.0), for R's text orderings."""
+    if isinstance(value, bool | np.bool_):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.15g}"
+    return str(value)
+
+
+def _strata_labels(data: pd.DataFrame, cols: Sequence[str], codes: IntArray) -> tuple[str, ...]:
+    if not cols:
+        return ("1",)
+    k = int(codes.max()) + 1
+    first = np.full(k, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(codes.size - 1, -1, -1)
+    rows = data[list(cols)].iloc[first]
+    return tuple(".".join(_r_text(v) for v in r) for r in rows.itertuples(index=False, name=None))
 
 
 def _numeric(data: pd.DataFrame, col: str, role: str) -> FloatArray:
@@ -260,7 +285,8 @@ def svydesign(
         fraction ``n/N``, otherwise the population number of units in the stratum (or, at later
         stages, in the sampled unit of the previous stage). Must be constant within strata. With
         several cluster stages and an fpc for each, the variance is R's full multistage formula;
-        otherwise the later stages are ignored (ultimate cluster).
+        without any fpc only the first stage counts (ultimate cluster, with replacement). An fpc for
+        some stages only, or an fpc of 1 in every row, is refused, as R refuses it.
     nest : bool
         Cluster ids are only unique within strata (R's ``nest=TRUE``). With ``nest=False`` an id that
         occurs in two strata is an error, as in R.
@@ -310,6 +336,14 @@ def svydesign(
     n_stages = max(1, len(id_cols))
     if len(fpc_cols) > n_stages:
         raise ValueError(f"{len(fpc_cols)} fpc columns given for {n_stages} sampling stage(s)")
+    if 0 < len(fpc_cols) < n_stages:
+        # R's svydesign stops here too (as.fpc: "non-conformable arrays"): the stage-1 fpc alone would
+        # build weights from stage 1 only and understate every total.
+        raise ValueError(
+            f"fpc given for {len(fpc_cols)} of the {n_stages} sampling stages ({', '.join(fpc_cols)}): "
+            "give an fpc column for every stage (full multistage variance), or none (with-replacement "
+            "ultimate clusters with explicit weights); R's svydesign refuses a partial fpc as well"
+        )
 
     stratum = _codes(data, strata_cols, "strata") if strata_cols else np.zeros(n, dtype=np.int64)
     # Units per stage, each nested in the previous stage's unit.
@@ -343,6 +377,14 @@ def svydesign(
         allv = np.concatenate(raw_fpc)
         if np.any(allv <= 0):
             raise ValueError(f"fpc column(s) {', '.join(fpc_cols)} must be positive")
+        if np.all(allv == 1):
+            # Fractions of 1 (a census) or populations of 1? R's as.fpc refuses the ambiguity ("Must
+            # have all fpc>=1 or all fpc<=1"), and so do we.
+            raise ValueError(
+                f"fpc column(s) {', '.join(fpc_cols)} are 1 in every row: that is neither a sampling fraction "
+                "below 1 nor a population size above 1, and R's svydesign refuses it; for a census use "
+                "population sizes equal to the sample sizes"
+            )
         is_popsize = bool(np.any(allv > 1))
         if is_popsize and np.any(allv < 1):
             raise ValueError(
@@ -364,7 +406,7 @@ def svydesign(
                     f"{pop[bad]:g} is smaller than the {int(nh[bad])} sampled units"
                 )
             pop_sizes.append(np.asarray(pop, dtype=np.float64))
-    # Stages without fpc are sampled with replacement; with partial fpc the later stages are dropped.
+    # Stages without fpc are sampled with replacement (ultimate cluster: only stage 1 counts).
     full_multistage = len(fpc_cols) == n_stages and n_stages > 1
     used_stages = n_stages if full_multistage else 1
     for s in range(len(pop_sizes), n_stages):
@@ -434,6 +476,7 @@ def svydesign(
         stages=tuple(stages),
         lonely_psu=lonely_psu,
         description=desc,
+        strata_labels=_strata_labels(data, strata_cols, stratum),
     )
 
 

@@ -199,7 +199,13 @@ def _fit(
                 infl = w * (y - r[dom] * x) / tx[dom]
         if rep is not None:
             rows = np.flatnonzero(ok)
-            a = sp.csr_matrix((y, (dom, rows)), shape=(d, n))
+            if kind == "total" and rep.selfrep is not None:
+                # R's svytotal on generated replicates leaves rows of strata sampled in full out of the
+                # replicate totals (they change nothing but the adjust replicate and mse=True centring).
+                keep = ~rep.selfrep[rows]
+                a = sp.csr_matrix((y[keep], (dom[keep], rows[keep])), shape=(d, n))
+            else:
+                a = sp.csr_matrix((y, (dom, rows)), shape=(d, n))
             rty = np.asarray(a @ rep.weights)
             if kind == "total":
                 reps_j = rty
