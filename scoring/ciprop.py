@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from scoring.design import FloatArray, SurveyDesign
+from scoring.design import FloatArray, SurveyDesign, domain_df
 from scoring.estimators import _column, _fit, _is_categorical, _Variable, domains
 from scoring.intervals import (
     asin_interval,
@@ -42,13 +42,14 @@ from scoring.intervals import (
     t_interval,
     t_quantile,
 )
+from scoring.likelihood import likelihood_interval
 from scoring.variance import replicate_variance
 
 __all__ = ["CIPROP_METHODS", "svyciprop"]
 
-CIPROP_METHODS: tuple[str, ...] = ("logit", "xlogit", "beta", "asin", "mean", "wilson")
+CIPROP_METHODS: tuple[str, ...] = ("logit", "likelihood", "xlogit", "beta", "asin", "mean", "wilson")
 
-Method = Literal["logit", "xlogit", "beta", "asin", "mean", "wilson"]
+Method = Literal["logit", "likelihood", "xlogit", "beta", "asin", "mean", "wilson"]
 
 
 def _indicator(design: SurveyDesign, value: str, success: object | None) -> _Variable:
@@ -119,16 +120,25 @@ def svyciprop(
     check_level(level)
     if method not in CIPROP_METHODS:
         raise ValueError(f"method must be one of {', '.join(CIPROP_METHODS)}, not {method!r}")
+    if method == "likelihood" and design.replicates is not None:
+        raise ValueError(
+            "method='likelihood' needs a linearization design: with replicate weights R's svyciprop gives "
+            "no interval (NA); use method='logit' or 'beta'"
+        )
     var = _indicator(design, value, success)
     dom, labels = domains(design, by)
-    fit = _fit(design, [var], dom, len(labels), kind="mean")
+    n_dom = len(labels)
+    fit = _fit(design, [var], dom, n_dom, kind="mean", keep_influence=False)
     p = fit.estimate[0]
     v = fit.variance[0]
     se = np.sqrt(v)
-    n = fit.n[0]
-    dfv = float(design.df if df is None else df)
+    # R evaluates svyciprop on design[domain, ]: its df (unless df= is given) and, for the beta
+    # interval, its row count (missing values and zero weights included) are the domain's.
+    dom_df = domain_df(design, dom, n_dom).astype(np.float64)
+    dfv = dom_df if df is None else np.full(n_dom, float(df))
+    rows = np.bincount(dom[dom >= 0], minlength=n_dom).astype(np.float64)
     alpha = 1 - level
-    q = float(t_quantile(level, dfv))
+    q = t_quantile(level, dfv)
     lo: FloatArray
     hi: FloatArray
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -138,15 +148,36 @@ def svyciprop(
             lo, hi = asin_interval(p, se, q)
         elif method in ("logit", "xlogit"):
             s_eta: FloatArray | None = None
+            failed = np.zeros(n_dom, dtype=bool)
             if method == "logit" and design.replicates is not None and fit.replicates is not None:
                 reps = special.logit(fit.replicates[0])
                 s_eta = np.sqrt(replicate_variance(design.replicates, special.logit(p), reps))
+                # R refits the glm per replicate and stops where a replicate has no weight in the domain.
+                failed = np.isnan(reps).any(axis=1)
             lo, hi = logit_interval(p, se, q, se_logit=s_eta)
+            if method == "logit":
+                # The glm's fitted proportion of a domain of all successes (failures) is 1 (0) to within
+                # 1e-10, with no spread: R's interval is [1, 1] wherever the df allow one (for all
+                # failures R's is [0, NA], an artefact of the unconverged fit; we give [0, 0]).
+                for edge in (0.0, 1.0):
+                    at = (p == edge) & np.isfinite(q)
+                    lo = np.where(at, edge, lo)
+                    hi = np.where(at, edge, hi)
+                lo = np.where(failed, np.nan, lo)
+                hi = np.where(failed, np.nan, hi)
         elif method == "beta":
-            neff = effective_n_t_adjusted(p * (1 - p) / v, n, dfv, level)
+            # R: n_eff * (qt(a/2, nrow(design) - 1) / qt(a/2, degf(design)))^2, always the domain's degf;
+            # a domain with no spread (p of 0 or 1) has n_eff = 0/0 and no interval.
+            neff = effective_n_t_adjusted(p * (1 - p) / v, rows, dom_df, level)
             x = neff * p
-            lo = np.where(x > 0, stats.beta.ppf(alpha / 2, x, neff * (1 - p) + 1), 0.0)
-            hi = np.where(neff * (1 - p) > 0, stats.beta.ppf(1 - alpha / 2, x + 1, neff * (1 - p)), 1.0)
+            y = neff * (1 - p)
+            lo = np.where(x == 0, 0.0, stats.beta.ppf(alpha / 2, x, y + 1))
+            hi = np.where(y == 0, 1.0, stats.beta.ppf(1 - alpha / 2, x + 1, y))
+        elif method == "likelihood":
+            lo = np.full(n_dom, np.nan)
+            hi = np.full(n_dom, np.nan)
+            for d in range(n_dom):
+                lo[d], hi[d] = likelihood_interval(design, var.values, var.ok, dom == d, float(dfv[d]), level)
         else:  # wilson
             neff = p * (1 - p) / v
             cv = q if critical == "t" else float(t_quantile(level, np.inf))
@@ -159,6 +190,6 @@ def svyciprop(
     out["se"] = se
     out["ci_low"] = lo
     out["ci_high"] = hi
-    out["df"] = design.df if df is None else df
-    out["n"] = n
+    out["df"] = dom_df.astype(np.int64) if df is None else df
+    out["n"] = fit.n[0]
     return out

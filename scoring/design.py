@@ -43,6 +43,7 @@ __all__ = [
     "Stage",
     "SurveyDesign",
     "degf",
+    "domain_df",
     "svrepdesign",
     "svydesign",
 ]
@@ -170,6 +171,43 @@ class SurveyDesign:
 def degf(design: SurveyDesign) -> int:
     """Design degrees of freedom (R: ``degf(design)``); see :attr:`SurveyDesign.df`."""
     return design.df
+
+
+def domain_df(design: SurveyDesign, domain: IntArray, n_domains: int) -> IntArray:
+    """Degrees of freedom of each domain's subset, as R's ``degf(design[domain, ])``.
+
+    R's ``svyciprop`` and ``svyquantile`` called within ``svyby`` (or on a design subset to the rows with a
+    value) take their df from the subset, not from the whole design: first-stage units minus strata among
+    the subset's rows with non-zero weight, or for replicate designs the rank of the subset's replicate
+    weights minus 1 (R recomputes ``degf`` when it subsets a replicate design).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+    domain : ndarray of int, shape (n,)
+        Domain of each row, ``0..n_domains-1``, or ``-1`` for rows in no domain.
+    n_domains : int
+
+    Returns
+    -------
+    ndarray of int64, shape (n_domains,)
+    """
+    out = np.zeros(n_domains, dtype=np.int64)
+    if design.replicates is not None:
+        rw = design.replicates.weights
+        for d in range(n_domains):
+            rows = np.flatnonzero(domain == d)
+            out[d] = replicate_rank(rw[rows]) - 1 if rows.size else -1
+        return out
+    s = design.stages[0]
+    sel = (domain >= 0) & (design.weights != 0)
+    dom = domain[sel]
+    n_unit = int(s.unit.max()) + 1
+    units = np.unique(dom * n_unit + s.unit[sel]) // n_unit
+    strata = np.unique(dom * (s.n_strata + 1) + s.stratum[sel]) // (s.n_strata + 1)
+    out += np.bincount(units, minlength=n_domains).astype(np.int64)
+    out -= np.bincount(strata, minlength=n_domains).astype(np.int64)
+    return out
 
 
 # ----------------------------------------------------------------------------------------- helpers

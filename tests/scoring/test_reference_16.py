@@ -31,6 +31,14 @@ REFERENCE = json.loads((FIXTURES / "reference_16.json").read_text())
 CASES: list[dict[str, Any]] = REFERENCE["cases"]
 REL, ABS = 1e-6, 1e-8
 
+# Where we knowingly differ from R, with our value instead of R's (the reason is in docs/statistics.md).
+DEVIATIONS: dict[tuple[str, str], dict[str, float]] = {
+    # All failures, df > 0: R's logit interval is [0, NA] (glm stops at p = 6e-11); ours is [0, 0].
+    ("ciprop_by_logit", "t2"): {"ci_low": 0.0, "ci_high": 0.0},
+}
+# Where R gives NA without saying why, we refuse with a message.
+REFUSED = {"ciprop_rep_by_likelihood": "needs a linearization design"}
+
 
 @cache
 def data(name: str) -> pd.DataFrame:
@@ -106,8 +114,8 @@ def our_row(frame: pd.DataFrame, ref: dict[str, Any], by: str | None) -> pd.Seri
 
 def check_case(case: dict[str, Any]) -> None:
     cid = case["id"]
-    if "error" in case:
-        with pytest.raises(ValueError):
+    if "error" in case or cid in REFUSED:
+        with pytest.raises(ValueError, match=REFUSED.get(cid)):
             compute(case)
         return
     frame = compute(case)
@@ -123,8 +131,9 @@ def check_case(case: dict[str, Any]) -> None:
             # R stops inside this domain (svyby would fail as a whole); we give no interval there.
             assert math.isnan(float(row["ci_low"])) and math.isnan(float(row["ci_high"])), where
             continue
+        expected = {**ref, **DEVIATIONS.get((cid, ref.get("domain", "")), {})}
         for col in ("estimate", "se", "ci_low", "ci_high"):
-            close(float(row[col]), ref[col], col, where)
+            close(float(row[col]), expected[col], col, where)
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c["id"]) for c in CASES])
