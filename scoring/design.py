@@ -419,9 +419,9 @@ def svydesign(
             # Fractions of 1 (a census) or populations of 1? R's as.fpc refuses the ambiguity ("Must
             # have all fpc>=1 or all fpc<=1"), and so do we.
             raise ValueError(
-                f"fpc column(s) {', '.join(fpc_cols)} are 1 in every row: that is neither a sampling fraction "
-                "below 1 nor a population size above 1, and R's svydesign refuses it; for a census use "
-                "population sizes equal to the sample sizes"
+                f"fpc column(s) {', '.join(fpc_cols)} are 1 in every row: that is neither a sampling "
+                "fraction below 1 nor a population size above 1, and R's svydesign refuses it; for a "
+                "census use population sizes equal to the sample sizes"
             )
         is_popsize = bool(np.any(allv > 1))
         if is_popsize and np.any(allv < 1):

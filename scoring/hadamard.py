@@ -126,7 +126,7 @@ def _double(h: IntMatrix) -> IntMatrix:
 def _primes_3_mod_4() -> tuple[int, ...]:
     sieve = np.ones(_MAX_PRIME + 1, dtype=bool)
     sieve[:2] = False
-    for i in range(2, int(math.isqrt(_MAX_PRIME)) + 1):
+    for i in range(2, math.isqrt(_MAX_PRIME) + 1):
         if sieve[i]:
             sieve[i * i :: i] = False
     return tuple(int(p) for p in np.flatnonzero(sieve) if p % 4 == 3)

@@ -1,4 +1,4 @@
-"""The profile-likelihood interval of a proportion, computed step by step as R's ``svyciprop(method="likelihood")``.
+"""Profile-likelihood interval of a proportion, step by step as R's ``svyciprop(method="likelihood")``.
 
 R fits the intercept-only quasi-binomial ``svyglm`` (weights rescaled to mean 1 over the domain's rows) and
 asks ``confint(fit, method="likelihood", ddf=df)``, which
@@ -166,7 +166,11 @@ def _binomial_deviance_vec(y: FloatArray, w: FloatArray, mu: FloatArray | float)
 
 
 def likelihood_interval(
-    design: SurveyDesign, y: FloatArray, ok: npt.NDArray[np.bool_], in_domain: npt.NDArray[np.bool_], df: float,
+    design: SurveyDesign,
+    y: FloatArray,
+    ok: npt.NDArray[np.bool_],
+    in_domain: npt.NDArray[np.bool_],
+    df: float,
     level: float,
 ) -> tuple[float, float]:
     """Profile-likelihood interval of a weighted proportion (R: ``svyciprop(..., method="likelihood")``).

@@ -99,7 +99,11 @@ def linearized_variance(
     """
     v = np.zeros(n_domains)
     for s, stage in enumerate(design.stages):
-        if s > 0 and design.lonely_psu == "average" and bool(np.any((stage.n_units == 1) & (stage.fpc_factor >= 1e-7))):
+        if (
+            s > 0
+            and design.lonely_psu == "average"
+            and bool(np.any((stage.n_units == 1) & (stage.fpc_factor >= 1e-7)))
+        ):
             # R's multistage averages within each earlier-stage unit on its own: a unit with a single
             # sampled sub-unit has no other stratum to average over (0/0), so every variance is NaN.
             return np.full(n_domains, np.nan)

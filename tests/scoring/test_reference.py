@@ -27,6 +27,7 @@ REFERENCE = json.loads((FIXTURES / "reference.json").read_text())
 CASES: list[dict[str, Any]] = REFERENCE["cases"]
 REL = 1e-6
 
+
 @cache
 def data(name: str) -> pd.DataFrame:
     return pd.read_csv(FIXTURES / f"{name}.csv")

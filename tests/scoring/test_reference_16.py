@@ -89,7 +89,11 @@ def compute(case: dict[str, Any]) -> pd.DataFrame:
     if fun == "quantile":
         qs = stat["quantiles"]
         return svyquantile(
-            design, stat["value"], qs if isinstance(qs, list) else [qs], by=by, interval_type=stat["interval_type"]
+            design,
+            stat["value"],
+            qs if isinstance(qs, list) else [qs],
+            by=by,
+            interval_type=stat["interval_type"],
         )
     raise AssertionError(f"no mapping for {fun}")
 
@@ -129,7 +133,8 @@ def check_case(case: dict[str, Any]) -> None:
             assert int(row["n"]) == ref["n"], f"{where}: n {row['n']} != R {ref['n']}"
         if "error" in ref:
             # R stops inside this domain (svyby would fail as a whole); we give no interval there.
-            assert math.isnan(float(row["ci_low"])) and math.isnan(float(row["ci_high"])), where
+            assert math.isnan(float(row["ci_low"])), where
+            assert math.isnan(float(row["ci_high"])), where
             continue
         expected = {**ref, **DEVIATIONS.get((cid, ref.get("domain", "")), {})}
         for col in ("estimate", "se", "ci_low", "ci_high"):
@@ -143,13 +148,26 @@ def test_reference_16_case(case: dict[str, Any]) -> None:
 
 def test_reference_16_covers_the_issue() -> None:
     ids = {c["id"] for c in CASES}
-    for prefix in ("jkn_", "quantile_missing_", "quantile_by_", "quantile_se0_", "quantile_rep_", "ciprop_by_",
-                   "twostage_average", "twostage_partial_fpc", "fpc_all_one", "brr8_", "brr20_"):
+    for prefix in (
+        "jkn_",
+        "quantile_missing_",
+        "quantile_by_",
+        "quantile_se0_",
+        "quantile_rep_",
+        "ciprop_by_",
+        "twostage_average",
+        "twostage_partial_fpc",
+        "fpc_all_one",
+        "brr8_",
+        "brr20_",
+    ):
         assert any(i.startswith(prefix) for i in ids), prefix
     assert len(CASES) >= 100
 
 
-@pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript (r-base-core, r-cran-survey) not installed")
+@pytest.mark.skipif(
+    shutil.which("Rscript") is None, reason="Rscript (r-base-core, r-cran-survey) not installed"
+)
 def test_reference_16_regenerates_identically(tmp_path: Path) -> None:
     """Re-run the R script: the same seed gives the same data and the same results as the committed JSON."""
     proc = subprocess.run(
