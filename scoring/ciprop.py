@@ -55,6 +55,8 @@ Method = Literal["logit", "likelihood", "xlogit", "beta", "asin", "mean", "wilso
 def _indicator(design: SurveyDesign, value: str, success: object | None) -> _Variable:
     s = _column(design, value, "value")
     ok = s.notna().to_numpy()
+    if len(s) and not ok.any():
+        raise ValueError(f"value column {value!r} has no non-missing values")
     if success is not None:
         arr = s.to_numpy(dtype=object)
         return _Variable(value, str(success), (arr == success).astype(np.float64), ok)
@@ -131,7 +133,7 @@ def svyciprop(
     fit = _fit(design, [var], dom, n_dom, kind="mean", keep_influence=False)
     p = fit.estimate[0]
     v = fit.variance[0]
-    se = np.sqrt(v)
+    se = np.where(fit.n[0] > 0, np.sqrt(v), np.nan)
     # R evaluates svyciprop on design[domain, ]: its df (unless df= is given) and, for the beta
     # interval, its row count (missing values and zero weights included) are the domain's.
     dom_df = domain_df(design, dom, n_dom).astype(np.float64)

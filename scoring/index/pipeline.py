@@ -95,6 +95,11 @@ def index_from_scores(
     cols.update(design_columns or {})
     group_col = cols["group"] or "group"
     strata = [c for c in ("institution", cols["stratum"]) if c]
+    if SCORE in data.columns and len(data) and pd.to_numeric(data[SCORE], errors="coerce").isna().all():
+        raise ValueError(
+            f"none of the {len(data)} responses has a score: every answer is blank or 'don't know', or too "
+            "few are answered (the profile's min_share_answered); nothing to estimate"
+        )
     ge = estimate_groups(
         data,
         [SCORE, *dimensions],
@@ -122,7 +127,19 @@ def index_from_scores(
     index = combine_groups(
         groups, weights, by, level=level, replicates=None if reps is None else reps[is_score]
     )
+    # The composite's n counts the respondents of the groups it combines; whether the cell is too small
+    # to show is decided on all its respondents, so a cell of 9 whose groups are each too small to
+    # publish is "no group has enough respondents", not "fewer than 5 respondents (n=0)".
+    n_used = index["n"].to_numpy(dtype=np.int64)
+    if by:
+        n_cell = index[by].merge(
+            groups.groupby(by, dropna=False)["n"].sum().reset_index(), on=by, how="left"
+        )["n"]
+    else:
+        n_cell = pd.Series([int(groups["n"].sum())])
+    index["n"] = n_cell.fillna(0).to_numpy(dtype=np.int64)
     index = publication_rules(index, min_cell=profile.min_cell)
+    index["n"] = n_used
     none_left = ~np.isfinite(index["estimate"].to_numpy(dtype=np.float64)) & ~index["suppressed"].to_numpy()
     index.loc[none_left, "published"] = False
     index.loc[none_left, "note"] = "not published: no group has enough respondents"
