@@ -203,6 +203,11 @@ def test_cell_without_a_publishable_group_says_so() -> None:
     assert not b["suppressed"]
     assert not b["published"]
     assert np.isnan(b["estimate"])
+    dims_b = result.dimensions[
+        (result.dimensions["institution"] == "Kota B") & (result.dimensions["group"] == "all")
+    ]
+    assert len(dims_b) > 0
+    assert (dims_b["note"] == "not published: no group has enough respondents").all()
     a = result.index.set_index("institution").loc["Kota A"]
     assert a["published"]
     assert a["n"] == 40
