@@ -23,6 +23,7 @@ import pytest
 from scoring.ciprop import svyciprop
 from scoring.design import SurveyDesign, svrepdesign, svydesign
 from scoring.estimators import svymean, svytotal
+from scoring.hadamard import hadamard
 from scoring.quantiles import svyquantile
 from scoring.replicates import as_replicate_design
 
@@ -146,6 +147,12 @@ def test_reference_16_case(case: dict[str, Any]) -> None:
     check_case(case)
 
 
+@pytest.mark.parametrize("entry", REFERENCE["hadamard"], ids=lambda e: f"n{e['n']}")
+def test_hadamard_is_the_matrix_r_chooses(entry: dict[str, Any]) -> None:
+    ours = ["".join(map(str, row)) for row in hadamard(entry["n"])]
+    assert ours == entry["rows"]
+
+
 def test_reference_16_covers_the_issue() -> None:
     ids = {c["id"] for c in CASES}
     for prefix in (
@@ -182,5 +189,6 @@ def test_reference_16_regenerates_identically(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     fresh = json.loads((tmp_path / "reference_16.json").read_text())
     assert fresh["cases"] == REFERENCE["cases"]
+    assert fresh["hadamard"] == REFERENCE["hadamard"]
     for csv in FIXTURES.glob("syn16_*.csv"):
         assert (tmp_path / csv.name).read_text() == csv.read_text(), csv.name
