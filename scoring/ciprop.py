@@ -12,6 +12,9 @@ indicator (linearization or replicate weights); only the interval differs by met
 ``beta``
     Korn & Graubard (1998): Clopper-Pearson on the effective sample size
     ``n_eff = p (1-p) / var * (qt(a/2, n-1) / qt(a/2, df))^2`` (R ``method="beta"``).
+``likelihood``
+    Profile likelihood of the quasi-binomial fit, scaled for the design, computed as R does
+    (:mod:`scoring.likelihood`; linearization designs only, R gives no interval with replicate weights).
 ``asin``
     Wald interval for ``asin(sqrt(p))``, back-transformed (R ``method="asin"``).
 ``mean``
@@ -20,7 +23,11 @@ indicator (linearization or replicate weights); only the interval differs by met
     Wilson score interval on ``n_eff = p (1-p) / var`` with critical value ``qt(1-a/2, df)``
     (``critical="t"``) or the normal quantile (``critical="z"``); not in R's ``survey`` package.
 
-All use the t distribution with the design's degrees of freedom unless ``df`` is given.
+All use the t distribution with the degrees of freedom R uses: the domain's own (R's ``svyby`` calls
+``svyciprop`` on ``design[domain, ]``, whose ``degf`` counts the domain's PSUs) unless ``df`` is given; the
+beta interval always uses the domain's df and its row count, missing values included (R's ``nrow(design)``).
+A domain where every respondent is a success has no spread: ``beta``, ``xlogit`` and ``asin`` give NaN as
+in R, ``logit`` and ``mean`` give ``[1, 1]``.
 """
 
 from __future__ import annotations
@@ -90,11 +97,12 @@ def svyciprop(
         Domain columns (R: ``svyby(~I(x), ~by, design, svyciprop)``).
     success : object, optional
         The value counted as a success (``I(value == success)``).
-    method : {"logit", "xlogit", "beta", "asin", "mean", "wilson"}
+    method : {"logit", "likelihood", "xlogit", "beta", "asin", "mean", "wilson"}
         See the module documentation.
     level : float
     df : float, optional
-        Degrees of freedom of the t quantiles; default the design's (R's ``df=degf(design)``).
+        Degrees of freedom of the t quantiles; default each domain's (R's ``df=degf(design)`` evaluated
+        on the domain's subset). The beta interval ignores it, as R does.
     critical : {"t", "z"}
         Only for ``wilson``: t at ``df`` or the normal quantile.
 

@@ -9,8 +9,8 @@ where ``z_dhi`` is the total of domain ``d``'s influence values in unit ``i`` of
 without rows of the domain count as zeros: the domain is estimated on the full design, never by
 subsetting), ``zbar_dh`` their mean over the ``n_h`` units and ``m_h`` the product of the earlier
 stages' sampling fractions: this is R's ``svyrecvar``/``multistage``/``onestrat`` with its lonely-PSU
-rules. Only the (domain, unit) pairs that occur are touched, so the cost is O(rows), whatever the
-number of domains.
+rules (under ``average``, a lonely unit beyond stage 1 makes every variance NaN, as in R). Only the
+(domain, unit) pairs that occur are touched, so the cost is O(rows), whatever the number of domains.
 """
 
 from __future__ import annotations

@@ -218,3 +218,17 @@ def test_cell_without_a_publishable_group_says_so() -> None:
     t = tiny.index.iloc[0]
     assert t["suppressed"]
     assert t["note"] == "suppressed: fewer than 5 respondents (n=4)"
+
+
+def test_interval_types_r_does_not_compute_are_refused(small: pd.DataFrame) -> None:
+    from scoring.quantiles import svyquantile
+    from scoring.replicates import as_replicate_design
+
+    lin = svydesign(small, weights="w")
+    jk = as_replicate_design(lin, "JK1")
+    with pytest.raises(ValueError, match="needs replicate weights"):
+        svyquantile(lin, "y", 0.5, interval_type="quantile")
+    with pytest.raises(ValueError, match="needs a linearization design"):
+        svyquantile(jk, "y", 0.5, interval_type="score")
+    with pytest.raises(ValueError, match="needs a linearization design"):
+        svyciprop(jk, "y", success=3.0, method="likelihood")
