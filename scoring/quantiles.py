@@ -5,6 +5,10 @@ interval is Woodruff's: estimate the proportion ``p_hat = F(q_hat)`` of the popu
 the estimated quantile, with its design-based SE, form a confidence interval for that proportion
 (``interval_type``), and map its end points back through the same quantile rule. The reported SE
 is backed out of the interval's width, ``(upper - lower) / (2 qt(1 - a/2, df))``, as R does.
+Besides Woodruff's, R's score-test interval (``ffullerCI``) and, for replicate designs, the
+replicate-quantile interval (``repCI``) are available. Each domain is estimated as R's ``svyquantile``
+on ``design[domain, ]`` after dropping the rows without a value, so its df and the beta interval's
+``n`` are those rows'.
 """
 
 from __future__ import annotations
@@ -134,8 +138,8 @@ def _uniroot(f: Callable[[float], float], lower: float, upper: float, tol: float
     if not lower < upper:
         return float("nan")
     fl, fu = f(lower), f(upper)
-    if not (np.isfinite(fl) or np.isinf(fl)) or not (np.isfinite(fu) or np.isinf(fu)) or fl * fu > 0:
-        return float("nan")
+    if np.isnan(fl) or np.isnan(fu) or fl * fu > 0:
+        return float("nan")  # R: "f.lower = f(lower) is NA", "f() values at end points not of opposite sign"
     return _zeroin(f, lower, upper, fl, fu, tol)
 
 
