@@ -195,8 +195,10 @@ def domain_df(design: SurveyDesign, domain: IntArray, n_domains: int) -> IntArra
     out = np.zeros(n_domains, dtype=np.int64)
     if design.replicates is not None:
         rw = design.replicates.weights
+        order = np.argsort(domain, kind="stable")
+        bounds = np.searchsorted(domain[order], np.arange(n_domains + 1))
         for d in range(n_domains):
-            rows = np.flatnonzero(domain == d)
+            rows = order[bounds[d] : bounds[d + 1]]
             out[d] = replicate_rank(rw[rows]) - 1 if rows.size else -1
         return out
     s = design.stages[0]

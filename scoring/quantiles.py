@@ -258,17 +258,21 @@ def svyquantile(
     w = design.weights
     rep = design.replicates
     out_rows: list[tuple[int, float, float, float, float, float, float]] = []
+    # Row indices of each domain, found once (a mask per domain would cost rows x domains).
+    order = np.argsort(obs, kind="stable")
+    bounds = np.searchsorted(obs[order], np.arange(n_dom + 1))
+    members = [order[bounds[d] : bounds[d + 1]] for d in range(n_dom)]
     for p in qs:
         qhat = np.full(n_dom, np.nan)
         for d in range(n_dom):
-            rows = obs == d
-            if rows.any():
+            rows = members[d]
+            if rows.size:
                 qhat[d] = weighted_quantile(xv[rows], w[rows], p, qrule)
         # One pass for every domain's proportion at or below its own quantile.
         below = (xv <= np.where(obs >= 0, qhat[np.maximum(obs, 0)], np.nan)).astype(np.float64)
         fit = _fit(design, [_Variable(value, None, below, obs >= 0)], obs, n_dom, kind="mean")
         for d in range(n_dom):
-            rows = obs == d
+            rows = members[d]
             dfd = float(dom_df[d] if df is None else df)
             qcrit = float(t_quantile(level, dfd))
             pm = np.float64(fit.estimate[0, d])
@@ -277,7 +281,7 @@ def svyquantile(
             pl = pu = float("nan")
             lower = upper = float("nan")
             with np.errstate(divide="ignore", invalid="ignore"):
-                if not rows.any():
+                if not rows.size:
                     pass
                 elif interval_type == "quantile":
                     assert rep is not None
@@ -290,7 +294,7 @@ def svyquantile(
                     v = float(replicate_variance(rep, np.array([qhat[d]]), reps[None, :])[0])
                     lower, upper = qhat[d] - np.sqrt(v) * qcrit, qhat[d] + np.sqrt(v) * qcrit
                 elif interval_type == "score":
-                    lower, upper = _score_interval(design, xv, rows, p, qrule, level, dfd)
+                    lower, upper = _score_interval(design, xv, obs == d, p, qrule, level, dfd)
                 else:
                     if interval_type == "mean" or rep is not None:
                         # R's svyquantile.svyrep.design calls woodruffCI without its method, so every
