@@ -44,6 +44,7 @@ __all__ = [
     "Stage",
     "SurveyDesign",
     "degf",
+    "domain_df",
     "svrepdesign",
     "svydesign",
 ]
@@ -111,6 +112,9 @@ class ReplicateWeights:
     rscales: FloatArray
     mse: bool
     df: int
+    # Rows in first-stage strata sampled in full, for replicates generated from a design with an fpc: R's
+    # svytotal leaves them out of the replicate totals (as.svrepdesign's ``selfrep``); None otherwise.
+    selfrep: npt.NDArray[np.bool_] | None = None
 
     @property
     def n_replicates(self) -> int:
@@ -156,6 +160,7 @@ class SurveyDesign:
     replicates: ReplicateWeights | None = None
     description: str = field(default="")
     calibration: tuple[Adjustment, ...] = ()
+    strata_labels: tuple[str, ...] = field(default=())  # stage-1 strata as R's as.character, by code
 
     @property
     def n(self) -> int:
@@ -192,6 +197,45 @@ def degf(design: SurveyDesign) -> int:
     return design.df
 
 
+def domain_df(design: SurveyDesign, domain: IntArray, n_domains: int) -> IntArray:
+    """Degrees of freedom of each domain's subset, as R's ``degf(design[domain, ])``.
+
+    R's ``svyciprop`` and ``svyquantile`` called within ``svyby`` (or on a design subset to the rows with a
+    value) take their df from the subset, not from the whole design: first-stage units minus strata among
+    the subset's rows with non-zero weight, or for replicate designs the rank of the subset's replicate
+    weights minus 1 (R recomputes ``degf`` when it subsets a replicate design).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+    domain : ndarray of int, shape (n,)
+        Domain of each row, ``0..n_domains-1``, or ``-1`` for rows in no domain.
+    n_domains : int
+
+    Returns
+    -------
+    ndarray of int64, shape (n_domains,)
+    """
+    out = np.zeros(n_domains, dtype=np.int64)
+    if design.replicates is not None:
+        rw = design.replicates.weights
+        order = np.argsort(domain, kind="stable")
+        bounds = np.searchsorted(domain[order], np.arange(n_domains + 1))
+        for d in range(n_domains):
+            rows = order[bounds[d] : bounds[d + 1]]
+            out[d] = replicate_rank(rw[rows]) - 1 if rows.size else -1
+        return out
+    s = design.stages[0]
+    sel = (domain >= 0) & (design.weights != 0)
+    dom = domain[sel]
+    n_unit = int(s.unit.max()) + 1
+    units = np.unique(dom * n_unit + s.unit[sel]) // n_unit
+    strata = np.unique(dom * (s.n_strata + 1) + s.stratum[sel]) // (s.n_strata + 1)
+    out += np.bincount(units, minlength=n_domains).astype(np.int64)
+    out -= np.bincount(strata, minlength=n_domains).astype(np.int64)
+    return out
+
+
 # ----------------------------------------------------------------------------------------- helpers
 
 
@@ -218,6 +262,27 @@ def _codes(data: pd.DataFrame, cols: Sequence[str], role: str) -> IntArray:
     if len(cols) == 1:
         return np.asarray(pd.factorize(data[cols[0]], sort=True)[0], dtype=np.int64)
     return np.asarray(data.groupby(list(cols), sort=True, dropna=False).ngroup().to_numpy(), dtype=np.int64)
+
+
+def _r_text(value: object) -> str:
+    """A value as R's ``as.character`` writes it (``1`` for the float 1.0), for R's text orderings."""
+    if isinstance(value, bool | np.bool_):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.15g}"
+    return str(value)
+
+
+def _strata_labels(data: pd.DataFrame, cols: Sequence[str], codes: IntArray) -> tuple[str, ...]:
+    if not cols:
+        return ("1",)
+    k = int(codes.max()) + 1
+    first = np.full(k, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(codes.size - 1, -1, -1)
+    rows = data[list(cols)].iloc[first]
+    return tuple(".".join(_r_text(v) for v in r) for r in rows.itertuples(index=False, name=None))
 
 
 def _numeric(data: pd.DataFrame, col: str, role: str) -> FloatArray:
@@ -284,7 +349,8 @@ def svydesign(
         fraction ``n/N``, otherwise the population number of units in the stratum (or, at later
         stages, in the sampled unit of the previous stage). Must be constant within strata. With
         several cluster stages and an fpc for each, the variance is R's full multistage formula;
-        otherwise the later stages are ignored (ultimate cluster).
+        without any fpc only the first stage counts (ultimate cluster, with replacement). An fpc for
+        some stages only, or an fpc of 1 in every row, is refused, as R refuses it.
     nest : bool
         Cluster ids are only unique within strata (R's ``nest=TRUE``). With ``nest=False`` an id that
         occurs in two strata is an error, as in R.
@@ -334,6 +400,14 @@ def svydesign(
     n_stages = max(1, len(id_cols))
     if len(fpc_cols) > n_stages:
         raise ValueError(f"{len(fpc_cols)} fpc columns given for {n_stages} sampling stage(s)")
+    if 0 < len(fpc_cols) < n_stages:
+        # R's svydesign stops here too (as.fpc: "non-conformable arrays"): the stage-1 fpc alone would
+        # build weights from stage 1 only and understate every total.
+        raise ValueError(
+            f"fpc given for {len(fpc_cols)} of the {n_stages} sampling stages ({', '.join(fpc_cols)}): "
+            "give an fpc column for every stage (full multistage variance), or none (with-replacement "
+            "ultimate clusters with explicit weights); R's svydesign refuses a partial fpc as well"
+        )
 
     stratum = _codes(data, strata_cols, "strata") if strata_cols else np.zeros(n, dtype=np.int64)
     # Units per stage, each nested in the previous stage's unit.
@@ -367,6 +441,14 @@ def svydesign(
         allv = np.concatenate(raw_fpc)
         if np.any(allv <= 0):
             raise ValueError(f"fpc column(s) {', '.join(fpc_cols)} must be positive")
+        if np.all(allv == 1):
+            # Fractions of 1 (a census) or populations of 1? R's as.fpc refuses the ambiguity ("Must
+            # have all fpc>=1 or all fpc<=1"), and so do we.
+            raise ValueError(
+                f"fpc column(s) {', '.join(fpc_cols)} are 1 in every row: that is neither a sampling "
+                "fraction below 1 nor a population size above 1, and R's svydesign refuses it; for a "
+                "census use population sizes equal to the sample sizes"
+            )
         is_popsize = bool(np.any(allv > 1))
         if is_popsize and np.any(allv < 1):
             raise ValueError(
@@ -388,7 +470,7 @@ def svydesign(
                     f"{pop[bad]:g} is smaller than the {int(nh[bad])} sampled units"
                 )
             pop_sizes.append(np.asarray(pop, dtype=np.float64))
-    # Stages without fpc are sampled with replacement; with partial fpc the later stages are dropped.
+    # Stages without fpc are sampled with replacement (ultimate cluster: only stage 1 counts).
     full_multistage = len(fpc_cols) == n_stages and n_stages > 1
     used_stages = n_stages if full_multistage else 1
     for s in range(len(pop_sizes), n_stages):
@@ -458,6 +540,7 @@ def svydesign(
         stages=tuple(stages),
         lonely_psu=lonely_psu,
         description=desc,
+        strata_labels=_strata_labels(data, strata_cols, stratum),
     )
 
 

@@ -88,8 +88,22 @@ def _expand(design: SurveyDesign, cols: Sequence[str], role: str = "value") -> l
                 out.append(_Variable(col, str(lev), (arr == lev).astype(np.float64), ok))
         else:
             a = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            _check_values(s, a, col, role)
             out.append(_Variable(col, None, a, ~np.isnan(a)))
     return out
+
+
+def _check_values(s: pd.Series, a: FloatArray, col: str, role: str) -> None:
+    """A value column must have a value somewhere and no infinities (they would make every sum NaN)."""
+    if a.size and np.isnan(a).all():
+        raise ValueError(f"{role} column {col!r} has no non-missing values")
+    inf = np.isinf(a)
+    if inf.any():
+        pos = int(np.flatnonzero(inf)[0])
+        raise ValueError(
+            f"{role} column {col!r} has an infinite value ({float(a[pos])!r}) in row {pos + 1} "
+            f"(index {s.index[pos]!r}); use a missing value instead"
+        )
 
 
 def _numeric_values(design: SurveyDesign, col: str, role: str) -> tuple[FloatArray, np.ndarray]:
@@ -97,6 +111,7 @@ def _numeric_values(design: SurveyDesign, col: str, role: str) -> tuple[FloatArr
     if _is_categorical(s):
         raise ValueError(f"{role} column {col!r} must be numeric, found dtype {s.dtype}")
     a = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    _check_values(s, a, col, role)
     return a, ~np.isnan(a)
 
 
@@ -199,7 +214,13 @@ def _fit(
                 infl = w * (y - r[dom] * x) / tx[dom]
         if rep is not None:
             rows = np.flatnonzero(ok)
-            a = sp.csr_matrix((y, (dom, rows)), shape=(d, n))
+            if kind == "total" and rep.selfrep is not None:
+                # R's svytotal on generated replicates leaves rows of strata sampled in full out of the
+                # replicate totals (they change nothing but the adjust replicate and mse=True centring).
+                keep = ~rep.selfrep[rows]
+                a = sp.csr_matrix((y[keep], (dom[keep], rows[keep])), shape=(d, n))
+            else:
+                a = sp.csr_matrix((y, (dom, rows)), shape=(d, n))
             rty = np.asarray(a @ rep.weights)
             if kind == "total":
                 reps_j = rty
@@ -243,7 +264,8 @@ def _frame(
     deff: bool,
 ) -> pd.DataFrame:
     k, d = fit.estimate.shape
-    se = np.sqrt(fit.variance)
+    # A domain without a single value has no estimate, and no standard error either (not 0).
+    se = np.where(fit.n > 0, np.sqrt(fit.variance), np.nan)
     lo, hi = t_interval(fit.estimate, se, df, level)
     show_level = any(v.level is not None for v in variables)
     # Row order: domain-major, like svyby's output table read row by row.

@@ -7,8 +7,9 @@ every row of a PSU moves together:
     Delete one PSU, reweight the rest by ``n/(n-1)``; ``scale = (n-1)/n (1-f)`` (unstratified only).
 ``JKn``
     Delete one PSU within its stratum, reweight the stratum's others by ``n_h/(n_h-1)``;
-    ``rscales = (n_h-1)/n_h (1-f_h)``, ``scale = 1``. Lonely strata follow the design's lonely-PSU
-    rule as R's ``jknweights``.
+    ``rscales = (n_h-1)/n_h (1-f_h)``, ``scale = 1``. A stratum sampled in full (``f_h = 1``) gets
+    no replicates. Lonely strata follow the design's lonely-PSU rule as R's ``jknweights``; with
+    ``average``, ``scale = #PSUs / #replicates`` whenever strata have no replicates.
 ``bootstrap``
     Canty-Davison bootstrap as R's ``bootweights``: per stratum draw ``n_h`` PSUs with replacement,
     or, with an fpc, without replacement from a pseudo-population of ``N_h`` copies;
@@ -17,9 +18,10 @@ every row of a PSU moves together:
     Rao-Wu rescaled bootstrap: draw ``n_h - 1`` PSUs with replacement, factor ``count n_h/(n_h-1)``,
     ``scale = 1/(R-1)`` (R's ``subbootweights``; ignores the fpc).
 ``BRR`` / ``Fay``
-    Balanced half-samples from a Sylvester Hadamard matrix for designs with exactly two PSUs per
-    stratum; Fay's variant multiplies by ``2 - rho`` and ``rho``; ``scale = 1/(R (1-rho)^2)``. The
-    fpc is dropped, as in R.
+    Balanced half-samples for designs with exactly two PSUs per stratum, from the Hadamard matrix R
+    chooses (:func:`scoring.hadamard.hadamard`), strata ordered by their labels as text and PSUs by
+    their first row, as R's ``brrweights``; Fay's variant multiplies by ``2 - rho`` and ``rho``;
+    ``scale = 1/(R (1-rho)^2)``. The fpc is dropped, as in R.
 
 Random designs take a ``seed`` (NumPy's PCG64), so a run is reproducible; they cannot reproduce R's
 own random draws.
@@ -30,9 +32,9 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy.linalg import hadamard
 
 from scoring.design import FloatArray, ReplicateWeights, SurveyDesign, _frozen, replicate_rank
+from scoring.hadamard import hadamard
 
 __all__ = ["as_replicate_design"]
 
@@ -119,9 +121,11 @@ def as_replicate_design(
         for h in range(n_strata):
             members = np.flatnonzero(psu_stratum == h)
             nh = members.size
+            if fpcf[h] == 0:
+                # Sampled in full (N_h = n_h, or a fraction of 1): no variance, so R's jknweights
+                # (survey.drop.replicates) makes no replicates for it, and the df go down accordingly.
+                continue
             if nh == 1:
-                if fpcf[h] == 0:
-                    continue
                 if design.lonely_psu == "adjust":
                     col = np.where(psu_stratum == h, 0.0, n_strata / (n_strata - 1))
                     cols.append(col)
@@ -134,11 +138,16 @@ def as_replicate_design(
                 cols.append(col)
                 rs.append((nh - 1) / nh * float(fpcf[h]))
         if not cols:
-            raise ValueError("no stratum has two or more PSUs: nothing to replicate")
+            raise ValueError(
+                "no stratum has two or more PSUs sampled from a larger population: nothing to replicate "
+                "(R: 'All strata were exhaustively sampled')"
+            )
         factors = np.column_stack(cols)
         rscales = np.asarray(rs)
         scale = 1.0
-        if design.lonely_psu == "average" and lonely_strata:
+        if design.lonely_psu == "average" and factors.shape[1] < n_psu:
+            # R scales by #PSUs / #replicates whenever replicates are missing, strata sampled in
+            # full included, not only for lonely strata.
             scale = n_psu / factors.shape[1]
     elif type in ("bootstrap", "subbootstrap"):
         if replicates < 2:
@@ -178,14 +187,20 @@ def as_replicate_design(
         rho = fay_rho if type == "Fay" else 0.0
         if not 0 <= rho < 1:
             raise ValueError("fay_rho must be in [0, 1)")
-        size = 4
-        while size <= n_strata:
-            size *= 2
-        had = hadamard(size)
+        # As R's brrweights: strata in the order of their labels as text ("10" before "2"), each
+        # stratum's PSUs in file order, and R's own choice of Hadamard matrix (12 rows for 8-11 strata).
+        labels = design.strata_labels or tuple(str(h) for h in range(n_strata))
+        rank = np.empty(n_strata, dtype=np.int64)
+        rank[sorted(range(n_strata), key=lambda h: labels[h])] = np.arange(n_strata)
+        had = hadamard(n_strata)
+        size = had.shape[1]
+        first_row = np.full(n_psu, unit.size, dtype=np.int64)
+        np.minimum.at(first_row, unit, np.arange(unit.size))
         factors = np.empty((n_psu, size))
         for h in range(n_strata):
-            first, second = np.flatnonzero(psu_stratum == h)
-            plus = had[:, h + 1] == 1
+            pair = np.flatnonzero(psu_stratum == h)
+            first, second = pair[np.argsort(first_row[pair], kind="stable")]
+            plus = had[rank[h] + 1] == 1
             factors[first] = np.where(plus, 2 - rho, rho)
             factors[second] = np.where(plus, rho, 2 - rho)
         rscales = np.ones(size)
@@ -198,6 +213,9 @@ def as_replicate_design(
     in_sample[unit[design.weights > 0]] = True
     df = replicate_rank(factors[in_sample]) - 1
     weights = design.weights[:, None] * factors[unit]
+    selfrep = None
+    if type not in ("BRR", "Fay") and np.isfinite(pop).any():
+        selfrep = _frozen(np.asarray((fpcf == 0)[design.stages[0].stratum]))
     rep = ReplicateWeights(
         weights=_frozen(weights),  # type: ignore[arg-type]
         type=type,
@@ -205,6 +223,7 @@ def as_replicate_design(
         rscales=_frozen(np.asarray(rscales, dtype=np.float64)),  # type: ignore[arg-type]
         mse=mse,
         df=int(df),
+        selfrep=selfrep,  # type: ignore[arg-type]
     )
     return SurveyDesign(
         data=design.data,

@@ -9,8 +9,8 @@ where ``z_dhi`` is the total of domain ``d``'s influence values in unit ``i`` of
 without rows of the domain count as zeros: the domain is estimated on the full design, never by
 subsetting), ``zbar_dh`` their mean over the ``n_h`` units and ``m_h`` the product of the earlier
 stages' sampling fractions: this is R's ``svyrecvar``/``multistage``/``onestrat`` with its lonely-PSU
-rules. Only the (domain, unit) pairs that occur are touched, so the cost is O(rows), whatever the
-number of domains.
+rules (under ``average``, a lonely unit beyond stage 1 makes every variance NaN, as in R). Only the
+(domain, unit) pairs that occur are touched, so the cost is O(rows), whatever the number of domains.
 """
 
 from __future__ import annotations
@@ -103,7 +103,15 @@ def linearized_variance(
     if design.calibration:
         return _calibrated_variance(design, infl, domain, n_domains)
     v = np.zeros(n_domains)
-    for stage in design.stages:
+    for s, stage in enumerate(design.stages):
+        if (
+            s > 0
+            and design.lonely_psu == "average"
+            and bool(np.any((stage.n_units == 1) & (stage.fpc_factor >= 1e-7)))
+        ):
+            # R's multistage averages within each earlier-stage unit on its own: a unit with a single
+            # sampled sub-unit has no other stratum to average over (0/0), so every variance is NaN.
+            return np.full(n_domains, np.nan)
         v += _stage_variance(stage, design.lonely_psu, infl, domain, n_domains)
     return v
 

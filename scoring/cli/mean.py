@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+import numpy as np
 import pandas as pd
 
 from scoring.cli.calibrate import add_calibration_arguments, apply_calibration, check_calibration_options
@@ -48,9 +49,21 @@ def run_mean(args: argparse.Namespace) -> int:
     frame = read_csv(args.data)
     named = [args.value, args.weight, args.strata, *(args.by or []), *(args.cluster or []), *(args.fpc or [])]
     require_columns(frame, named, args.data)
+    if len(frame) == 0:
+        raise ValueError(f"{args.data} has no rows (only a header line)")
     col = frame[args.value]
-    if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+    if pd.api.types.is_bool_dtype(col):
+        # True/False is 0/1, as the Python API's svymean treats a boolean column.
+        frame = frame.assign(**{args.value: col.astype(np.float64)})
+    elif not pd.api.types.is_numeric_dtype(col):
         raise ValueError(f"value column {args.value!r} must be numeric, found {col.dtype}")
+    else:
+        inf = np.isinf(col.to_numpy(dtype=np.float64, na_value=np.nan))
+        if inf.any():
+            line = int(np.flatnonzero(inf)[0]) + 2  # the header is line 1
+            raise ValueError(
+                f"{args.data}, line {line}: value column {args.value!r} is {float(col.iloc[line - 2])!r}"
+            )
     design = _design_from_args(frame, args)
     result = svymean(design, args.value, by=args.by, level=args.level)
     write_frame(result, args.format, sys.stdout)

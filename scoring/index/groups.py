@@ -132,7 +132,27 @@ def _analysis_frame(
     frame["_h"] = np.asarray(h, dtype=np.int64)
     if fpc is not None and fpc in data.columns:
         f = pd.to_numeric(data[fpc], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        text = ~is_open & data[fpc].notna().to_numpy() & np.isnan(f)
+        if text.any():
+            first = int(np.flatnonzero(text)[0])
+            raise ValueError(
+                f"fpc column {fpc!r}, row {first + 1}: {data[fpc].iloc[first]!r} is not a number (a "
+                "population size, or a sampling fraction if every value is at most 1; leave it blank for no "
+                "correction)"
+            )
         f = np.where(is_open | ~np.isfinite(f) | (f <= 0), np.inf, f)
+        codes = np.asarray(h, dtype=np.int64)
+        first_of = np.full(int(codes.max()) + 1 if codes.size else 0, -1, dtype=np.int64)
+        first_of[codes[::-1]] = np.arange(codes.size - 1, -1, -1)
+        differs = f != f[first_of[codes]]
+        if differs.any():
+            row = int(np.flatnonzero(differs)[0])
+            other = int(first_of[codes[row]])
+            raise ValueError(
+                f"fpc column {fpc!r} differs within a stratum: row {other + 1} has "
+                f"{data[fpc].iloc[other]!r}, row {row + 1} has {data[fpc].iloc[row]!r} (same group and "
+                "stratum); the population size belongs to the stratum"
+            )
         finite = np.isfinite(f)
         if finite.any() and np.all(f[finite] <= 1):
             # Sampling fractions: convert to population sizes N_h = n_h / f_h so that open-access strata
@@ -303,9 +323,17 @@ def estimate_groups(
     oks = [~np.isnan(a) for a in arrays]
     dfs = np.stack([_group_df(dom, stratum, ok, n_dom) for ok in oks])  # (k, D)
 
-    res = svymean(design, names if len(names) > 1 else names[0], by=dom_cols, level=level)
-    if len(names) == 1:
-        res.insert(len(dom_cols), "variable", names[0])
+    # A value nobody has (a dimension no one answered) gives no rows, as a domain without values does;
+    # svymean refuses such a column, so it is left out of the call.
+    present = [nm for nm, ok in zip(names, oks, strict=True) if ok.any()]
+    if not present:
+        raise ValueError(
+            f"no response has a value in {', '.join(map(repr, values))}: every answer is blank "
+            "(or not scored), so there is nothing to estimate"
+        )
+    res = svymean(design, present if len(present) > 1 else present[0], by=dom_cols, level=level)
+    if len(present) == 1:
+        res.insert(len(dom_cols), "variable", present[0])
     name_of = dict(zip(names, values, strict=True))
     # Align our per-(domain, variable) arrays with svymean's rows through the domain labels.
     key_frame = labels.copy()

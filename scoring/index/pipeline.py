@@ -63,6 +63,30 @@ def _display(table: pd.DataFrame, scale: float) -> pd.DataFrame:
     return out
 
 
+def _combined_publication(
+    combined: pd.DataFrame, groups: pd.DataFrame, keys: Sequence[str], min_cell: int
+) -> pd.DataFrame:
+    """Publication rules for a combination of groups (composite index, dimension over groups).
+
+    Its ``n`` counts the respondents of the groups it combines; whether the cell is too small to show is
+    decided on all of the cell's respondents, so a cell of 9 whose groups are each too small to publish is
+    "no group has enough respondents", not "fewer than 5 respondents (n=0)".
+    """
+    keys = list(keys)
+    n_used = combined["n"].to_numpy(dtype=np.int64)
+    if keys:
+        totals = groups.groupby(keys, dropna=False)["n"].sum().reset_index()
+        n_cell = combined[keys].merge(totals, on=keys, how="left")["n"]
+    else:
+        n_cell = pd.Series([int(groups["n"].sum())])
+    out = publication_rules(combined.assign(n=n_cell.fillna(0).to_numpy(dtype=np.int64)), min_cell=min_cell)
+    out["n"] = n_used
+    none_left = ~np.isfinite(out["estimate"].to_numpy(dtype=np.float64)) & ~out["suppressed"].to_numpy()
+    out.loc[none_left, "published"] = False
+    out.loc[none_left, "note"] = "not published: no group has enough respondents"
+    return out
+
+
 def index_from_scores(
     data: pd.DataFrame,
     profile: ScoringProfile,
@@ -95,6 +119,11 @@ def index_from_scores(
     cols.update(design_columns or {})
     group_col = cols["group"] or "group"
     strata = [c for c in ("institution", cols["stratum"]) if c]
+    if SCORE in data.columns and len(data) and pd.to_numeric(data[SCORE], errors="coerce").isna().all():
+        raise ValueError(
+            f"none of the {len(data)} responses has a score: every answer is blank or 'don't know', or too "
+            "few are answered (the profile's min_share_answered); nothing to estimate"
+        )
     ge = estimate_groups(
         data,
         [SCORE, *dimensions],
@@ -122,10 +151,7 @@ def index_from_scores(
     index = combine_groups(
         groups, weights, by, level=level, replicates=None if reps is None else reps[is_score]
     )
-    index = publication_rules(index, min_cell=profile.min_cell)
-    none_left = ~np.isfinite(index["estimate"].to_numpy(dtype=np.float64)) & ~index["suppressed"].to_numpy()
-    index.loc[none_left, "published"] = False
-    index.loc[none_left, "note"] = "not published: no group has enough respondents"
+    index = _combined_publication(index, groups, by, profile.min_cell)
     if corrections is not None:
         if by != ["institution"]:
             raise ValueError("corrections apply to institutions: use by=['institution'] (--by institution)")
@@ -140,7 +166,7 @@ def index_from_scores(
     combined = combine_groups(
         dims, weights, [*by, "dimension"], level=level, replicates=None if reps is None else reps[~is_score]
     )
-    combined = publication_rules(combined, min_cell=profile.min_cell)
+    combined = _combined_publication(combined, dims, [*by, "dimension"], profile.min_cell)
     combined.insert(len(by), "group", "all")
     dim_table = pd.concat(
         [dims, combined.drop(columns=["groups_used", "missing_groups", "complete"])], ignore_index=True

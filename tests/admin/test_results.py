@@ -193,10 +193,16 @@ def test_the_page_names_the_minimum_that_applied(app: Flask, client: FlaskClient
     dinkes = groups.loc[groups["unit"] == "DINKES"]
     assert (dinkes["n"] == 7).all()
     assert dinkes["suppressed"].all()
-    assert table_of(run, "index").set_index("unit").loc["DINKES", "suppressed"]
+    # 21 respondents in the unit, none of its groups publishable: the index is withheld as "no group has
+    # enough respondents" (issue 16, item 10), not as a small cell.
+    dinkes_index = table_of(run, "index").set_index("unit").loc["DINKES"]
+    assert not dinkes_index["published"]
+    assert dinkes_index["note"] == "not published: no group has enough respondents"
     page = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/?lang=en").get_data(as_text=True)
     assert "suppressed (fewer than 10 respondents)" in page
     assert "fewer than 5 respondents" not in page
+    shown = _page_numbers(page)
+    assert [v for k, v in shown.items() if "DINKES" in k] == [None]  # withheld all the same
 
 
 _ROW = re.compile(r'<th scope="row">([^<]+)</th>\s*<td class="num( suppressed)?"[^>]*>([^<]*)</td>')

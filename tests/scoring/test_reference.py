@@ -27,16 +27,6 @@ REFERENCE = json.loads((FIXTURES / "reference.json").read_text())
 CASES: list[dict[str, Any]] = REFERENCE["cases"]
 REL = 1e-6
 
-# R's svyciprop(method="likelihood") profiles the quasi-binomial deviance with MASS's profile
-# grid and interpolates it with a spline; that is not implemented.
-XFAIL: dict[str, str] = {
-    c[
-        "id"
-    ]: "svyciprop method='likelihood' (MASS profile-likelihood with spline interpolation) not implemented"
-    for c in CASES
-    if c["id"].endswith("_likelihood")
-}
-
 
 @cache
 def data(name: str) -> pd.DataFrame:
@@ -152,15 +142,7 @@ def close(ours: float, ref: float | None, what: str, case_id: str) -> None:
     assert ours == pytest.approx(ref, rel=REL, abs=1e-12), f"{case_id}: {what} {ours!r} != R {ref!r}"
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(c, id=c["id"], marks=pytest.mark.xfail(reason=XFAIL[c["id"]], strict=True))
-        if c["id"] in XFAIL
-        else pytest.param(c, id=c["id"])
-        for c in CASES
-    ],
-)
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["id"]) for c in CASES])
 def test_reference_case(case: dict[str, Any]) -> None:
     row, ci_kind = compute(case)
     cid = case["id"]
