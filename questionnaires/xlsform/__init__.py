@@ -1,0 +1,195 @@
+"""XLSForm (ODK / KoboToolbox) import and export.
+
+:func:`import_xlsform` reads a workbook (within :mod:`questionnaires.limits`) into a questionnaire, with
+every problem and warning by sheet and cell (``form.xlsx:12:3: survey!C12 (label::English (en)): ...``);
+:func:`export_xlsform` writes one that pyxform converts and ODK Validate accepts. What is supported, imported
+with a warning or refused, and why, is the table in docs/questionnaire-format.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from questionnaires.loader import build_questionnaire
+from questionnaires.model import Questionnaire
+from questionnaires.problems import Problem, QuestionnaireInvalid
+from questionnaires.xlsform.columns import language_header
+from questionnaires.xlsform.document import questionnaire_document, to_yaml
+from questionnaires.xlsform.export import export_xlsform
+from questionnaires.xlsform.findings import Finding, Place, Severity, to_problems
+from questionnaires.xlsform.importer import ImportOptions, Importer, Origins, Record
+from questionnaires.yamlsource import compose
+
+__all__ = [
+    "ImportOptions",
+    "XLSFormImport",
+    "export_xlsform",
+    "import_xlsform",
+    "language_header",
+    "load_xlsform",
+    "questionnaire_document",
+    "read_xlsform",
+    "to_yaml",
+]
+
+
+@dataclass
+class XLSFormImport:
+    """The result of importing a workbook."""
+
+    #: The questionnaire, when the import has no errors (and no refused rows, unless they were skipped).
+    questionnaire: Questionnaire | None
+    #: The questionnaire as YAML, even when it has problems, so a user can fix it in either form.
+    yaml: str | None
+    #: What stops the import, sorted by sheet, row and column.
+    problems: list[Problem] = field(default_factory=list)
+    #: What was imported differently or not at all; the import still succeeds.
+    warnings: list[Problem] = field(default_factory=list)
+    #: True when every problem is a refused row: importing without the refused rows would succeed.
+    only_refused: bool = False
+
+
+_UNKNOWN_REFERENCE = re.compile(r"refers to unknown item \$\{([^}]+)\}(?:; did you mean \$\{[^}]+\}\?)?")
+
+
+def import_xlsform(source: str | os.PathLike[str], options: ImportOptions | None = None) -> XLSFormImport:
+    """Import an XLSForm workbook; never raises on bad content (every problem is in the result)."""
+    options = options or ImportOptions()
+    importer = Importer(str(source), options)
+    document = importer.read(Path(source))
+    findings = list(importer.findings.items)
+    text = None
+    questionnaire = None
+    if document is not None:
+        text = to_yaml(document)
+        root, yaml_problems = compose(text, str(source))
+        if root is None:  # cannot happen for YAML dumped here; reported rather than hidden
+            findings += [Finding(Place(""), p.message) for p in yaml_problems]
+        else:
+            questionnaire, found = build_questionnaire(root, str(source))
+            findings += _mapped(found, _origins(root, importer.origins, importer), importer)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    refused = [f for f in findings if f.severity is Severity.REFUSED]
+    if errors or refused:
+        questionnaire = None
+    return XLSFormImport(
+        questionnaire=questionnaire,
+        yaml=text,
+        problems=to_problems(str(source), errors + refused),
+        warnings=to_problems(str(source), [f for f in findings if f.severity is Severity.WARNING]),
+        only_refused=bool(refused) and not errors,
+    )
+
+
+def read_xlsform(
+    source: str | os.PathLike[str], options: ImportOptions | None = None
+) -> tuple[str | None, list[Problem]]:
+    """The questionnaire YAML built from an XLSForm, and every problem (warnings are left out)."""
+    result = import_xlsform(source, options)
+    return result.yaml, result.problems
+
+
+def load_xlsform(source: str | os.PathLike[str], options: ImportOptions | None = None) -> Questionnaire:
+    """Import an XLSForm; raises :class:`QuestionnaireInvalid` with every problem."""
+    result = import_xlsform(source, options)
+    if result.questionnaire is None:
+        raise QuestionnaireInvalid(result.problems or [Problem(str(source), 0, 0, "nothing to import")])
+    return result.questionnaire
+
+
+def _mapped(problems: list[Problem], origins: dict[int, Place], importer: Importer) -> list[Finding]:
+    """The validator's problems at the cells they came from; follow-ons of a reported cause dropped."""
+    findings = []
+    for problem in problems:
+        place = origins.get(problem.line, Place(""))
+        message = problem.message
+        match = _UNKNOWN_REFERENCE.search(message)
+        if match:
+            name = match.group(1)
+            if name in importer.failed:
+                continue  # the question itself is reported where it is
+            if name in importer.dropped:
+                cause, why = importer.dropped[name]
+                if not importer.options.skip_refused and "refused" in why:
+                    continue  # reported once, at the refused row
+                message = message.replace(
+                    match.group(0), f"refers to ${{{name}}}, {why} ({cause.describe()})"
+                )
+        # "first defined on line 12" names a line of the generated YAML; the user knows the sheet row.
+        message = re.sub(
+            r"\bline (\d+)",
+            lambda m: origins[int(m.group(1))].describe() if int(m.group(1)) in origins else m.group(0),
+            message,
+        )
+        message = message.replace("scale '", "list '").replace("unknown scale", "unknown list")
+        findings.append(Finding(place, message))
+    return findings
+
+
+def _origins(root: Node, origins: Origins, importer: Importer) -> dict[int, Place]:
+    """YAML line (1-based) of the generated document -> the cell it came from."""
+    lines: dict[int, Place] = {}
+    if not isinstance(root, MappingNode):
+        return lines
+    top = _fields(root)
+    survey = importer.survey
+
+    def mark(node: Node, place: Place) -> None:
+        for line in range(node.start_mark.line + 1, node.end_mark.line + 2):
+            lines[line] = place
+
+    for key in ("id", "version", "group", "access", "title", "introduction", "consent", "missing_codes"):
+        if key in top and origins.settings is not None:
+            mark(top[key], origins.settings)
+    sections = top.get("sections")
+    item_rows = iter(origins.items)
+    if isinstance(sections, SequenceNode):
+        for index, section in enumerate(sections.value):
+            place = origins.sections[index] if index < len(origins.sections) else Place("survey")
+            mark(section, place)
+            items = _fields(section).get("items")
+            if not isinstance(items, SequenceNode):
+                continue
+            for item in items.value:
+                row, record = next(item_rows, (0, {}))
+                mark(item, Place(place.sheet, row))
+                for key, value in _fields(item).items():
+                    mark(value, _cell(survey, row, record, key) if survey else Place("survey", row))
+    scales = top.get("scales")
+    if isinstance(scales, SequenceNode):
+        for scale in scales.value:
+            sid = _fields(scale).get("id")
+            places = origins.options.get(str(sid.value), []) if isinstance(sid, ScalarNode) else []
+            mark(scale, places[0] if places else Place("choices"))
+            options = _fields(scale).get("options")
+            if isinstance(options, SequenceNode):
+                for offset, option in enumerate(options.value):
+                    if offset < len(places):
+                        mark(option, places[offset])
+    return lines
+
+
+_COLUMN_OF = {
+    "id": "name",
+    "scale": "type",
+    "scoring": "spi_dimension",
+    "min": "spi_min",
+    "max": "spi_max",
+}
+
+
+def _cell(survey: object, row: int, record: Record, key: str) -> Place:
+    place = survey.place(row, _COLUMN_OF.get(key, key), record)  # type: ignore[attr-defined]
+    assert isinstance(place, Place)
+    return place
+
+
+def _fields(node: Node) -> dict[str, Node]:
+    if not isinstance(node, MappingNode):
+        return {}
+    return {str(k.value): v for k, v in node.value if isinstance(k, ScalarNode)}

@@ -1,0 +1,120 @@
+"""A questionnaire as a document in the YAML format (what an XLSForm import writes, and reads back)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from questionnaires.loader import DEFAULT_MISSING
+from questionnaires.model import ItemType, Missing, Questionnaire
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Block style everywhere, multi-line text as literal blocks: a file a methodologist can edit."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _represent_str)
+
+
+def to_yaml(document: Mapping[str, Any]) -> str:
+    """Readable YAML: block style, unicode as is, keys in the documented order (the dict's order)."""
+    return yaml.dump(
+        dict(document),
+        Dumper=_BlockDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=110,
+    )
+
+
+def questionnaire_document(q: Questionnaire) -> dict[str, Any]:
+    """A questionnaire as a YAML-format document (explicit options, including the "don't know" ones)."""
+    doc: dict[str, Any] = {
+        "kind": "questionnaire",
+        "id": q.id,
+        "version": q.version,
+        "group": q.group.value,
+        **({"access": [m.value for m in q.access]} if q.access is not None else {}),
+        "languages": list(q.languages),
+        "title": dict(q.title),
+    }
+    if q.introduction:
+        doc["introduction"] = dict(q.introduction)
+    if q.consent:
+        doc["consent"] = dict(q.consent)
+    labels = {o.missing: o.label for s in q.scales.values() for o in s.options if o.missing is not None}
+    missing_codes = {}
+    for missing in Missing:
+        code = q.special_codes.get(missing.value, DEFAULT_MISSING[missing][0])
+        # The default labels are in id and en; a questionnaire in other languages gets the English text.
+        label = labels.get(missing) or {
+            lang: DEFAULT_MISSING[missing][1].get(lang, DEFAULT_MISSING[missing][1]["en"])
+            for lang in q.languages
+        }
+        missing_codes[missing.value] = {
+            "code": code,
+            "label": {lang: label[lang] for lang in q.languages if lang in label},
+        }
+    doc["missing_codes"] = missing_codes
+    doc["scales"] = [
+        {
+            "id": scale.id,
+            "kind": scale.kind.value,
+            "options": [
+                {"code": o.code, "label": dict(o.label)}
+                | ({"value": o.value} if o.value is not None else {})
+                | ({"missing": o.missing.value} if o.missing is not None else {})
+                for o in scale.options
+            ],
+        }
+        for scale in q.scales.values()
+    ]
+    sections = []
+    for section in q.sections:
+        s: dict[str, Any] = {"id": section.id, "title": dict(section.title)}
+        if section.description:
+            s["description"] = dict(section.description)
+        if section.relevant:
+            s["relevant"] = section.relevant
+        s["items"] = [_item_document(item) for item in section.items]
+        sections.append(s)
+    doc["sections"] = sections
+    return doc
+
+
+def _item_document(item: Any) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": item.id, "type": item.type.value}
+    if item.scale:
+        d["scale"] = item.scale
+    d["label"] = dict(item.label)
+    if item.hint:
+        d["hint"] = dict(item.hint)
+    if item.required != (item.type is not ItemType.NOTE):
+        d["required"] = item.required
+    for key in ("relevant", "constraint"):
+        if getattr(item, key):
+            d[key] = getattr(item, key)
+    if item.constraint_message:
+        d["constraint_message"] = dict(item.constraint_message)
+    if item.minimum is not None:
+        d["min"] = item.minimum
+    if item.maximum is not None:
+        d["max"] = item.maximum
+    if item.scoring is not None:
+        d["scoring"] = {
+            "dimension": item.scoring.dimension,
+            "indicator": item.scoring.indicator,
+            "direction": item.scoring.direction.value,
+            "weight": item.scoring.weight,
+        }
+    elif item.type is not ItemType.NOTE:
+        d["scoring"] = "none"
+    return d
