@@ -306,7 +306,7 @@ FORMS: list[Form] = [
         ],
         settings=[["form_title", "form_id", "default_language", "spi_group"],
                   ["Household survey", "odk_household", "English", "external"]],
-        warnings=("'today' is not recorded", "group 'children' is inside group 'household'",
+        warnings=("'today' (the date) is not recorded", "group 'children' is inside group 'household'",
                   "answers are never pre-filled"),
     ),
 ]
