@@ -28,6 +28,7 @@ from questionnaires.yamlsource import compose
 __all__ = [
     "ImportOptions",
     "XLSFormImport",
+    "attachments_beside",
     "export_xlsform",
     "import_xlsform",
     "language_header",
@@ -84,6 +85,18 @@ def import_xlsform(source: str | os.PathLike[str], options: ImportOptions | None
         warnings=to_problems(str(source), [f for f in findings if f.severity is Severity.WARNING]),
         only_refused=bool(refused) and not errors,
     )
+
+
+def attachments_beside(path: str | os.PathLike[str], limit: int = 20_000_000) -> dict[str, bytes]:
+    """The CSV files in the workbook's folder, by name: what ``select_one_from_file`` may name."""
+    found: dict[str, bytes] = {}
+    total = 0
+    for csv_path in sorted(Path(path).parent.glob("*.csv")):
+        total += csv_path.stat().st_size
+        if total > limit:
+            break
+        found[csv_path.name] = csv_path.read_bytes()
+    return found
 
 
 def read_xlsform(
