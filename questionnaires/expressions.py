@@ -323,15 +323,21 @@ class _Compiler(lark.Transformer[lark.Token, Compiled]):
         if name == "regex":
             pattern = self._literals.get(id(args[1]))
             if pattern is None or pattern[0] != "string":
-                raise ExpressionError("regex() needs its pattern written as text, e.g. regex(., '^[0-9]+$')",
-                                      name_token.column or 1)
+                raise ExpressionError(
+                    "regex() needs its pattern written as text, e.g. regex(., '^[0-9]+$')",
+                    name_token.column or 1,
+                )
             if len(pattern[1]) > MAX_PATTERN_LENGTH:
-                raise ExpressionError(f"the regex() pattern is longer than {MAX_PATTERN_LENGTH} characters",
-                                      name_token.column or 1)
+                raise ExpressionError(
+                    f"the regex() pattern is longer than {MAX_PATTERN_LENGTH} characters",
+                    name_token.column or 1,
+                )
             try:
                 _pattern(pattern[1])
             except re.error as exc:
-                raise ExpressionError(f"the regex() pattern is not valid: {exc}", name_token.column or 1) from None
+                raise ExpressionError(
+                    f"the regex() pattern is not valid: {exc}", name_token.column or 1
+                ) from None
         if name == "selected":
             first, second = self._literals.get(id(args[0])), self._literals.get(id(args[1]))
             if first and second and first[0] == "ref" and second[0] == "string":

@@ -128,7 +128,7 @@ ALIASES: Mapping[str, str] = {
 
 @dataclass(frozen=True)
 class Column:
-    """One header cell understood: its 1-based index, canonical name, language (code) and how it was written."""
+    """One header cell understood: its 1-based index, canonical name, language suffix and spelling."""
 
     index: int
     name: str

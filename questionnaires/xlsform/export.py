@@ -7,7 +7,8 @@ What ODK has no column for travels so that nothing is lost and an import gives b
   ``spi_introduction`` and ``spi_consent`` (respondents of ODK and Kobo see them on the first page);
 * a section's description: a note ``spi_description_<section>`` at the top of its group (pyxform drops a
   group's hint);
-* bounds: a constraint (``. >= 1 and . <= 50``, before the item's own constraint), and ``spi_min``/``spi_max``;
+* bounds: a constraint (``. >= 1 and . <= 50``, before the item's own constraint), and
+  ``spi_min``/``spi_max``;
 * scoring, option values, "don't know" markers, scale kinds, group and access: ``spi_`` columns, which
   pyxform passes through without reading.
 
@@ -89,8 +90,8 @@ def export_xlsform(q: Questionnaire, target: str | os.PathLike[str]) -> list[str
             scoring = item.scoring
             if scoring is not None:
                 warnings.append(
-                    f"item '{item.id}': its scoring ({scoring.dimension}/{scoring.indicator}) travels in spi_ "
-                    "columns, which ODK and Kobo keep in the workbook but do not use"
+                    f"item '{item.id}': its scoring ({scoring.dimension}/{scoring.indicator}) travels in "
+                    "spi_ columns, which ODK and Kobo keep in the workbook but do not use"
                 )
             survey.append(
                 [item_type, item.id, *texts(item.label), *texts(item.hint)]
@@ -130,8 +131,16 @@ def export_xlsform(q: Questionnaire, target: str | os.PathLike[str]) -> list[str
             )
     settings = workbook.create_sheet("settings")
     settings.append(
-        ["form_id", "version", "form_title", "default_language", "spi_group", "spi_access"]
-        + ["spi_dont_know_code", "spi_not_applicable_code"]
+        [
+            "form_id",
+            "version",
+            "form_title",
+            "default_language",
+            "spi_group",
+            "spi_access",
+            "spi_dont_know_code",
+            "spi_not_applicable_code",
+        ]
     )
     settings.append(
         [

@@ -148,6 +148,8 @@ class ImportOptions:
 class Value:
     text: str
     column: Column
+    sheet: str = ""
+    row: int = 0
 
 
 Record = dict[str, dict[str | None, Value]]
@@ -227,7 +229,7 @@ class _SheetReader:
                 text = _text(raw)
                 if column is None or not text:
                     continue
-                record.setdefault(column.name, {})[column.suffix] = Value(text, column)
+                record.setdefault(column.name, {})[column.suffix] = Value(text, column, self.title, number)
             if record or values:
                 yield number, record, values
 
@@ -342,12 +344,11 @@ class Importer:
             return None
         sheets = workbook.sheets
         for name, sheet in sheets.items():
-            if name not in ("survey", "choices", "settings"):
-                if sheet.rows:
-                    self.findings.warn(
-                        Place(sheet.title),
-                        f"sheet '{sheet.title}' is not an XLSForm sheet; it is not imported",
-                    )
+            if name not in ("survey", "choices", "settings") and sheet.rows:
+                self.findings.warn(
+                    Place(sheet.title),
+                    f"sheet '{sheet.title}' is not an XLSForm sheet; it is not imported",
+                )
         if "survey" not in sheets:
             self.findings.error(Place(""), "the workbook has no 'survey' sheet")
             return None
@@ -359,7 +360,9 @@ class Importer:
             else None
         )
         settings = (
-            _SheetReader(self, sheets["settings"], cols.SETTINGS_READ, cols.SETTINGS_IGNORED, cols.SPI_SETTINGS)
+            _SheetReader(
+                self, sheets["settings"], cols.SETTINGS_READ, cols.SETTINGS_IGNORED, cols.SPI_SETTINGS
+            )
             if "settings" in sheets
             else None
         )
@@ -521,12 +524,28 @@ class Importer:
         return tuple(found)
 
     def text(self, values: Mapping[str | None, Value]) -> dict[str, str]:
+        """A text in every declared language; one missing in some language shows another's, with a warning.
+
+        Forms from the field often translate labels but not every hint or message; ODK shows what it has,
+        and so does the import, saying where.
+        """
         out: dict[str, str] = {}
         for suffix, value in values.items():
             code = self.codes.get(suffix)
             if code is not None:
                 out[code] = value.text
-        return out
+        missing = [lang for lang in self.languages if lang not in out]
+        if out and missing and self.languages:
+            source = next(lang for lang in self.languages if lang in out)
+            first = next(iter(values.values()))
+            for lang in missing:
+                out[lang] = out[source]
+            self.findings.warn(
+                Place(first.sheet, first.row, first.column.index, first.column.header),
+                f"no {', '.join(missing)} text: the {source} text is shown in {', '.join(missing)} too",
+                kind="translation",
+            )
+        return {lang: out[lang] for lang in self.languages if lang in out} if self.languages else out
 
     # Choices ---------------------------------------------------------------------------------------------
 
@@ -615,7 +634,7 @@ class Importer:
         skip_start: Place | None = None
         welcome = False
         rows = list(survey.records())
-        for row, record, raw_values in rows:
+        for row, record, _values in rows:
             raw_type = (record.get("type") or {}).get(None)
             type_text = re.sub(r"\s+", " ", raw_type.text.strip()) if raw_type else ""
             kind, rest = _split_type(type_text)
@@ -689,19 +708,23 @@ class Importer:
                 if "label" in record:
                     doc[key] = self.text(record["label"])
                 continue
-            if kind == "note" and name.startswith(DESCRIPTION_PREFIX) and stack and current is None:
-                if "label" in record and stack[-1].pages == 0:
-                    stack[-1].description = self.text(record["label"])
-                    continue
+            if (
+                kind == "note"
+                and name.startswith(DESCRIPTION_PREFIX)
+                and stack
+                and current is None
+                and "label" in record
+                and stack[-1].pages == 0
+            ):
+                stack[-1].description = self.text(record["label"])
+                continue
             if kind in METADATA:
                 reason = (
                     "a location would identify the respondent"
                     if "geopoint" in kind
                     else "an anonymous survey keeps no device ids, user names or times"
                 )
-                self.findings.warn(
-                    type_place, f"'{kind}' ({METADATA[kind]}) is not recorded: {reason}"
-                )
+                self.findings.warn(type_place, f"'{kind}' ({METADATA[kind]}) is not recorded: {reason}")
                 if name:
                     self.dropped[name] = (type_place, f"'{kind}' metadata, which is not recorded")
                 continue

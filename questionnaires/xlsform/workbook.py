@@ -1,4 +1,4 @@
-"""Read an XLSForm workbook's sheets as sparse rows, in streaming mode and within :mod:`questionnaires.limits`.
+"""Read an XLSForm workbook's sheets as sparse rows, streaming, within :mod:`questionnaires.limits`.
 
 openpyxl's read-only mode streams each sheet's XML, but its row iterator pads every row to the width the
 sheet *declares* and yields every missing row in between: one value typed at ``XFD1048576`` becomes a million

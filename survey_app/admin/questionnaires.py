@@ -120,8 +120,8 @@ def index() -> ResponseReturnValue:
     return _index(UploadForm())
 
 
-class _ImportInvalid(QuestionnaireInvalid):  # noqa: N818 - a QuestionnaireInvalid with the import's findings
-    """An XLSForm that cannot be imported, with the import's warnings and whether only refused items stop it."""
+class _ImportInvalid(QuestionnaireInvalid):
+    """An XLSForm that cannot be imported, with its warnings and whether only refused items stop it."""
 
     def __init__(self, problems: list[Problem], warnings: list[Problem], refused_only: bool) -> None:
         super().__init__(problems)

@@ -41,11 +41,14 @@ def _versions() -> int:
     return int(db.session.scalar(select(func.count()).select_from(QuestionnaireVersion)) or 0)
 
 
-def test_the_language_is_asked_for_a_form_without_language_columns(client: FlaskClient, tmp_path: Path) -> None:
+def test_the_language_is_asked_for_a_form_without_language_columns(
+    client: FlaskClient, tmp_path: Path
+) -> None:
     _admin(client)
     path = BY_NAME["no_language_suffix"].build(tmp_path)
     page = client.get(URL).get_data(as_text=True)
-    assert 'name="language"' in page and 'name="skip_refused"' in page
+    assert 'name="language"' in page
+    assert 'name="skip_refused"' in page
     status, page = _upload(client, path)
     assert status == 400
     assert "do not say which language" in page
@@ -112,7 +115,9 @@ def test_upload_bombs_are_refused_with_a_message(client: FlaskClient, tmp_path: 
     laughs = tmp_path / "laughs.yaml"
     laughs.write_text(
         "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
-        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)),
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)
+        ),
         encoding="utf-8",
     )
     status, page = _upload(client, laughs)

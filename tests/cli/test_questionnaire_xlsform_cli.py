@@ -16,7 +16,9 @@ def _versions() -> int:
     return int(db.session.scalar(select(func.count()).select_from(QuestionnaireVersion)) or 0)
 
 
-def test_language_is_required_for_a_form_without_language_columns(runner: FlaskCliRunner, tmp_path: Path) -> None:
+def test_language_is_required_for_a_form_without_language_columns(
+    runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     path = BY_NAME["no_language_suffix"].build(tmp_path)
     refused = runner.invoke(args=["questionnaire", "load", str(path)])
     assert refused.exit_code != 0
@@ -25,7 +27,8 @@ def test_language_is_required_for_a_form_without_language_columns(runner: FlaskC
     loaded = runner.invoke(args=["questionnaire", "load", "--language", "id", str(path)])
     assert loaded.exit_code == 0, loaded.output
     assert "no_language_suffix@1 (external)" in loaded.output
-    assert "warning: " in loaded.output and "no spi_group in settings" in loaded.output
+    assert "warning: " in loaded.output
+    assert "no spi_group in settings" in loaded.output
 
 
 def test_refused_rows_need_skip_refused(runner: FlaskCliRunner, tmp_path: Path) -> None:
@@ -36,7 +39,8 @@ def test_refused_rows_need_skip_refused(runner: FlaskCliRunner, tmp_path: Path) 
     assert "--skip-refused imports the rest" in checked.output
     loaded = runner.invoke(args=["questionnaire", "load", "--skip-refused", str(path)])
     assert loaded.exit_code == 0, loaded.output
-    assert "warning: " in loaded.output and "left out (the whole repeat is left out)" in loaded.output
+    assert "warning: " in loaded.output
+    assert "left out (the whole repeat is left out)" in loaded.output
     assert _versions() == 1
 
 

@@ -2,9 +2,8 @@
 
 pyxform 4 is a test dependency (``pip install -e '.[test]'``). pyxform 3.0, as KoboToolbox pins it, lives in
 a venv of its own (it cannot share one with pyxform 4): ``python3 -m venv /tmp/pyxform3 &&
-/tmp/pyxform3/bin/pip install 'pyxform==3.0.*'``, or name its python in ``PYXFORM3_PYTHON``. ODK Validate ships
-with pyxform and needs Java; without ``java`` on the PATH the conversions run without it and the tests that
-need it skip.
+/tmp/pyxform3/bin/pip install 'pyxform==3.0.*'``, or name its python in ``PYXFORM3_PYTHON``. ODK Validate
+ships with pyxform and needs Java; without ``java`` on the PATH the tests that need it skip.
 """
 
 from __future__ import annotations
@@ -43,10 +42,15 @@ def pyxform3() -> Converter:
             "/tmp/pyxform3/bin/pip install 'pyxform==3.0.*' (or set PYXFORM3_PYTHON)"
         )
     version = subprocess.run(
-        [python, "-c", "import pyxform; print(pyxform.__version__)"], capture_output=True, text=True, check=False
+        [python, "-c", "import pyxform; print(pyxform.__version__)"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if version.returncode != 0 or not version.stdout.startswith("3.0"):
-        pytest.skip(f"{python} has no pyxform 3.0 ({version.stdout.strip() or version.stderr.strip()[-200:]})")
+        pytest.skip(
+            f"{python} has no pyxform 3.0 ({version.stdout.strip() or version.stderr.strip()[-200:]})"
+        )
     return Converter("pyxform 3.0", python)
 
 
@@ -59,7 +63,15 @@ def convert(converter: Converter, path: Path, validate: bool = True) -> dict[str
     """pyxform's ``--json`` report of converting ``path`` (``code`` 100: OK, 101: OK with warnings)."""
     flag = "--odk_validate" if validate else "--skip_validate"
     done = subprocess.run(
-        [converter.python, "-m", "pyxform.xls2xform", str(path), str(path.with_suffix(".xml")), flag, "--json"],
+        [
+            converter.python,
+            "-m",
+            "pyxform.xls2xform",
+            str(path),
+            str(path.with_suffix(".xml")),
+            flag,
+            "--json",
+        ],
         capture_output=True,
         text=True,
         timeout=300,

@@ -51,7 +51,10 @@ def test_a_bare_label_beside_an_indonesian_one_keeps_its_language(tmp_path: Path
     q = result.questionnaire
     assert q is not None, result.problems
     assert q.languages == ("en", "id")
-    assert q.item("asked").label == {"en": "Were you asked for a payment?", "id": "Apakah Anda dimintai uang?"}
+    assert q.item("asked").label == {
+        "en": "Were you asked for a payment?",
+        "id": "Apakah Anda dimintai uang?",
+    }
     assert q.scales["yn"].options[0].label == {"en": "Yes", "id": "Ya"}
 
 
@@ -59,7 +62,9 @@ def test_a_bare_label_beside_another_language_without_a_default_is_asked_for(tmp
     survey = [["type", "name", "label", "label::Indonesian (id)"], ["text", "q", "Question", "Pertanyaan"]]
     result = _import(tmp_path, survey)
     assert result.questionnaire is None
-    assert any("do not say which language" in m and "beside the columns in id" in m for m in _messages(result))
+    assert any(
+        "do not say which language" in m and "beside the columns in id" in m for m in _messages(result)
+    )
     chosen = _import(tmp_path, survey, language="en")
     assert chosen.questionnaire is not None
     assert chosen.questionnaire.item("q").label == {"en": "Question", "id": "Pertanyaan"}
@@ -84,7 +89,8 @@ def test_a_form_without_language_suffixes_is_in_the_language_given(tmp_path: Pat
     assert english.questionnaire.languages == ("en",)
     assert english.questionnaire.item("q").label == {"en": "What would you change?"}
     from_settings = _import(tmp_path, survey, settings=[["default_language"], ["English"]])
-    assert from_settings.questionnaire is not None and from_settings.questionnaire.languages == ("en",)
+    assert from_settings.questionnaire is not None
+    assert from_settings.questionnaire.languages == ("en",)
 
 
 def test_unknown_references_in_labels_are_errors(tmp_path: Path) -> None:
@@ -156,10 +162,13 @@ def test_someone_elses_indicator_column_is_not_read_as_scoring(tmp_path: Path) -
     result = _import(tmp_path, survey, YN, language="en")
     assert result.questionnaire is not None, result.problems
     assert all(i.scoring is None for i in result.questionnaire.items)
-    assert _warnings(result).count(
-        "survey!D1 (indicator): column 'indicator' is not an XLSForm column this product reads; its content "
-        "is not imported"
-    ) == 1
+    assert (
+        _warnings(result).count(
+            "survey!D1 (indicator): column 'indicator' is not an XLSForm column this product reads; its "
+            "content is not imported"
+        )
+        == 1
+    )
 
 
 def test_or_other_is_imported_as_pyxform_does(tmp_path: Path) -> None:
@@ -184,7 +193,11 @@ def test_a_rejected_question_is_reported_once_not_again_where_it_is_used(tmp_pat
 
 
 def test_references_to_left_out_rows_name_the_cause(tmp_path: Path) -> None:
-    survey = [["type", "name", "label", "relevant"], ["geopoint", "where", "Where?"], ["text", "q", "Q", "${where} != ''"]]
+    survey = [
+        ["type", "name", "label", "relevant"],
+        ["geopoint", "where", "Where?"],
+        ["text", "q", "Q", "${where} != ''"],
+    ]
     refused = _import(tmp_path, survey, language="en")
     assert [p.message.split(":")[0] for p in refused.problems] == ["survey!A2 (type)"]  # the cause, once
     skipped = _import(tmp_path, survey, language="en", skip_refused=True)
@@ -204,7 +217,9 @@ def test_messages_use_xlsform_words_and_group_problems_point_at_their_rows(tmp_p
         ["text", "r", "Another"],
     ]
     result = _import(tmp_path, survey, language="en")
-    assert [str(p).split(": ", 1)[1] for p in result.problems] == ["survey!A2 (type): group 'outer' has no end_group"]
+    assert [str(p).split(": ", 1)[1] for p in result.problems] == [
+        "survey!A2 (type): group 'outer' has no end_group"
+    ]
     stray = _import(tmp_path, [["type", "name", "label"], ["text", "q", "Q"], ["end_group"]], language="en")
     assert [str(p).split(": ", 1)[1] for p in stray.problems] == [
         "survey!A3 (type): end_group without a matching begin_group"
@@ -226,7 +241,12 @@ def test_repeated_problems_are_collapsed_and_respellings_suggested(tmp_path: Pat
     survey = [["type", "name", "label", "appearance"]] + [
         ["select one yn", f"q{n}", f"Q{n}", "minimal"] for n in range(1, 41)
     ]
-    result = _import(tmp_path, survey, [["list name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]], language="en")
+    result = _import(
+        tmp_path,
+        survey,
+        [["list name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]],
+        language="en",
+    )
     assert result.questionnaire is not None
     warnings = [str(p).split(": ", 1)[1] for p in result.warnings]
     appearance = [w for w in warnings if "appearance" in w]

@@ -9,6 +9,7 @@ same content hash.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import replace
 from pathlib import Path
 
@@ -60,7 +61,10 @@ def test_corpus_form_imports_as_pyxform_reads_it(form: Form, tmp_path: Path) -> 
     ours = ref.our_questions(result.questionnaire)
     by_name = {q.name: q for q in expected}
     # select_one_from_file: pyxform leaves the choices to the attached file; compare what it has.
-    ours = [replace(q, choices=None) if by_name.get(q.name) and by_name[q.name].choices is None else q for q in ours]
+    ours = [
+        replace(q, choices=None) if by_name.get(q.name) and by_name[q.name].choices is None else q
+        for q in ours
+    ]
     assert ours == expected
 
 
@@ -119,7 +123,9 @@ def test_bundled_round_trip_keeps_introduction_consent_and_bounds(source: Path, 
     result = import_xlsform(path)
     assert result.questionnaire == questionnaire
     assert result.warnings == []
-    assert questionnaire.introduction and result.questionnaire.introduction == questionnaire.introduction
+    assert questionnaire.introduction
+    assert result.questionnaire is not None
+    assert result.questionnaire.introduction == questionnaire.introduction
     # What ODK sees: the introduction and consent on the first page, bounds as constraints.
     document = ref.pyxform_json(path) if _has_pyxform() else None
     if document is not None:
@@ -129,12 +135,10 @@ def test_bundled_round_trip_keeps_introduction_consent_and_bounds(source: Path, 
         bounded = [i for i in questionnaire.items if i.minimum is not None]
         questions = {q.name: q for q in ref.pyxform_questions(document)}
         for item in bounded:
-            assert questions[item.id].constraint and f". >= {item.minimum:g}" in questions[item.id].constraint
+            constraint = questions[item.id].constraint
+            assert constraint is not None
+            assert f". >= {item.minimum:g}" in constraint
 
 
 def _has_pyxform() -> bool:
-    try:
-        import pyxform  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("pyxform") is not None
