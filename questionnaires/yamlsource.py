@@ -32,13 +32,12 @@ _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def compose(
-    text: str, filename: str, limits: ReadLimits | None = DEFAULT_LIMITS
+    text: str, filename: str, limits: ReadLimits = DEFAULT_LIMITS
 ) -> tuple[Node | None, list[Problem]]:
     r"""Parse ``text`` into a node graph; a syntax error becomes a problem at its position.
 
     Aliases are counted: the composed graph shares one node per anchor, but everything that walks it
     (the builder, the canonical JSON) expands them, so "billion laughs" YAML is refused here.
-    ``limits=None`` skips the checks, for YAML this package wrote itself (the XLSForm import).
 
     >>> laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     ...     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)
@@ -46,7 +45,7 @@ def compose(
     >>> "billion laughs" in compose(laughs, "q.yaml")[1][0].message
     True
     """
-    if limits is not None and len(text) > limits.max_file_bytes:
+    if len(text) > limits.max_file_bytes:
         return None, [
             Problem(filename, 0, 0, f"the file is larger than {limits.max_file_bytes / 1e6:.0f} MB")
         ]
@@ -61,7 +60,7 @@ def compose(
         return None, [Problem(filename, 1, 1, f"YAML syntax error: {exc}")]
     if node is None:
         return None, [Problem(filename, 1, 1, "the file is empty")]
-    problem = _alias_problem(node, limits) if limits is not None else None
+    problem = _alias_problem(node, limits)
     if problem is not None:
         return None, [Problem(filename, 1, 1, problem)]
     return node, []
