@@ -47,8 +47,8 @@ SURVEY_IGNORED: Mapping[str, str] = {
     "repeat_count": "repeats are not imported",
     "calculation": "calculations are not imported",
     "trigger": "triggers are not imported",
-    "note": "",
-    "comments": "",
+    "note": "notes for the form's authors are not kept",
+    "comments": "notes for the form's authors are not kept",
 }
 #: Survey columns whose presence on a question changes what is asked; refused like an unsupported type.
 SURVEY_REFUSING = frozenset({"choice_filter"})
