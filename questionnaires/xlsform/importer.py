@@ -199,7 +199,7 @@ class _SheetReader:
                 continue
             if column.respell and index in used:
                 found.warn(place, f"read as '{column.respell}'; write '{column.respell}'", kind="respell")
-            if column.suffix is not None and column.name not in cols.TRANSLATABLE:
+            if column.suffix is not None and column.name.removeprefix("spi_") not in cols.TRANSLATABLE:
                 found.error(place, f"column '{column.name}' cannot have a language")
                 continue
             key = (column.name, column.suffix)
@@ -241,9 +241,6 @@ class _SheetReader:
         if column_found is None:
             return Place(self.title, row, 0, name)
         return Place(self.title, row, column_found.index, column_found.header)
-
-    def suffixes(self) -> list[str | None]:
-        return [c.suffix for c in self.columns.values() if c.name in cols.TRANSLATABLE]
 
 
 def _legacy(header: Mapping[int, Any], ours: tuple[str, ...]) -> set[str]:

@@ -254,3 +254,55 @@ def test_repeated_problems_are_collapsed_and_respellings_suggested(tmp_path: Pat
     assert appearance[-1] == "survey!D5 (appearance): … and 37 more rows like this"
     assert "survey!A2 (type): 'select one' read as 'select_one'" in warnings
     assert "choices!A1 (list name): read as 'list_name'; write 'list_name'" in warnings
+
+
+def test_workbooks_exported_before_the_spi_prefix_still_import(tmp_path: Path) -> None:
+    """The earlier export wrote bare `dimension`, `value`, `group`, `title::…`: read as ours, respelled."""
+    survey = [
+        [
+            "type",
+            "name",
+            "label::English (en)",
+            "required",
+            "dimension",
+            "indicator",
+            "direction",
+            "min",
+            "max",
+        ],
+        ["begin_group", "s1", "Part"],
+        ["select_one agree", "fair", "Fair?", "yes", "transparansi", "terbuka", "integrity"],
+        ["integer", "n", "How many?", "yes", None, None, None, 0, 9],
+        ["end_group", "s1"],
+    ]
+    choices = [
+        ["list_name", "name", "label::English (en)", "value", "missing", "kind"],
+        ["agree", "1", "No", 0, None, "ordinal"],
+        ["agree", "2", "Yes", 1, None, "ordinal"],
+        ["agree", "dk", "Don't know", None, "dont_know", "ordinal"],
+    ]
+    settings = [
+        [
+            "form_id",
+            "version",
+            "group",
+            "access",
+            "title::English (en)",
+            "consent::English (en)",
+            "dont_know_code",
+        ],
+        ["old-form", "3", "internal", "invitation", "Old form", "You may stop at any time.", "dk"],
+    ]
+    result = _import(tmp_path, survey, choices, settings)
+    q = result.questionnaire
+    assert q is not None, result.problems
+    assert q.group.value == "internal"
+    assert q.title == {"en": "Old form"}
+    assert q.consent == {"en": "You may stop at any time."}
+    assert q.item("fair").scoring is not None
+    assert q.item("fair").scoring.dimension == "transparansi"
+    assert (q.item("n").minimum, q.item("n").maximum) == (0, 9)
+    assert [o.value for o in q.scales["agree"].options] == [0, 1, None]
+    assert "survey!E1 (dimension): read as 'spi_dimension'; write 'spi_dimension'" in [
+        str(w).split(": ", 1)[1] for w in result.warnings
+    ]
