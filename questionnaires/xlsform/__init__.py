@@ -166,9 +166,35 @@ def _mapped(problems: list[Problem], origins: dict[int, Place], importer: Import
             lambda m: origins[int(m.group(1))].describe() if int(m.group(1)) in origins else m.group(0),
             message,
         )
-        message = message.replace("scale '", "list '").replace("unknown scale", "unknown list")
-        findings.append(Finding(place, message))
+        if message.startswith("sections: a questionnaire needs at least one section"):
+            if any(f.severity is not Severity.WARNING for f in importer.findings.items):
+                continue  # every question was refused or has a problem of its own, reported there
+            message = "the survey sheet has no question to import"
+        findings.append(Finding(place, _xlsform_words(message)))
     return findings
+
+
+#: The validator's words for the questionnaire YAML, and XLSForm's for the same things.
+_WORDS = (
+    (re.compile(r"\bitem '([^']*)'\.scoring\.([a-z_]+)"), r"question '\1' (spi_\2)"),
+    (re.compile(r"\bitem '([^']*)'\.scoring\b"), r"question '\1' (spi_dimension)"),
+    (re.compile(r"\bitem '([^']*)'\.([a-z_]+)"), r"question '\1' (\2)"),
+    (re.compile(r"\bitem '"), "question '"),
+    (re.compile(r"\bunknown item\b"), "unknown question"),
+    (re.compile(r"\bunknown scale\b"), "unknown list"),
+    (re.compile(r"\bdefined scales\b"), "lists on the choices sheet"),
+    (re.compile(r"\bscale '"), "list '"),
+    (re.compile(r"\bduplicate scale id\b"), "duplicate list_name"),
+    (re.compile(r"\bduplicate option code\b"), "duplicate choice name"),
+    (re.compile(r"\ba scale needs at least one option\b"), "a list needs at least one choice"),
+)
+
+
+def _xlsform_words(message: str) -> str:
+    """``item 'q1'.relevant: refers to unknown item ${x}`` -> ``question 'q1' (relevant): refers to ...``."""
+    for pattern, replacement in _WORDS:
+        message = pattern.sub(replacement, message)
+    return message
 
 
 def _origins(root: Node, origins: Origins, importer: Importer) -> dict[int, Place]:

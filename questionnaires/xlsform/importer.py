@@ -900,10 +900,13 @@ class Importer:
                 appearance = None
         else:
             known = ", ".join(sorted({"select_one", "select_multiple", *_PLAIN_TYPES}))
+            everything = sorted(_CANONICAL | set(METADATA) | set(ANONYMITY) | set(NOT_YET))
+            close = difflib.get_close_matches(kind.lower(), everything, n=1, cutoff=0.75)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
             self.findings.error(
                 type_place,
-                f"'{(kind + ' ' + rest).strip()}' is not an XLSForm question type (types read: {known}, "
-                "begin_group, end_group and the ODK metadata types)",
+                f"'{(kind + ' ' + rest).strip()}' is not an XLSForm question type{hint} (types read: "
+                f"{known}, begin_group, end_group and the ODK metadata types)",
             )
             return None
         if appearance is not None:

@@ -228,7 +228,8 @@ def test_what_is_not_imported_is_reported_by_sheet_row_and_column(tmp_path: Path
     assert problems == [
         f"{path}:4:1: survey!A4 (type): 'calculate' is refused: calculations are not supported yet; import "
         "without the refused rows to keep the rest",
-        f"{path}:7:1: survey!A7 (type): item 'q2': unknown list 'nolist' (defined scales: agree, given, yn)",
+        f"{path}:7:1: survey!A7 (type): question 'q2': unknown list 'nolist' (lists on the choices sheet: "
+        "agree, given, yn)",
     ]
     expected = [
         f"{path}:1:17: survey!Q1 (media::image): column 'media::image' is not imported: images are not shown",

@@ -202,7 +202,7 @@ def test_references_to_left_out_rows_name_the_cause(tmp_path: Path) -> None:
     assert [p.message.split(":")[0] for p in refused.problems] == ["survey!A2 (type)"]  # the cause, once
     skipped = _import(tmp_path, survey, language="en", skip_refused=True)
     assert [str(p).split(": ", 1)[1] for p in skipped.problems] == [
-        "survey!D3 (relevant): item 'q'.relevant: refers to ${where}, 'geopoint', which was left out "
+        "survey!D3 (relevant): question 'q' (relevant): refers to ${where}, 'geopoint', which was left out "
         "(survey!A2 (type))"
     ]
 
@@ -305,4 +305,12 @@ def test_workbooks_exported_before_the_spi_prefix_still_import(tmp_path: Path) -
     assert [o.value for o in q.scales["agree"].options] == [0, 1, None]
     assert "survey!E1 (dimension): read as 'spi_dimension'; write 'spi_dimension'" in [
         str(w).split(": ", 1)[1] for w in result.warnings
+    ]
+
+
+def test_a_misspelt_type_gets_a_suggestion_and_no_follow_on(tmp_path: Path) -> None:
+    survey = [["type", "name", "label"], ["interger", "n", "How many?"]]
+    result = _import(tmp_path, survey, language="en")
+    assert [p.message.split(" (types read")[0] for p in result.problems] == [
+        "survey!A2 (type): 'interger' is not an XLSForm question type; did you mean 'integer'?"
     ]
