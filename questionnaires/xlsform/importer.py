@@ -337,7 +337,8 @@ class Importer:
             self.findings.error(Place(""), f"refused: {exc}")
             return None
         except Exception as exc:  # openpyxl and zipfile raise many kinds for a damaged file
-            self.findings.error(Place(""), f"cannot read the workbook: {exc} (expected an .xlsx file)")
+            reason = str(exc) or type(exc).__name__
+            self.findings.error(Place(""), f"cannot read the workbook: {reason} (expected an .xlsx file)")
             return None
         sheets = workbook.sheets
         for name, sheet in sheets.items():
