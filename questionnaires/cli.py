@@ -18,7 +18,13 @@ from questionnaires.problems import Problem, QuestionnaireInvalid
 from questionnaires.profile import ScoringProfile
 from questionnaires.profile_loader import load_profile
 from questionnaires.validate import validate_file
-from questionnaires.xlsform import export_xlsform, load_xlsform, read_xlsform
+from questionnaires.xlsform import (
+    ImportOptions,
+    XLSFormImport,
+    attachments_beside,
+    export_xlsform,
+    import_xlsform,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,16 +40,52 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--profile", type=Path, help="also check that scored items use dimensions this profile knows"
     )
+    _xlsform_options(validate)
     importer = commands.add_parser("import-xlsform", help="convert an XLSForm .xlsx to questionnaire YAML")
     importer.add_argument("source", metavar="IN.xlsx", type=Path)
     importer.add_argument("-o", "--output", required=True, metavar="OUT.yaml", type=Path)
+    _xlsform_options(importer)
     exporter = commands.add_parser("export-xlsform", help="convert questionnaire YAML to an XLSForm .xlsx")
     exporter.add_argument("source", metavar="IN.yaml", type=Path)
     exporter.add_argument("-o", "--output", required=True, metavar="OUT.xlsx", type=Path)
     show = commands.add_parser("show", help="print a readable outline: sections, items, skip logic")
     show.add_argument("source", metavar="FILE", type=Path)
     show.add_argument("--language", help="language of the labels shown (default: the first declared)")
+    show.add_argument(
+        "--form-language",
+        help="XLSForm: the language of columns without a language suffix (label, hint...)",
+    )
+    show.add_argument("--skip-refused", action="store_true", help="XLSForm: leave out the refused rows")
     return parser
+
+
+def _xlsform_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--language",
+        help="XLSForm: the language code (id, en...) of columns without a language suffix (label, hint...)",
+    )
+    parser.add_argument(
+        "--skip-refused",
+        action="store_true",
+        help="XLSForm: import without the refused rows (locations, media, repeats...), each reported",
+    )
+
+
+def _options(path: Path, language: str | None, skip_refused: bool) -> ImportOptions:
+    return ImportOptions(language=language, skip_refused=skip_refused, attachments=attachments_beside(path))
+
+
+def _xlsform(path: Path, language: str | None, skip_refused: bool, out: TextIO) -> XLSFormImport:
+    """Import a workbook and print its warnings; the problems are the caller's to print."""
+    result = import_xlsform(path, _options(path, language, skip_refused))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=out)
+    if result.only_refused:
+        print(
+            f"{path}: only refused rows stand in the way; --skip-refused imports the rest without them",
+            file=out,
+        )
+    return result
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -51,12 +93,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "validate":
-            return _validate(args.files, args.profile, out)
+            return _validate(args.files, args.profile, args.language, args.skip_refused, out)
         if args.command == "import-xlsform":
-            return _import(args.source, args.output, out)
+            return _import(args.source, args.output, args.language, args.skip_refused, out)
         if args.command == "export-xlsform":
             return _export(args.source, args.output, out)
-        return _show(args.source, args.language, out)
+        return _show(args.source, args.language, args.form_language, args.skip_refused, out)
     except QuestionnaireInvalid as exc:
         _print_problems(exc.problems, out)
         return 1
@@ -74,11 +116,21 @@ def _is_xlsx(path: Path) -> bool:
     return path.suffix.lower() in (".xlsx", ".xlsm")
 
 
-def _validate(files: Sequence[Path], profile_path: Path | None, out: TextIO) -> int:
+def _validate(
+    files: Sequence[Path],
+    profile_path: Path | None,
+    language: str | None,
+    skip_refused: bool,
+    out: TextIO,
+) -> int:
     profile: ScoringProfile | None = load_profile(profile_path) if profile_path is not None else None
     failed = 0
     for path in files:
-        problems = read_xlsform(path)[1] if _is_xlsx(path) else validate_file(path, profile=profile)
+        problems = (
+            _xlsform(path, language, skip_refused, out).problems
+            if _is_xlsx(path)
+            else validate_file(path, profile=profile)
+        )
         if problems:
             failed += 1
             _print_problems(problems, out)
@@ -89,26 +141,35 @@ def _validate(files: Sequence[Path], profile_path: Path | None, out: TextIO) -> 
     return 1 if failed else 0
 
 
-def _import(source: Path, target: Path, out: TextIO) -> int:
-    text, problems = read_xlsform(source)
-    if problems or text is None:
-        _print_problems(problems, out)
+def _import(source: Path, target: Path, language: str | None, skip_refused: bool, out: TextIO) -> int:
+    result = _xlsform(source, language, skip_refused, out)
+    if result.problems or result.yaml is None:
+        _print_problems(result.problems, out)
         print(f"{target} was not written", file=out)
         return 1
-    target.write_text(text, encoding="utf-8")
+    target.write_text(result.yaml, encoding="utf-8")
     print(f"{source} -> {target}", file=out)
     return 0
 
 
 def _export(source: Path, target: Path, out: TextIO) -> int:
     questionnaire = load_questionnaire(source)
-    export_xlsform(questionnaire, target)
+    for warning in export_xlsform(questionnaire, target):
+        print(f"export warning: {warning}", file=out)
     print(f"{source} -> {target}", file=out)
     return 0
 
 
-def _show(source: Path, language: str | None, out: TextIO) -> int:
-    questionnaire = load_xlsform(source) if _is_xlsx(source) else load_questionnaire(source)
+def _show(
+    source: Path, language: str | None, form_language: str | None, skip_refused: bool, out: TextIO
+) -> int:
+    if _is_xlsx(source):
+        result = import_xlsform(source, _options(source, form_language, skip_refused))
+        if result.questionnaire is None:
+            raise QuestionnaireInvalid(result.problems)
+        questionnaire = result.questionnaire
+    else:
+        questionnaire = load_questionnaire(source)
     print(outline(questionnaire, language), file=out)
     return 0
 

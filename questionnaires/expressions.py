@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,6 +190,20 @@ def _coalesce(args: Sequence[Value]) -> Value:
     return args[0] if to_text(args[0]) != "" else args[1]
 
 
+#: ``regex()`` patterns are written by questionnaire authors; the bound keeps their cost predictable.
+MAX_PATTERN_LENGTH = 300
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
+def _regex(args: Sequence[Value]) -> Value:
+    # ODK's regex() is true when the pattern occurs in the value (JavaRosa uses Matcher.find()).
+    return _pattern(to_text(args[1])).search(to_text(args[0])) is not None
+
+
 def _extreme(pick: Callable[[list[float]], float]) -> Callable[[Sequence[Value]], Value]:
     def run(args: Sequence[Value]) -> Value:
         numbers = [to_number(a) for a in args]
@@ -218,6 +233,7 @@ _FUNCTIONS: dict[str, tuple[int, int | None, Callable[[Sequence[Value]], Value]]
     "max": (1, None, _extreme(max)),
     "abs": (1, 1, lambda a: abs(to_number(a[0]))),
     "round": (1, 1, lambda a: _round(to_number(a[0]))),
+    "regex": (2, 2, _regex),
 }
 
 #: The function names an expression may call (documented in docs/questionnaire-format.md).
@@ -304,6 +320,24 @@ class _Compiler(lark.Transformer[lark.Token, Compiled]):
                 f"{name}() takes {expected} argument{'s' if expected != '1' else ''}, got {len(args)}",
                 name_token.column or 1,
             )
+        if name == "regex":
+            pattern = self._literals.get(id(args[1]))
+            if pattern is None or pattern[0] != "string":
+                raise ExpressionError(
+                    "regex() needs its pattern written as text, e.g. regex(., '^[0-9]+$')",
+                    name_token.column or 1,
+                )
+            if len(pattern[1]) > MAX_PATTERN_LENGTH:
+                raise ExpressionError(
+                    f"the regex() pattern is longer than {MAX_PATTERN_LENGTH} characters",
+                    name_token.column or 1,
+                )
+            try:
+                _pattern(pattern[1])
+            except re.error as exc:
+                raise ExpressionError(
+                    f"the regex() pattern is not valid: {exc}", name_token.column or 1
+                ) from None
         if name == "selected":
             first, second = self._literals.get(id(args[0])), self._literals.get(id(args[1]))
             if first and second and first[0] == "ref" and second[0] == "string":

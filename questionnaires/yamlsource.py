@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from questionnaires.limits import DEFAULT_LIMITS, ReadLimits
 from questionnaires.problems import Problem
 
 _STR = "tag:yaml.org,2002:str"
@@ -30,8 +31,24 @@ _MERGE = "tag:yaml.org,2002:merge"
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def compose(text: str, filename: str) -> tuple[Node | None, list[Problem]]:
-    """Parse ``text`` into a node graph; a syntax error becomes a problem at its position."""
+def compose(
+    text: str, filename: str, limits: ReadLimits = DEFAULT_LIMITS
+) -> tuple[Node | None, list[Problem]]:
+    r"""Parse ``text`` into a node graph; a syntax error becomes a problem at its position.
+
+    Aliases are counted: the composed graph shares one node per anchor, but everything that walks it
+    (the builder, the canonical JSON) expands them, so "billion laughs" YAML is refused here.
+
+    >>> laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    ...     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)
+    ... )
+    >>> "billion laughs" in compose(laughs, "q.yaml")[1][0].message
+    True
+    """
+    if len(text) > limits.max_file_bytes:
+        return None, [
+            Problem(filename, 0, 0, f"the file is larger than {limits.max_file_bytes / 1e6:.0f} MB")
+        ]
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
@@ -43,7 +60,55 @@ def compose(text: str, filename: str) -> tuple[Node | None, list[Problem]]:
         return None, [Problem(filename, 1, 1, f"YAML syntax error: {exc}")]
     if node is None:
         return None, [Problem(filename, 1, 1, "the file is empty")]
+    problem = _alias_problem(node, limits)
+    if problem is not None:
+        return None, [Problem(filename, 1, 1, problem)]
     return node, []
+
+
+def _alias_problem(root: Node, limits: ReadLimits) -> str | None:
+    """Why the graph is refused (too many aliases, too large expanded, an alias inside itself), or None."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    shared = 0
+    # Iterative post-order walk: a deep document must not hit Python's recursion limit either.
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children: list[Node] = []
+        if isinstance(node, SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if done:
+            active.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[key] > limits.max_yaml_nodes:
+                break
+            continue
+        if key in sizes:
+            shared += 1
+            continue
+        if key in active:
+            return "an alias refers to the value that contains it (recursive YAML); write the values out"
+        active.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in sizes:
+                shared += 1
+            elif id(child) in active:
+                return "an alias refers to the value that contains it (recursive YAML); write the values out"
+            else:
+                stack.append((child, False))
+    if max(sizes.values(), default=0) > limits.max_yaml_nodes:
+        return (
+            f"with its aliases (*name) expanded the YAML would hold more than {limits.max_yaml_nodes:,} "
+            'values (a "billion laughs" file); write the values out'
+        )
+    if shared > limits.max_yaml_aliases:
+        return f"the YAML uses aliases (*name) {shared} times; at most {limits.max_yaml_aliases} are allowed"
+    return None
 
 
 def describe(node: Node) -> str:

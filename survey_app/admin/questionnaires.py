@@ -19,15 +19,17 @@ from flask_babel import force_locale, lazy_gettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from sqlalchemy import func, select
 from werkzeug.utils import secure_filename
+from wtforms import BooleanField, StringField
+from wtforms.validators import Length, Optional
 
 from questionnaires import QuestionnaireInvalid, load_questionnaire_text
 from questionnaires.diff import diff_questionnaires
 from questionnaires.model import Questionnaire
 from questionnaires.problems import Problem
-from questionnaires.xlsform import load_xlsform
+from questionnaires.xlsform import ImportOptions, import_xlsform
 from survey_app.dates import today
 from survey_app.domain.accounts import audit, scope_institution_ids
 from survey_app.domain.errors import DomainError
@@ -47,6 +49,14 @@ class UploadForm(FlaskForm):
     definition = FileField(
         lazy_gettext("Questionnaire file (YAML or XLSForm .xlsx)"), validators=[FileRequired()]
     )
+    language = StringField(
+        lazy_gettext("Language of an XLSForm without language columns (e.g. id, en)"),
+        validators=[Optional(), Length(max=20)],
+    )
+    skip_refused = BooleanField(
+        lazy_gettext("Import without the refused items (locations, photos, recordings, repeats…)")
+    )
+    attachments = MultipleFileField(lazy_gettext("CSV files the XLSForm names (select_one_from_file)"))
 
 
 def _version(version_id: int) -> QuestionnaireVersion:
@@ -92,6 +102,7 @@ def _index(form: UploadForm, **context: Any) -> ResponseReturnValue:
             previous[v.id] = last[v.questionnaire_id]
         last[v.questionnaire_id] = v.id
     status = 400 if context.get("problems") or context.get("error") else 200
+    context.setdefault("warnings", [])
     return render_template(
         "admin/questionnaires.html",
         versions=versions,
@@ -109,23 +120,39 @@ def index() -> ResponseReturnValue:
     return _index(UploadForm())
 
 
-def _read(name: str, data: bytes) -> Questionnaire:
-    """The questionnaire in an uploaded file; :class:`QuestionnaireInvalid` lists every problem."""
+class _ImportInvalid(QuestionnaireInvalid):
+    """An XLSForm that cannot be imported, with its warnings and whether only refused items stop it."""
+
+    def __init__(self, problems: list[Problem], warnings: list[Problem], refused_only: bool) -> None:
+        super().__init__(problems)
+        self.warnings = warnings
+        self.refused_only = refused_only
+
+
+def _read(
+    name: str, data: bytes, options: ImportOptions | None = None
+) -> tuple[Questionnaire, list[Problem]]:
+    """The questionnaire in an uploaded file and the import's warnings; :class:`QuestionnaireInvalid` lists
+    every problem (an XLSForm's as :class:`_ImportInvalid`, with its warnings)."""
     suffix = Path(name).suffix.lower()
     if suffix in _XLSX:
         # The importer reads a path; keeping the uploaded name makes problems name the file the user has.
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
             path.write_bytes(data)
-            try:
-                return load_xlsform(path)
-            except QuestionnaireInvalid as exc:
-                raise QuestionnaireInvalid(
-                    [
-                        Problem(name, p.line, p.column, p.message.replace(str(path), name))
-                        for p in exc.problems
-                    ]
-                ) from None
+            result = import_xlsform(path, options)
+
+        def renamed(problems: list[Problem]) -> list[Problem]:
+            return [Problem(name, p.line, p.column, p.message.replace(str(path), name)) for p in problems]
+
+        if result.questionnaire is None:
+            error = QuestionnaireInvalid(
+                renamed(result.problems) or [Problem(name, 0, 0, "nothing to import")]
+            )
+            error.refused_only = result.only_refused  # type: ignore[attr-defined]
+            error.warnings = renamed(result.warnings)  # type: ignore[attr-defined]
+            raise error
+        return result.questionnaire, renamed(result.warnings)
     if suffix not in _YAML:
         raise QuestionnaireInvalid(
             [
@@ -143,7 +170,7 @@ def _read(name: str, data: bytes) -> Questionnaire:
         raise QuestionnaireInvalid(
             [Problem(name, 0, 0, f"the file is not UTF-8 text ({exc.reason})")]
         ) from None
-    return load_questionnaire_text(text, name)
+    return load_questionnaire_text(text, name), []
 
 
 @bp.route("/upload", methods=["POST"])
@@ -154,17 +181,33 @@ def upload() -> ResponseReturnValue:
         return _index(form, error=_("Choose a questionnaire file to upload."))
     upload = form.definition.data
     name = secure_filename(getattr(upload, "filename", None) or "") or "upload"
+    attachments = {
+        secure_filename(f.filename): f.read()
+        for f in form.attachments.data or []
+        if getattr(f, "filename", None) and secure_filename(f.filename)
+    }
+    options = ImportOptions(
+        language=(form.language.data or "").strip() or None,
+        skip_refused=bool(form.skip_refused.data),
+        attachments=attachments,
+    )
     try:
-        questionnaire = _read(name, upload.read())
+        questionnaire, warnings = _read(name, upload.read(), options)
     except QuestionnaireInvalid as exc:
-        return _index(form, problems=exc.problems or [Problem(name, 0, 0, "not a valid questionnaire")])
+        return _index(
+            form,
+            problems=exc.problems or [Problem(name, 0, 0, "not a valid questionnaire")],
+            warnings=getattr(exc, "warnings", []),
+            refused_only=getattr(exc, "refused_only", False),
+            language_missing=any("do not say which language" in p.message for p in exc.problems),
+        )
     try:
         version, created = store_questionnaire(questionnaire, today())
     except DomainError as exc:
         db.session.rollback()
         return _index(form, error=str(exc))
     if not created:
-        return _index(form, already=version)
+        return _index(form, already=version, warnings=warnings)
     audit(
         "questionnaire.load",
         f"questionnaire:{version.questionnaire_id}@{version.version}",
@@ -174,7 +217,7 @@ def upload() -> ResponseReturnValue:
         user=acting_user(),
     )
     db.session.commit()
-    return _index(form, loaded=version)
+    return _index(form, loaded=version, warnings=warnings)
 
 
 @bp.route("/<int:version_id>/preview")

@@ -198,10 +198,10 @@ def test_expression_syntax_error_points_into_the_expression() -> None:
 
 
 def test_unknown_function_is_named() -> None:
-    text = edit("constraint: . <= 50", "constraint: regex(., '[0-9]+')")
-    problem = only(validate_text(text, "q.yaml"), "unknown function 'regex()'")
-    assert problem.line == line_number(text, "constraint: regex")
-    assert problem.column == column_of(text, problem.line, "regex")
+    text = edit("constraint: . <= 50", "constraint: pulldata('prices', .)")
+    problem = only(validate_text(text, "q.yaml"), "unknown function 'pulldata()'")
+    assert problem.line == line_number(text, "constraint: pulldata")
+    assert problem.column == column_of(text, problem.line, "pulldata")
 
 
 def test_empty_section_and_missing_required_keys() -> None:

@@ -1,0 +1,261 @@
+"""XLSForm (ODK / KoboToolbox) import and export.
+
+:func:`import_xlsform` reads a workbook (within :mod:`questionnaires.limits`) into a questionnaire, with
+every problem and warning by sheet and cell (``form.xlsx:12:3: survey!C12 (label::English (en)): ...``);
+:func:`export_xlsform` writes one that pyxform converts and ODK Validate accepts. What is supported, imported
+with a warning or refused, and why, is the table in docs/questionnaire-format.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from questionnaires.loader import build_questionnaire
+from questionnaires.model import Questionnaire
+from questionnaires.problems import Problem, QuestionnaireInvalid
+from questionnaires.xlsform.columns import language_header
+from questionnaires.xlsform.document import document_nodes, questionnaire_document, to_yaml
+from questionnaires.xlsform.export import export_xlsform
+from questionnaires.xlsform.findings import Finding, Place, Severity, to_problems
+from questionnaires.xlsform.importer import Importer, ImportOptions, Origins, Record
+
+__all__ = [
+    "ImportOptions",
+    "XLSFormImport",
+    "attachments_beside",
+    "export_xlsform",
+    "import_xlsform",
+    "language_header",
+    "load_xlsform",
+    "questionnaire_document",
+    "read_xlsform",
+    "to_yaml",
+]
+
+
+@dataclass
+class XLSFormImport:
+    """The result of importing a workbook."""
+
+    #: The questionnaire, when the import has no errors (and no refused rows, unless they were skipped).
+    questionnaire: Questionnaire | None
+    #: The questionnaire as a document of the YAML format (``None`` when the workbook could not be read).
+    document: dict[str, Any] | None
+    #: What stops the import, sorted by sheet, row and column.
+    problems: list[Problem] = field(default_factory=list)
+    #: What was imported differently or not at all; the import still succeeds.
+    warnings: list[Problem] = field(default_factory=list)
+    #: True when every problem is a refused row: importing without the refused rows would succeed.
+    only_refused: bool = False
+
+    @functools.cached_property
+    def yaml(self) -> str | None:
+        """The questionnaire as YAML, even when it has problems, so a user can fix it in either form."""
+        return to_yaml(self.document) if self.document is not None else None
+
+
+_UNKNOWN_REFERENCE = re.compile(r"refers to unknown item \$\{([^}]+)\}(?:; did you mean \$\{[^}]+\}\?)?")
+
+
+@contextlib.contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the duration of one import.
+
+    An import allocates some hundred thousand small objects (cells, nodes, marks) that all stay alive until
+    it ends; each full collection meanwhile walks all of them again, which made up two thirds of the import
+    time of a 275-question form with a 5,000-row choices sheet. Reference counting still frees everything
+    as usual; only cycles wait until the collector is back on, after the import (bounded by the limits).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def import_xlsform(source: str | os.PathLike[str], options: ImportOptions | None = None) -> XLSFormImport:
+    """Import an XLSForm workbook; never raises on bad content (every problem is in the result)."""
+    with _without_cyclic_gc():
+        return _import(source, options or ImportOptions())
+
+
+def _import(source: str | os.PathLike[str], options: ImportOptions) -> XLSFormImport:
+    importer = Importer(str(source), options)
+    document = importer.read(Path(source))
+    findings = list(importer.findings.items)
+    questionnaire = None
+    if document is not None:
+        # The graph composing the document's YAML would give, through the validator of hand-written files.
+        root = document_nodes(document, str(source))
+        questionnaire, found = build_questionnaire(root, str(source))
+        findings += _mapped(found, _origins(root, importer.origins, importer), importer)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    refused = [f for f in findings if f.severity is Severity.REFUSED]
+    if errors or refused:
+        questionnaire = None
+    return XLSFormImport(
+        questionnaire=questionnaire,
+        document=document,
+        problems=to_problems(str(source), errors + refused),
+        warnings=to_problems(str(source), [f for f in findings if f.severity is Severity.WARNING]),
+        only_refused=bool(refused) and not errors,
+    )
+
+
+def attachments_beside(path: str | os.PathLike[str], limit: int = 20_000_000) -> dict[str, bytes]:
+    """The CSV files in the workbook's folder, by name: what ``select_one_from_file`` may name."""
+    found: dict[str, bytes] = {}
+    total = 0
+    for csv_path in sorted(Path(path).parent.glob("*.csv")):
+        total += csv_path.stat().st_size
+        if total > limit:
+            break
+        found[csv_path.name] = csv_path.read_bytes()
+    return found
+
+
+def read_xlsform(
+    source: str | os.PathLike[str], options: ImportOptions | None = None
+) -> tuple[str | None, list[Problem]]:
+    """The questionnaire YAML built from an XLSForm, and every problem (warnings are left out)."""
+    result = import_xlsform(source, options)
+    return result.yaml, result.problems
+
+
+def load_xlsform(source: str | os.PathLike[str], options: ImportOptions | None = None) -> Questionnaire:
+    """Import an XLSForm; raises :class:`QuestionnaireInvalid` with every problem."""
+    result = import_xlsform(source, options)
+    if result.questionnaire is None:
+        raise QuestionnaireInvalid(result.problems or [Problem(str(source), 0, 0, "nothing to import")])
+    return result.questionnaire
+
+
+def _mapped(problems: list[Problem], origins: dict[int, Place], importer: Importer) -> list[Finding]:
+    """The validator's problems at the cells they came from; follow-ons of a reported cause dropped."""
+    findings = []
+    for problem in problems:
+        place = origins.get(problem.line, Place(""))
+        message = problem.message
+        match = _UNKNOWN_REFERENCE.search(message)
+        if match:
+            name = match.group(1)
+            if name in importer.failed:
+                continue  # the question itself is reported where it is
+            if name in importer.dropped:
+                cause, why = importer.dropped[name]
+                if not importer.options.skip_refused and "refused" in why:
+                    continue  # reported once, at the refused row
+                message = message.replace(
+                    match.group(0), f"refers to ${{{name}}}, {why} ({cause.describe()})"
+                )
+        # "first defined on line 12" names a line of the generated YAML; the user knows the sheet row.
+        message = re.sub(
+            r"\bline (\d+)",
+            lambda m: origins[int(m.group(1))].describe() if int(m.group(1)) in origins else m.group(0),
+            message,
+        )
+        if message.startswith("sections: a questionnaire needs at least one section"):
+            if any(f.severity is not Severity.WARNING for f in importer.findings.items):
+                continue  # every question was refused or has a problem of its own, reported there
+            message = "the survey sheet has no question to import"
+        findings.append(Finding(place, _xlsform_words(message)))
+    return findings
+
+
+#: The validator's words for the questionnaire YAML, and XLSForm's for the same things.
+_WORDS = (
+    (re.compile(r"\bitem '([^']*)'\.scoring\.([a-z_]+)"), r"question '\1' (spi_\2)"),
+    (re.compile(r"\bitem '([^']*)'\.scoring\b"), r"question '\1' (spi_dimension)"),
+    (re.compile(r"\bitem '([^']*)'\.([a-z_]+)"), r"question '\1' (\2)"),
+    (re.compile(r"\bitem '"), "question '"),
+    (re.compile(r"\bunknown item\b"), "unknown question"),
+    (re.compile(r"\bunknown scale\b"), "unknown list"),
+    (re.compile(r"\bdefined scales\b"), "lists on the choices sheet"),
+    (re.compile(r"\bscale '"), "list '"),
+    (re.compile(r"\bduplicate scale id\b"), "duplicate list_name"),
+    (re.compile(r"\bduplicate option code\b"), "duplicate choice name"),
+    (re.compile(r"\ba scale needs at least one option\b"), "a list needs at least one choice"),
+)
+
+
+def _xlsform_words(message: str) -> str:
+    """``item 'q1'.relevant: refers to unknown item ${x}`` -> ``question 'q1' (relevant): refers to ...``."""
+    for pattern, replacement in _WORDS:
+        message = pattern.sub(replacement, message)
+    return message
+
+
+def _origins(root: Node, origins: Origins, importer: Importer) -> dict[int, Place]:
+    """YAML line (1-based) of the generated document -> the cell it came from."""
+    lines: dict[int, Place] = {}
+    if not isinstance(root, MappingNode):
+        return lines
+    top = _fields(root)
+    survey = importer.survey
+
+    def mark(node: Node, place: Place) -> None:
+        for line in range(node.start_mark.line + 1, node.end_mark.line + 2):
+            lines[line] = place
+
+    for key in ("id", "version", "group", "access", "title", "introduction", "consent", "missing_codes"):
+        if key in top and origins.settings is not None:
+            mark(top[key], origins.settings)
+    sections = top.get("sections")
+    item_rows = iter(origins.items)
+    if isinstance(sections, SequenceNode):
+        for index, section in enumerate(sections.value):
+            place = origins.sections[index] if index < len(origins.sections) else Place("survey")
+            mark(section, place)
+            items = _fields(section).get("items")
+            if not isinstance(items, SequenceNode):
+                continue
+            for item in items.value:
+                row, record = next(item_rows, (0, {}))
+                mark(item, Place(place.sheet, row))
+                for key, value in _fields(item).items():
+                    mark(value, _cell(survey, row, record, key) if survey else Place("survey", row))
+    scales = top.get("scales")
+    if isinstance(scales, SequenceNode):
+        for scale in scales.value:
+            sid = _fields(scale).get("id")
+            places = origins.options.get(str(sid.value), []) if isinstance(sid, ScalarNode) else []
+            mark(scale, places[0] if places else Place("choices"))
+            options = _fields(scale).get("options")
+            if isinstance(options, SequenceNode):
+                for offset, option in enumerate(options.value):
+                    if offset < len(places):
+                        mark(option, places[offset])
+    return lines
+
+
+_COLUMN_OF = {
+    "id": "name",
+    "scale": "type",
+    "scoring": "spi_dimension",
+    "min": "spi_min",
+    "max": "spi_max",
+}
+
+
+def _cell(survey: object, row: int, record: Record, key: str) -> Place:
+    place = survey.place(row, _COLUMN_OF.get(key, key), record)  # type: ignore[attr-defined]
+    assert isinstance(place, Place)
+    return place
+
+
+def _fields(node: Node) -> dict[str, Node]:
+    if not isinstance(node, MappingNode):
+        return {}
+    return {str(k.value): v for k, v in node.value if isinstance(k, ScalarNode)}
