@@ -209,8 +209,8 @@ def check(config: dict[str, Any]) -> list[str]:
     >>> config.update(SURVEY_TIMEZONE="Asia/Jakrta", LOGIN_MAX_FAILURES="0", PREFERRED_URL_SCHEME="HTTPS")
     >>> for line in check(config):
     ...     print(line)
-    SURVEY_TIMEZONE='Asia/Jakrta' is not a time zone; expected an IANA name such as Asia/Jakarta
     LOGIN_MAX_FAILURES=0 is out of range; expected a whole number from 1 to 100
+    SURVEY_TIMEZONE='Asia/Jakrta' is not a time zone; expected an IANA name such as Asia/Jakarta
     >>> config["PREFERRED_URL_SCHEME"]
     'https'
     """

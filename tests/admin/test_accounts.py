@@ -40,12 +40,13 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client: F
 
 
 @pytest.fixture
-def throttled(tmp_path, database: str):  # type: ignore[no-untyped-def]
+def throttled(tmp_path, committed_database: str):  # type: ignore[no-untyped-def]
     """An app whose limiter counts (the other tests switch it off). Requests run outside any pushed app
     context: one shared across requests would share ``g`` (and its cached CSRF token) between clients."""
     from tests.conftest import make_app
 
-    return make_app(database, tmp_path, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1000/minute")
+    # A database of its own: these tests commit accounts, which the shared one must not keep.
+    return make_app(committed_database, tmp_path, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1000/minute")
 
 
 def _account(app: Flask) -> tuple[int, str]:
@@ -118,10 +119,12 @@ def test_a_locked_out_address_is_answered_as_slowly_as_a_wrong_password(throttle
     assert unknown > wrong / 3
 
 
-def test_logins_fail_closed_when_the_limit_store_is_down(tmp_path, database: str) -> None:  # type: ignore[no-untyped-def]
+def test_logins_fail_closed_when_the_limit_store_is_down(tmp_path, committed_database: str) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import make_app
 
-    down = make_app(database, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    down = make_app(
+        committed_database, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0"
+    )
     _, email = _account(down)
     client = down.test_client()
     token = csrf_of(client.get("/admin/login?lang=en").get_data(as_text=True))

@@ -32,7 +32,7 @@ from tests.conftest import TEST_SECRETS, make_app
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-RESPONDENTS = 24
+RESPONDENTS = 40
 
 
 def _free_port() -> int:
@@ -114,7 +114,7 @@ def test_killing_workers_mid_submit_loses_and_doubles_nothing(
 
     def killer() -> None:
         rng = random.Random(12)
-        while not stop.wait(rng.uniform(0.4, 0.8)):
+        while not stop.wait(rng.uniform(0.15, 0.4)):
             workers = _children(server.pid)
             if workers:
                 victim = rng.choice(workers)
@@ -148,7 +148,7 @@ def test_killing_workers_mid_submit_loses_and_doubles_nothing(
         except subprocess.TimeoutExpired:
             server.kill()
 
-    assert len(kills) >= 3, "the test killed too few workers to mean anything"
+    assert len(kills) >= 2, "the test killed too few workers to mean anything"
     assert set(outcomes) <= {"thanks", "spent-before"}, outcomes
     with app.app_context():
         spent = db.session.scalar(
