@@ -118,7 +118,7 @@ def outline(q: Questionnaire, language: str | None = None) -> str:
 
     >>> from questionnaires.bundled import load_bundled_questionnaire
     >>> print(outline(load_bundled_questionnaire("spi-internal")).splitlines()[0])
-    spi-internal 2024.1 (internal) — Survei Penilaian Integritas — Pegawai
+    spi-internal 2024.2 (internal) — Survei Penilaian Integritas — Pegawai
     """
     lang = language or q.default_language
 

@@ -23,7 +23,7 @@ URL = "/admin/questionnaires/"
 def _yaml(version: str = "2025.1") -> str:
     [path] = [p for p in questionnaire_paths() if p.stem == "spi-internal"]
     text = path.read_text(encoding="utf-8")
-    return text.replace('version: "2024.1"', f'version: "{version}"', 1)
+    return text.replace('version: "2024.2"', f'version: "{version}"', 1)
 
 
 def _admin(client: FlaskClient) -> None:
@@ -109,7 +109,7 @@ def test_bad_files_get_clear_messages(client: FlaskClient, spi: Survey) -> None:
     assert "broken.xlsx" in page
     # Same id and version as a stored one but other content: refused, nothing stored.
     before = _versions()
-    changed = _yaml("2024.1").replace("Transparency", "Openness", 1)
+    changed = _yaml("2024.2").replace("Transparency", "Openness", 1)
     status, page = _upload(client, "clash.yaml", changed.encode())
     assert status == 400
     assert "new version number" in page
@@ -153,7 +153,7 @@ def _version_id(ident: str, version: str) -> int:
 
 def test_preview_in_both_languages_is_read_only(client: FlaskClient, spi: Survey) -> None:
     _admin(client)
-    version_id = _version_id("spi-internal", "2024.1")
+    version_id = _version_id("spi-internal", "2024.2")
     page = client.get(f"{URL}{version_id}/preview").get_data(as_text=True)
     assert "Pratinjau" in page or "Preview" in page
     assert "Prosedur, biaya, dan waktu layanan" in page
@@ -175,17 +175,17 @@ def test_changes_between_two_versions(client: FlaskClient, spi: Survey) -> None:
     text = _yaml("2025.1").replace("openly published.", "published on the website.", 1)
     status, _ = _upload(client, "new.yaml", text.encode())
     assert status == 200
-    old_id, new_id = _version_id("spi-internal", "2024.1"), _version_id("spi-internal", "2025.1")
+    old_id, new_id = _version_id("spi-internal", "2024.2"), _version_id("spi-internal", "2025.1")
     listing = client.get(URL).get_data(as_text=True)
     assert f"/admin/questionnaires/{new_id}/diff?against={old_id}" in listing
     page = client.get(f"{URL}{new_id}/diff?against={old_id}").get_data(as_text=True)
-    assert "From version 2024.1 to 2025.1" in page
+    assert "From version 2024.2 to 2025.1" in page
     assert "tr_info_layanan" in page
     assert "label[en]" in page
     assert "published on the website." in page
     # Without ?against the previous version is the default; a version of another questionnaire is refused.
     assert "label[en]" in client.get(f"{URL}{new_id}/diff").get_data(as_text=True)
-    other = _version_id("spi-external", "2024.1")
+    other = _version_id("spi-external", "2024.2")
     refused = client.get(f"{URL}{new_id}/diff?against={other}")
     assert refused.status_code == 400
     assert "Choose another version" in refused.get_data(as_text=True)

@@ -38,7 +38,7 @@ def test_added_removed_changed_and_reordered() -> None:
     d = diff_questionnaires(old, new)
 
     assert not d.is_empty
-    assert d.old_version == "2024.1"
+    assert d.old_version == "2024.2"
     assert d.new_version == "2025.1"
     assert d.added == (("transparansi", "tr_new_item"),)
     assert d.removed == (("transparansi", removed["id"]),)
