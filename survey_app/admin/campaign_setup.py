@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from questionnaires.bundled import load_bundled_profile, profile_paths
+from survey_app.admin.confirm import ConfirmForm, confirm_page
 from survey_app.admin.forms import ActionForm
 from survey_app.dates import today
 from survey_app.domain.accounts import audit, campaign_for, institutions_in_scope
@@ -333,6 +334,7 @@ def open_(slug: str) -> ResponseReturnValue:
             flash(_("The campaign is open already."))
         else:
             campaign.status = "open"
+            campaign.closed_on = None
             audit("campaign.open", f"campaign:{slug}", user=acting_user())
             db.session.commit()
             if campaign.opens_on > day:
@@ -343,22 +345,37 @@ def open_(slug: str) -> ResponseReturnValue:
     return redirect(url_for("admin_campaigns.campaign", slug=slug))
 
 
-@bp.route("/<slug>/close", methods=["POST"])
+@bp.route("/<slug>/close", methods=["GET", "POST"])
 @requires_role("admin")
 def close(slug: str) -> ResponseReturnValue:
+    """Close the campaign, after the confirmation page (its held responses are released for good)."""
     campaign = campaign_for(current_user, slug)
-    if ActionForm().validate_on_submit():
-        if campaign.status == "closed":
-            flash(_("The campaign is closed already."))
-        else:
-            campaign.status = "closed"
-            # Whatever is still held goes out with the close: a closed campaign takes no more answers, so
-            # no later batch would hide these among others.
-            released = release(campaign.id)
-            audit("campaign.close", f"campaign:{slug}", user=acting_user(), released=released)
-            db.session.commit()
-            flash(_("The campaign is closed: its links no longer take answers."))
-    return redirect(url_for("admin_campaigns.campaign", slug=slug))
+    back = url_for("admin_campaigns.campaign", slug=slug)
+    if campaign.status == "closed":
+        flash(_("The campaign is closed already."))
+        return redirect(back)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return confirm_page(
+            form,
+            title=_("Close %(title)s?", title=campaign.title),
+            consequences=[
+                _("Its links and QR codes stop taking answers at once, for every respondent."),
+                _("Answers still held back for anonymity are released into the results now."),
+                _("Respondents who have started but not submitted lose their unsent answers."),
+            ],
+            button=_("Close the campaign"),
+            cancel_url=back,
+        )
+    campaign.status = "closed"
+    campaign.closed_on = today()
+    # Whatever is still held goes out with the close: a closed campaign takes no more answers, so no later
+    # batch would hide these among others.
+    released = release(campaign.id)
+    audit("campaign.close", f"campaign:{slug}", user=acting_user(), released=released)
+    db.session.commit()
+    flash(_("The campaign is closed: its links no longer take answers."))
+    return redirect(back)
 
 
 POSTER_FORMATS = {"pdf": "application/pdf", "png": "image/png"}

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange
 
@@ -47,6 +47,11 @@ class IssueForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     link = StringField(lazy_gettext("Invitation link or token"), validators=[DataRequired()])
+    # Revoking cannot be undone: the box is the confirmation step, checked on the server.
+    confirm = BooleanField(
+        lazy_gettext("I understand that a revoked link can never be used again."),
+        validators=[DataRequired(message=lazy_gettext("Tick the box to confirm."))],
+    )
 
 
 def _forms(campaign: Campaign) -> tuple[IssueForm, RevokeForm]:
@@ -108,21 +113,26 @@ def issue(slug: str) -> ResponseReturnValue:
 @requires_role("admin")
 def revoke(slug: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
-    form = _forms(campaign)[1]
-    if form.validate_on_submit():
-        token = (form.link.data or "").strip().rstrip("/").rsplit("/r/", 1)[-1]
-        invitation = db.session.scalar(
-            select(Invitation).where(
-                Invitation.token_hash == token_hash(token), Invitation.campaign_id == campaign.id
-            )
-        )
-        if invitation is None:
-            flash(_("No invitation of this campaign has this link."))
-        elif invitation.state != "issued":
-            flash(_("This invitation cannot be revoked: it is %(state)s.", state=invitation.state))
-        else:
-            invitation.state = "revoked"
-            audit("invitations.revoke", f"campaign:{slug}", invitation=invitation.id, user=acting_user())
-            db.session.commit()
-            flash(_("The invitation has been revoked."))
+    issue_form, form = _forms(campaign)
+    if not form.validate_on_submit():
+        return render_template(
+            "admin/invitations.html",
+            campaign=campaign,
+            form=issue_form,
+            revoke_form=form,
+            limit=MAX_AT_ONCE,
+        ), 400
+    token = (form.link.data or "").strip().rstrip("/").rsplit("/r/", 1)[-1]
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == token_hash(token), Invitation.campaign_id == campaign.id)
+    )
+    if invitation is None:
+        flash(_("No invitation of this campaign has this link."))
+    elif invitation.state != "issued":
+        flash(_("This invitation cannot be revoked: it is %(state)s.", state=invitation.state))
+    else:
+        invitation.state = "revoked"
+        audit("invitations.revoke", f"campaign:{slug}", invitation=invitation.id, user=acting_user())
+        db.session.commit()
+        flash(_("The invitation has been revoked."))
     return redirect(url_for(".issue", slug=slug))

@@ -183,6 +183,31 @@ def state(campaign: HasDates, day: date) -> CampaignState:
     return CampaignState.OPEN
 
 
+class HasCloseDay(HasDates, Protocol):
+    @property
+    def closed_on(self) -> date | None: ...
+
+
+def closed_since(campaign: HasCloseDay, day: date) -> date | None:
+    """The day the respondents' pages say the campaign closed: the day an admin closed it, or its last day
+    once that has passed, whichever came first; ``None`` when it is not closed on ``day`` or the day is not
+    known (closed by hand before the day was recorded, its planned last day still ahead).
+
+    >>> from types import SimpleNamespace as C
+    >>> planned = dict(opens_on=date(2026, 1, 5), closes_on=date(2026, 1, 31))
+    >>> closed_since(C(status="closed", closed_on=date(2026, 1, 20), **planned), date(2026, 1, 25))
+    datetime.date(2026, 1, 20)
+    >>> closed_since(C(status="open", closed_on=None, **planned), date(2026, 2, 3))
+    datetime.date(2026, 1, 31)
+    >>> closed_since(C(status="closed", closed_on=None, **planned), date(2026, 1, 25)) is None
+    True
+    """
+    if state(campaign, day) is not CampaignState.CLOSED:
+        return None
+    days = [d for d in (campaign.closed_on, campaign.closes_on if campaign.closes_on < day else None) if d]
+    return min(days) if days else None
+
+
 def closed_on(day: date) -> ColumnElement[bool]:
     """SQL for :func:`state` being ``CLOSED`` on ``day``, for queries over many campaigns."""
     return or_(Campaign.status == "closed", (Campaign.status != "draft") & (Campaign.closes_on < day))

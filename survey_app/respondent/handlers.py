@@ -89,7 +89,10 @@ class Entry:
 
 
 def status_page(kind: str, code: int, campaign: CampaignTerms | None = None) -> ResponseReturnValue:
-    return render_template("respondent/status.html", kind=kind, campaign=campaign), code
+    closed_day = campaigns.closed_since(campaign, today()) if campaign is not None else None
+    return render_template(
+        "respondent/status.html", kind=kind, campaign=campaign, closed_day=closed_day
+    ), code
 
 
 def campaign_closed(campaign: CampaignTerms) -> ResponseReturnValue | None:

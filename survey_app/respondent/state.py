@@ -34,6 +34,7 @@ class CampaignTerms:
     status: str
     allow_invitation: bool
     allow_open: bool
+    closed_on: date | None
 
     @staticmethod
     def columns() -> list[InstrumentedAttribute[Any]]:
