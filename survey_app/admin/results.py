@@ -33,6 +33,7 @@ from survey_app.domain.results.rows import (
 )
 from survey_app.domain.results.runs import (
     campaign_profile,
+    latest_run,
     run_metadata,
     visible_run,
 )
@@ -117,6 +118,8 @@ def show(slug: str) -> ResponseReturnValue:
         "admin/results.html",
         campaign=campaign,
         run=run,
+        # A viewer sees published runs only: "not computed yet" would be untrue when one is unpublished.
+        computed_unpublished=run is None and latest_run(campaign) is not None,
         published=visible_run(campaign, "viewer"),
         rows=unit_rows(campaign, run) if run else [],
         min_cell=effective_min_cell(campaign, run),
