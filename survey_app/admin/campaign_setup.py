@@ -225,8 +225,11 @@ def create() -> ResponseReturnValue:
     if request.method == "GET":
         form.opens_on.data = today()
         form.profile.data = DEFAULT_PROFILE
-    if form.validate_on_submit():
-        versions = _versions(form)
+    valid = form.validate_on_submit()
+    # Checked on every submit, with the other fields: a missing questionnaire is reported at once, not only
+    # after the rest of the form has been corrected.
+    versions = _versions(form) if form.is_submitted() else None
+    if valid:
         if versions is not None:
             try:
                 campaign = create_campaign(
@@ -277,8 +280,9 @@ def edit(slug: str) -> ResponseReturnValue:
         # Not shown, not posted, not validated: they cannot change any more.
         for name in (*(f"version_{g}" for g in GROUPS), "profile"):
             del form[name]
-    if form.validate_on_submit():
-        versions = None if locked else _versions(form)
+    valid = form.validate_on_submit()
+    versions = None if locked or not form.is_submitted() else _versions(form)
+    if valid:
         # Without versions, _versions has put its error on the form already.
         if (locked or versions is not None) and not _open_access_refused(form, versions or _linked(campaign)):
             campaign.title = str(form.title.data).strip()

@@ -136,6 +136,17 @@ def test_bad_campaign_input_is_reported_and_nothing_is_stored(
     assert len(db.session.scalars(select(Campaign.id)).all()) == before
 
 
+def test_a_missing_questionnaire_is_reported_with_the_other_errors_on_the_first_submit(
+    client: FlaskClient, spi: Survey
+) -> None:
+    _admin(client)
+    reply = _new_campaign(client, version_internal="", version_external="", title="", closes_on="")
+    assert reply.status_code == 400
+    html = reply.get_data(as_text=True)
+    assert "Choose a questionnaire for at least one group." in html
+    assert "This field is required." in html
+
+
 def test_questionnaires_are_locked_once_the_campaign_has_responses(client: FlaskClient, spi: Survey) -> None:
     _admin(client)
     edit = f"/admin/campaigns/{spi.campaign.slug}/edit"
