@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from questionnaires.bundled import load_bundled_profile, profile_paths
 from survey_app.admin.confirm import ConfirmForm, confirm_page
 from survey_app.admin.forms import ActionForm
+from survey_app.admin.terms import GROUP_LABELS
 from survey_app.dates import today
 from survey_app.domain.accounts import audit, campaign_for, institutions_in_scope
 from survey_app.domain.campaigns import (
@@ -52,11 +53,6 @@ bp = Blueprint("admin_campaign_setup", __name__, url_prefix="/admin/campaigns")
 #: The SPI profile is what most campaigns of this product use.
 DEFAULT_PROFILE = "spi-2024"
 
-GROUP_LABELS = {
-    "internal": lazy_gettext("Employees (internal)"),
-    "external": lazy_gettext("Service users (external)"),
-    "expert": lazy_gettext("Experts"),
-}
 
 
 class CampaignForm(FlaskForm):

@@ -20,13 +20,14 @@ from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange
 
+from survey_app.admin.terms import GROUP_LABELS
 from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.errors import DomainError
 from survey_app.domain.invitations import issue_invitations
 from survey_app.extensions import db
 from survey_app.links import invitation_link, public_root
 from survey_app.login import acting_user, requires_role
-from survey_app.models import Campaign, Invitation
+from survey_app.models import GROUPS, Campaign, Invitation
 from survey_app.reporting.qrsheet import InvitationCard, invitation_sheet
 from survey_app.tokens import token_hash
 
@@ -56,9 +57,9 @@ class RevokeForm(FlaskForm):
 
 def _forms(campaign: Campaign) -> tuple[IssueForm, RevokeForm]:
     issue = IssueForm(prefix="issue")
-    issue.group.choices = [
-        SelectChoice(q.respondent_group, q.respondent_group) for q in campaign.questionnaires
-    ]
+    # In the groups' own order (employees first), not alphabetical, which put "expert" first and chosen.
+    groups = sorted((q.respondent_group for q in campaign.questionnaires), key=GROUPS.index)
+    issue.group.choices = [SelectChoice(g, str(GROUP_LABELS[g])) for g in groups]
     issue.unit.choices = [SelectChoice(u.code, f"{u.code} – {u.name}") for u in campaign.institution.units]
     return issue, RevokeForm(prefix="revoke")
 
