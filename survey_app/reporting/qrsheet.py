@@ -19,10 +19,12 @@ from io import BytesIO
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import qrcode
 import qrcode.constants
 from fpdf import FPDF
 from fpdf.enums import Align, WrapMode, XPos, YPos
+from PIL import Image
 from qrcode.image.pure import PyPNGImage
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -69,6 +71,20 @@ class InvitationCard:
     group: str
     #: A short extra line, e.g. a stratum or a card number; never a person's name.
     note: str | None = None
+
+
+def qr_image(url: str, *, border: int = 4) -> Image.Image:
+    """The QR code of ``url`` as a 1-bit image, one pixel per module (quiet zone of ``border`` modules).
+
+    For the PDFs: fpdf2 scales it without smoothing, and handing it the image skips encoding and decoding a
+    PNG per card, most of a sheet's time besides choosing the mask (bench figure in docs/benchmarks.md).
+    """
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=border)
+    code.add_data(url)
+    code.make(fit=True)
+    modules = np.array(code.get_matrix(), dtype=bool)
+    # Whole pixels per module: a viewer that smooths a scaled image blurs a one-pixel module, never these.
+    return Image.fromarray(~modules).convert("1").resize((len(modules) * 4,) * 2, Image.Resampling.NEAREST)
 
 
 def qr_png(url: str, *, box_size: int = 10, border: int = 4) -> bytes:
@@ -128,9 +144,7 @@ def invitation_sheet(
         for k, card in enumerate(cards[start : start + per_page]):
             x = margin + (k % columns) * cell_w
             y = margin + (k // columns) * cell_h
-            pdf.image(
-                BytesIO(qr_png(card.url)), x=x + pad, y=y + (cell_h - qr_size) / 2, w=qr_size, h=qr_size
-            )
+            pdf.image(qr_image(card.url), x=x + pad, y=y + (cell_h - qr_size) / 2, w=qr_size, h=qr_size)
             tx = x + pad + qr_size + 3
             tw = cell_w - (tx - x) - pad
             pdf.set_y(y + pad + 1)
