@@ -13,8 +13,9 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 
+from survey_app.domain.search import contains
 from survey_app.domain.errors import DomainError, NotFoundError
 from survey_app.extensions import db
 from survey_app.models import ROLES, AuditEntry, Campaign, Institution, User
@@ -224,8 +225,9 @@ def set_data_steward(user: User, steward: bool, *, by: User | None) -> bool:
     return True
 
 
-def audit_entries(admin: User, *, limit: int, offset: int = 0) -> list[AuditEntry]:
-    """The audit log as ``admin`` may read it, newest first.
+def audit_query(admin: User, *, search: str = "") -> Select[tuple[AuditEntry]]:
+    """The audit log as ``admin`` may read it, newest first; ``search`` (case-insensitive) in the account,
+    the action or the target.
 
     An admin of all institutions reads every entry. A scoped admin reads the entries about their
     institutions: campaigns of them (``campaign:<slug>``), the institutions themselves
@@ -246,11 +248,14 @@ def audit_entries(admin: User, *, limit: int, offset: int = 0) -> list[AuditEntr
             *(f"user:{u.id}" for u in users),
         ]
         query = query.where(or_(AuditEntry.target.in_(targets), AuditEntry.user_id == admin.id))
-    return list(
-        db.session.scalars(
-            query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
-        )
-    )
+    if search.strip():
+        query = query.where(contains(search, AuditEntry.user_email, AuditEntry.action, AuditEntry.target))
+    return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
+def audit_entries(admin: User, *, limit: int, offset: int = 0) -> list[AuditEntry]:
+    """:func:`audit_query`'s entries, ``limit`` from ``offset``."""
+    return list(db.session.scalars(audit_query(admin).limit(limit).offset(offset)))
 
 
 def is_locked(user: User) -> bool:
