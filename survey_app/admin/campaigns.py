@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,12 +14,14 @@ from sqlalchemy import case, func, select
 
 from survey_app.dates import today
 from survey_app.domain import campaigns as campaign_rules
-from survey_app.domain.accounts import campaign_for, campaigns_in_scope
+from survey_app.admin.paging import page_of, search_text
+from survey_app.domain.accounts import campaign_for, campaigns_query
 from survey_app.extensions import db
 from survey_app.login import requires_role
 from survey_app.models import GROUPS, Campaign, Invitation, Response, Unit
 
 bp = Blueprint("admin_campaigns", __name__, url_prefix="/admin")
+CAMPAIGNS_PER_PAGE = 25
 
 
 @dataclass
@@ -95,7 +97,10 @@ def monitoring(campaign: Campaign) -> list[MonitoringRow]:
 @bp.route("/")
 @requires_role("viewer")
 def dashboard() -> ResponseReturnValue:
-    campaigns = campaigns_in_scope(current_user)
+    search = search_text()
+    archived = request.args.get("archived") == "1"
+    pagination = page_of(campaigns_query(current_user, search=search, archived=archived), CAMPAIGNS_PER_PAGE)
+    campaigns = list(pagination.items)
     counts = dict(
         db.session.execute(
             select(Response.campaign_id, func.count())
@@ -103,7 +108,14 @@ def dashboard() -> ResponseReturnValue:
             .group_by(Response.campaign_id)
         ).all()
     )
-    return render_template("admin/dashboard.html", campaigns=campaigns, counts=counts)
+    return render_template(
+        "admin/dashboard.html",
+        campaigns=campaigns,
+        counts=counts,
+        pagination=pagination,
+        search=search,
+        archived=archived,
+    )
 
 
 def _monitoring_context(campaign: Campaign) -> dict[str, object]:

@@ -22,6 +22,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from survey_app.admin.paging import ListPage, search_text
 from survey_app.domain.accounts import audit, institutions_in_scope, scope_institution_ids
 from survey_app.domain.errors import DomainError
 from survey_app.domain.institutions import UNIT_COLUMNS, import_units
@@ -30,6 +31,7 @@ from survey_app.login import acting_user, requires_role
 from survey_app.models import Institution, Unit
 
 bp = Blueprint("admin_institutions", __name__, url_prefix="/admin/institutions")
+UNITS_PER_PAGE = 50
 
 CODE = Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", message=lazy_gettext("Letters, digits, '-', '_' and '.' only.")
@@ -115,8 +117,15 @@ def show(code: str) -> ResponseReturnValue:
         db.session.commit()
         flash(_("Saved."))
         return redirect(url_for(".show", code=code))
+    search = search_text()
+    tree = _tree(institution)
+    if search:
+        # A match is listed flat (with the unit it is part of), not indented under parents left out.
+        needle = search.casefold()
+        tree = [(0, u) for _, u in tree if needle in u.code.casefold() or needle in u.name.casefold()]
+    units = ListPage(tree, UNITS_PER_PAGE)
     return render_template(
-        "admin/institution.html", institution=institution, form=form, units=_tree(institution)
+        "admin/institution.html", institution=institution, form=form, units=units, search=search
     ), (400 if form.errors else 200)
 
 

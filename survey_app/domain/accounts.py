@@ -150,11 +150,21 @@ def institutions_in_scope(user: User) -> list[Institution]:
 
 
 def campaigns_in_scope(user: User) -> list[Campaign]:
-    query = select(Campaign).order_by(Campaign.opens_on.desc(), Campaign.slug)
+    return list(db.session.scalars(campaigns_query(user, archived=None)))
+
+
+def campaigns_query(user: User, *, search: str = "", archived: bool | None = False) -> Select[tuple[Campaign]]:
+    """The campaigns ``user`` may see, newest first; ``search`` in the title, short name, period or
+    institution name; ``archived``: only archived ones (``True``), only current ones (``False``), or all."""
+    query = select(Campaign).join(Institution).order_by(Campaign.opens_on.desc(), Campaign.slug)
     ids = scope_institution_ids(user)
     if ids is not None:
         query = query.where(Campaign.institution_id.in_(ids))
-    return list(db.session.scalars(query))
+    if archived is not None:
+        query = query.where(Campaign.archived_at.is_not(None) if archived else Campaign.archived_at.is_(None))
+    if search.strip():
+        query = query.where(contains(search, Campaign.title, Campaign.slug, Campaign.period, Institution.name))
+    return query
 
 
 def campaign_for(user: User, slug: str) -> Campaign:
