@@ -122,8 +122,11 @@ def _profiles() -> list[SelectChoice]:
 
 def _form(campaign: Campaign | None) -> CampaignForm:
     form = CampaignForm(obj=campaign) if campaign is not None and request.method == "GET" else CampaignForm()
+    linked_institution = campaign.institution_id if campaign is not None else None
     form.institution.choices = [
-        SelectChoice(i.code, f"{i.code} – {i.name}") for i in institutions_in_scope(current_user)
+        SelectChoice(i.code, f"{i.code} – {i.name}")
+        for i in institutions_in_scope(current_user)
+        if i.archived_at is None or i.id == linked_institution
     ]
     form.profile.choices = _profiles()
     versions = db.session.scalars(
@@ -131,12 +134,14 @@ def _form(campaign: Campaign | None) -> CampaignForm:
             QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.loaded_on.desc()
         )
     ).all()
+    # Archived versions are not offered, except where the campaign uses one already.
+    in_use = {q.questionnaire_version_id for q in campaign.questionnaires} if campaign is not None else set()
     for group in GROUPS:
         field = getattr(form, f"version_{group}")
         field.choices = [SelectChoice("", _("— not asked —"))] + [
             SelectChoice(str(v.id), f"{v.questionnaire_id} {v.version} ({v.content_hash[7:19]})")
             for v in versions
-            if v.respondent_group == group
+            if v.respondent_group == group and (v.archived_at is None or v.id in in_use)
         ]
     if campaign is not None and request.method == "GET":
         form.institution.data = campaign.institution.code
