@@ -112,7 +112,7 @@ class AuditLine:
 
 def _value(value: Any) -> str:
     if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
+        return str(gettext("yes") if value else gettext("no"))
     if value is None:
         return "–"
     if isinstance(value, Mapping):

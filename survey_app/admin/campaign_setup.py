@@ -54,7 +54,6 @@ bp = Blueprint("admin_campaign_setup", __name__, url_prefix="/admin/campaigns")
 DEFAULT_PROFILE = "spi-2024"
 
 
-
 class CampaignForm(FlaskForm):
     institution = SelectField(lazy_gettext("Institution"), validators=[DataRequired()])
     slug = StringField(
@@ -230,41 +229,40 @@ def create() -> ResponseReturnValue:
     # Checked on every submit, with the other fields: a missing questionnaire is reported at once, not only
     # after the rest of the form has been corrected.
     versions = _versions(form) if form.is_submitted() else None
-    if valid:
-        if versions is not None:
-            try:
-                campaign = create_campaign(
-                    institution_code=str(form.institution.data),
-                    title=str(form.title.data).strip(),
-                    slug=str(form.slug.data),
-                    period=str(form.period.data).strip(),
-                    profile=load_bundled_profile(str(form.profile.data)),
-                    versions=versions,
-                    opens_on=form.opens_on.data,
-                    closes_on=form.closes_on.data,
-                    min_cell=int(form.min_cell.data or 5),
-                    allow_invitation=bool(form.allow_invitation.data),
-                    allow_open=bool(form.allow_open.data),
-                    status="draft",
-                )
-            except OpenAccessNotAllowedError as exc:
-                db.session.rollback()
-                _refuse_open(form, exc)
-            except DomainError as exc:
-                form.slug.errors = [str(exc)]
-            else:
-                design = _design_from(form, campaign)
-                audit(
-                    "campaign.create",
-                    f"campaign:{campaign.slug}",
-                    versions={g: v.id for g, v in versions.items()},
-                    profile=campaign.profile_id,
-                    **design,
-                    user=acting_user(),
-                )
-                db.session.commit()
-                flash(_("The campaign has been created as a draft. Open it when it should take answers."))
-                return redirect(url_for("admin_campaigns.campaign", slug=campaign.slug))
+    if valid and versions is not None:
+        try:
+            campaign = create_campaign(
+                institution_code=str(form.institution.data),
+                title=str(form.title.data).strip(),
+                slug=str(form.slug.data),
+                period=str(form.period.data).strip(),
+                profile=load_bundled_profile(str(form.profile.data)),
+                versions=versions,
+                opens_on=form.opens_on.data,
+                closes_on=form.closes_on.data,
+                min_cell=int(form.min_cell.data or 5),
+                allow_invitation=bool(form.allow_invitation.data),
+                allow_open=bool(form.allow_open.data),
+                status="draft",
+            )
+        except OpenAccessNotAllowedError as exc:
+            db.session.rollback()
+            _refuse_open(form, exc)
+        except DomainError as exc:
+            form.slug.errors = [str(exc)]
+        else:
+            design = _design_from(form, campaign)
+            audit(
+                "campaign.create",
+                f"campaign:{campaign.slug}",
+                versions={g: v.id for g, v in versions.items()},
+                profile=campaign.profile_id,
+                **design,
+                user=acting_user(),
+            )
+            db.session.commit()
+            flash(_("The campaign has been created as a draft. Open it when it should take answers."))
+            return redirect(url_for("admin_campaigns.campaign", slug=campaign.slug))
     return _render(form, None, locked=False)
 
 
@@ -283,26 +281,26 @@ def edit(slug: str) -> ResponseReturnValue:
             del form[name]
     valid = form.validate_on_submit()
     versions = None if locked or not form.is_submitted() else _versions(form)
-    if valid:
-        # Without versions, _versions has put its error on the form already.
-        if (locked or versions is not None) and not _open_access_refused(form, versions or _linked(campaign)):
-            campaign.title = str(form.title.data).strip()
-            campaign.period = str(form.period.data).strip()
-            campaign.opens_on = form.opens_on.data
-            campaign.closes_on = form.closes_on.data
-            campaign.allow_invitation = bool(form.allow_invitation.data)
-            campaign.allow_open = bool(form.allow_open.data)
-            changes: dict[str, Any] = _design_from(form, campaign)
-            if versions is not None:
-                _relink(campaign, versions)
-                profile = load_bundled_profile(str(form.profile.data))
-                campaign.profile_id = profile.id
-                campaign.profile_json = profile.canonical_json()
-                changes |= {"versions": {g: v.id for g, v in versions.items()}, "profile": profile.id}
-            audit("campaign.edit", f"campaign:{slug}", **changes, user=acting_user())
-            db.session.commit()
-            flash(_("The campaign has been saved."))
-            return redirect(url_for("admin_campaigns.campaign", slug=slug))
+    # Without versions, _versions has put its error on the form already.
+    usable = locked or versions is not None
+    if valid and usable and not _open_access_refused(form, versions or _linked(campaign)):
+        campaign.title = str(form.title.data).strip()
+        campaign.period = str(form.period.data).strip()
+        campaign.opens_on = form.opens_on.data
+        campaign.closes_on = form.closes_on.data
+        campaign.allow_invitation = bool(form.allow_invitation.data)
+        campaign.allow_open = bool(form.allow_open.data)
+        changes: dict[str, Any] = _design_from(form, campaign)
+        if versions is not None:
+            _relink(campaign, versions)
+            profile = load_bundled_profile(str(form.profile.data))
+            campaign.profile_id = profile.id
+            campaign.profile_json = profile.canonical_json()
+            changes |= {"versions": {g: v.id for g, v in versions.items()}, "profile": profile.id}
+        audit("campaign.edit", f"campaign:{slug}", **changes, user=acting_user())
+        db.session.commit()
+        flash(_("The campaign has been saved."))
+        return redirect(url_for("admin_campaigns.campaign", slug=slug))
     return _render(form, campaign, locked)
 
 

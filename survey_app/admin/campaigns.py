@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
+from survey_app.admin.paging import page_of, search_text
 from survey_app.dates import today
 from survey_app.domain import campaigns as campaign_rules
-from survey_app.admin.paging import page_of, search_text
 from survey_app.domain.accounts import campaign_for, campaigns_query
 from survey_app.extensions import db
 from survey_app.login import requires_role
@@ -60,7 +60,9 @@ def monitoring(campaign: Campaign) -> list[MonitoringRow]:
     }
     groups = sorted({q.respondent_group for q in campaign.questionnaires}, key=GROUPS.index)
     rows: dict[tuple[int | None, str], MonitoringRow] = {
-        (unit.id, group): MonitoringRow(unit.code, unit.name, group) for unit in units.values() for group in groups
+        (unit.id, group): MonitoringRow(unit.code, unit.name, group)
+        for unit in units.values()
+        for group in groups
     }
 
     def row(unit_id: int | None, group: str) -> MonitoringRow:

@@ -20,7 +20,9 @@ def search_text() -> str:
 def page_of(query: Select[Any], per_page: int) -> Pagination:
     """The ``?page=`` page of ``query`` (a page past the end is empty, not a 404: a list can shrink)."""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    return db.paginate(query, page=page, per_page=per_page, max_per_page=per_page, error_out=False, count=True)
+    return db.paginate(
+        query, page=page, per_page=per_page, max_per_page=per_page, error_out=False, count=True
+    )
 
 
 class ListPage:

@@ -15,8 +15,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Select, or_, select
 
-from survey_app.domain.search import contains
 from survey_app.domain.errors import DomainError, NotFoundError
+from survey_app.domain.search import contains
 from survey_app.extensions import db
 from survey_app.models import ROLES, AuditEntry, Campaign, Institution, User
 from survey_app.models.types import utcnow
@@ -153,7 +153,7 @@ def campaigns_in_scope(user: User) -> list[Campaign]:
     return list(db.session.scalars(campaigns_query(user, archived=None)))
 
 
-def campaigns_query(user: User, *, search: str = "", archived: bool | None = False) -> Select[tuple[Campaign]]:
+def campaigns_query(user: User, *, search: str = "", archived: bool | None = False) -> Select[Campaign]:
     """The campaigns ``user`` may see, newest first; ``search`` in the title, short name, period or
     institution name; ``archived``: only archived ones (``True``), only current ones (``False``), or all."""
     query = select(Campaign).join(Institution).order_by(Campaign.opens_on.desc(), Campaign.slug)
@@ -163,7 +163,9 @@ def campaigns_query(user: User, *, search: str = "", archived: bool | None = Fal
     if archived is not None:
         query = query.where(Campaign.archived_at.is_not(None) if archived else Campaign.archived_at.is_(None))
     if search.strip():
-        query = query.where(contains(search, Campaign.title, Campaign.slug, Campaign.period, Institution.name))
+        query = query.where(
+            contains(search, Campaign.title, Campaign.slug, Campaign.period, Institution.name)
+        )
     return query
 
 
@@ -235,7 +237,7 @@ def set_data_steward(user: User, steward: bool, *, by: User | None) -> bool:
     return True
 
 
-def audit_query(admin: User, *, search: str = "") -> Select[tuple[AuditEntry]]:
+def audit_query(admin: User, *, search: str = "") -> Select[AuditEntry]:
     """The audit log as ``admin`` may read it, newest first; ``search`` (case-insensitive) in the account,
     the action or the target.
 

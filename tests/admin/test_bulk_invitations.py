@@ -1,4 +1,4 @@
-"""Invitations for every unit and group at once: one PDF of cards per unit in a ZIP, and every link in a CSV."""
+"""Invitations for every unit and group at once: a PDF of cards per unit in a ZIP, every link in a CSV."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def test_every_unit_gets_its_pdf_and_every_link_is_in_the_csv(
     assert reply.mimetype == "application/zip"  # type: ignore[attr-defined]
     with zipfile.ZipFile(io.BytesIO(reply.data)) as archive:  # type: ignore[attr-defined]
         names = sorted(archive.namelist())
-        rows = list(csv.DictReader(io.StringIO(archive.read(f"{spi.campaign.slug}-invitations.csv").decode())))
+        rows = list(
+            csv.DictReader(io.StringIO(archive.read(f"{spi.campaign.slug}-invitations.csv").decode()))
+        )
         pdfs = {n: archive.read(n) for n in names if n.endswith(".pdf")}
     slug = spi.campaign.slug
     assert sorted(pdfs) == [f"{slug}-DINKES-invitations.pdf", f"{slug}-SETDA-invitations.pdf"]

@@ -33,5 +33,7 @@ def test_forest_plot_legend_fits_in_the_image(lang: str) -> None:
         },
         index=["SETDA", "DINKES", "DISDIK"],
     )
-    chart = forest_plot(results, categories=load_bundled_profile("spi-2024").categories, target=74, labels=lang)
+    chart = forest_plot(
+        results, categories=load_bundled_profile("spi-2024").categories, target=74, labels=lang
+    )
     assert _edges_blank(chart.png)
