@@ -27,39 +27,33 @@ from fpdf.enums import Align, WrapMode, XPos, YPos
 from PIL import Image
 from qrcode.image.pure import PyPNGImage
 
+from survey_app.reporting.catalog import LANGUAGES, N_, translate
+
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
 
-GROUP_LABELS: Mapping[str, Mapping[str, str]] = {
-    "internal": {"id": "Pegawai (internal)", "en": "Employees (internal)"},
-    "external": {"id": "Pengguna layanan (eksternal)", "en": "Service users (external)"},
-    "expert": {"id": "Ahli (eksper)", "en": "Experts"},
+#: What the cards and the poster say, in English; the catalogs translate them (``messages.po``).
+GROUP_TEXTS: Mapping[str, str] = {
+    "internal": N_("Employees (internal)"),
+    "external": N_("Service users (external)"),
+    "expert": N_("Experts"),
+}
+TEXTS: Mapping[str, str] = {
+    "card_scan": N_("Scan the QR code to answer the survey, or open the link:"),
+    "card_once": N_("This link is personal and works once."),
+    "poster_title": N_("Integrity Assessment Survey"),
+    "poster_scan": N_("Scan the QR code with your phone camera"),
+    "poster_anonymity": N_(
+        "Your answers are anonymous. We do not keep your name, phone number, email address, IP address "
+        "or anything else that could identify you. Results are only reported for groups of at least "
+        "%(k)s respondents."
+    ),
 }
 
-TEXTS: Mapping[str, Mapping[str, str]] = {
-    "id": {
-        "card_scan": "Pindai kode QR untuk mengisi survei, atau buka tautan:",
-        "card_once": "Tautan ini pribadi dan hanya dapat dipakai sekali.",
-        "poster_title": "Survei Penilaian Integritas",
-        "poster_scan": "Pindai kode QR dengan kamera ponsel Anda",
-        "poster_anonymity": (
-            "Jawaban Anda anonim. Kami tidak menyimpan nama, nomor telepon, alamat email, alamat IP, atau "
-            "data lain yang dapat mengenali Anda. Hasil hanya dilaporkan untuk kelompok dengan sedikitnya "
-            "{k} responden."
-        ),
-    },
-    "en": {
-        "card_scan": "Scan the QR code to answer the survey, or open the link:",
-        "card_once": "This link is personal and works once.",
-        "poster_title": "Integrity Assessment Survey",
-        "poster_scan": "Scan the QR code with your phone camera",
-        "poster_anonymity": (
-            "Your answers are anonymous. We do not keep your name, phone number, email address, IP address "
-            "or anything else that could identify you. Results are only reported for groups of at least {k} "
-            "respondents."
-        ),
-    },
-}
+
+def _texts(language: str) -> dict[str, str]:
+    lang = language if language in LANGUAGES else "en"
+    return {key: translate(lang, message) for key, message in TEXTS.items()}
 
 
 @dataclass(frozen=True)
@@ -112,8 +106,8 @@ def _pdf(title: str, creation_date: datetime | None) -> FPDF:
 
 
 def _group_label(group: str, language: str) -> str:
-    labels = GROUP_LABELS.get(group)
-    return labels.get(language, group) if labels else group
+    message = GROUP_TEXTS.get(group)
+    return translate(language if language in LANGUAGES else "en", message) if message else group
 
 
 def invitation_sheet(
@@ -130,7 +124,7 @@ def invitation_sheet(
         raise ValueError("invitation_sheet: no invitations to print")
     if columns < 1 or rows < 1:
         raise ValueError("invitation_sheet: columns and rows must be at least 1")
-    texts = TEXTS.get(language, TEXTS["en"])
+    texts = _texts(language)
     pdf = _pdf(title, creation_date)
     margin = 10.0
     cell_w = (pdf.w - 2 * margin) / columns
@@ -207,8 +201,8 @@ def counter_poster(
 
     ``texts`` overrides entries of :data:`TEXTS` per language (``{"id": {"poster_title": ...}}``).
     """
-    id_texts = {**TEXTS["id"], **(texts or {}).get("id", {})}
-    en_texts = {**TEXTS["en"], **(texts or {}).get("en", {})}
+    id_texts = {**_texts("id"), **(texts or {}).get("id", {})}
+    en_texts = {**_texts("en"), **(texts or {}).get("en", {})}
     pdf = _pdf(f"{id_texts['poster_title']} — {institution}", creation_date)
     pdf.add_page()
     width = pdf.w - 2 * 18
@@ -242,9 +236,9 @@ def counter_poster(
     box_top = pdf.get_y()
     promise_x, promise_w = 24.0, width - 12
     pdf.set_y(box_top)
-    _para(pdf, promise_x, promise_w, 5.2, id_texts["poster_anonymity"].format(k=min_cell), "B", 10.5)
+    _para(pdf, promise_x, promise_w, 5.2, id_texts["poster_anonymity"] % {"k": min_cell}, "B", 10.5)
     pdf.set_y(pdf.get_y() + 1.5)
-    _para(pdf, promise_x, promise_w, 4.8, en_texts["poster_anonymity"].format(k=min_cell), "I", 9.5)
+    _para(pdf, promise_x, promise_w, 4.8, en_texts["poster_anonymity"] % {"k": min_cell}, "I", 9.5)
     box_bottom = pdf.get_y() + 3
     pdf.set_draw_color(0, 114, 178)
     pdf.set_line_width(0.8)
