@@ -16,12 +16,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from survey_app.admin.confirm import ConfirmForm, confirm_page
-from survey_app.admin.forms import ActionForm
+from survey_app.admin.forms import ActionForm, ConsoleForm
 from survey_app.domain.accounts import audit
 from survey_app.domain.api_tokens import create_token, may_see_tokens_of, token_state, visible_tokens
 from survey_app.extensions import db
@@ -35,7 +34,7 @@ bp = Blueprint("admin_api_tokens", __name__, url_prefix="/admin/api-tokens")
 MAX_DAYS = 2 * 366
 
 
-class TokenForm(FlaskForm):
+class TokenForm(ConsoleForm):
     name = StringField(
         lazy_gettext("Name (what the token is for)"),
         validators=[DataRequired(), Length(max=100)],

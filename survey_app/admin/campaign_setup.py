@@ -14,7 +14,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -22,7 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from questionnaires.bundled import load_bundled_profile, profile_paths
 from survey_app.admin.confirm import ConfirmForm, confirm_page
-from survey_app.admin.forms import ActionForm
+from survey_app.admin.forms import ActionForm, ConsoleForm
 from survey_app.admin.terms import GROUP_LABELS
 from survey_app.dates import today
 from survey_app.domain.accounts import audit, campaign_for, institutions_in_scope
@@ -54,7 +53,7 @@ bp = Blueprint("admin_campaign_setup", __name__, url_prefix="/admin/campaigns")
 DEFAULT_PROFILE = "spi-2024"
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(ConsoleForm):
     institution = SelectField(lazy_gettext("Institution"), validators=[DataRequired()])
     slug = StringField(
         lazy_gettext("Short name in links"),

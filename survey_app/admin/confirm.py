@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
+from survey_app.admin.forms import ConsoleForm
 
-class ConfirmForm(FlaskForm):
+
+class ConfirmForm(ConsoleForm):
     confirm = BooleanField(
         lazy_gettext("I understand what this does and want to go ahead."),
         validators=[DataRequired(message=lazy_gettext("Tick the box to confirm."))],

@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
+from survey_app.admin.forms import ConsoleForm
 from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.corrections import entered_cases, set_cases
 from survey_app.domain.errors import DomainError
@@ -47,7 +48,7 @@ def _form_class(campaign: Campaign, lang: str) -> type[FlaskForm]:
     fields["source"] = TextAreaField(
         lazy_gettext("Source of the figures (report, letter, date)"), validators=[Length(max=2000)]
     )
-    return type("CorrectionsForm", (FlaskForm,), fields)
+    return type("CorrectionsForm", (ConsoleForm,), fields)
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -15,13 +15,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from survey_app.admin.forms import ConsoleForm
 from survey_app.admin.paging import ListPage, search_text
 from survey_app.domain.accounts import audit, institutions_in_scope, scope_institution_ids
 from survey_app.domain.errors import DomainError
@@ -38,12 +38,12 @@ CODE = Regexp(
 )
 
 
-class InstitutionForm(FlaskForm):
+class InstitutionForm(ConsoleForm):
     code = StringField(lazy_gettext("Code"), validators=[DataRequired(), Length(max=64), CODE])
     name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=255)])
 
 
-class UnitForm(FlaskForm):
+class UnitForm(ConsoleForm):
     code = StringField(lazy_gettext("Code"), validators=[DataRequired(), Length(max=64), CODE])
     name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=255)])
     parent = SelectField(lazy_gettext("Part of"))
@@ -53,7 +53,7 @@ class UnitForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(ConsoleForm):
     csv_file = FileField(lazy_gettext("CSV file"), validators=[FileRequired()])
 
 

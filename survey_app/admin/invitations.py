@@ -15,13 +15,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, lazy_gettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from survey_app.admin.terms import GROUP_LABELS
+from survey_app.admin.forms import ConsoleForm
+from survey_app.admin.terms import GROUP_LABELS, invitation_state
 from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.errors import DomainError
 from survey_app.domain.invitations import IssuedBatch, issue_for_every_unit, issue_invitations
@@ -36,7 +36,7 @@ bp = Blueprint("admin_invitations", __name__, url_prefix="/admin/campaigns/<slug
 MAX_AT_ONCE = 5000
 
 
-class IssueForm(FlaskForm):
+class IssueForm(ConsoleForm):
     group = SelectField(lazy_gettext("Group"), validators=[DataRequired()])
     unit = SelectField(lazy_gettext("Unit"), validators=[DataRequired()])
     count = IntegerField(lazy_gettext("Number of invitations"), validators=[NumberRange(1, MAX_AT_ONCE)])
@@ -52,7 +52,7 @@ BULK_PDF_MAX = 5000
 BULK_CSV_MAX = 50000
 
 
-class BulkForm(FlaskForm):
+class BulkForm(ConsoleForm):
     """Invitations for every unit at once: a number per group and unit."""
 
     internal = IntegerField(
@@ -83,7 +83,7 @@ class BulkForm(FlaskForm):
     )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(ConsoleForm):
     link = StringField(lazy_gettext("Invitation link or token"), validators=[DataRequired()])
     # Revoking cannot be undone: the box is the confirmation step, checked on the server.
     confirm = BooleanField(
@@ -263,7 +263,9 @@ def revoke(slug: str) -> ResponseReturnValue:
     if invitation is None:
         flash(_("No invitation of this campaign has this link."))
     elif invitation.state != "issued":
-        flash(_("This invitation cannot be revoked: it is %(state)s.", state=invitation.state))
+        flash(
+            _("This invitation cannot be revoked: it is %(state)s.", state=invitation_state(invitation.state))
+        )
     else:
         invitation.state = "revoked"
         audit("invitations.revoke", f"campaign:{slug}", invitation=invitation.id, user=acting_user())

@@ -11,13 +11,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from survey_app.admin.confirm import ConfirmForm, confirm_page
-from survey_app.admin.forms import ActionForm
+from survey_app.admin.forms import ActionForm, ConsoleForm
 from survey_app.domain import lifecycle
 from survey_app.domain.accounts import audit, campaign_for, scope_institution_ids
 from survey_app.domain.errors import DomainError
@@ -37,7 +36,7 @@ BLOCKERS = {
 }
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(ConsoleForm):
     slug = StringField(
         lazy_gettext("Short name in links"),
         validators=[

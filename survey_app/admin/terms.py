@@ -3,9 +3,14 @@ gettext catalogs, as template filters: a page never shows a raw value such as ``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from babel.numbers import format_decimal, format_percent
 from flask import Blueprint
 from flask_babel import get_locale, lazy_gettext
+
+from survey_app.reporting.catalog import N_
 
 bp = Blueprint("admin_terms", __name__)
 
@@ -66,3 +71,63 @@ def percent(value: float | None, places: int = 0) -> str:
 
 def _locale() -> str:
     return str(get_locale() or "id")
+
+
+#: The data-quality checks of :func:`scoring.quality.data_quality`, by their ``check`` id (the statistics
+#: package stays free of the web app and its catalogs; its English ``reason`` is for the command line).
+FLAG_TEXTS = {
+    "straightlining": lazy_gettext(
+        "%(value)s of respondents gave the same answer to a whole block of scale items "
+        "(threshold %(threshold)s)"
+    ),
+    "fast": lazy_gettext(
+        "%(value)s of respondents finished much faster than the median time (threshold %(threshold)s)"
+    ),
+    "duplicate": lazy_gettext(
+        "%(value)s of respondents share an identical set of answers with another (threshold %(threshold)s)"
+    ),
+    "dont_know": lazy_gettext(
+        "%(value)s of the scored questions shown were answered “don't know” or “not applicable” "
+        "(threshold %(threshold)s)"
+    ),
+    "low_variance": lazy_gettext(
+        "Answers are far more uniform than in comparable units: spread of respondent scores %(value)s, "
+        "against at least %(threshold)s expected"
+    ),
+}
+
+
+@bp.app_template_filter("flag_text")
+def flag_text(flag: Mapping[str, Any]) -> str:
+    """A raised data-quality flag in the console's language, its figures in the locale's format."""
+    message = FLAG_TEXTS.get(str(flag.get("check")))
+    if message is None:
+        return str(flag.get("reason", ""))
+    value, threshold = flag.get("value"), flag.get("threshold")
+    if flag.get("check") == "low_variance":
+        shown = {"value": number(value, 1), "threshold": number(threshold, 1)}
+    else:
+        shown = {"value": percent(value), "threshold": percent(threshold)}
+    return str(message) % shown
+
+
+#: WTForms' own messages, which it ships no Indonesian for: listed here so the catalogs keep them (Flask-WTF
+#: looks them up in the app's catalog), and a form error is never the one English sentence on a page.
+WTFORMS_MESSAGES = (
+    N_("This field is required."),
+    N_("Number must be between %(min)s and %(max)s."),
+    N_("Number must be at least %(min)s."),
+    N_("Number must be at most %(max)s."),
+    N_("Not a valid integer value."),
+    N_("Not a valid decimal value."),
+    N_("Not a valid date value."),
+    N_("Not a valid choice."),
+    N_("Invalid input."),
+    N_("Invalid email address."),
+    N_("Field must be between %(min)d and %(max)d characters long."),
+    N_("Field cannot be longer than %(max)d characters."),
+    N_("Field must be at least %(min)d characters long."),
+    N_("The CSRF token is missing."),
+    N_("The CSRF token is invalid."),
+    N_("The CSRF token has expired."),
+)
