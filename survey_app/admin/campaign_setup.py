@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from questionnaires.bundled import load_bundled_profile, profile_paths
 from survey_app.admin.confirm import ConfirmForm, confirm_page
 from survey_app.admin.forms import ActionForm, ConsoleForm
-from survey_app.admin.terms import GROUP_LABELS
+from survey_app.admin.terms import GROUP_LABELS, error_text
 from survey_app.dates import today
 from survey_app.domain.accounts import audit, campaign_for, institutions_in_scope
 from survey_app.domain.campaigns import (
@@ -248,7 +248,7 @@ def create() -> ResponseReturnValue:
             db.session.rollback()
             _refuse_open(form, exc)
         except DomainError as exc:
-            form.slug.errors = [str(exc)]
+            form.slug.errors = [error_text(exc)]
         else:
             design = _design_from(form, campaign)
             audit(

@@ -16,6 +16,7 @@ from wtforms import IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from survey_app.admin.forms import ConsoleForm
+from survey_app.admin.terms import error_text
 from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.corrections import entered_cases, set_cases
 from survey_app.domain.errors import DomainError
@@ -70,7 +71,7 @@ def edit(slug: str) -> ResponseReturnValue:
             changed = set_cases(campaign, profile, cases, source, actor=current_user.email)
         except DomainError as exc:
             db.session.rollback()
-            flash(str(exc))
+            flash(error_text(exc))
         else:
             audit(
                 "corrections.set",

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from survey_app.admin.forms import ConsoleForm
 from survey_app.admin.paging import ListPage, search_text
+from survey_app.admin.terms import error_text
 from survey_app.domain.accounts import audit, institutions_in_scope, scope_institution_ids
 from survey_app.domain.errors import DomainError
 from survey_app.domain.institutions import UNIT_COLUMNS, import_units
@@ -230,7 +231,7 @@ def import_csv() -> ResponseReturnValue:
         summary = import_units(io.StringIO(text, newline=""), name)
     except DomainError as exc:
         db.session.rollback()
-        flash(_("Nothing was imported: %(problem)s", problem=str(exc)))
+        flash(_("Nothing was imported: %(problem)s", problem=error_text(exc)))
         return redirect(url_for(".index"))
     audit(
         "institution.import",

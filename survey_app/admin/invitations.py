@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from survey_app.admin.forms import ConsoleForm
-from survey_app.admin.terms import GROUP_LABELS, invitation_state
+from survey_app.admin.terms import GROUP_LABELS, error_text, invitation_state
 from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.errors import DomainError
 from survey_app.domain.invitations import IssuedBatch, issue_for_every_unit, issue_invitations
@@ -111,7 +111,7 @@ def issue(slug: str) -> ResponseReturnValue:
         try:
             tokens = issue_invitations(campaign, str(group), str(unit), count)
         except DomainError as exc:
-            form.count.errors = [str(exc)]
+            form.count.errors = [error_text(exc)]
         else:
             root = public_root(request.host_url)
             links = [invitation_link(root, token) for token in tokens]
@@ -203,7 +203,7 @@ def bulk(slug: str) -> ResponseReturnValue:
         )
     except DomainError as exc:
         db.session.rollback()
-        form.fmt.errors = [str(exc)]
+        form.fmt.errors = [error_text(exc)]
         return _page(campaign, issue_form, revoke_form, form)
     root = public_root(request.host_url)
     links_csv = _links_csv(slug, root, batches)

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from survey_app.admin.confirm import ConfirmForm, confirm_page
 from survey_app.admin.forms import ActionForm, ConsoleForm
+from survey_app.admin.terms import error_text
 from survey_app.domain import lifecycle
 from survey_app.domain.accounts import audit, campaign_for, scope_institution_ids
 from survey_app.domain.errors import DomainError
@@ -97,7 +98,7 @@ def duplicate(slug: str) -> ResponseReturnValue:
             )
         except DomainError as exc:
             db.session.rollback()
-            form.slug.errors = [str(exc)]
+            form.slug.errors = [error_text(exc)]
         else:
             audit("campaign.duplicate", f"campaign:{campaign.slug}", **{"from": slug}, user=acting_user())
             db.session.commit()
@@ -168,7 +169,7 @@ def archive(kind: str, key: str, change: str) -> ResponseReturnValue:
     try:
         lifecycle.archive(thing) if change == "archive" else lifecycle.unarchive(thing)
     except DomainError as exc:
-        flash(str(exc))
+        flash(error_text(exc))
         return redirect(_back(kind, thing))
     audit(f"{kind}.{change}", _target(kind, thing), user=acting_user())
     db.session.commit()

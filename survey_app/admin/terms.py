@@ -8,8 +8,9 @@ from typing import Any
 
 from babel.numbers import format_decimal, format_percent
 from flask import Blueprint
-from flask_babel import get_locale, lazy_gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 
+from survey_app.domain.errors import DomainError
 from survey_app.reporting.catalog import N_
 
 bp = Blueprint("admin_terms", __name__)
@@ -131,3 +132,13 @@ WTFORMS_MESSAGES = (
     N_("The CSRF token is invalid."),
     N_("The CSRF token has expired."),
 )
+
+
+def error_text(error: DomainError) -> str:
+    """A domain error in the console's language (its English text where it has no catalog message)."""
+    if error.message is None:
+        return str(error)
+    translated = (
+        str(gettext(error.message)) if not error.params else str(gettext(error.message, **error.params))
+    )
+    return translated

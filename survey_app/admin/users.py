@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey_app.admin.forms import ActionForm, ConsoleForm
+from survey_app.admin.terms import error_text
 from survey_app.domain.accounts import (
     MIN_PASSWORD_LENGTH,
     admins_left_without,
@@ -143,7 +144,7 @@ def create() -> ResponseReturnValue:
         )
     except DomainError as exc:
         db.session.rollback()
-        form.email.errors = [str(exc)]
+        form.email.errors = [error_text(exc)]
         return _index(form)
     if form.data_steward.data and not _steward(form, user):
         db.session.rollback()

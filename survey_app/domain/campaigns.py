@@ -11,7 +11,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, or_, select
 
 from questionnaires.profile import ScoringProfile
-from survey_app.domain.errors import DomainError
+from survey_app.domain.errors import N_, DomainError
 from survey_app.extensions import db
 from survey_app.models import (
     GROUPS,
@@ -86,7 +86,7 @@ def create_campaign(
     if institution is None:
         raise DomainError(f"no institution with code {institution_code!r} (import it first)")
     if db.session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
-        raise DomainError(f"a campaign with slug {slug!r} already exists")
+        raise DomainError(N_("a campaign with the short name %(slug)s already exists"), slug=repr(slug))
     if closes_on < opens_on:
         raise DomainError(f"the close date {closes_on} is before the open date {opens_on}")
     if min_cell < 1:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from survey_app.domain.errors import DomainError
+from survey_app.domain.errors import N_, DomainError
 from survey_app.extensions import db
 from survey_app.models import (
     GROUPS,
@@ -111,10 +111,12 @@ def issue_for_every_unit(
                 plan.append((unit, group, count))
     total = sum(n for _, _, n in plan)
     if total == 0:
-        raise DomainError("no invitations to issue: give a number for at least one group")
+        raise DomainError(N_("no invitations to issue: give a number for at least one group"), catalog=True)
     if total > limit:
         raise DomainError(
-            f"{total} invitations at once is more than {limit}: issue fewer per unit, or download CSV"
+            N_("%(total)s invitations at once is more than %(limit)s: issue fewer per unit, or download CSV"),
+            total=total,
+            limit=limit,
         )
     return [
         IssuedBatch(unit.code, unit.name, group, issue_invitations(campaign, group, unit.code, count))

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 
 from questionnaires.profile import ScoringProfile
 from survey_app.domain.campaigns import create_campaign
-from survey_app.domain.errors import DomainError
+from survey_app.domain.errors import N_, DomainError
 from survey_app.extensions import db
 from survey_app.models import (
     Campaign,
@@ -65,7 +65,7 @@ def duplicate_campaign(
 
 def archive(thing: Archivable) -> None:
     if isinstance(thing, Campaign) and thing.status == "open":
-        raise DomainError(f"campaign {thing.slug} is open: close it before archiving it")
+        raise DomainError(N_("campaign %(slug)s is open: close it before archiving it"), slug=thing.slug)
     if thing.archived_at is None:
         thing.archived_at = utcnow()
 

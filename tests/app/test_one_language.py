@@ -6,8 +6,8 @@ left out of the comparison: it is in Indonesian whatever the console's language.
 from __future__ import annotations
 
 import html
+import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -144,13 +144,13 @@ INDONESIAN = (
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, str, str]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Flask, str, str]:
     directory = tmp_path_factory.mktemp("languages")
     app = make_app(f"sqlite:///{Path(directory) / 'demo.db'}", directory)
     result = app.test_cli_runner().invoke(args=["demo", "setup"])
     assert result.exit_code == 0, result.output
     email, password = _LOGIN.findall(result.output)[0]
-    yield app, email, password
+    return app, email, password
 
 
 def _pages(app: Flask) -> tuple[list[str], list[str]]:
@@ -163,7 +163,10 @@ def _pages(app: Flask) -> tuple[list[str], list[str]]:
         version = db.session.scalars(select(QuestionnaireVersion)).first()
         run = db.session.scalars(select(ScoreRun).where(ScoreRun.campaign_id == campaign.id)).first()
         user = db.session.scalars(select(User)).first()
-        assert unit is not None and version is not None and run is not None and user is not None
+        assert unit is not None
+        assert version is not None
+        assert run is not None
+        assert user is not None
         data = [
             *(u.name for u in institution.units),
             institution.name,
@@ -258,3 +261,22 @@ def test_form_errors_are_in_indonesian(demo: tuple[Flask, str, str]) -> None:
     assert "Kolom ini wajib diisi." in shown
     assert "Number must be" not in shown
     assert "This field is required." not in shown
+
+
+def test_import_problems_are_in_the_console_language(demo: tuple[Flask, str, str]) -> None:
+    app, email, password = demo
+    client = app.test_client()
+    login(client, email, password)
+    page = client.get("/admin/institutions/?lang=id").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    bad = b"institution_code,institution_name,unit_code,unit_name\nKOTA-CONTOH,Kota,,Tanpa kode\n"
+    reply = client.post(
+        "/admin/institutions/import",
+        data={"csrf_token": token.group(1), "csv_file": (io.BytesIO(bad), "units.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    shown = html.unescape(reply.get_data(as_text=True))
+    assert "units.csv, baris 2: kolom unit_code kosong" in shown
+    assert "is empty" not in shown
