@@ -156,6 +156,9 @@ def show(slug: str) -> ResponseReturnValue:
         trend_points=len(trend_rows(campaign, current_user.role)),
         form=ActionForm(),
         show_quality=current_user.role in ("admin", "analyst"),
+        category_labels={
+            c.id: c.label.get(lang) or c.id.capitalize() for c in campaign_profile(campaign).categories
+        },
         table_cells=table_cells,
     )
 

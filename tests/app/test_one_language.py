@@ -140,6 +140,12 @@ INDONESIAN = (
     "Sasaran",
     "Mengenai",
     "IK",
+    "rentan",
+    "waspada",
+    "terjaga",
+    "Rentan",
+    "Waspada",
+    "Terjaga",
 )
 
 
