@@ -16,11 +16,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from survey_app.admin.forms import ActionForm
+from survey_app.admin.confirm import ConfirmForm, confirm_page
+from survey_app.admin.forms import ActionForm, ConsoleForm
 from survey_app.domain.accounts import audit
 from survey_app.domain.api_tokens import create_token, may_see_tokens_of, token_state, visible_tokens
 from survey_app.extensions import db
@@ -34,7 +34,7 @@ bp = Blueprint("admin_api_tokens", __name__, url_prefix="/admin/api-tokens")
 MAX_DAYS = 2 * 366
 
 
-class TokenForm(FlaskForm):
+class TokenForm(ConsoleForm):
     name = StringField(
         lazy_gettext("Name (what the token is for)"),
         validators=[DataRequired(), Length(max=100)],
@@ -94,23 +94,35 @@ def create() -> ResponseReturnValue:
     return _page(TokenForm(formdata=None), new_token=secret)
 
 
-@bp.route("/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/<int:token_id>/revoke", methods=["GET", "POST"])
 @requires_role("viewer")
 def revoke(token_id: int) -> ResponseReturnValue:
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    """Revoke a token, after the confirmation page (a revoked token never works again)."""
     token = db.session.get(ApiToken, token_id)
     if token is None or not may_see_tokens_of(current_user, token.user):
         abort(404)
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        audit(
-            "api_token.revoke",
-            f"api_token:{token.id}",
-            name=token.name,
-            owner=token.user.email,
-            user=acting_user(),
+    if token.revoked_at is not None:
+        return redirect(url_for(".index"))
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return confirm_page(
+            form,
+            title=_("Revoke the token %(name)s?", name=token.name),
+            consequences=[
+                _("Programs that use this token are refused from now on."),
+                _("A revoked token cannot be restored: create a new one if it is needed again."),
+            ],
+            button=_("Revoke"),
+            cancel_url=url_for(".index"),
         )
-        db.session.commit()
-        flash(_("The token %(name)s is revoked.", name=token.name))
+    token.revoked_at = utcnow()
+    audit(
+        "api_token.revoke",
+        f"api_token:{token.id}",
+        name=token.name,
+        owner=token.user.email,
+        user=acting_user(),
+    )
+    db.session.commit()
+    flash(_("The token %(name)s is revoked.", name=token.name))
     return redirect(url_for(".index"))

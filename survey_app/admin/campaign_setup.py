@@ -14,14 +14,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from questionnaires.bundled import load_bundled_profile, profile_paths
-from survey_app.admin.forms import ActionForm
+from survey_app.admin.confirm import ConfirmForm, confirm_page
+from survey_app.admin.forms import ActionForm, ConsoleForm
+from survey_app.admin.terms import GROUP_LABELS, error_text
 from survey_app.dates import today
 from survey_app.domain.accounts import audit, campaign_for, institutions_in_scope
 from survey_app.domain.campaigns import (
@@ -51,14 +52,8 @@ bp = Blueprint("admin_campaign_setup", __name__, url_prefix="/admin/campaigns")
 #: The SPI profile is what most campaigns of this product use.
 DEFAULT_PROFILE = "spi-2024"
 
-GROUP_LABELS = {
-    "internal": lazy_gettext("Employees (internal)"),
-    "external": lazy_gettext("Service users (external)"),
-    "expert": lazy_gettext("Experts"),
-}
 
-
-class CampaignForm(FlaskForm):
+class CampaignForm(ConsoleForm):
     institution = SelectField(lazy_gettext("Institution"), validators=[DataRequired()])
     slug = StringField(
         lazy_gettext("Short name in links"),
@@ -132,8 +127,11 @@ def _profiles() -> list[SelectChoice]:
 
 def _form(campaign: Campaign | None) -> CampaignForm:
     form = CampaignForm(obj=campaign) if campaign is not None and request.method == "GET" else CampaignForm()
+    linked_institution = campaign.institution_id if campaign is not None else None
     form.institution.choices = [
-        SelectChoice(i.code, f"{i.code} – {i.name}") for i in institutions_in_scope(current_user)
+        SelectChoice(i.code, f"{i.code} – {i.name}")
+        for i in institutions_in_scope(current_user)
+        if i.archived_at is None or i.id == linked_institution
     ]
     form.profile.choices = _profiles()
     versions = db.session.scalars(
@@ -141,12 +139,14 @@ def _form(campaign: Campaign | None) -> CampaignForm:
             QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.loaded_on.desc()
         )
     ).all()
+    # Archived versions are not offered, except where the campaign uses one already.
+    in_use = {q.questionnaire_version_id for q in campaign.questionnaires} if campaign is not None else set()
     for group in GROUPS:
         field = getattr(form, f"version_{group}")
         field.choices = [SelectChoice("", _("— not asked —"))] + [
             SelectChoice(str(v.id), f"{v.questionnaire_id} {v.version} ({v.content_hash[7:19]})")
             for v in versions
-            if v.respondent_group == group
+            if v.respondent_group == group and (v.archived_at is None or v.id in in_use)
         ]
     if campaign is not None and request.method == "GET":
         form.institution.data = campaign.institution.code
@@ -231,43 +231,45 @@ def create() -> ResponseReturnValue:
     if request.method == "GET":
         form.opens_on.data = today()
         form.profile.data = DEFAULT_PROFILE
-    if form.validate_on_submit():
-        versions = _versions(form)
-        if versions is not None:
-            try:
-                campaign = create_campaign(
-                    institution_code=str(form.institution.data),
-                    title=str(form.title.data).strip(),
-                    organiser=str(form.organiser.data or "").strip(),
-                    slug=str(form.slug.data),
-                    period=str(form.period.data).strip(),
-                    profile=load_bundled_profile(str(form.profile.data)),
-                    versions=versions,
-                    opens_on=form.opens_on.data,
-                    closes_on=form.closes_on.data,
-                    min_cell=int(form.min_cell.data or 5),
-                    allow_invitation=bool(form.allow_invitation.data),
-                    allow_open=bool(form.allow_open.data),
-                    status="draft",
-                )
-            except OpenAccessNotAllowedError as exc:
-                db.session.rollback()
-                _refuse_open(form, exc)
-            except DomainError as exc:
-                form.slug.errors = [str(exc)]
-            else:
-                design = _design_from(form, campaign)
-                audit(
-                    "campaign.create",
-                    f"campaign:{campaign.slug}",
-                    versions={g: v.id for g, v in versions.items()},
-                    profile=campaign.profile_id,
-                    **design,
-                    user=acting_user(),
-                )
-                db.session.commit()
-                flash(_("The campaign has been created as a draft. Open it when it should take answers."))
-                return redirect(url_for("admin_campaigns.campaign", slug=campaign.slug))
+    valid = form.validate_on_submit()
+    # Checked on every submit, with the other fields: a missing questionnaire is reported at once, not only
+    # after the rest of the form has been corrected.
+    versions = _versions(form) if form.is_submitted() else None
+    if valid and versions is not None:
+        try:
+            campaign = create_campaign(
+                institution_code=str(form.institution.data),
+                title=str(form.title.data).strip(),
+                organiser=str(form.organiser.data or "").strip(),
+                slug=str(form.slug.data),
+                period=str(form.period.data).strip(),
+                profile=load_bundled_profile(str(form.profile.data)),
+                versions=versions,
+                opens_on=form.opens_on.data,
+                closes_on=form.closes_on.data,
+                min_cell=int(form.min_cell.data or 5),
+                allow_invitation=bool(form.allow_invitation.data),
+                allow_open=bool(form.allow_open.data),
+                status="draft",
+            )
+        except OpenAccessNotAllowedError as exc:
+            db.session.rollback()
+            _refuse_open(form, exc)
+        except DomainError as exc:
+            form.slug.errors = [error_text(exc)]
+        else:
+            design = _design_from(form, campaign)
+            audit(
+                "campaign.create",
+                f"campaign:{campaign.slug}",
+                versions={g: v.id for g, v in versions.items()},
+                profile=campaign.profile_id,
+                **design,
+                user=acting_user(),
+            )
+            db.session.commit()
+            flash(_("The campaign has been created as a draft. Open it when it should take answers."))
+            return redirect(url_for("admin_campaigns.campaign", slug=campaign.slug))
     return _render(form, None, locked=False)
 
 
@@ -284,28 +286,28 @@ def edit(slug: str) -> ResponseReturnValue:
         # Not shown, not posted, not validated: they cannot change any more.
         for name in (*(f"version_{g}" for g in GROUPS), "profile"):
             del form[name]
-    if form.validate_on_submit():
-        versions = None if locked else _versions(form)
-        # Without versions, _versions has put its error on the form already.
-        if (locked or versions is not None) and not _open_access_refused(form, versions or _linked(campaign)):
-            campaign.title = str(form.title.data).strip()
-            campaign.organiser = str(form.organiser.data or "").strip()
-            campaign.period = str(form.period.data).strip()
-            campaign.opens_on = form.opens_on.data
-            campaign.closes_on = form.closes_on.data
-            campaign.allow_invitation = bool(form.allow_invitation.data)
-            campaign.allow_open = bool(form.allow_open.data)
-            changes: dict[str, Any] = _design_from(form, campaign)
-            if versions is not None:
-                _relink(campaign, versions)
-                profile = load_bundled_profile(str(form.profile.data))
-                campaign.profile_id = profile.id
-                campaign.profile_json = profile.canonical_json()
-                changes |= {"versions": {g: v.id for g, v in versions.items()}, "profile": profile.id}
-            audit("campaign.edit", f"campaign:{slug}", **changes, user=acting_user())
-            db.session.commit()
-            flash(_("The campaign has been saved."))
-            return redirect(url_for("admin_campaigns.campaign", slug=slug))
+    valid = form.validate_on_submit()
+    versions = None if locked or not form.is_submitted() else _versions(form)
+    # Without versions, _versions has put its error on the form already.
+    usable = locked or versions is not None
+    if valid and usable and not _open_access_refused(form, versions or _linked(campaign)):
+        campaign.title = str(form.title.data).strip()
+        campaign.period = str(form.period.data).strip()
+        campaign.opens_on = form.opens_on.data
+        campaign.closes_on = form.closes_on.data
+        campaign.allow_invitation = bool(form.allow_invitation.data)
+        campaign.allow_open = bool(form.allow_open.data)
+        changes: dict[str, Any] = _design_from(form, campaign)
+        if versions is not None:
+            _relink(campaign, versions)
+            profile = load_bundled_profile(str(form.profile.data))
+            campaign.profile_id = profile.id
+            campaign.profile_json = profile.canonical_json()
+            changes |= {"versions": {g: v.id for g, v in versions.items()}, "profile": profile.id}
+        audit("campaign.edit", f"campaign:{slug}", **changes, user=acting_user())
+        db.session.commit()
+        flash(_("The campaign has been saved."))
+        return redirect(url_for("admin_campaigns.campaign", slug=slug))
     return _render(form, campaign, locked)
 
 
@@ -342,6 +344,7 @@ def open_(slug: str) -> ResponseReturnValue:
             flash(_("The campaign is open already."))
         else:
             campaign.status = "open"
+            campaign.closed_on = None
             audit("campaign.open", f"campaign:{slug}", user=acting_user())
             db.session.commit()
             if campaign.opens_on > day:
@@ -352,22 +355,37 @@ def open_(slug: str) -> ResponseReturnValue:
     return redirect(url_for("admin_campaigns.campaign", slug=slug))
 
 
-@bp.route("/<slug>/close", methods=["POST"])
+@bp.route("/<slug>/close", methods=["GET", "POST"])
 @requires_role("admin")
 def close(slug: str) -> ResponseReturnValue:
+    """Close the campaign, after the confirmation page (its held responses are released for good)."""
     campaign = campaign_for(current_user, slug)
-    if ActionForm().validate_on_submit():
-        if campaign.status == "closed":
-            flash(_("The campaign is closed already."))
-        else:
-            campaign.status = "closed"
-            # Whatever is still held goes out with the close: a closed campaign takes no more answers, so
-            # no later batch would hide these among others.
-            released = release(campaign.id)
-            audit("campaign.close", f"campaign:{slug}", user=acting_user(), released=released)
-            db.session.commit()
-            flash(_("The campaign is closed: its links no longer take answers."))
-    return redirect(url_for("admin_campaigns.campaign", slug=slug))
+    back = url_for("admin_campaigns.campaign", slug=slug)
+    if campaign.status == "closed":
+        flash(_("The campaign is closed already."))
+        return redirect(back)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return confirm_page(
+            form,
+            title=_("Close %(title)s?", title=campaign.title),
+            consequences=[
+                _("Its links and QR codes stop taking answers at once, for every respondent."),
+                _("Answers still held back for anonymity are released into the results now."),
+                _("Respondents who have started but not submitted lose their unsent answers."),
+            ],
+            button=_("Close the campaign"),
+            cancel_url=back,
+        )
+    campaign.status = "closed"
+    campaign.closed_on = today()
+    # Whatever is still held goes out with the close: a closed campaign takes no more answers, so no later
+    # batch would hide these among others.
+    released = release(campaign.id)
+    audit("campaign.close", f"campaign:{slug}", user=acting_user(), released=released)
+    db.session.commit()
+    flash(_("The campaign is closed: its links no longer take answers."))
+    return redirect(back)
 
 
 POSTER_FORMATS = {"pdf": "application/pdf", "png": "image/png"}

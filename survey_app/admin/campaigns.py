@@ -6,20 +6,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
+from survey_app.admin.paging import page_of, search_text
 from survey_app.dates import today
 from survey_app.domain import campaigns as campaign_rules
-from survey_app.domain.accounts import campaign_for, campaigns_in_scope
+from survey_app.domain.accounts import campaign_for, campaigns_query
 from survey_app.extensions import db
 from survey_app.login import requires_role
-from survey_app.models import Campaign, Invitation, Response, Unit
+from survey_app.models import GROUPS, Campaign, Invitation, Response, Unit
 
 bp = Blueprint("admin_campaigns", __name__, url_prefix="/admin")
+CAMPAIGNS_PER_PAGE = 25
 
 
 @dataclass
@@ -32,6 +34,8 @@ class MonitoringRow:
     revoked: int = 0
     open_responses: int = 0
     invited_responses: int = 0
+    #: Open-access answers through the institution's own link (no unit): a row of their own.
+    whole_institution: bool = False
 
     @property
     def rate(self) -> float | None:
@@ -43,19 +47,29 @@ class MonitoringRow:
 def monitoring(campaign: Campaign) -> list[MonitoringRow]:
     """Invitations by state and responses (invited / open access) per unit × group, from two GROUP BYs.
 
-    These are counts of invitations and responses, not results, so small cells are shown as they are.
+    Every unit of the institution is listed for every group of the campaign from the start (a unit without
+    invitations or answers is what the person monitoring must see), then the institution-wide open link's
+    answers, which have no unit. These are counts of invitations and responses, not results, so small cells
+    are shown as they are.
     """
     units = {
         u.id: u
-        for u in db.session.scalars(select(Unit).where(Unit.institution_id == campaign.institution_id))
+        for u in db.session.scalars(
+            select(Unit).where(Unit.institution_id == campaign.institution_id).order_by(Unit.code)
+        )
     }
-    rows: dict[tuple[int | None, str], MonitoringRow] = {}
+    groups = sorted({q.respondent_group for q in campaign.questionnaires}, key=GROUPS.index)
+    rows: dict[tuple[int | None, str], MonitoringRow] = {
+        (unit.id, group): MonitoringRow(unit.code, unit.name, group)
+        for unit in units.values()
+        for group in groups
+    }
 
     def row(unit_id: int | None, group: str) -> MonitoringRow:
         if (unit_id, group) not in rows:
             unit = units.get(unit_id) if unit_id is not None else None
             rows[(unit_id, group)] = MonitoringRow(
-                unit.code if unit else "", unit.name if unit else "", group
+                unit.code if unit else "", unit.name if unit else "", group, whole_institution=unit is None
             )
         return rows[(unit_id, group)]
 
@@ -78,13 +92,17 @@ def monitoring(campaign: Campaign) -> list[MonitoringRow]:
         target = row(unit_id, group)
         target.open_responses = int(open_count or 0)
         target.invited_responses = int(invited_count or 0)
-    return sorted(rows.values(), key=lambda r: (r.unit_code, r.group))
+    order = {g: n for n, g in enumerate(GROUPS)}
+    return sorted(rows.values(), key=lambda r: (r.whole_institution, r.unit_code, order.get(r.group, 99)))
 
 
 @bp.route("/")
 @requires_role("viewer")
 def dashboard() -> ResponseReturnValue:
-    campaigns = campaigns_in_scope(current_user)
+    search = search_text()
+    archived = request.args.get("archived") == "1"
+    pagination = page_of(campaigns_query(current_user, search=search, archived=archived), CAMPAIGNS_PER_PAGE)
+    campaigns = list(pagination.items)
     counts = dict(
         db.session.execute(
             select(Response.campaign_id, func.count())
@@ -92,7 +110,14 @@ def dashboard() -> ResponseReturnValue:
             .group_by(Response.campaign_id)
         ).all()
     )
-    return render_template("admin/dashboard.html", campaigns=campaigns, counts=counts)
+    return render_template(
+        "admin/dashboard.html",
+        campaigns=campaigns,
+        counts=counts,
+        pagination=pagination,
+        search=search,
+        archived=archived,
+    )
 
 
 def _monitoring_context(campaign: Campaign) -> dict[str, object]:

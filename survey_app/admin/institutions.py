@@ -15,13 +15,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from survey_app.admin.forms import ConsoleForm
+from survey_app.admin.paging import ListPage, search_text
+from survey_app.admin.terms import error_text
 from survey_app.domain.accounts import audit, institutions_in_scope, scope_institution_ids
 from survey_app.domain.errors import DomainError
 from survey_app.domain.institutions import UNIT_COLUMNS, import_units
@@ -30,18 +32,19 @@ from survey_app.login import acting_user, requires_role
 from survey_app.models import Institution, Unit
 
 bp = Blueprint("admin_institutions", __name__, url_prefix="/admin/institutions")
+UNITS_PER_PAGE = 50
 
 CODE = Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", message=lazy_gettext("Letters, digits, '-', '_' and '.' only.")
 )
 
 
-class InstitutionForm(FlaskForm):
+class InstitutionForm(ConsoleForm):
     code = StringField(lazy_gettext("Code"), validators=[DataRequired(), Length(max=64), CODE])
     name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=255)])
 
 
-class UnitForm(FlaskForm):
+class UnitForm(ConsoleForm):
     code = StringField(lazy_gettext("Code"), validators=[DataRequired(), Length(max=64), CODE])
     name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=255)])
     parent = SelectField(lazy_gettext("Part of"))
@@ -51,7 +54,7 @@ class UnitForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(ConsoleForm):
     csv_file = FileField(lazy_gettext("CSV file"), validators=[FileRequired()])
 
 
@@ -115,8 +118,15 @@ def show(code: str) -> ResponseReturnValue:
         db.session.commit()
         flash(_("Saved."))
         return redirect(url_for(".show", code=code))
+    search = search_text()
+    tree = _tree(institution)
+    if search:
+        # A match is listed flat (with the unit it is part of), not indented under parents left out.
+        needle = search.casefold()
+        tree = [(0, u) for _, u in tree if needle in u.code.casefold() or needle in u.name.casefold()]
+    units = ListPage(tree, UNITS_PER_PAGE)
     return render_template(
-        "admin/institution.html", institution=institution, form=form, units=_tree(institution)
+        "admin/institution.html", institution=institution, form=form, units=units, search=search
     ), (400 if form.errors else 200)
 
 
@@ -221,7 +231,7 @@ def import_csv() -> ResponseReturnValue:
         summary = import_units(io.StringIO(text, newline=""), name)
     except DomainError as exc:
         db.session.rollback()
-        flash(_("Nothing was imported: %(problem)s", problem=str(exc)))
+        flash(_("Nothing was imported: %(problem)s", problem=error_text(exc)))
         return redirect(url_for(".index"))
     audit(
         "institution.import",

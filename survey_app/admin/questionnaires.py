@@ -18,7 +18,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, lazy_gettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from sqlalchemy import func, select
 from werkzeug.utils import secure_filename
@@ -30,6 +29,7 @@ from questionnaires.diff import diff_questionnaires
 from questionnaires.model import Questionnaire
 from questionnaires.problems import Problem
 from questionnaires.xlsform import ImportOptions, import_xlsform
+from survey_app.admin.forms import ConsoleForm
 from survey_app.dates import today
 from survey_app.domain.accounts import audit, scope_institution_ids
 from survey_app.domain.errors import DomainError
@@ -45,7 +45,7 @@ _XLSX = (".xlsx", ".xlsm")
 _YAML = (".yaml", ".yml")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(ConsoleForm):
     definition = FileField(
         lazy_gettext("Questionnaire file (YAML or XLSForm .xlsx)"), validators=[FileRequired()]
     )

@@ -11,13 +11,16 @@ import dataclasses
 import io
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from survey_app.admin.forms import ActionForm
+from survey_app.admin.terms import number
 from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.results.files import results_csv_zip, write_results_xlsx
@@ -33,6 +36,7 @@ from survey_app.domain.results.rows import (
 )
 from survey_app.domain.results.runs import (
     campaign_profile,
+    latest_run,
     run_metadata,
     visible_run,
 )
@@ -93,14 +97,39 @@ def _chart(campaign: Campaign, run: ScoreRun, name: str, lang: str) -> charts.Ch
         return None
 
 
+#: The columns of the charts' number tables, in words.
+TABLE_COLUMNS = {
+    "estimate": lazy_gettext("Index"),
+    "ci_low": lazy_gettext("Lower bound"),
+    "ci_high": lazy_gettext("Upper bound"),
+    "n": lazy_gettext("Respondents"),
+    "suppressed": lazy_gettext("Suppressed"),
+    "category": lazy_gettext("Category"),
+    "category_uncertain": lazy_gettext("Category uncertain"),
+    "campaign": lazy_gettext("Survey round"),
+    "period": lazy_gettext("Period"),
+    "series": lazy_gettext("Series"),
+}
+
+
 def table_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    """A chart's number table as header and text rows (no inline styles, which the CSP would block)."""
+    """A chart's number table as header and text rows, in the console's language: column names in words,
+    numbers in the locale's format, yes/no for flags (no inline styles, which the CSP would block)."""
     flat = table.reset_index()
-    header = [str(c) for c in flat.columns]
-    rows = [
-        ["—" if pd.isna(v) else (f"{v:.1f}" if isinstance(v, float) else str(v)) for v in record]
-        for record in flat.itertuples(index=False)
-    ]
+    header = [str(TABLE_COLUMNS.get(str(c), c)) for c in flat.columns]
+
+    def cell(v: object) -> str:
+        if isinstance(v, bool | np.bool_):
+            return str(_("yes") if v else _("no"))
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            return "—"
+        if isinstance(v, float | np.floating):
+            return number(float(v), 1)
+        if isinstance(v, int | np.integer):
+            return number(int(v))
+        return str(v)
+
+    rows = [[cell(v) for v in record] for record in flat.itertuples(index=False)]
     return header, rows
 
 
@@ -118,6 +147,8 @@ def show(slug: str) -> ResponseReturnValue:
         "admin/results.html",
         campaign=campaign,
         run=run,
+        # A viewer sees published runs only: "not computed yet" would be untrue when one is unpublished.
+        computed_unpublished=run is None and latest_run(campaign) is not None,
         published=visible_run(campaign, "viewer"),
         rows=unit_rows(campaign, run) if run else [],
         min_cell=effective_min_cell(campaign, run),
@@ -126,6 +157,9 @@ def show(slug: str) -> ResponseReturnValue:
         trend_points=len(trend_rows(campaign, current_user.role)),
         form=ActionForm(),
         show_quality=current_user.role in ("admin", "analyst"),
+        category_labels={
+            c.id: c.label.get(lang) or c.id.capitalize() for c in campaign_profile(campaign).categories
+        },
         table_cells=table_cells,
     )
 

@@ -16,14 +16,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from survey_app.admin.forms import ActionForm
+from survey_app.admin.forms import ActionForm, ConsoleForm
+from survey_app.admin.terms import error_text
 from survey_app.domain.accounts import (
     MIN_PASSWORD_LENGTH,
     admins_left_without,
@@ -57,7 +57,7 @@ class _Checkboxes(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ScopeForm(FlaskForm):
+class ScopeForm(ConsoleForm):
     role = SelectField(lazy_gettext("Role"), choices=[SelectChoice(r, _ROLE_LABELS[r]) for r in ROLES])
     institutions = _Checkboxes(lazy_gettext("Institutions"), choices=[], validate_choice=True)
     data_steward = BooleanField(
@@ -145,7 +145,7 @@ def create() -> ResponseReturnValue:
         )
     except DomainError as exc:
         db.session.rollback()
-        form.email.errors = [str(exc)]
+        form.email.errors = [error_text(exc)]
         return _index(form)
     if form.data_steward.data and not _steward(form, user):
         db.session.rollback()

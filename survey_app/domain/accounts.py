@@ -18,9 +18,10 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 
 from survey_app.domain.errors import DomainError, NotFoundError
+from survey_app.domain.search import contains
 from survey_app.extensions import db
 from survey_app.models import ROLES, AuditEntry, Campaign, Institution, User
 from survey_app.models.types import utcnow
@@ -160,11 +161,23 @@ def institutions_in_scope(user: User) -> list[Institution]:
 
 
 def campaigns_in_scope(user: User) -> list[Campaign]:
-    query = select(Campaign).order_by(Campaign.opens_on.desc(), Campaign.slug)
+    return list(db.session.scalars(campaigns_query(user, archived=None)))
+
+
+def campaigns_query(user: User, *, search: str = "", archived: bool | None = False) -> Select[Campaign]:
+    """The campaigns ``user`` may see, newest first; ``search`` in the title, short name, period or
+    institution name; ``archived``: only archived ones (``True``), only current ones (``False``), or all."""
+    query = select(Campaign).join(Institution).order_by(Campaign.opens_on.desc(), Campaign.slug)
     ids = scope_institution_ids(user)
     if ids is not None:
         query = query.where(Campaign.institution_id.in_(ids))
-    return list(db.session.scalars(query))
+    if archived is not None:
+        query = query.where(Campaign.archived_at.is_not(None) if archived else Campaign.archived_at.is_(None))
+    if search.strip():
+        query = query.where(
+            contains(search, Campaign.title, Campaign.slug, Campaign.period, Institution.name)
+        )
+    return query
 
 
 def campaign_for(user: User, slug: str) -> Campaign:
@@ -235,8 +248,9 @@ def set_data_steward(user: User, steward: bool, *, by: User | None) -> bool:
     return True
 
 
-def audit_entries(admin: User, *, limit: int, offset: int = 0) -> list[AuditEntry]:
-    """The audit log as ``admin`` may read it, newest first.
+def audit_query(admin: User, *, search: str = "") -> Select[AuditEntry]:
+    """The audit log as ``admin`` may read it, newest first; ``search`` (case-insensitive) in the account,
+    the action or the target.
 
     An admin of all institutions reads every entry. A scoped admin reads the entries about their
     institutions: campaigns of them (``campaign:<slug>``), the institutions themselves
@@ -257,11 +271,14 @@ def audit_entries(admin: User, *, limit: int, offset: int = 0) -> list[AuditEntr
             *(f"user:{u.id}" for u in users),
         ]
         query = query.where(or_(AuditEntry.target.in_(targets), AuditEntry.user_id == admin.id))
-    return list(
-        db.session.scalars(
-            query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
-        )
-    )
+    if search.strip():
+        query = query.where(contains(search, AuditEntry.user_email, AuditEntry.action, AuditEntry.target))
+    return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
+def audit_entries(admin: User, *, limit: int, offset: int = 0) -> list[AuditEntry]:
+    """:func:`audit_query`'s entries, ``limit`` from ``offset``."""
+    return list(db.session.scalars(audit_query(admin).limit(limit).offset(offset)))
 
 
 def unlock(user: User) -> None:

@@ -11,7 +11,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, or_, select
 
 from questionnaires.profile import ScoringProfile
-from survey_app.domain.errors import DomainError
+from survey_app.domain.errors import N_, DomainError
 from survey_app.extensions import db
 from survey_app.models import (
     GROUPS,
@@ -87,7 +87,7 @@ def create_campaign(
     if institution is None:
         raise DomainError(f"no institution with code {institution_code!r} (import it first)")
     if db.session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
-        raise DomainError(f"a campaign with slug {slug!r} already exists")
+        raise DomainError(N_("a campaign with the short name %(slug)s already exists"), slug=repr(slug))
     if closes_on < opens_on:
         raise DomainError(f"the close date {closes_on} is before the open date {opens_on}")
     if min_cell < 1:
@@ -183,6 +183,31 @@ def state(campaign: HasDates, day: date) -> CampaignState:
     if campaign.opens_on > day:
         return CampaignState.NOT_YET_OPEN
     return CampaignState.OPEN
+
+
+class HasCloseDay(HasDates, Protocol):
+    @property
+    def closed_on(self) -> date | None: ...
+
+
+def closed_since(campaign: HasCloseDay, day: date) -> date | None:
+    """The day the respondents' pages say the campaign closed: the day an admin closed it, or its last day
+    once that has passed, whichever came first; ``None`` when it is not closed on ``day`` or the day is not
+    known (closed by hand before the day was recorded, its planned last day still ahead).
+
+    >>> from types import SimpleNamespace as C
+    >>> planned = dict(opens_on=date(2026, 1, 5), closes_on=date(2026, 1, 31))
+    >>> closed_since(C(status="closed", closed_on=date(2026, 1, 20), **planned), date(2026, 1, 25))
+    datetime.date(2026, 1, 20)
+    >>> closed_since(C(status="open", closed_on=None, **planned), date(2026, 2, 3))
+    datetime.date(2026, 1, 31)
+    >>> closed_since(C(status="closed", closed_on=None, **planned), date(2026, 1, 25)) is None
+    True
+    """
+    if state(campaign, day) is not CampaignState.CLOSED:
+        return None
+    days = [d for d in (campaign.closed_on, campaign.closes_on if campaign.closes_on < day else None) if d]
+    return min(days) if days else None
 
 
 def closed_on(day: date) -> ColumnElement[bool]:

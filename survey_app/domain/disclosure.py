@@ -42,7 +42,8 @@ import pandas as pd
 from survey_app.models import Campaign, ScoreRun
 
 #: The numbers a suppressed cell must not show.
-VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df")
+#: ``uncorrected``: the index before the correction cases are deducted (a suppressed cell shows neither).
+VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df", "uncorrected")
 #: The figures rounded for publication, and to how many decimals: a 95% interval of a 0–100 score is a few
 #: points wide, so a second decimal is noise (and helps a subtraction).
 ROUNDED_COLUMNS = VALUE_COLUMNS

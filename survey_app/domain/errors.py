@@ -6,10 +6,31 @@ non-zero, the API answers with a JSON problem, a page answers 404 for :class:`No
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def N_(message: str) -> str:  # noqa: N802 - the name pybabel extracts by default
+    """``message`` itself, marked for the catalogs (the domain translates nothing: it knows no request)."""
+    return message
+
 
 class DomainError(ValueError):
     """Bad input or a refused action; the message is for the user (which file, line, field, what was
-    expected)."""
+    expected).
+
+    ``str()`` is the English text (the command line prints it). ``message`` and ``params`` give the console
+    the same text to translate: a catalog message with ``%(name)s`` fields, filled from ``params``.
+
+    >>> str(DomainError(N_("%(source)s, line %(line)s: column %(column)s is empty"), source="CSV", line=3,
+    ...                 column="unit_code"))
+    'CSV, line 3: column unit_code is empty'
+    """
+
+    def __init__(self, text: str, *, catalog: bool = False, **params: Any) -> None:
+        #: The catalog message (``None``: the text is not in the catalogs, shown as it is).
+        self.message = text if params or catalog else None
+        self.params = params
+        super().__init__(text % params if params else text)
 
 
 class NotFoundError(DomainError):

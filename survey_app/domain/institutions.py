@@ -9,7 +9,7 @@ from typing import IO
 
 from sqlalchemy import select
 
-from survey_app.domain.errors import DomainError
+from survey_app.domain.errors import N_, DomainError
 from survey_app.extensions import db
 from survey_app.models import (
     Institution,
@@ -40,7 +40,10 @@ def import_units(handle: IO[str], source: str = "CSV") -> ImportSummary:
     missing = [c for c in UNIT_COLUMNS[:4] if c not in (reader.fieldnames or [])]
     if missing:
         raise DomainError(
-            f"{source}: missing column(s) {', '.join(missing)}; expected {', '.join(UNIT_COLUMNS)}"
+            N_("%(source)s: missing column(s) %(missing)s; expected %(expected)s"),
+            source=source,
+            missing=", ".join(missing),
+            expected=", ".join(UNIT_COLUMNS),
         )
     rows: list[tuple[int, dict[str, str]]] = [
         (line, {k: (v or "").strip() for k, v in row.items() if k})
@@ -52,11 +55,19 @@ def import_units(handle: IO[str], source: str = "CSV") -> ImportSummary:
     for line, row in rows:
         for column in UNIT_COLUMNS[:4]:
             if not row.get(column):
-                raise DomainError(f"{source}, line {line}: column {column} is empty")
+                raise DomainError(
+                    N_("%(source)s, line %(line)s: column %(column)s is empty"),
+                    source=source,
+                    line=line,
+                    column=column,
+                )
         size_text = row.get("population_size", "")
         if size_text and not size_text.isdigit():
             raise DomainError(
-                f"{source}, line {line}: population_size {size_text!r} is not a whole number ≥ 0"
+                N_("%(source)s, line %(line)s: population_size %(value)s is not a whole number ≥ 0"),
+                source=source,
+                line=line,
+                value=repr(size_text),
             )
         code = row["institution_code"]
         institution = institutions.get(code) or db.session.scalar(
@@ -93,11 +104,19 @@ def import_units(handle: IO[str], source: str = "CSV") -> ImportSummary:
         )
         if parent is None:
             raise DomainError(
-                f"{source}, line {line}: parent_code {parent_code!r} is not a unit of institution "
-                f"{row['institution_code']}"
+                N_("%(source)s, line %(line)s: parent_code %(parent)s is not a unit of %(institution)s"),
+                source=source,
+                line=line,
+                parent=repr(parent_code),
+                institution=row["institution_code"],
             )
         if parent is unit:
-            raise DomainError(f"{source}, line {line}: unit {parent_code!r} cannot be its own parent")
+            raise DomainError(
+                N_("%(source)s, line %(line)s: unit %(unit)s cannot be its own parent"),
+                source=source,
+                line=line,
+                unit=repr(parent_code),
+            )
         unit.parent_id = parent.id
     _check_no_cycles(list(units.values()), source)
     db.session.flush()
@@ -111,6 +130,10 @@ def _check_no_cycles(units: Sequence[Unit], source: str) -> None:
         current = parents.get(start)
         while current is not None:
             if current in seen:
-                raise DomainError(f"{source}: the parent codes form a cycle through unit id {current}")
+                raise DomainError(
+                    N_("%(source)s: the parent codes form a cycle through unit id %(unit)s"),
+                    source=source,
+                    unit=current,
+                )
             seen.add(current)
             current = parents.get(current)

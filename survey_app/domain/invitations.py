@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from survey_app.domain.errors import DomainError
+from survey_app.domain.errors import N_, DomainError
 from survey_app.extensions import db
 from survey_app.models import (
+    GROUPS,
     Campaign,
     Invitation,
     Unit,
@@ -61,3 +63,62 @@ def issue_invitations(
         )
     db.session.flush()
     return tokens
+
+
+@dataclass(frozen=True)
+class IssuedBatch:
+    """The invitations issued for one unit and group by :func:`issue_for_every_unit`."""
+
+    unit_code: str
+    unit_name: str
+    group: str
+    tokens: list[str]
+
+
+def issue_for_every_unit(
+    campaign: Campaign,
+    counts: Mapping[str, int],
+    *,
+    employees_by_population: bool = False,
+    limit: int,
+) -> list[IssuedBatch]:
+    """Invitations for every unit of the campaign's institution at once: ``counts[group]`` per unit (groups
+    left out or 0 get none), in unit order, employees first.
+
+    With ``employees_by_population``, each unit with a population size gets one internal invitation per
+    person instead (a census of employees); units without one get ``counts["internal"]``. Refused (nothing
+    issued) when no invitation would be issued or more than ``limit`` would.
+    """
+    units = db.session.scalars(
+        select(Unit).where(Unit.institution_id == campaign.institution_id).order_by(Unit.code)
+    ).all()
+    if not units:
+        raise DomainError(f"the institution of campaign {campaign.slug} has no units yet (import them first)")
+    unknown = sorted(g for g, n in counts.items() if n and g not in GROUPS)
+    if unknown:
+        raise DomainError(
+            f"unknown respondent group {', '.join(unknown)} (expected one of {', '.join(GROUPS)})"
+        )
+    plan: list[tuple[Unit, str, int]] = []
+    for unit in units:
+        for group in GROUPS:
+            count = counts.get(group, 0) or 0
+            if group == "internal" and employees_by_population and unit.population_size:
+                count = unit.population_size
+            if count < 0:
+                raise DomainError(f"count must be at least 0, got {count} for group {group}")
+            if count:
+                plan.append((unit, group, count))
+    total = sum(n for _, _, n in plan)
+    if total == 0:
+        raise DomainError(N_("no invitations to issue: give a number for at least one group"), catalog=True)
+    if total > limit:
+        raise DomainError(
+            N_("%(total)s invitations at once is more than %(limit)s: issue fewer per unit, or download CSV"),
+            total=total,
+            limit=limit,
+        )
+    return [
+        IssuedBatch(unit.code, unit.name, group, issue_invitations(campaign, group, unit.code, count))
+        for unit, group, count in plan
+    ]

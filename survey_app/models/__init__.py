@@ -2,7 +2,13 @@
 
 from survey_app.models.accounts import ROLES, ApiToken, AuditEntry, User, user_institutions
 from survey_app.models.base import Base
-from survey_app.models.campaigns import STATUSES, VARIANCE_METHODS, Campaign, CampaignQuestionnaire
+from survey_app.models.campaigns import (
+    STATUSES,
+    VARIANCE_METHODS,
+    Campaign,
+    CampaignQuestionnaire,
+    CorrectionCase,
+)
 from survey_app.models.drafts import Draft
 from survey_app.models.institutions import Institution, Unit
 from survey_app.models.invitations import STATES, Invitation
@@ -24,6 +30,7 @@ __all__ = [
     "Campaign",
     "CampaignQuestionnaire",
     "ComputeJob",
+    "CorrectionCase",
     "Draft",
     "HeldResponse",
     "ImmutableVersionError",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from survey_app.models.base import Base
 from survey_app.models.institutions import Institution
 from survey_app.models.questionnaire_versions import QuestionnaireVersion
-from survey_app.models.types import GROUPS, in_values
+from survey_app.models.types import GROUPS, UTCDateTime, in_values
 
 STATUSES: tuple[str, ...] = ("draft", "open", "closed")
 #: How confidence intervals are computed: Taylor linearisation (R's default) or the Rao–Wu bootstrap.
@@ -57,6 +57,10 @@ class Campaign(Base):
         String(20), default="linearization", server_default="linearization"
     )
     use_fpc: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: The day (survey time zone) an admin closed the campaign; ``None`` while it is not closed by hand.
+    closed_on: Mapped[date | None]
+    #: Archived: kept with its responses and results, but out of the lists and read-only in the console.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     institution: Mapped[Institution] = relationship()
     questionnaires: Mapped[list[CampaignQuestionnaire]] = relationship(
@@ -78,3 +82,20 @@ class CampaignQuestionnaire(Base):
 
     campaign: Mapped[Campaign] = relationship(back_populates="questionnaires")
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+
+
+class CorrectionCase(Base):
+    """The number of cases of one of the profile's correction rules (complaints, LHKPN, corruption cases)
+    found for the campaign's institution: entered in the console, deducted by the results computation."""
+
+    __tablename__ = "correction_cases"
+    __table_args__ = (CheckConstraint("cases >= 0", name="cases"),)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    #: A correction rule id of the campaign's profile.
+    rule: Mapped[str] = mapped_column(String(100), primary_key=True)
+    cases: Mapped[int]
+    #: Where the figure comes from (a report, a letter), for whoever checks it later.
+    source: Mapped[str] = mapped_column(Text, default="")
+    entered_by: Mapped[str] = mapped_column(String(255))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ being deleted.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.engine import Connection
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, Mapper, deferred, mapped_column
 
 from questionnaires.model import Questionnaire
 from survey_app.models.base import Base
-from survey_app.models.types import GROUPS, in_values
+from survey_app.models.types import GROUPS, UTCDateTime, in_values
 
 
 class ImmutableVersionError(RuntimeError):
@@ -38,6 +38,8 @@ class QuestionnaireVersion(Base):
     canonical_json: Mapped[str] = deferred(mapped_column(Text, nullable=False))
     content_hash: Mapped[str] = mapped_column(String(80), unique=True)
     loaded_on: Mapped[date]
+    #: Archived: no longer offered for new campaigns; campaigns that use it keep it.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @classmethod
     def from_questionnaire(cls, questionnaire: Questionnaire, today: date) -> QuestionnaireVersion:

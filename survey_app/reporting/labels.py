@@ -1,4 +1,5 @@
-"""Built-in text for charts, exports and printed sheets in Bahasa Indonesia (``id``) and English (``en``).
+"""Text for charts, exports and printed sheets in Bahasa Indonesia (``id``) and English (``en``), from the
+app's gettext catalogs (:mod:`survey_app.reporting.catalog`): no hand-written dictionary per language.
 
 Callers pass either a language code or a mapping. A mapping overrides keys of a built-in set: its ``lang``
 key picks the base set (default ``en``) and the language in which category, dimension and group labels of
@@ -10,98 +11,62 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-BUILTIN: Mapping[str, Mapping[str, str]] = MappingProxyType(
+from babel.numbers import get_decimal_symbol
+
+from survey_app.reporting.catalog import LANGUAGES, N_, number, translate
+
+#: The chart and sheet texts by key, in English; the catalogs translate them (``messages.po``).
+TEXTS: Mapping[str, str] = MappingProxyType(
     {
-        "id": MappingProxyType(
-            {
-                "lang": "id",
-                "decimal_sep": ",",
-                "index": "Indeks integritas",
-                "score": "Skor (0–100)",
-                "unit": "Unit",
-                "dimension": "Dimensi",
-                "campaign": "Survei",
-                "target": "Target",
-                "ci": "Selang kepercayaan {level:.0%}",
-                "heatmap_title": "Skor dimensi per unit",
-                "forest_title": "Indeks integritas dan selang kepercayaan",
-                "trend_title": "Tren indeks integritas",
-                "suppressed": "disembunyikan (n < {k})",
-                "suppressed_short": "disembunyikan",
-                "suppressed_note": "— : disembunyikan karena responden kurang dari {k}",
-                "missing_note": "n/a : tidak ada data",
-                "uncertain": "Selang melewati batas kategori (kategori belum pasti)",
-                "certain": "Selang dalam satu kategori",
-                "estimate": "estimasi",
-                "alt_heatmap": (
-                    "Peta panas skor {ndim} dimensi untuk {nunit} unit, skala warna {vmin}–{vmax}."
-                ),
-                "alt_heatmap_low": "Skor terendah: {unit}, {dimension} ({value}).",
-                "alt_heatmap_high": "Skor tertinggi: {unit}, {dimension} ({value}).",
-                "alt_suppressed_cells": "{count} sel disembunyikan (n < {k}).",
-                "alt_forest": "Diagram forest indeks integritas untuk {n} {what} dengan selang kepercayaan.",
-                "alt_forest_high": "Tertinggi: {label} {value} ({low}–{high}).",
-                "alt_forest_low": "Terendah: {label} {value} ({low}–{high}).",
-                "alt_target": "{below} dari {n} di bawah target {target}.",
-                "alt_categories": "Batas kategori: {bands}.",
-                "alt_suppressed_rows": "{count} disembunyikan (n < {k}): {labels}.",
-                "alt_uncertain": "{count} dengan kategori belum pasti.",
-                "alt_trend": "Tren {series} selama {n} survei ({first}–{last}):",
-                "alt_trend_point": "{campaign} {value} ({low}–{high})",
-                "units": "unit",
-                "institutions": "instansi",
-                "selected": "dipilih",
-                "not_selected": "tidak dipilih",
-                "yes": "ya",
-                "no": "tidak",
-            }
+        "index": N_("Integrity index"),
+        "score": N_("Score (0–100)"),
+        "unit": N_("Unit"),
+        "dimension": N_("Dimension"),
+        "campaign": N_("Survey"),
+        "target": N_("Target"),
+        "ci": N_("{level:.0%} confidence interval"),
+        "heatmap_title": N_("Dimension scores by unit"),
+        "forest_title": N_("Integrity index with confidence intervals"),
+        "trend_title": N_("Integrity index over time"),
+        "suppressed": N_("suppressed (n < {k})"),
+        "suppressed_short": N_("suppressed"),
+        "suppressed_note": N_("— : suppressed, fewer than {k} respondents"),
+        "missing_note": N_("n/a : no data"),
+        "uncertain": N_("Interval crosses a cut-off (category uncertain)"),
+        "certain": N_("Interval within one category"),
+        "estimate": N_("estimate"),
+        "alt_heatmap": N_(
+            "Heat map of {ndim} dimension scores for {nunit} units, colour scale {vmin}–{vmax}."
         ),
-        "en": MappingProxyType(
-            {
-                "lang": "en",
-                "decimal_sep": ".",
-                "index": "Integrity index",
-                "score": "Score (0–100)",
-                "unit": "Unit",
-                "dimension": "Dimension",
-                "campaign": "Survey",
-                "target": "Target",
-                "ci": "{level:.0%} confidence interval",
-                "heatmap_title": "Dimension scores by unit",
-                "forest_title": "Integrity index with confidence intervals",
-                "trend_title": "Integrity index over time",
-                "suppressed": "suppressed (n < {k})",
-                "suppressed_short": "suppressed",
-                "suppressed_note": "— : suppressed, fewer than {k} respondents",
-                "missing_note": "n/a : no data",
-                "uncertain": "Interval crosses a cut-off (category uncertain)",
-                "certain": "Interval within one category",
-                "estimate": "estimate",
-                "alt_heatmap": (
-                    "Heat map of {ndim} dimension scores for {nunit} units, colour scale {vmin}–{vmax}."
-                ),
-                "alt_heatmap_low": "Lowest score: {unit}, {dimension} ({value}).",
-                "alt_heatmap_high": "Highest score: {unit}, {dimension} ({value}).",
-                "alt_suppressed_cells": "{count} cells suppressed (n < {k}).",
-                "alt_forest": "Forest plot of the integrity index for {n} {what} with confidence intervals.",
-                "alt_forest_high": "Highest: {label} {value} ({low}–{high}).",
-                "alt_forest_low": "Lowest: {label} {value} ({low}–{high}).",
-                "alt_target": "{below} of {n} below the target of {target}.",
-                "alt_categories": "Category cut-offs: {bands}.",
-                "alt_suppressed_rows": "{count} suppressed (n < {k}): {labels}.",
-                "alt_uncertain": "{count} with an uncertain category.",
-                "alt_trend": "Trend of {series} over {n} surveys ({first}–{last}):",
-                "alt_trend_point": "{campaign} {value} ({low}–{high})",
-                "units": "units",
-                "institutions": "institutions",
-                "selected": "selected",
-                "not_selected": "not selected",
-                "yes": "yes",
-                "no": "no",
-            }
-        ),
+        "alt_heatmap_low": N_("Lowest score: {unit}, {dimension} ({value})."),
+        "alt_heatmap_high": N_("Highest score: {unit}, {dimension} ({value})."),
+        "alt_suppressed_cells": N_("{count} cells suppressed (n < {k})."),
+        "alt_forest": N_("Forest plot of the integrity index for {n} {what} with confidence intervals."),
+        "alt_forest_high": N_("Highest: {label} {value} ({low}–{high})."),
+        "alt_forest_low": N_("Lowest: {label} {value} ({low}–{high})."),
+        "alt_target": N_("{below} of {n} below the target of {target}."),
+        "alt_categories": N_("Category cut-offs: {bands}."),
+        "alt_suppressed_rows": N_("{count} suppressed (n < {k}): {labels}."),
+        "alt_uncertain": N_("{count} with an uncertain category."),
+        "alt_trend": N_("Trend of {series} over {n} surveys ({first}–{last}):"),
+        "alt_trend_point": N_("{campaign} {value} ({low}–{high})"),
+        "units": N_("units"),
+        "institutions": N_("institutions"),
+        "selected": N_("selected"),
+        "not_selected": N_("not selected"),
+        "yes": N_("yes"),
+        "no": N_("no"),
     }
 )
+
+
+def _builtin(lang: str) -> Mapping[str, str]:
+    texts = {key: translate(lang, message) for key, message in TEXTS.items()}
+    return MappingProxyType({"lang": lang, "decimal_sep": str(get_decimal_symbol(lang)), **texts})
+
+
+#: The full label set of each language with a catalog.
+BUILTIN: Mapping[str, Mapping[str, str]] = MappingProxyType({lang: _builtin(lang) for lang in LANGUAGES})
 
 
 def resolve_labels(labels: str | Mapping[str, str] = "id") -> Mapping[str, str]:
@@ -138,5 +103,4 @@ def fmt_number(value: float, labels: Mapping[str, str], digits: int = 1) -> str:
     >>> fmt_number(72.449, resolve_labels("id"))
     '72,4'
     """
-    text = f"{value:.{digits}f}"
-    return text.replace(".", labels["decimal_sep"]) if labels["decimal_sep"] != "." else text
+    return number(value, labels["lang"], digits) if labels.get("lang") in LANGUAGES else f"{value:.{digits}f}"

@@ -19,45 +19,41 @@ from io import BytesIO
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import qrcode
 import qrcode.constants
 from fpdf import FPDF
 from fpdf.enums import Align, WrapMode, XPos, YPos
+from PIL import Image
 from qrcode.image.pure import PyPNGImage
+
+from survey_app.reporting.catalog import LANGUAGES, N_, translate
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
 
-GROUP_LABELS: Mapping[str, Mapping[str, str]] = {
-    "internal": {"id": "Pegawai (internal)", "en": "Employees (internal)"},
-    "external": {"id": "Pengguna layanan (eksternal)", "en": "Service users (external)"},
-    "expert": {"id": "Ahli (eksper)", "en": "Experts"},
+#: What the cards and the poster say, in English; the catalogs translate them (``messages.po``).
+GROUP_TEXTS: Mapping[str, str] = {
+    "internal": N_("Employees (internal)"),
+    "external": N_("Service users (external)"),
+    "expert": N_("Experts"),
+}
+TEXTS: Mapping[str, str] = {
+    "card_scan": N_("Scan the QR code to answer the survey, or open the link:"),
+    "card_once": N_("This link is personal and works once."),
+    "poster_title": N_("Integrity Assessment Survey"),
+    "poster_scan": N_("Scan the QR code with your phone camera"),
+    "poster_anonymity": N_(
+        "Your answers are anonymous. We do not keep your name, phone number, email address, IP address "
+        "or anything else that could identify you. Results are only reported for groups of at least "
+        "%(k)s respondents."
+    ),
 }
 
-TEXTS: Mapping[str, Mapping[str, str]] = {
-    "id": {
-        "card_scan": "Pindai kode QR untuk mengisi survei, atau buka tautan:",
-        "card_once": "Tautan ini pribadi dan hanya dapat dipakai sekali.",
-        "poster_title": "Survei Penilaian Integritas",
-        "poster_scan": "Pindai kode QR dengan kamera ponsel Anda",
-        "poster_anonymity": (
-            "Jawaban Anda anonim. Kami tidak menyimpan nama, nomor telepon, alamat email, alamat IP, atau "
-            "data lain yang dapat mengenali Anda. Hasil hanya dilaporkan untuk kelompok dengan sedikitnya "
-            "{k} responden."
-        ),
-    },
-    "en": {
-        "card_scan": "Scan the QR code to answer the survey, or open the link:",
-        "card_once": "This link is personal and works once.",
-        "poster_title": "Integrity Assessment Survey",
-        "poster_scan": "Scan the QR code with your phone camera",
-        "poster_anonymity": (
-            "Your answers are anonymous. We do not keep your name, phone number, email address, IP address "
-            "or anything else that could identify you. Results are only reported for groups of at least {k} "
-            "respondents."
-        ),
-    },
-}
+
+def _texts(language: str) -> dict[str, str]:
+    lang = language if language in LANGUAGES else "en"
+    return {key: translate(lang, message) for key, message in TEXTS.items()}
 
 
 @dataclass(frozen=True)
@@ -69,6 +65,20 @@ class InvitationCard:
     group: str
     #: A short extra line, e.g. a stratum or a card number; never a person's name.
     note: str | None = None
+
+
+def qr_image(url: str, *, border: int = 4) -> Image.Image:
+    """The QR code of ``url`` as a 1-bit image, one pixel per module (quiet zone of ``border`` modules).
+
+    For the PDFs: fpdf2 scales it without smoothing, and handing it the image skips encoding and decoding a
+    PNG per card, most of a sheet's time besides choosing the mask (bench figure in docs/benchmarks.md).
+    """
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=border)
+    code.add_data(url)
+    code.make(fit=True)
+    modules = np.array(code.get_matrix(), dtype=bool)
+    # Whole pixels per module: a viewer that smooths a scaled image blurs a one-pixel module, never these.
+    return Image.fromarray(~modules).convert("1").resize((len(modules) * 4,) * 2, Image.Resampling.NEAREST)
 
 
 def qr_png(url: str, *, box_size: int = 10, border: int = 4) -> bytes:
@@ -96,8 +106,8 @@ def _pdf(title: str, creation_date: datetime | None) -> FPDF:
 
 
 def _group_label(group: str, language: str) -> str:
-    labels = GROUP_LABELS.get(group)
-    return labels.get(language, group) if labels else group
+    message = GROUP_TEXTS.get(group)
+    return translate(language if language in LANGUAGES else "en", message) if message else group
 
 
 def invitation_sheet(
@@ -114,7 +124,7 @@ def invitation_sheet(
         raise ValueError("invitation_sheet: no invitations to print")
     if columns < 1 or rows < 1:
         raise ValueError("invitation_sheet: columns and rows must be at least 1")
-    texts = TEXTS.get(language, TEXTS["en"])
+    texts = _texts(language)
     pdf = _pdf(title, creation_date)
     margin = 10.0
     cell_w = (pdf.w - 2 * margin) / columns
@@ -128,9 +138,7 @@ def invitation_sheet(
         for k, card in enumerate(cards[start : start + per_page]):
             x = margin + (k % columns) * cell_w
             y = margin + (k // columns) * cell_h
-            pdf.image(
-                BytesIO(qr_png(card.url)), x=x + pad, y=y + (cell_h - qr_size) / 2, w=qr_size, h=qr_size
-            )
+            pdf.image(qr_image(card.url), x=x + pad, y=y + (cell_h - qr_size) / 2, w=qr_size, h=qr_size)
             tx = x + pad + qr_size + 3
             tw = cell_w - (tx - x) - pad
             pdf.set_y(y + pad + 1)
@@ -193,8 +201,8 @@ def counter_poster(
 
     ``texts`` overrides entries of :data:`TEXTS` per language (``{"id": {"poster_title": ...}}``).
     """
-    id_texts = {**TEXTS["id"], **(texts or {}).get("id", {})}
-    en_texts = {**TEXTS["en"], **(texts or {}).get("en", {})}
+    id_texts = {**_texts("id"), **(texts or {}).get("id", {})}
+    en_texts = {**_texts("en"), **(texts or {}).get("en", {})}
     pdf = _pdf(f"{id_texts['poster_title']} — {institution}", creation_date)
     pdf.add_page()
     width = pdf.w - 2 * 18
@@ -228,9 +236,9 @@ def counter_poster(
     box_top = pdf.get_y()
     promise_x, promise_w = 24.0, width - 12
     pdf.set_y(box_top)
-    _para(pdf, promise_x, promise_w, 5.2, id_texts["poster_anonymity"].format(k=min_cell), "B", 10.5)
+    _para(pdf, promise_x, promise_w, 5.2, id_texts["poster_anonymity"] % {"k": min_cell}, "B", 10.5)
     pdf.set_y(pdf.get_y() + 1.5)
-    _para(pdf, promise_x, promise_w, 4.8, en_texts["poster_anonymity"].format(k=min_cell), "I", 9.5)
+    _para(pdf, promise_x, promise_w, 4.8, en_texts["poster_anonymity"] % {"k": min_cell}, "I", 9.5)
     box_bottom = pdf.get_y() + 3
     pdf.set_draw_color(0, 114, 178)
     pdf.set_line_width(0.8)

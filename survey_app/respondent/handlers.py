@@ -21,6 +21,7 @@ from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField
 
 from questionnaires.expressions import satisfies_constraint
@@ -89,7 +90,10 @@ class Entry:
 
 
 def status_page(kind: str, code: int, campaign: CampaignTerms | None = None) -> ResponseReturnValue:
-    return render_template("respondent/status.html", kind=kind, campaign=campaign), code
+    closed_day = campaigns.closed_since(campaign, today()) if campaign is not None else None
+    return render_template(
+        "respondent/status.html", kind=kind, campaign=campaign, closed_day=closed_day
+    ), code
 
 
 def campaign_closed(campaign: CampaignTerms) -> ResponseReturnValue | None:
@@ -275,6 +279,11 @@ def _render_page(
     )
 
 
+#: Draft key of what was last posted on a page that did not validate: ``{"page": key, "form": {item: [..]}}``.
+#: Not an item id (those are identifiers), so ``plan.clean`` never takes it into a response.
+POSTED = "~posted"
+
+
 def show_page(entry: Entry, draft: DraftState, key: str) -> ResponseReturnValue:
     version = entry.version()
     plan = version.plan
@@ -284,6 +293,13 @@ def show_page(entry: Entry, draft: DraftState, key: str) -> ResponseReturnValue:
         # Hidden by an answer given since (or a hand-typed URL): go on to the next page that is shown.
         following = plan.next_page(page, cleaned) or plan.previous_page(page, cleaned) or plan.first
         return redirect(entry.page_url(following.key), 303)
+    posted = draft.answers.get(POSTED)
+    if isinstance(posted, dict) and posted.get("page") == page.key:
+        # The page after a POST that did not validate (post/redirect/get): the same answers and messages,
+        # checked again from what was posted, so reloading or going back never re-sends a form.
+        checked = _check_page(version, page, cleaned, MultiDict(_posted_pairs(posted)), going_on=True)
+        if checked.errors:
+            return _render_page(entry, version, page, cleaned, checked.posted, checked.errors)
     values = {
         item.id: question_type(item).form_value(draft.answers.get(item.id))
         for item in page.items
@@ -292,17 +308,31 @@ def show_page(entry: Entry, draft: DraftState, key: str) -> ResponseReturnValue:
     return _render_page(entry, version, page, cleaned, values, {})
 
 
-def save_page(entry: Entry, draft: DraftState, key: str) -> ResponseReturnValue:
-    version = entry.version()
+def _posted_pairs(posted: Mapping[str, Any]) -> list[tuple[str, str]]:
+    form = posted.get("form")
+    if not isinstance(form, dict):
+        return []
+    return [(str(name), str(v)) for name, values in form.items() if isinstance(values, list) for v in values]
+
+
+@dataclass
+class _Checked:
+    """A page's answers as posted: the valid ones, the messages for the others, what to show again."""
+
+    visible: list[Any]
+    values: dict[str, Any]
+    errors: dict[str, str]
+    posted: dict[str, Any]
+
+
+def _check_page(
+    version: LoadedVersion, page: Page, cleaned_before: Mapping[str, Any], formdata: Any, *, going_on: bool
+) -> _Checked:
     plan = version.plan
     questionnaire = version.questionnaire
-    page = _page_or_404(version, key)
-    action = request.form.get("action", "next")
-    going_on = action != "back"
-
-    cleaned_before = plan.clean(draft.answers)
     visible = [i for i in plan.visible_items(page, cleaned_before) if i.type.stores_answer]
-    form = version.form_class(page)(meta={"csrf": False})  # CSRFProtect already checked every POST
+    # CSRFProtect already checked every POST; a re-check on GET has no token to check.
+    form = version.form_class(page)(formdata=formdata, meta={"csrf": False})
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for item in visible:
@@ -324,16 +354,33 @@ def save_page(entry: Entry, draft: DraftState, key: str) -> ResponseReturnValue:
                 iter(item.constraint_message.values()), gettext("Check this answer.")
             )
             del values[item.id]
+    posted = {i.id: question_type(i).posted_value(form[f"q_{i.id}"]) for i in visible}
+    return _Checked(visible, values, errors, posted)
+
+
+def save_page(entry: Entry, draft: DraftState, key: str) -> ResponseReturnValue:
+    version = entry.version()
+    plan = version.plan
+    page = _page_or_404(version, key)
+    action = request.form.get("action", "next")
+    going_on = action != "back"
+
+    cleaned_before = plan.clean(draft.answers)
+    checked = _check_page(version, page, cleaned_before, request.form, going_on=going_on)
+    visible, values, errors = checked.visible, checked.values, checked.errors
 
     # Valid answers are kept even when others on the page are not; answers that failed keep what was stored.
-    answers = {k: v for k, v in draft.answers.items() if k not in {i.id for i in visible} or k in errors}
+    shown = {i.id for i in visible}
+    answers = {k: v for k, v in draft.answers.items() if (k not in shown or k in errors) and k != POSTED}
     answers.update(values)
 
     if errors and going_on:
+        # Post/redirect/get: what was posted waits in the draft (server-side, deleted with it at the
+        # submit) and the page is shown by a GET, so a phone's back button never asks to resend a form.
+        answers[POSTED] = {"page": page.key, "form": {i.id: request.form.getlist(i.id) for i in visible}}
         if not _save_draft(draft, answers, draft.current_page):
             return entry.already_used()
-        posted = {i.id: question_type(i).posted_value(form[f"q_{i.id}"]) for i in visible}
-        return _render_page(entry, version, page, cleaned_before, posted, errors)
+        return redirect(entry.page_url(page.key), 303)
 
     cleaned = plan.clean(answers)
     if going_on:

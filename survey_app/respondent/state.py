@@ -34,6 +34,7 @@ class CampaignTerms:
     status: str
     allow_invitation: bool
     allow_open: bool
+    closed_on: date | None
     #: Named on every respondent page, with the closing date.
     organiser: str
     institution_name: str

@@ -20,10 +20,37 @@ def test_audit_page_lists_logins_and_exports(app: Flask, client: FlaskClient, sp
     make_user("admin")
     login(client, "admin@example.org")
     client.get(f"/admin/campaigns/{spi.campaign.slug}/results/{run.id}/results.xlsx")
-    page = client.get("/admin/audit/").get_data(as_text=True)
-    assert page.index("export.results") < page.index(">login<")  # newest first
-    assert f"campaign:{spi.campaign.slug}" in page
+    page = client.get("/admin/audit/?lang=en").get_data(as_text=True)
+    # In words, not raw values or JSON.
+    assert page.index("Results downloaded") < page.index(">Logged in<")  # newest first
+    assert f"Campaign {spi.campaign.slug}" in page
+    assert f"Run: {run.id}" in page
+    assert "Format: xlsx" in page
     assert "admin@example.org" in page
+    assert "export.results" not in page
+    assert "{&#34;" not in page
+    assert '{"' not in page
+
+
+def test_audit_log_is_searched_and_paged(app: Flask, client: FlaskClient, spi: Survey) -> None:
+    from survey_app.domain.accounts import audit
+
+    for n in range(120):
+        audit("campaign.poster", f"campaign:other-{n}", user=None)
+    audit("campaign.open", "campaign:needle_50%", user=None)
+    db.session.commit()
+    make_user("admin")
+    login(client, "admin@example.org")
+    first = client.get("/admin/audit/?lang=en").get_data(as_text=True)
+    assert first.count("<tr><td>") == 50
+    assert "Page 1 of 3 (122 in all)" in first  # 120, the needle and the login
+    last = client.get("/admin/audit/?page=3").get_data(as_text=True)
+    assert last.count("<tr><td>") == 22
+    found = client.get("/admin/audit/?q=needle_50%25").get_data(as_text=True)
+    assert found.count("<tr><td>") == 1
+    assert "needle_50%" in found
+    # % and _ are matched as themselves, not as wildcards.
+    assert client.get("/admin/audit/?q=needle_5_%25").get_data(as_text=True).count("<tr><td>") == 0
 
 
 def test_viewer_sees_results_but_no_quality_flags_or_downloads(
@@ -66,8 +93,8 @@ def test_a_scoped_admin_reads_only_the_events_of_their_institutions(
     db.session.commit()
     make_user("admin", ["KOTA"], email="scoped@example.org")
     login(client, "scoped@example.org")
-    page = client.get("/admin/audit/").get_data(as_text=True)
-    for shown in (f"campaign:{spi.campaign.slug}", "institution:KOTA", f"user:{own.id}", ">login<"):
+    page = client.get("/admin/audit/?lang=en").get_data(as_text=True)
+    for shown in (f"Campaign {spi.campaign.slug}", "Institution KOTA", f"Account {own.id}<", ">Logged in<"):
         assert shown in page, shown
-    for hidden in ("campaign:lain-2025", "institution:LAIN", f"user:{other.id}<", "questionnaire:"):
+    for hidden in ("Campaign lain-2025", "Institution LAIN", f"Account {other.id}<", "Questionnaire "):
         assert hidden not in page, hidden

@@ -86,10 +86,27 @@ def test_admin_creates_opens_and_closes_a_campaign(client: FlaskClient, spi: Sur
     db.session.refresh(campaign)
     assert campaign.status == "open"
     assert client.get("/c/kota-2026/external").status_code == 200  # the open-access link takes answers
-    assert client.post("/admin/campaigns/kota-2026/close", data={"csrf_token": token}).status_code == 302
+    # Closing asks first, on the server: a POST without the ticked box does nothing.
+    confirm = client.get("/admin/campaigns/kota-2026/close")
+    assert confirm.status_code == 200
+    assert "Tick the box" not in confirm.get_data(as_text=True)
+    unconfirmed = client.post("/admin/campaigns/kota-2026/close", data={"csrf_token": token})
+    assert unconfirmed.status_code == 400
+    assert "Tick the box to confirm." in unconfirmed.get_data(as_text=True)
+    db.session.refresh(campaign)
+    assert campaign.status == "open"
+    closed = client.post("/admin/campaigns/kota-2026/close", data={"csrf_token": token, "confirm": "y"})
+    assert closed.status_code == 302
     db.session.refresh(campaign)
     assert campaign.status == "closed"
-    assert client.get("/c/kota-2026/external").status_code == 410
+    assert campaign.closed_on == date.today()
+    gone = client.get("/c/kota-2026/external")
+    assert gone.status_code == 410
+    # The day it was closed, not the planned last day a month ahead.
+    text = gone.get_data(as_text=True)
+    assert f"closed on {date.today():%B} {date.today().day}, {date.today().year}" in text
+    planned = campaign.closes_on
+    assert f"{planned:%B} {planned.day}, {planned.year}" not in text
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.target == "campaign:kota-2026"))
     assert list(actions) == ["campaign.create", "campaign.open", "campaign.close"]
 
@@ -117,6 +134,17 @@ def test_bad_campaign_input_is_reported_and_nothing_is_stored(
     assert "The campaign was not saved" in html
     assert message in html
     assert len(db.session.scalars(select(Campaign.id)).all()) == before
+
+
+def test_a_missing_questionnaire_is_reported_with_the_other_errors_on_the_first_submit(
+    client: FlaskClient, spi: Survey
+) -> None:
+    _admin(client)
+    reply = _new_campaign(client, version_internal="", version_external="", title="", closes_on="")
+    assert reply.status_code == 400
+    html = reply.get_data(as_text=True)
+    assert "Choose a questionnaire for at least one group." in html
+    assert "This field is required." in html
 
 
 def test_questionnaires_are_locked_once_the_campaign_has_responses(client: FlaskClient, spi: Survey) -> None:

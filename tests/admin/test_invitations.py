@@ -39,7 +39,11 @@ def test_issue_csv_links_work_and_revoke(app: Flask, client: FlaskClient, spi: S
 
     url = f"/admin/campaigns/{spi.campaign.slug}/invitations/"
     token = csrf_of(client.get(url).get_data(as_text=True))
-    client.post(f"{url}revoke", data={"csrf_token": token, "revoke-link": link})
+    # Without the ticked box nothing is revoked (the confirmation is checked on the server).
+    unconfirmed = client.post(f"{url}revoke", data={"csrf_token": token, "revoke-link": link})
+    assert unconfirmed.status_code == 400
+    assert app.test_client().get(path).status_code == 200
+    client.post(f"{url}revoke", data={"csrf_token": token, "revoke-link": link, "revoke-confirm": "y"})
     states = db.session.scalars(select(Invitation.state).order_by(Invitation.id)).all()
     assert sorted(states) == ["issued", "issued", "revoked"]
     assert app.test_client().get(path).status_code != 200  # a revoked link no longer opens the survey

@@ -96,7 +96,9 @@ def test_viewer_sees_only_the_newest_published_run(app: Flask, client: FlaskClie
     login(client, "viewer@example.org")
     base = f"/admin/campaigns/{spi.campaign.slug}/results/"
     page = client.get(f"{base}?lang=en").get_data(as_text=True)
-    assert "No results have been computed for this campaign yet." in page
+    # Computed but unpublished: the viewer is told so, not that nothing was computed.
+    assert "Results have been computed but not published yet." in page
+    assert "No results have been computed" not in page
     assert "SETDA" not in page
     for run in (first, second):  # unpublished runs' charts look absent
         assert client.get(f"{base}{run.id}/heatmap.png").status_code == 404

@@ -58,7 +58,10 @@ def test_list_shows_versions_campaigns_and_responses(client: FlaskClient, spi: S
         assert ident in page
     assert spi.campaign.slug in page
     assert '<td class="num">3</td>' in page
-    assert "sha256:" in page
+    # Each version's fingerprint (the start of its content hash), without the developer's "sha256:".
+    internal = next(q for q in spi.campaign.questionnaires if q.respondent_group == "internal")
+    assert internal.questionnaire_version.content_hash.removeprefix("sha256:")[:12] in page
+    assert "sha256:" not in page
 
 
 def test_valid_yaml_is_loaded_once_and_audited(client: FlaskClient, spi: Survey) -> None:

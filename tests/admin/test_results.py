@@ -94,18 +94,18 @@ def test_compute_shows_table_charts_and_suppression(app: Flask, client: FlaskCli
     assert dinkes["estimate"].isna().all()
 
     page = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/").get_data(as_text=True)
-    assert f"{setda['estimate']:.1f}" in page
+    assert f"{setda['estimate']:.1f}".replace(".", ",") in page  # the page is in Indonesian: 68,4
     assert f"badge-{setda['category']}" in page
     # DINKES' group counts are shown only as "< min_cell", their results not at all.
-    assert "internal: &lt; 5 (" in page
-    assert "internal: 3 (" not in page
+    assert "Pegawai (internal): &lt; 5 (" in page
+    assert "Pegawai (internal): 3 (" not in page
     # The institution as a whole heads the table: its index and every group's n over all units.
     overall = table_of(run, "overall").iloc[0]
     assert 'class="institution-row"' in page
     assert page.index('class="institution-row"') < page.index(">SETDA<")
-    assert f"{overall['estimate']:.1f}" in page
+    assert f"{overall['estimate']:.1f}".replace(".", ",") in page
     assert overall["n"] == 3 * 63
-    assert "internal: 63</li>" in page
+    assert "Pegawai (internal): 63</li>" in page
     png = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/{run.id}/heatmap.png")
     assert png.status_code == 200
     assert png.data.startswith(b"\x89PNG")
@@ -252,7 +252,7 @@ def test_no_withheld_unit_can_be_recomputed(app: Flask, client: FlaskClient, spi
         low, high = bounds["DINKES"]
         assert high - low >= 50, (name, low, high)
     # The n of the small unit: "< 5" on the page and in the files, never its count.
-    assert "internal: &lt; 5 (" in page
+    assert "Employees (internal): &lt; 5 (" in page
     for table in (csv, xlsx):
         dinkes = table.set_index("unit").loc["DINKES"]
         assert pd.isna(dinkes["n"])

@@ -25,7 +25,12 @@ def _created_token(html: str) -> str:
 
 def _revoke(client: FlaskClient, token_id: int) -> object:
     token = csrf_of(client.get(PAGE).get_data(as_text=True))
-    return client.post(f"{PAGE}{token_id}/revoke", data={"csrf_token": token})
+    # The confirmation page first: posting without its box ticked revokes nothing.
+    asked = client.post(f"{PAGE}{token_id}/revoke", data={"csrf_token": token})
+    assert asked.status_code in (400, 404, 302)
+    if asked.status_code == 400:
+        assert db.session.get(ApiToken, token_id).revoked_at is None  # type: ignore[union-attr]
+    return client.post(f"{PAGE}{token_id}/revoke", data={"csrf_token": token, "confirm": "y"})
 
 
 def test_create_shows_the_token_once_and_it_works(client: FlaskClient, spi: Survey) -> None:

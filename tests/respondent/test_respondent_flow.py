@@ -37,6 +37,17 @@ def _post(client: FlaskClient, url: str, data: dict[str, object], action: str = 
     return client.post(url, data={"csrf_token": token, "action": action, **data})
 
 
+def _post_invalid(client: FlaskClient, url: str, data: dict[str, object]):  # type: ignore[no-untyped-def]
+    """Post answers that do not validate: redirected to the same page (post/redirect/get), which shows the
+    messages and the answers as given."""
+    reply = _post(client, url, data)
+    assert reply.status_code == 303
+    assert reply.headers["Location"] == url.split("?")[0]
+    page = client.get(reply.headers["Location"])
+    assert page.status_code == 200
+    return page
+
+
 def _responses() -> list[Response]:
     return list(db.session.scalars(select(Response)))
 
@@ -78,7 +89,7 @@ def test_complete_flow_with_back_next_validation_and_skip_logic(client: FlaskCli
     assert first.endswith(f"/r/{token}/p/s1")
 
     # Page 1 requires its question.
-    reply = _post(client, first, {})
+    reply = _post_invalid(client, first, {})
     html = reply.get_data(as_text=True)
     assert 'href="#q_yes"' in html
     assert 'id="q_yes"' in html
@@ -94,16 +105,16 @@ def test_complete_flow_with_back_next_validation_and_skip_logic(client: FlaskCli
     assert 'name="q_count"' in page
 
     # A constraint violation and a bad number keep every answer given on the page.
-    reply = _post(client, second, {"q_kind": ["uang", "barang"], "q_count": "70"})
+    reply = _post_invalid(client, second, {"q_kind": ["uang", "barang"], "q_count": "70"})
     html = reply.get_data(as_text=True)
     assert "Paling banyak 60." in html
     assert 'href="#q_count"' in html
     assert 'value="uang" checked' in html
     assert 'value="barang" checked' in html
     assert 'value="70"' in html
-    reply = _post(client, second, {"q_kind": ["uang"], "q_count": "dua"})
+    reply = _post_invalid(client, second, {"q_kind": ["uang"], "q_count": "dua"})
     assert "bilangan bulat" in reply.get_data(as_text=True)
-    reply = _post(client, second, {"q_kind": ["uang", "dk"], "q_count": "3"})
+    reply = _post_invalid(client, second, {"q_kind": ["uang", "dk"], "q_count": "3"})
     assert 'href="#q_kind"' in reply.get_data(as_text=True)
 
     # Back keeps the answers of both pages.
@@ -166,7 +177,7 @@ def test_hidden_items_are_neither_required_nor_stored(client: FlaskClient, surve
     third = _post(client, second, {"q_count": "5"}).headers["Location"]
     fourth = _post(client, third, {}).headers["Location"]
     assert fourth.endswith("/p/s3")  # shown because q_yes = tidak
-    reply = _post(client, fourth, {})
+    reply = _post_invalid(client, fourth, {})
     assert 'href="#q_why"' in reply.get_data(as_text=True)
     reply = _post(client, fourth, {"q_why": "Tidak ada"})
     assert reply.headers["Location"].endswith("/thanks")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from questionnaires.profile import ScoringProfile
 from scoring.index import compute_index, index_from_scores
 from scoring.quality import data_quality
+from survey_app.domain.corrections import cases_frame
 from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.errors import NoResponsesError
 from survey_app.domain.questionnaires import campaign_versions
@@ -112,6 +113,9 @@ def compute_run(
     scored = result.scored
     if scored is None:
         raise RuntimeError("compute_index returned no respondent scores")
+    # The correction cases entered in the console lower the institution's index (the profile's points per
+    # case); they are findings about the institution, so the units' rows stay as measured.
+    corrections = cases_frame(campaign)
     overall_index, overall_groups, _ = index_from_scores(
         scored.data,
         profile,
@@ -119,6 +123,7 @@ def compute_run(
         by=("institution",),
         target=campaign.target_index,
         method=campaign.variance_method,  # type: ignore[arg-type]
+        corrections=corrections,
     )
     if progress:
         progress("data quality", 0.75)
@@ -133,7 +138,13 @@ def compute_run(
         profile_hash=profile.content_hash,
         questionnaire_hashes={q.group.value: q.content_hash for q in questionnaires},
         software_version=software_version(),
-        parameters={**json.loads(json.dumps(result.settings, default=str)), "metadata": meta.to_dict()},
+        parameters={
+            **json.loads(json.dumps(result.settings, default=str)),
+            "metadata": meta.to_dict(),
+            "corrections": {}
+            if corrections is None
+            else dict(zip(corrections["rule"], map(int, corrections["cases"]), strict=True)),
+        },
         responses_read=len(frame),
         results={
             "index": _json_table(result.index),

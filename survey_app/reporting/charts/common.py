@@ -228,7 +228,21 @@ def target_line(ax: Axes, target: float, lab: Mapping[str, str], *, vertical: bo
 
 
 def legend_below(fig: Figure, handles: Sequence[Artist]) -> None:
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3), frameon=False)
+    """A legend under the axes, in as many columns (up to three) as fit the figure's width.
+
+    Labels are long in Indonesian ("Selang melewati batas kategori …"): a row that does not fit would run
+    off both edges of the image, so fewer columns are tried until the legend fits (one column always does:
+    the constrained layout makes room below).
+    """
+    for ncols in range(min(len(handles), 3), 0, -1):
+        legend = fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
+        if ncols == 1:
+            return
+        fig.draw_without_rendering()
+        box, page = legend.get_window_extent(), fig.bbox
+        if box.x0 >= page.x0 and box.x1 <= page.x1:
+            return
+        legend.remove()
 
 
 # Rendering --------------------------------------------------------------------------------------------------
