@@ -120,3 +120,18 @@ def test_downloads_and_console_pages_are_not_cached(tmp_path: Path) -> None:
     assert client.get("/admin/login").headers["Cache-Control"] == "no-store"
     assert client.get("/api/v1/openapi.json").headers["Cache-Control"] == "no-store"
     assert "no-store" not in client.get("/static/survey.css").headers.get("Cache-Control", "")
+
+
+def test_console_moments_are_shown_in_the_survey_time_zone_and_labelled(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from survey_app.dates import local_time
+
+    app = _production_like(tmp_path)
+    with app.app_context():
+        assert local_time(datetime(2026, 12, 1, 12, 0, tzinfo=UTC)) == "2026-12-01 19:00 WIB"
+        app.config["SURVEY_TIMEZONE"] = "Asia/Makassar"
+        assert (
+            local_time(datetime(2026, 12, 1, 12, 0, 5, tzinfo=UTC), seconds=True)
+            == "2026-12-01 20:00:05 WITA"
+        )
