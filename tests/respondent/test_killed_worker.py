@@ -1,10 +1,10 @@
 """One response per invitation and nothing lost while app-server workers are killed mid-submit.
 
 A real gunicorn serves real HTTP; a thread kills one of its workers (SIGKILL, as the kernel's out-of-memory
-killer would) every few tenths of a second while respondents submit. A respondent whose request died
-reloads and submits again, as a browser user would. Afterwards every invitation is spent exactly once and
-holds exactly one response: the spend and the storing of the answers are one transaction, so a kill either
-keeps both or neither.
+killer would) after every few finished submits, while eight respondents keep submitting. A respondent whose
+request died reloads and submits again, as a browser user would. Afterwards every invitation is spent exactly
+once and holds exactly one response: the spend and the storing of the answers are one transaction, so a kill
+either keeps both or neither.
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ from tests.conftest import TEST_SECRETS, make_app
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 RESPONDENTS = 40
+#: Workers killed in all, one after every KILL_EVERY finished submits.
+KILLS = 5
+KILL_EVERY = 5
 
 
 def _free_port() -> int:
@@ -110,11 +113,16 @@ def test_killing_workers_mid_submit_loses_and_doubles_nothing(
     )  # fmt: skip
     root = f"http://127.0.0.1:{port}"
     stop = threading.Event()
-    kills = []
+    kills: list[int] = []
+    finished: list[str] = []
 
     def killer() -> None:
+        # Kill a worker after every few finished submits, while the other respondents' requests are in
+        # flight: each kill lands mid-request, and the workers still get time to boot between kills.
         rng = random.Random(12)
-        while not stop.wait(rng.uniform(0.15, 0.4)):
+        while not stop.wait(0.05) and len(kills) < KILLS:
+            if len(finished) < KILL_EVERY * (len(kills) + 1):
+                continue
             workers = _children(server.pid)
             if workers:
                 victim = rng.choice(workers)
@@ -123,6 +131,11 @@ def test_killing_workers_mid_submit_loses_and_doubles_nothing(
                     kills.append(victim)
                 except ProcessLookupError:
                     pass
+
+    def respondent(token: str) -> str:
+        outcome = _submit(root, token)
+        finished.append(outcome)
+        return outcome
 
     try:
         deadline = time.monotonic() + 120
@@ -137,7 +150,7 @@ def test_killing_workers_mid_submit_loses_and_doubles_nothing(
         thread = threading.Thread(target=killer, daemon=True)
         thread.start()
         with ThreadPoolExecutor(max_workers=8) as pool:
-            outcomes = list(pool.map(lambda token: _submit(root, token), tokens))
+            outcomes = list(pool.map(respondent, tokens))
         stop.set()
         thread.join(5)
     finally:
@@ -148,7 +161,7 @@ def test_killing_workers_mid_submit_loses_and_doubles_nothing(
         except subprocess.TimeoutExpired:
             server.kill()
 
-    assert len(kills) >= 2, "the test killed too few workers to mean anything"
+    assert len(kills) == KILLS, "the test killed too few workers to mean anything"
     assert set(outcomes) <= {"thanks", "spent-before"}, outcomes
     with app.app_context():
         spent = db.session.scalar(
