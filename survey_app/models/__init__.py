@@ -6,6 +6,7 @@ from survey_app.models.campaigns import STATUSES, VARIANCE_METHODS, Campaign, Ca
 from survey_app.models.drafts import Draft
 from survey_app.models.institutions import Institution, Unit
 from survey_app.models.invitations import STATES, Invitation
+from survey_app.models.national_figures import NationalFigure
 from survey_app.models.questionnaire_versions import ImmutableVersionError, QuestionnaireVersion
 from survey_app.models.responses import HeldResponse, Response
 from survey_app.models.score_runs import JOB_STATES, ComputeJob, ScoreRun
@@ -29,6 +30,7 @@ __all__ = [
     "ImmutableVersionError",
     "Institution",
     "Invitation",
+    "NationalFigure",
     "QuestionnaireVersion",
     "Response",
     "ScoreRun",

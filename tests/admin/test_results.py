@@ -204,7 +204,8 @@ _ROW = re.compile(r'<th scope="row">([^<]+)</th>\s*<td class="num( suppressed)?"
 
 def _page_numbers(page: str) -> dict[str, float | None]:
     """The results table of the console page: label → index as shown (``None``: withheld)."""
-    table = page[page.index('<table class="data results">') : page.index("</table>")]
+    start = page.index('<table class="data results">')
+    table = page[start : page.index("</table>", start)]
     return {label: None if hidden else float(text) for label, hidden, text in _ROW.findall(table)}
 
 

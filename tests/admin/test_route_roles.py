@@ -34,7 +34,11 @@ def _values(endpoint: str, arguments: set[str], survey: Survey, run_id: int) -> 
         "slug": survey.campaign.slug,
         "run_id": run_id,
         "chart": "heatmap",
-        "fmt": {"admin_results.download": "zip", "admin_exports.download": "sav"}.get(endpoint, "png"),
+        "fmt": {
+            "admin_results.download": "zip",
+            "admin_exports.download": "sav",
+            "admin_results.report": "html",
+        }.get(endpoint, "png"),
         "token": "not-a-real-token",
         "key": "s1",
         "group": "external",

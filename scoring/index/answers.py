@@ -1,0 +1,141 @@
+"""Question-level figures: the share of each answer to a choice question, with a confidence interval, per
+domain, on the same design as the index (:mod:`scoring.index.groups`).
+
+This is what SPI reports quote ("% of employees who saw gratification"): for one respondent group's
+answers, per ``by`` domain, the design-based proportion of each answer code among the respondents who
+answered the question, "don't know" included as an answer (it is one, and its share says something), blank
+and not-asked answers left out (R's ``na.rm=TRUE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from scoring.ciprop import svyciprop
+from scoring.design import LonelyPSU, svydesign
+from scoring.index.groups import _analysis_frame
+
+__all__ = ["answer_shares"]
+
+_COLUMNS = ["item", "answer", "estimate", "se", "ci_low", "ci_high", "df", "n"]
+
+
+def _exact_ends(p: pd.Series, n: pd.Series, level: float) -> tuple[pd.Series, pd.Series]:
+    """Clopper–Pearson bounds where every respondent gave (or none gave) the answer: the design variance is
+    then 0 and Korn–Graubard's effective sample size undefined, so ``n`` stands in for it."""
+    alpha = 1 - level
+    nn = n.astype("float64").where(n > 0)
+    lo = pd.Series(np.where(p >= 1, (alpha / 2) ** (1 / nn), 0.0), index=p.index)
+    hi = pd.Series(np.where(p <= 0, 1 - (alpha / 2) ** (1 / nn), 1.0), index=p.index)
+    return lo, hi
+
+
+def answer_shares(
+    data: pd.DataFrame,
+    items: Mapping[str, Sequence[str]],
+    by: Sequence[str] = (),
+    *,
+    weight: str | None = "weight",
+    strata: Sequence[str] = ("stratum",),
+    fpc: str | None = "fpc",
+    open_access: str | None = "open_access",
+    level: float = 0.95,
+    lonely_psu: LonelyPSU = "adjust",
+) -> pd.DataFrame:
+    """Share of each answer (0–100) with a Korn–Graubard interval, per ``by`` domain.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One respondent group's responses: the item columns (answer codes as text), the ``by`` columns and
+        the design columns (absent ones are ignored, as in the index).
+    items : mapping of str to sequence of str
+        Item column → the answer codes to report, in order (codes nobody chose get a share of 0).
+    by : sequence of str
+        Domain columns (e.g. ``["unit"]``); none for the whole group.
+    weight, strata, fpc, open_access : str
+        Design columns, as :func:`scoring.index.index_from_scores` reads them.
+    level : float
+    lonely_psu : str
+
+    Returns
+    -------
+    DataFrame
+        ``[*by, item, answer, estimate, se, ci_low, ci_high, df, n]``: percentages, ``n`` the respondents
+        of the domain who answered the item. Missing-data policy: a blank answer is not counted.
+
+    Notes
+    -----
+    The interval is R's ``svyciprop(~I(item == answer), design, method = "beta")`` (Korn & Graubard), which
+    stays inside 0–100 and is conservative for small shares; where the share is 0 % or 100 % the design
+    variance is 0 and the Clopper–Pearson bounds on ``n`` are used.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"unit": ["a"] * 4 + ["b"] * 4, "weight": 1.0,
+    ...                    "saw": ["y", "n", "n", "dk", "n", "n", "n", None]})
+    >>> # R: svyby(~I(saw == "y"), ~unit, svydesign(id=~1, weights=~weight, data=df), svyciprop,
+    >>> #      method = "beta", na.rm = TRUE)
+    >>> answer_shares(df, {"saw": ["y", "n", "dk"]}, by=["unit"])[["unit", "answer", "estimate", "n"]]
+      unit answer  estimate  n
+    0    a      y      25.0  4
+    1    a      n      50.0  4
+    2    a     dk      25.0  4
+    3    b      y       0.0  3
+    4    b      n     100.0  3
+    5    b     dk       0.0  3
+    """
+    by = list(by)
+    missing = [c for c in [*items, *by] if c not in data.columns]
+    if missing:
+        raise ValueError(f"column(s) {', '.join(missing)} not found in the responses")
+    if data.empty:
+        return pd.DataFrame(columns=[*by, *_COLUMNS])
+    work = data.assign(_g="all")
+    frame, _ = _analysis_frame(
+        work,
+        [],
+        by,
+        "_g",
+        weight,
+        [c for c in strata if c in data.columns],
+        fpc if fpc is not None and fpc in data.columns else None,
+        open_access,
+    )
+    parts = []
+    for item, codes in items.items():
+        answers = data[item].astype("string").str.strip()
+        answers = answers.mask(answers == "")
+        frame["_a"] = answers.astype(object).where(answers.notna(), None).to_numpy()
+        design = svydesign(
+            frame,
+            strata="_h",
+            weights="_w",
+            fpc="_N" if "_N" in frame.columns else None,
+            lonely_psu=lonely_psu,
+        )
+        for code in codes:
+            part = svyciprop(design, "_a", by or None, success=code, method="beta", level=level)
+            part.insert(len(by), "item", item)
+            part.insert(len(by) + 1, "answer", code)
+            parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    # Domains where nobody answered the item carry no figure at all.
+    out = out.loc[out["n"] > 0].reset_index(drop=True)
+    p = out["estimate"]
+    lo_exact, hi_exact = _exact_ends(p, out["n"], level)
+    degenerate = (p <= 0) | (p >= 1)
+    out["ci_low"] = out["ci_low"].where(~degenerate, lo_exact)
+    out["ci_high"] = out["ci_high"].where(~degenerate, hi_exact)
+    for column in ("estimate", "se", "ci_low", "ci_high"):
+        out[column] = out[column].astype("float64") * 100.0
+    out["n"] = out["n"].astype("int64")
+    if by:
+        order = {k: i for i, k in enumerate(items)}
+        out["_o"] = out["item"].map(order)
+        out = out.sort_values([*by, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    return out[[*by, *_COLUMNS]]
