@@ -26,7 +26,7 @@ from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.questionnaires import campaign_versions
 from survey_app.domain.results.files import results_csv_zip, write_results_xlsx
-from survey_app.domain.results.headline import answer
+from survey_app.domain.results.headline import answer, download_tables
 from survey_app.domain.results.jobs import NO_RESPONSES, request_job
 from survey_app.domain.results.questions import question_rows
 from survey_app.domain.results.report import build_report
@@ -344,15 +344,16 @@ def chart(slug: str, run_id: int, chart: str, fmt: str) -> ResponseReturnValue:
 
 
 def _download(campaign: Campaign, run: ScoreRun, fmt: str) -> Response:
-    table = shown_tables(campaign, run)["index"]
+    tables = download_tables(campaign, run)
+    table = tables.pop("results")
     meta = run_metadata(run)
     stem = f"{campaign.slug}-results-{run.id}"
     if fmt == "zip":
-        body = results_csv_zip(table, meta, stem=stem)
+        body = results_csv_zip(table, meta, stem=stem, extra=tables)
         mimetype = "application/zip"
     else:
         buffer = io.BytesIO()
-        write_results_xlsx(table, meta, buffer)
+        write_results_xlsx(table, meta, buffer, extra=tables)
         body = buffer.getvalue()
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     audit("export.results", f"campaign:{campaign.slug}", run=run.id, format=fmt, user=acting_user())

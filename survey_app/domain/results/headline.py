@@ -175,6 +175,38 @@ def target_chance(table: pd.DataFrame, target: float | None) -> pd.Series:
     return pd.Series(chance, index=table.index, dtype="float64")
 
 
+def target_columns(shown: pd.DataFrame, raw: pd.DataFrame, target: float | None) -> pd.DataFrame:
+    """``shown`` (an index table as every output shows it) with ``target``, ``gap_to_target`` and
+    ``prob_at_least_target`` for the campaign's target as it is now (the stored chance is for the target the
+    run was computed with, if any); withheld cells get none of them."""
+    table = with_unrounded(shown, raw)
+    out = shown.reset_index(drop=True).copy()
+    published = out["estimate"].notna()
+    out["target"] = pd.Series(target, index=out.index, dtype="float64")
+    out["gap_to_target"] = (out["estimate"] - out["target"]).round(1).where(published)
+    out["prob_at_least_target"] = target_chance(table, target).round(2).where(published)
+    return out
+
+
+def download_tables(campaign: Campaign, run: ScoreRun) -> dict[str, pd.DataFrame]:
+    """The tables of a results download: ``results`` (the index per unit, with the target, the gap and the
+    chance of reaching it), ``institution`` (the same for the institution as a whole) and ``dimensions``
+    (dimension scores per group and combined, the institution's first with an empty ``unit``); as
+    :func:`shown_tables` shows them."""
+    shown = shown_tables(campaign, run)
+    raw = run_tables(run)
+    target = campaign.target_index
+    out = {"results": target_columns(shown["index"], raw["index"], target)}
+    if "overall" in shown:
+        out["institution"] = target_columns(shown["overall"], raw["overall"], target)
+    dims = shown["dimensions"]
+    if "overall_dimensions" in shown:
+        whole = shown["overall_dimensions"].assign(unit="")
+        dims = pd.concat([whole, dims], ignore_index=True)
+    out["dimensions"] = dims
+    return out
+
+
 def changes(
     current: pd.DataFrame, previous: pd.DataFrame, key: Sequence[str], level: float
 ) -> dict[tuple[str, ...], Change]:
