@@ -191,7 +191,7 @@ def ranking_table(report: Report) -> Table:
         _("%(level)s%% confidence interval", level=level),
         _("Category"),
     ]
-    widths = [0.7, 3.0, 0.9, 1.4, 1.3]
+    widths = [1.1, 2.8, 0.9, 1.4, 1.3]
     if a.target is not None:
         header += [_("Gap to target %(target)s", target=compact(a.target, lang)), _("Chance of reaching it")]
         widths += [1.0, 1.1]
@@ -284,7 +284,10 @@ def unit_dimension_table(report: Report) -> Table:
     )
 
 
-def question_table(rows: Sequence[QuestionRow], report: Report, caption: str) -> Table:
+def question_table(
+    rows: Sequence[QuestionRow], report: Report, caption: str, *, with_group: bool = False
+) -> Table:
+    """Question-level figures; ``with_group`` adds the respondent group (for rows of several groups)."""
     lang = report.lang
     body = []
     for q in rows:
@@ -294,18 +297,28 @@ def question_table(rows: Sequence[QuestionRow], report: Report, caption: str) ->
                 if q.suppression == "complementary"
                 else _("suppressed (fewer than %(k)s respondents)", k=report.withheld.min_cell)
             )
-            body.append((q.label, text, "—"))
+            cells = (text, "—")
         elif not q.published:
-            body.append((q.label, _("not published"), str(q.n or "—")))
+            cells = (_("not published"), str(q.n or "—"))
         else:
             answers = "; ".join(
                 f"{a.label}: {share(a.estimate, lang)} ({interval(a.ci_low, a.ci_high, lang)})"
                 for a in q.answers
             )
-            body.append((q.label, answers, str(q.n)))
+            cells = (answers, str(q.n))
+        body.append((q.label, group_label(q.group), *cells) if with_group else (q.label, *cells))
     level = number(report.answer.level * 100, 0, lang)
+    answers_header = _("Answers: share (%(level)s%% confidence interval)", level=level)
+    if with_group:
+        return Table(
+            (_("Question"), _("Respondent group"), answers_header, "n"),
+            tuple(body),
+            (3.0, 1.2, 4.6, 0.6),
+            caption=caption,
+            numeric=frozenset({3}),
+        )
     return Table(
-        (_("Question"), _("Answers: share (%(level)s%% confidence interval)", level=level), "n"),
+        (_("Question"), answers_header, "n"),
         tuple(body),
         (3.2, 5.2, 0.6),
         caption=caption,
@@ -640,9 +653,10 @@ def compose(report: Report, charts: Mapping[str, tuple[bytes, str]]) -> list[Blo
             )
             caption = _("Questions of this dimension in %(unit)s", unit=name)
         if r.recommendation:
-            blocks.append(Paragraph(_("Recommendation") + ": " + r.recommendation, emphasis=True))
+            blocks.append(Paragraph(r.recommendation, label=_("Recommendation")))
         if r.questions:
-            blocks.append(question_table(r.questions, report, caption))
+            several = len({q.group for q in r.questions}) > 1
+            blocks.append(question_table(r.questions, report, caption, with_group=several))
 
     # Data quality
     blocks.append(Heading(_("Data quality"), new_page=True))

@@ -20,6 +20,8 @@ class Paragraph:
     text: str
     emphasis: bool = False
     small: bool = False
+    #: Printed in bold before the text ("Recommendation").
+    label: str = ""
 
 
 @dataclass(frozen=True)

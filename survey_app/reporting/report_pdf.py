@@ -170,8 +170,16 @@ def _heading(pdf: FPDF, block: Heading) -> None:
 
 def _paragraph(pdf: FPDF, block: Paragraph) -> None:
     size = 8.5 if block.small else 10
-    pdf.set_font(FONT, "B" if block.emphasis else "", size)
-    pdf.multi_cell(0, size * 0.5, block.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+    if block.label:
+        # A bold label, then the text in the same line flow.
+        pdf.set_font(FONT, "B", size)
+        pdf.write(size * 0.5, block.label + ": ")
+        pdf.set_font(FONT, "", size)
+        pdf.write(size * 0.5, block.text)
+        pdf.ln(size * 0.5)
+    else:
+        pdf.set_font(FONT, "B" if block.emphasis else "", size)
+        pdf.multi_cell(0, size * 0.5, block.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     pdf.ln(2)
 
 
