@@ -14,9 +14,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from scipy import stats
+
 from scoring.ciprop import svyciprop
 from scoring.design import LonelyPSU, svydesign
 from scoring.index.groups import _analysis_frame
+from scoring.intervals import effective_n_t_adjusted
 
 __all__ = ["answer_shares"]
 
@@ -31,6 +34,20 @@ def _exact_ends(p: pd.Series, n: pd.Series, level: float) -> tuple[pd.Series, pd
     lo = pd.Series(np.where(p >= 1, (alpha / 2) ** (1 / nn), 0.0), index=p.index)
     hi = pd.Series(np.where(p <= 0, 1 - (alpha / 2) ** (1 / nn), 1.0), index=p.index)
     return lo, hi
+
+
+def _korn_graubard(
+    p: pd.Series, se: pd.Series, n: pd.Series, df: pd.Series, level: float
+) -> tuple[pd.Series, pd.Series]:
+    """R's ``svyciprop(method = "beta")`` interval with each domain's own ``n`` and degrees of freedom (R
+    computes it so on the domain's subset design)."""
+    alpha = 1 - level
+    with np.errstate(divide="ignore", invalid="ignore"):
+        neff = effective_n_t_adjusted(p * (1 - p) / se**2, n.astype("float64"), df.astype("float64"), level)
+        x = neff * p
+        lo = np.where(x > 0, stats.beta.ppf(alpha / 2, x, neff * (1 - p) + 1), 0.0)
+        hi = np.where(neff * (1 - p) > 0, stats.beta.ppf(1 - alpha / 2, x + 1, neff * (1 - p)), 1.0)
+    return pd.Series(lo, index=p.index), pd.Series(hi, index=p.index)
 
 
 def answer_shares(
@@ -69,17 +86,19 @@ def answer_shares(
 
     Notes
     -----
-    The interval is R's ``svyciprop(~I(item == answer), design, method = "beta")`` (Korn & Graubard), which
-    stays inside 0–100 and is conservative for small shares; where the share is 0 % or 100 % the design
-    variance is 0 and the Clopper–Pearson bounds on ``n`` are used.
+    The interval is R's ``svyciprop(~I(item == answer), subset(design, by == b & !is.na(item)),
+    method = "beta")`` (Korn & Graubard): each domain's own respondents and degrees of freedom (those who
+    answered, minus the variance strata among them; the index's rule too). It stays inside 0–100 and is
+    conservative for small shares. Where the share is 0 % or 100 % the design variance is 0
+    and the Clopper–Pearson bounds on ``n`` are used.
 
     Examples
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"unit": ["a"] * 4 + ["b"] * 4, "weight": 1.0,
     ...                    "saw": ["y", "n", "n", "dk", "n", "n", "n", None]})
-    >>> # R: svyby(~I(saw == "y"), ~unit, svydesign(id=~1, weights=~weight, data=df), svyciprop,
-    >>> #      method = "beta", na.rm = TRUE)
+    >>> # R: svyciprop(~I(saw == "y"), subset(svydesign(id=~1, weights=~weight, data=df),
+    >>> #      unit == "a" & !is.na(saw)), method = "beta"), and so on per unit and answer
     >>> answer_shares(df, {"saw": ["y", "n", "dk"]}, by=["unit"])[["unit", "answer", "estimate", "n"]]
       unit answer  estimate  n
     0    a      y      25.0  4
@@ -118,8 +137,25 @@ def answer_shares(
             fpc="_N" if "_N" in frame.columns else None,
             lonely_psu=lonely_psu,
         )
+        # Each domain's degrees of freedom: its respondents who answered, minus the variance strata among
+        # them (R's degf() of the domain's subset design).
+        answered = frame.loc[frame["_a"].notna()]
+        if by:
+            grouped = answered.groupby(by, dropna=False)["_h"]
+            own_df = (grouped.size() - grouped.nunique()).rename("_df").reset_index()
+        else:
+            own_df = pd.DataFrame({"_df": [len(answered) - answered["_h"].nunique()]})
         for code in codes:
             part = svyciprop(design, "_a", by or None, success=code, method="beta", level=level)
+            if by:
+                part = part.merge(own_df, on=by, how="left")
+            else:
+                part["_df"] = own_df["_df"].iloc[0]
+            part["df"] = part["_df"].astype("float64")
+            part["ci_low"], part["ci_high"] = _korn_graubard(
+                part["estimate"], part["se"], part["n"], part["df"], level
+            )
+            part = part.drop(columns="_df")
             part.insert(len(by), "item", item)
             part.insert(len(by) + 1, "answer", code)
             parts.append(part)
