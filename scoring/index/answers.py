@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-
 from scipy import stats
 
 from scoring.ciprop import svyciprop

@@ -233,6 +233,7 @@ def ranking_table(report: Report) -> Table:
         tuple(widths),
         caption=_("Units ranked by index, lowest (highest risk) first"),
         numeric=frozenset(numeric),
+        row_header=1,
     )
 
 

@@ -40,6 +40,8 @@ class Table:
     numeric: frozenset[int] = frozenset()
     #: Rows drawn in bold (a total).
     strong_rows: frozenset[int] = frozenset()
+    #: The column that names the row (a header cell in HTML).
+    row_header: int = 0
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from datetime import datetime
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
+from PIL import Image as PILImage
 
 from survey_app.reporting.qrsheet import FONT, FONT_DIR
 from survey_app.reporting.report_blocks import (
@@ -226,13 +227,13 @@ def _table(pdf: FPDF, block: Table) -> None:
 
 def _image(pdf: FPDF, block: Image) -> None:
     width = _text_width(pdf) * block.width
-    stream = io.BytesIO(block.png)
-    info = pdf.preload_image(stream)[2]
-    height = width * float(info.height) / float(info.width)
+    with PILImage.open(io.BytesIO(block.png)) as picture:
+        pixels_wide, pixels_high = picture.size
+    height = width * pixels_high / pixels_wide
     if pdf.get_y() + height > pdf.h - pdf.b_margin:
         pdf.add_page()
-    stream.seek(0)
-    pdf.image(stream, x=pdf.l_margin + (_text_width(pdf) - width) / 2, w=width, alt_text=block.alt)
+    left = pdf.l_margin + (_text_width(pdf) - width) / 2
+    pdf.image(io.BytesIO(block.png), x=left, w=width, alt_text=block.alt)
     pdf.ln(3)
 
 
