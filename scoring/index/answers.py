@@ -41,11 +41,15 @@ def _korn_graubard(
     """R's ``svyciprop(method = "beta")`` interval with each domain's own ``n`` and degrees of freedom (R
     computes it so on the domain's subset design)."""
     alpha = 1 - level
+    share = p.to_numpy(dtype=np.float64)
+    var = se.to_numpy(dtype=np.float64) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        neff = effective_n_t_adjusted(p * (1 - p) / se**2, n.astype("float64"), df.astype("float64"), level)
-        x = neff * p
-        lo = np.where(x > 0, stats.beta.ppf(alpha / 2, x, neff * (1 - p) + 1), 0.0)
-        hi = np.where(neff * (1 - p) > 0, stats.beta.ppf(1 - alpha / 2, x + 1, neff * (1 - p)), 1.0)
+        neff = effective_n_t_adjusted(
+            share * (1 - share) / var, n.to_numpy(dtype=np.float64), df.to_numpy(dtype=np.float64), level
+        )
+        x = neff * share
+        lo = np.where(x > 0, stats.beta.ppf(alpha / 2, x, neff * (1 - share) + 1), 0.0)
+        hi = np.where(neff * (1 - share) > 0, stats.beta.ppf(1 - alpha / 2, x + 1, neff * (1 - share)), 1.0)
     return pd.Series(lo, index=p.index), pd.Series(hi, index=p.index)
 
 
