@@ -638,7 +638,7 @@ def compose(report: Report, charts: Mapping[str, tuple[bytes, str]]) -> list[Blo
                     )
                 )
             )
-            caption = _("Questions of this dimension, the institution as a whole")
+            caption = _("Questions on %(dimension)s, the institution as a whole", dimension=r.dimension_label)
         else:
             name = r.unit.name if r.unit else ""
             blocks.append(Heading(_("Unit: %(unit)s", unit=name), level=2))
@@ -652,7 +652,7 @@ def compose(report: Report, charts: Mapping[str, tuple[bytes, str]]) -> list[Blo
                     )
                 )
             )
-            caption = _("Questions of this dimension in %(unit)s", unit=name)
+            caption = _("Questions on %(dimension)s in %(unit)s", dimension=r.dimension_label, unit=name)
         if r.recommendation:
             blocks.append(Paragraph(r.recommendation, label=_("Recommendation")))
         if r.questions:
