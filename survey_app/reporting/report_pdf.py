@@ -66,12 +66,27 @@ def _text_width(pdf: FPDF) -> float:
 
 def _scale(pdf: FPDF, scale: Scale) -> None:
     x0, width = pdf.l_margin, _text_width(pdf)
-    y = pdf.get_y() + 6
+    rows = len(scale.marks)
+    # Marks' labels on rows above the scale (so that their lines never cross the band names below it).
+    y = pdf.get_y() + 4 + rows * 4.5 + 5
     height = 9.0
 
     def at(value: float) -> float:
         return float(x0 + width * max(0.0, min(100.0, value)) / 100.0)
 
+    for row, (value, label) in enumerate(sorted(scale.marks)):
+        label_y = y - 5 - (rows - row) * 4.5
+        pdf.set_text_color(*INK)
+        pdf.set_font(FONT, "", 7.5)
+        label_width = pdf.get_string_width(label) + 2
+        left = min(max(at(value) - label_width / 2, x0), x0 + width - label_width)
+        pdf.set_xy(left, label_y)
+        pdf.cell(label_width, 4, label, align="C")
+        pdf.set_draw_color(*MUTED)
+        pdf.set_line_width(0.35)
+        with pdf.local_context():
+            pdf.set_dash_pattern(dash=1.2, gap=0.8)
+            pdf.line(at(value), label_y + 4, at(value), y + height)
     for i, (lower, upper, label) in enumerate(scale.bands):
         pdf.set_fill_color(*BAND_FILLS[i % len(BAND_FILLS)])
         pdf.rect(at(lower), y, at(upper) - at(lower), height, style="F")
@@ -80,27 +95,15 @@ def _scale(pdf: FPDF, scale: Scale) -> None:
         pdf.set_xy(at(lower), y + height + 0.8)
         pdf.cell(at(upper) - at(lower), 4, label, align="C")
     pdf.set_draw_color(*RULE)
+    pdf.set_line_width(0.2)
     pdf.rect(x0, y, width, height)
-    # ticks every 10 points
+    # ticks every 10 points, their numbers just above the scale
     pdf.set_font(FONT, "", 6.5)
     for tick in range(0, 101, 10):
         pdf.line(at(tick), y + height, at(tick), y + height + 0.8)
         pdf.set_xy(at(tick) - 5, y - 4.2)
         pdf.cell(10, 3.5, str(tick), align="C")
-    # marks (target, national): dashed verticals with labels below, alternating rows so they never overlap
-    for row, (value, label) in enumerate(sorted(scale.marks)):
-        pdf.set_draw_color(*MUTED)
-        pdf.set_line_width(0.35)
-        with pdf.local_context():
-            pdf.set_dash_pattern(dash=1.2, gap=0.8)
-            pdf.line(at(value), y - 1, at(value), y + height + 6.5 + row * 4.5)
-        pdf.set_text_color(*INK)
-        pdf.set_font(FONT, "", 7.5)
-        label_width = pdf.get_string_width(label) + 2
-        left = min(max(at(value) - label_width / 2, x0), x0 + width - label_width)
-        pdf.set_xy(left, y + height + 6.2 + row * 4.5)
-        pdf.cell(label_width, 4, label, align="C")
-    # the interval and the estimate
+    # the interval and the estimate, drawn last so that nothing covers them
     mid = y + height / 2
     pdf.set_draw_color(*INK)
     pdf.set_line_width(0.9)
@@ -111,7 +114,7 @@ def _scale(pdf: FPDF, scale: Scale) -> None:
     pdf.set_fill_color(*ACCENT)
     pdf.ellipse(at(scale.estimate) - 1.8, mid - 1.8, 3.6, 3.6, style="F")
     pdf.set_line_width(0.2)
-    pdf.set_y(y + height + 7 + len(scale.marks) * 4.5 + 2)
+    pdf.set_y(y + height + 7)
     pdf.set_font(FONT, "I", 8)
     pdf.set_text_color(*MUTED)
     pdf.multi_cell(0, 4, scale.caption, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")

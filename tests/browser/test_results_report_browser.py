@@ -62,11 +62,44 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask,
         yield base, app, found.group(1), found.group(2)
 
 
-def _keep(page: Any, name: str) -> None:
+def _target() -> Path | None:
     target = os.environ.get("SAVE_SCREENSHOTS")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
+    if not target:
+        return None
+    Path(target).mkdir(parents=True, exist_ok=True)
+    return Path(target)
+
+
+def _keep(page: Any, name: str, element: Any = None) -> None:
+    """The window (or one element) as ``<name>.png`` under ``$SAVE_SCREENSHOTS``."""
+    target = _target()
+    if target is not None:
+        (element or page).screenshot(path=str(target / f"{name}.png"))
+
+
+def _keep_pages(pdf: Path, language: str, pages: tuple[int, ...]) -> None:
+    """Pages of the report as ``report-<language>-page-<n>.png`` under ``$SAVE_SCREENSHOTS``."""
+    target = _target()
+    if target is None:
+        return
+    for number in pages:
+        stem = target / f"report-{language}-page-{number}"
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "60",
+                "-png",
+                "-singlefile",
+                "-f",
+                str(number),
+                "-l",
+                str(number),
+                str(pdf),
+                str(stem),
+            ],
+            check=True,
+        )
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm, pdftotext) is missing")
@@ -107,7 +140,7 @@ def test_results_page_and_report_of_the_demo(
     assert expected["questions"] in questions.inner_text()
     assert questions.locator("table.question-figures tbody tr").count() > 10
     if language == "id":
-        _keep(page, "console-results-questions-id")
+        _keep(page, "console-results-questions-id", questions.locator("table.question-figures").first)
 
     # The report: the PDF through the page's own link, read back and rendered page by page.
     href = (
@@ -133,6 +166,7 @@ def test_results_page_and_report_of_the_demo(
     pages = re.search(r"Pages:\s+(\d+)", info)
     assert pages is not None
     assert len(rendered) == int(pages.group(1)) >= 6
+    _keep_pages(pdf, language, (1, 2, 3, 4, 7) if language == "id" else (1, 2))
     # Every page has ink on it (a blank page would be a layout fault).
     assert all(p.stat().st_size > 3000 for p in rendered), [
         p.name for p in rendered if p.stat().st_size <= 3000
