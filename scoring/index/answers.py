@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from scoring.ciprop import svyciprop
 from scoring.design import LonelyPSU, svydesign
+from scoring.estimators import svymean
 from scoring.index.groups import _analysis_frame
 from scoring.intervals import effective_n_t_adjusted
 
@@ -51,6 +52,14 @@ def _korn_graubard(
         lo = np.where(x > 0, stats.beta.ppf(alpha / 2, x, neff * (1 - share) + 1), 0.0)
         hi = np.where(neff * (1 - share) > 0, stats.beta.ppf(1 - alpha / 2, x + 1, neff * (1 - share)), 1.0)
     return pd.Series(lo, index=p.index), pd.Series(hi, index=p.index)
+
+
+def _answer_codes(column: pd.Series) -> npt.NDArray[np.object_]:
+    """The answers as stripped text codes (``None`` for blank or missing), stripping each distinct value once:
+    a million answers take a hash pass, not a million string operations."""
+    positions, uniques = pd.factorize(column, use_na_sentinel=True)
+    cleaned = np.array([str(u).strip() or None for u in uniques] + [None], dtype=object)
+    return np.asarray(cleaned[positions], dtype=object)  # position -1 (missing) reads the final None
 
 
 def answer_shares(
@@ -128,41 +137,35 @@ def answer_shares(
         fpc if fpc is not None and fpc in data.columns else None,
         open_access,
     )
-    parts = []
+    # Every item as a categorical column of its codes, so one design and one svymean call give the share of
+    # every answer of every item per domain (a code nobody chose gets 0).
+    names = {item: f"_i{k}" for k, item in enumerate(items)}
     for item, codes in items.items():
-        answers = data[item].astype("string").str.strip()
-        answers = answers.mask(answers == "")
-        frame["_a"] = answers.astype(object).where(answers.notna(), None).to_numpy()
-        design = svydesign(
-            frame,
-            strata="_h",
-            weights="_w",
-            fpc="_N" if "_N" in frame.columns else None,
-            lonely_psu=lonely_psu,
-        )
-        # Each domain's degrees of freedom: its respondents who answered, minus the variance strata among
-        # them (R's degf() of the domain's subset design).
-        answered = frame.loc[frame["_a"].notna()]
+        frame[names[item]] = pd.Categorical(_answer_codes(data[item]), categories=list(codes))
+    design = svydesign(
+        frame, strata="_h", weights="_w", fpc="_N" if "_N" in frame.columns else None, lonely_psu=lonely_psu
+    )
+    table = svymean(design, list(names.values()), by or None, level=level)
+    table = table.rename(columns={"level": "answer"})
+    table["item"] = table["variable"].map({v: k for k, v in names.items()})
+    # Each domain's degrees of freedom for an item: its respondents who answered, minus the variance strata
+    # among them (R's degf() of the domain's subset design).
+    dfs = []
+    for item, column in names.items():
+        answered = frame.loc[frame[column].notna()]
         if by:
-            grouped = answered.groupby(by, dropna=False)["_h"]
-            own_df = (grouped.size() - grouped.nunique()).rename("_df").reset_index()
+            grouped = answered.groupby(by, dropna=False, observed=True)["_h"]
+            own = (grouped.size() - grouped.nunique()).rename("_df").reset_index()
         else:
-            own_df = pd.DataFrame({"_df": [len(answered) - answered["_h"].nunique()]})
-        for code in codes:
-            part = svyciprop(design, "_a", by or None, success=code, method="beta", level=level)
-            if by:
-                part = part.merge(own_df, on=by, how="left")
-            else:
-                part["_df"] = own_df["_df"].iloc[0]
-            part["df"] = part["_df"].astype("float64")
-            part["ci_low"], part["ci_high"] = _korn_graubard(
-                part["estimate"], part["se"], part["n"], part["df"], level
-            )
-            part = part.drop(columns="_df")
-            part.insert(len(by), "item", item)
-            part.insert(len(by) + 1, "answer", code)
-            parts.append(part)
-    out = pd.concat(parts, ignore_index=True)
+            own = pd.DataFrame({"_df": [len(answered) - answered["_h"].nunique()]})
+        dfs.append(own.assign(item=item))
+    own_df = pd.concat(dfs, ignore_index=True)
+    table = table.merge(own_df, on=[*by, "item"], how="left") if by else table.merge(own_df, on="item")
+    table["df"] = table["_df"].astype("float64")
+    table["ci_low"], table["ci_high"] = _korn_graubard(
+        table["estimate"], table["se"], table["n"], table["df"], level
+    )
+    out = table.drop(columns=["_df", "variable"])
     # Domains where nobody answered the item carry no figure at all.
     out = out.loc[out["n"] > 0].reset_index(drop=True)
     p = out["estimate"]
@@ -173,8 +176,7 @@ def answer_shares(
     for column in ("estimate", "se", "ci_low", "ci_high"):
         out[column] = out[column].astype("float64") * 100.0
     out["n"] = out["n"].astype("int64")
-    if by:
-        order = {k: i for i, k in enumerate(items)}
-        out["_o"] = out["item"].map(order)
-        out = out.sort_values([*by, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    order = {k: i for i, k in enumerate(items)}
+    out["_o"] = out["item"].map(order)
+    out = out.sort_values([*by, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
     return out[[*by, *_COLUMNS]]
