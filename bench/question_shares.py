@@ -19,8 +19,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from questionnaires.bundled import load_bundled_profile, load_bundled_questionnaire  # noqa: E402
-from survey_app.domain.results.questions import choice_items, question_tables  # noqa: E402
+from questionnaires.bundled import load_bundled_profile, load_bundled_questionnaire
+from survey_app.domain.results.questions import choice_items, question_tables
 
 
 def main(n: int) -> None:
