@@ -44,7 +44,8 @@ def main(n: int) -> None:
     start = time.perf_counter()
     units, overall = question_tables(frame, questionnaires, profile)
     print(
-        f"{n} responses: {len(units)} unit rows, {len(overall)} institution rows, {time.perf_counter() - start:.1f} s"
+        f"{n} responses: {len(units)} unit rows, {len(overall)} institution rows, "
+        f"{time.perf_counter() - start:.1f} s"
     )
 
 
