@@ -23,9 +23,12 @@ class Dimension:
     label: Text
     #: Weight of the dimension within a group's index (renormalised over the dimensions a group has).
     weight: float = 1.0
+    #: What an institution may do where this dimension is weak (the report's high-risk sections).
+    recommendation: Text = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "label", MappingProxyType(dict(self.label)))
+        object.__setattr__(self, "recommendation", MappingProxyType(dict(self.recommendation)))
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,13 @@ class ScoringProfile:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        return _plain(self)  # type: ignore[no-any-return]
+        data: dict[str, Any] = _plain(self)
+        # A dimension without recommendation texts is written as before they existed, so the content hash
+        # of a profile that has none (and of every campaign's stored copy) stays what it was.
+        for dim in data["dimensions"]:
+            if not dim.get("recommendation"):
+                dim.pop("recommendation", None)
+        return data
 
     def canonical_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)

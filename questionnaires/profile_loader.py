@@ -30,7 +30,7 @@ PROFILE_KEYS = (
     "max_correction",
     "display_scale",
 )
-DIMENSION_KEYS = ("id", "label", "weight")
+DIMENSION_KEYS = ("id", "label", "weight", "recommendation")
 CATEGORY_KEYS = ("id", "label", "lower", "upper")
 CORRECTION_KEYS = ("id", "label", "points_per_case", "max_points")
 
@@ -161,8 +161,13 @@ class _ProfileBuilder(_Builder):
             what = f"dimension '{did}'" if did else what
             label = self.text(fields["label"].value, f"{what}.label") if "label" in fields else {}
             weight = self._optional_positive(fields.get("weight"), f"{what}.weight") or 1.0
+            recommendation = (
+                self.text(fields["recommendation"].value, f"{what}.recommendation")
+                if "recommendation" in fields
+                else {}
+            )
             if did is not None:
-                built.append(Dimension(did, label, weight))
+                built.append(Dimension(did, label, weight, recommendation))
         return built
 
     def _categories(self, entry: Entry | None) -> list[Category]:

@@ -7,24 +7,31 @@ in the charts and in the trend; analysts and admins see the newest run and publi
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import io
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from survey_app.admin.forms import ActionForm
-from survey_app.admin.terms import number
+from survey_app.admin.report_text import compose
+from survey_app.admin.terms import GROUP_LABELS
+from survey_app.admin.terms import number as locale_number
 from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.disclosure import effective_min_cell
+from survey_app.domain.questionnaires import campaign_versions
 from survey_app.domain.results.files import results_csv_zip, write_results_xlsx
+from survey_app.domain.results.headline import answer, download_tables
 from survey_app.domain.results.jobs import NO_RESPONSES, WORKER_LOST, is_lost, request_job
+from survey_app.domain.results.questions import question_rows
+from survey_app.domain.results.report import build_report
 from survey_app.domain.results.rows import (
     PublishRefusedError,
     check_publishable,
@@ -48,6 +55,8 @@ from survey_app.models.score_runs import ComputeJob
 from survey_app.models.types import utcnow
 from survey_app.queue import workers_listening
 from survey_app.reporting import charts
+from survey_app.reporting.numbers import compact, number, percent, share
+from survey_app.reporting.report_pdf import render_pdf
 from survey_app.worker import heartbeat_timeout, start_job
 
 bp = Blueprint("admin_results", __name__, url_prefix="/admin/campaigns/<slug>/results")
@@ -59,6 +68,19 @@ FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
 def _lang() -> str:
     return str(template_context()["current_lang"])
+
+
+@bp.context_processor
+def _numbers() -> dict[str, Any]:
+    """``number`` and ``percent`` in the page's language, for the results templates."""
+    lang = _lang()
+    return {
+        "number": lambda value, digits=1, sign=False: number(value, digits, lang, sign=sign),
+        "percent": lambda value: percent(value, lang),
+        "share": lambda value: share(value, lang),
+        "compact": lambda value: compact(value, lang),
+        "group_labels": GROUP_LABELS,
+    }
 
 
 def heatmap_chart(campaign: Campaign, run: ScoreRun, lang: str) -> charts.Chart:
@@ -124,9 +146,9 @@ def table_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
         if v is None or (isinstance(v, float) and pd.isna(v)):
             return "—"
         if isinstance(v, float | np.floating):
-            return number(float(v), 1)
+            return locale_number(float(v), 1)
         if isinstance(v, int | np.integer):
-            return number(int(v))
+            return locale_number(int(v))
         return str(v)
 
     rows = [[cell(v) for v in record] for record in flat.itertuples(index=False)]
@@ -143,12 +165,24 @@ def show(slug: str) -> ResponseReturnValue:
     if run is not None:
         figures = {name: _chart(campaign, run, name, lang) for name in CHARTS}
     trend = {which: _trend(campaign, which, lang) for which in TRENDS}
+    summary = answer(campaign, run, current_user.role, lang) if run is not None else None
+    places: list[tuple[str | None, str]] = [(None, campaign.institution.name)]
+    if summary is not None:
+        places += [(u.unit, u.name) for u in sorted(summary.units, key=lambda u: u.name)]
+    chosen = request.args.get("unit") or None
+    if chosen not in {code for code, _name in places}:
+        chosen = None
+    questions = _question_rows(campaign, run, lang, chosen) if run is not None else []
     return render_template(
         "admin/results.html",
         campaign=campaign,
         run=run,
         # A viewer sees published runs only: "not computed yet" would be untrue when one is unpublished.
         computed_unpublished=run is None and latest_run(campaign) is not None,
+        summary=summary,
+        places=places,
+        chosen_unit=chosen,
+        questions=questions,
         published=visible_run(campaign, "viewer"),
         rows=unit_rows(campaign, run) if run else [],
         min_cell=effective_min_cell(campaign, run),
@@ -162,6 +196,19 @@ def show(slug: str) -> ResponseReturnValue:
         },
         table_cells=table_cells,
     )
+
+
+def _question_rows(campaign: Campaign, run: ScoreRun, lang: str, unit: str | None) -> list[Any]:
+    tables = shown_tables(campaign, run)
+    questionnaires = [q for _, q in campaign_versions(campaign)]
+    if unit is None:
+        table = tables.get("overall_questions")
+        where, place = "institution", campaign.institution.code
+    else:
+        table, where, place = tables.get("questions"), "unit", unit
+    if table is None:
+        return []
+    return question_rows(table, questionnaires, lang, where=where, place=place)
 
 
 @bp.route("/compute", methods=["POST"])
@@ -192,6 +239,7 @@ def _stage_label(stage: str) -> str:
         "reading responses": _("Reading responses"),
         "index": _("Computing the index"),
         "data quality": _("Checking data quality"),
+        "questions": _("Computing the answers to each question"),
         "storing": _("Storing the results"),
         "done": _("Done"),
     }
@@ -343,15 +391,16 @@ def chart(slug: str, run_id: int, chart: str, fmt: str) -> ResponseReturnValue:
 
 
 def _download(campaign: Campaign, run: ScoreRun, fmt: str) -> Response:
-    table = shown_tables(campaign, run)["index"]
+    tables = download_tables(campaign, run)
+    table = tables.pop("results")
     meta = run_metadata(run)
     stem = f"{campaign.slug}-results-{run.id}"
     if fmt == "zip":
-        body = results_csv_zip(table, meta, stem=stem)
+        body = results_csv_zip(table, meta, stem=stem, extra=tables)
         mimetype = "application/zip"
     else:
         buffer = io.BytesIO()
-        write_results_xlsx(table, meta, buffer)
+        write_results_xlsx(table, meta, buffer, extra=tables)
         body = buffer.getvalue()
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     audit("export.results", f"campaign:{campaign.slug}", run=run.id, format=fmt, user=acting_user())
@@ -366,3 +415,82 @@ def _download(campaign: Campaign, run: ScoreRun, fmt: str) -> Response:
 def download(slug: str, run_id: int, fmt: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
     return _download(campaign, readable_run(campaign, run_id, current_user.role), fmt)
+
+
+REPORT_LANGUAGES = ("id", "en")
+
+
+def _report_charts(campaign: Campaign, run: ScoreRun, lang: str) -> dict[str, tuple[bytes, str]]:
+    out = {}
+    for name in CHARTS:
+        figure = _chart(campaign, run, name, lang)
+        if figure is not None:
+            out[name] = (figure.png, figure.alt_text)
+    trend = trend_chart(campaign, "viewer", "overall", lang)
+    if trend is not None:
+        out["trend"] = (trend.png, trend.alt_text)
+    return out
+
+
+@bp.route("/<int:run_id>/report.<any(pdf, html):fmt>")
+@requires_role("viewer")
+def report(slug: str, run_id: int, fmt: str) -> ResponseReturnValue:
+    """The institution report of a published run, in ``?language=id|en`` (not ``lang``, which would switch
+    the console's own language)."""
+    campaign = campaign_for(current_user, slug)
+    run = readable_run(campaign, run_id, current_user.role)
+    language = request.args.get("language") or request.args.get("lang") or _lang()
+    if language not in REPORT_LANGUAGES:
+        abort(404)
+    with force_locale(language):
+        content = build_report(campaign, run, language, now=utcnow())
+        blocks = compose(content, _report_charts(campaign, run, language))
+        title = _("Integrity Assessment Survey") + f": {campaign.institution.name} – {campaign.period}"
+        stem = f"{campaign.slug}-report-{run.id}-{language}"
+        if fmt == "html":
+            body = render_template(
+                "admin/report.html",
+                blocks=blocks,
+                title=title,
+                language=language,
+                campaign=campaign,
+                run=run,
+                kind=lambda block: type(block).__name__,
+                b64=lambda data: base64.b64encode(data).decode("ascii"),
+                pdf_url=url_for(".report", slug=slug, run_id=run.id, fmt="pdf", language=language),
+            )
+            audit(
+                "export.report",
+                f"campaign:{campaign.slug}",
+                run=run.id,
+                format=fmt,
+                language=language,
+                user=acting_user(),
+            )
+            db.session.commit()
+            return body
+        pdf = render_pdf(
+            blocks,
+            title=title,
+            footer=f"{campaign.institution.name} · {campaign.title} · " + _("run %(id)s", id=run.id),
+            page_label=_("Page {page} of {pages}"),
+            language=language,
+            created=run.published_at or run.created_at,
+        )
+    audit(
+        "export.report",
+        f"campaign:{campaign.slug}",
+        run=run.id,
+        format=fmt,
+        language=language,
+        user=acting_user(),
+    )
+    db.session.commit()
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{stem}.pdf"',
+            "Cache-Control": "private, no-cache",
+        },
+    )

@@ -66,6 +66,17 @@ _STATE: dict[str, Schema] = {
 
 #: Fields added after version 1 was first described.
 LATER = ("n_below", "suppression")
+_TARGET: dict[str, Schema] = {
+    "prob_at_least_target": {
+        **NUMBER_OR_NULL,
+        "description": "chance (0–1) that the true index reaches the campaign's target; null when suppressed "
+        "or without a target",
+    },
+    "gap_to_target": {
+        **NUMBER_OR_NULL,
+        "description": "estimate − target; null when suppressed or no target",
+    },
+}
 
 SCHEMAS: dict[str, Schema] = {
     "Error": _obj(
@@ -134,6 +145,7 @@ SCHEMAS: dict[str, Schema] = {
             "suppressed": _STATE["suppressed"],
             "suppression": _STATE["suppression"],
             "note": _STATE["note"],
+            **_TARGET,
             "groups": {"type": "array", "items": _ref("GroupCell")},
             "quality_flags": {
                 "type": "array",
@@ -141,18 +153,46 @@ SCHEMAS: dict[str, Schema] = {
                 "description": "analysts and admins only",
             },
         },
-        optional=("quality_flags", *LATER),
+        optional=("quality_flags", *LATER, *_TARGET),
+    ),
+    "InstitutionResult": _obj(
+        {
+            "institution": STRING,
+            "institution_name": STRING,
+            **_VALUES,
+            "n": _STATE["n"],
+            "n_below": _STATE["n_below"],
+            "category": {**STRING_OR_NULL, "description": "the profile's category; null when suppressed"},
+            "category_uncertain": {**BOOL, "description": "the interval crosses a category boundary"},
+            "complete": {**BOOL, "description": "every respondent group contributed"},
+            "published": _STATE["published"],
+            "suppressed": _STATE["suppressed"],
+            "suppression": _STATE["suppression"],
+            "note": _STATE["note"],
+            **_TARGET,
+            "groups": {"type": "array", "items": _ref("GroupCell")},
+        },
+        optional=tuple(_TARGET),
     ),
     "Results": _obj(
         {
             "campaign": STRING,
             "run": _ref("Run"),
             "min_cell": {"type": "integer", "minimum": 1},
+            "target": {**NUMBER_OR_NULL, "description": "the campaign's target index, if one is set"},
+            "institution": {
+                **_ref("InstitutionResult"),
+                "description": "the institution as a whole; absent for a run computed before it was kept",
+            },
             "units": {"type": "array", "items": _ref("UnitResult")},
-        }
+        },
+        optional=("institution",),
     ),
     "DimensionCell": _obj(
         {"unit": STRING, "group": STRING, "dimension": STRING, **_VALUES, **_STATE}, optional=LATER
+    ),
+    "InstitutionDimensionCell": _obj(
+        {"institution": STRING, "group": STRING, "dimension": STRING, **_VALUES, **_STATE}
     ),
     "Dimension": _obj({"id": STRING, "label": STRING_MAP, "weight": {"type": "number"}}),
     "DimensionResults": _obj(
@@ -165,6 +205,12 @@ SCHEMAS: dict[str, Schema] = {
                 "type": "array",
                 "items": _ref("DimensionCell"),
                 "description": "per unit × group (``all`` = the groups combined) × dimension",
+            },
+            "institution_cells": {
+                "type": "array",
+                "items": _ref("InstitutionDimensionCell"),
+                "description": "the institution as a whole, per group (``all`` = combined) × dimension; "
+                "empty for a run computed before they were kept",
             },
         }
     ),

@@ -23,25 +23,30 @@ from sqlalchemy.orm import defer
 from survey_app.api.auth import api_user, bp, requires_token
 from survey_app.api.openapi import openapi_document
 from survey_app.domain.accounts import campaign_for, campaigns_in_scope
-from survey_app.domain.disclosure import VALUE_COLUMNS, effective_min_cell
-from survey_app.domain.results.rows import shown_tables
+from survey_app.domain.disclosure import ROUNDED_COLUMNS, effective_min_cell
+from survey_app.domain.results.headline import target_columns
+from survey_app.domain.results.rows import run_tables, shown_tables
 from survey_app.domain.results.runs import campaign_profile, run_metadata, table_of, visible_run
 from survey_app.extensions import db
 from survey_app.models import Campaign, Response, ScoreRun, User
 
 STATE_FIELDS = ("published", "suppressed", "suppression", "note")
-GROUP_FIELDS = ("group", *VALUE_COLUMNS, "n", "n_below", *STATE_FIELDS)
+TARGET_FIELDS = ("gap_to_target", "prob_at_least_target")
+GROUP_FIELDS = ("group", *ROUNDED_COLUMNS, "n", "n_below", *STATE_FIELDS)
 UNIT_FIELDS = (
     "unit",
-    *VALUE_COLUMNS,
+    *ROUNDED_COLUMNS,
     "n",
     "n_below",
     "category",
     "category_uncertain",
     "complete",
     *STATE_FIELDS,
+    *TARGET_FIELDS,
 )
-DIMENSION_FIELDS = ("unit", "group", "dimension", *VALUE_COLUMNS, "n", "n_below", *STATE_FIELDS)
+DIMENSION_FIELDS = ("unit", "group", "dimension", *ROUNDED_COLUMNS, "n", "n_below", *STATE_FIELDS)
+INSTITUTION_FIELDS = ("institution", *UNIT_FIELDS[1:])
+INSTITUTION_DIMENSION_FIELDS = ("institution", *DIMENSION_FIELDS[1:])
 FLAG_FIELDS = ("group", "check", "value", "threshold", "reason")
 
 
@@ -175,6 +180,11 @@ def results(slug: str) -> ResponseReturnValue:
     user = api_user()
     found, run, min_cell = _visible(slug)
     tables = shown_tables(found, run)
+    raw = run_tables(run)
+    target = found.target_index
+    tables["index"] = target_columns(tables["index"], raw["index"], target)
+    if "overall" in tables:
+        tables["overall"] = target_columns(tables["overall"], raw["overall"], target)
     index, groups = tables["index"], tables["groups"]
     flags = table_of(run, "quality_flags")
     names = {u.code: u.name for u in found.institution.units}
@@ -186,14 +196,26 @@ def results(slug: str) -> ResponseReturnValue:
             mine = flags.loc[flags["unit"] == unit] if "unit" in flags.columns else flags.iloc[0:0]
             record["quality_flags"] = _records(mine, FLAG_FIELDS)
         units.append(record)
-    return jsonify({"campaign": found.slug, "run": _run(run), "min_cell": min_cell, "units": units})
+    institution = None
+    if "overall" in tables and len(tables["overall"]):
+        institution = _records(tables["overall"], INSTITUTION_FIELDS)[0]
+        institution["institution_name"] = found.institution.name
+        totals = tables.get("overall_groups")
+        institution["groups"] = _records(totals, GROUP_FIELDS) if totals is not None else []
+    body: dict[str, Any] = {"campaign": found.slug, "run": _run(run), "min_cell": min_cell, "target": target}
+    if institution is not None:
+        body["institution"] = institution
+    body["units"] = units
+    return jsonify(body)
 
 
 @bp.get("/campaigns/<slug>/results/dimensions")
 @requires_token("viewer")
 def dimensions(slug: str) -> ResponseReturnValue:
     found, run, min_cell = _visible(slug)
-    table = shown_tables(found, run)["dimensions"]
+    tables = shown_tables(found, run)
+    table = tables["dimensions"]
+    institution = tables.get("overall_dimensions")
     return jsonify(
         {
             "campaign": found.slug,
@@ -204,6 +226,9 @@ def dimensions(slug: str) -> ResponseReturnValue:
                 for d in campaign_profile(found).dimensions
             ],
             "cells": _records(table, DIMENSION_FIELDS),
+            "institution_cells": _records(institution, INSTITUTION_DIMENSION_FIELDS)
+            if institution is not None
+            else [],
         }
     )
 

@@ -83,6 +83,7 @@ def setup(port: int, per_group: int) -> None:
                 closes_on=day + timedelta(days=365),
                 allow_invitation=True,
                 allow_open=True,
+                target_index=74.0,
             )
         previous = db.session.scalar(select(Campaign).where(Campaign.slug == PREVIOUS_SLUG))
         if previous is None:
@@ -98,7 +99,7 @@ def setup(port: int, per_group: int) -> None:
                 opens_on=day - timedelta(days=420),
                 closes_on=day - timedelta(days=330),
                 status="closed",
-                target_index=75.0,
+                target_index=74.0,
             )
         responses_added = _demo_responses(
             previous, shift=-0.12, submitted_on=day - timedelta(days=340), seed=20230601

@@ -18,7 +18,11 @@ institution's score times its ``n`` minus the published units' gives a withheld 
 The sets are (a) per respondent group, the units' group cells and the institution's group cell
 (``groups`` / ``overall_groups``); (b) the units' index cells and the institution's index (``index`` /
 ``overall``, a unit counting with all its respondents); (c) per unit, its group cells used in its index and
-the index; (d) per unit and dimension, the groups' cells used in the combined (``all``) cell and that cell.
+the index; (d) per unit and dimension, and for the institution per dimension, the groups' cells used in the
+combined (``all``) cell and that cell; (e) per group (and ``all``) and dimension, the units' dimension cells
+and the institution's (``dimensions`` / ``overall_dimensions``); (f) per group, question and answer, the
+units' shares and the institution's (``questions`` / ``overall_questions``: all answers of a question have
+the same ``n``, so the same cells are withheld for each).
 A subtraction in any set then gives at best the combined score of two or more withheld cells with at least
 ``min_cell`` respondents between them. The rule is applied until no set changes, because withholding a cell
 in one set can leave another set with a single withheld cell.
@@ -41,13 +45,17 @@ import pandas as pd
 
 from survey_app.models import Campaign, ScoreRun
 
-#: The numbers a suppressed cell must not show.
-#: ``uncorrected``: the index before the correction cases are deducted (a suppressed cell shows neither).
-VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df", "uncorrected")
+#: The numbers a suppressed cell must not show (with every ``*_display`` column: the same figures on the
+#: profile's display scale). ``uncorrected``: the index before the correction cases are deducted. The
+#: chance of reaching the target is one of them: with the interval it gives the estimate back.
+VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df", "uncorrected", "prob_at_least_target")
 #: The figures rounded for publication, and to how many decimals: a 95% interval of a 0–100 score is a few
 #: points wide, so a second decimal is noise (and helps a subtraction).
-ROUNDED_COLUMNS = VALUE_COLUMNS
+ROUNDED_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df")
 DECIMALS = 1
+#: Probabilities (0–1) are shown as whole percentages.
+PROBABILITY_COLUMNS = ("prob_at_least_target",)
+PROBABILITY_DECIMALS = 2
 #: Why a cell is withheld, in the ``suppression`` column of a published table.
 PRIMARY = "primary"
 COMPLEMENTARY = "complementary"
@@ -55,15 +63,23 @@ COMPLEMENTARY = "complementary"
 KEYS: dict[str, tuple[str, ...]] = {
     "overall": ("institution",),
     "overall_groups": ("institution", "group"),
+    "overall_dimensions": ("institution", "group", "dimension"),
     "index": ("unit",),
     "groups": ("unit", "group"),
     "dimensions": ("unit", "group", "dimension"),
+    "questions": ("unit", "group", "item", "answer"),
+    "overall_questions": ("institution", "group", "item", "answer"),
 }
 #: The note of a withheld cell; the engine's own note gives the exact n, which is not to be published.
 NOTES = {
     PRIMARY: "suppressed: fewer than {k} respondents",
     COMPLEMENTARY: "suppressed: withheld so that a smaller cell cannot be recomputed",
 }
+
+
+def value_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns of ``frame`` that a withheld cell must not show (:data:`VALUE_COLUMNS`, ``*_display``)."""
+    return [c for c in frame.columns if c in VALUE_COLUMNS or str(c).endswith("_display")]
 
 
 def effective_min_cell(campaign: Campaign, run: ScoreRun | None = None) -> int:
@@ -89,11 +105,10 @@ def suppress(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     1       NaN   7        True
     """
     out = frame.copy()
-    for column in VALUE_COLUMNS:
-        if column in out.columns:
-            out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+    present = value_columns(out)
+    for column in present:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
     hidden = out["suppressed"].astype(bool) | (pd.to_numeric(out["n"], errors="coerce") < min_cell)
-    present = [c for c in VALUE_COLUMNS if c in out.columns]
     out.loc[hidden, present] = float("nan")
     if "category" in out.columns:
         out["category"] = out["category"].astype(object).where(~hidden, None)
@@ -197,23 +212,35 @@ def cell_sets(tables: Mapping[str, pd.DataFrame]) -> list[CellSet]:
             rows = [r for g in names for r in by_unit_group.get((unit, g), [])]
             members, counts = _members("groups", groups, rows)
             sets.append(CellSet(members, counts, ("index", row)))
-    dims = tables.get("dimensions")
-    if dims is not None and not dims.empty:
-        published = dims["published"].fillna(False).astype(bool).to_numpy()
-        combined = (dims["group"] == "all").to_numpy()
-        parts = _positions(dims, ["unit", "dimension"])
-        for rows in parts.values():
-            totals = [r for r in rows if combined[r]]
-            used = [r for r in rows if not combined[r] and published[r]]
-            for total in totals:
-                members, counts = _members("dimensions", dims, used)
-                sets.append(CellSet(members, counts, ("dimensions", total)))
+    for name, where in (("dimensions", "unit"), ("overall_dimensions", "institution")):
+        dims = tables.get(name)
+        if dims is not None and not dims.empty:
+            published = dims["published"].fillna(False).astype(bool).to_numpy()
+            combined = (dims["group"] == "all").to_numpy()
+            parts = _positions(dims, [where, "dimension"])
+            for rows in parts.values():
+                totals = [r for r in rows if combined[r]]
+                used = [r for r in rows if not combined[r] and published[r]]
+                for total in totals:
+                    members, counts = _members(name, dims, used)
+                    sets.append(CellSet(members, counts, (name, total)))
+    # The institution's cell of a dimension (per group, and combined) or of a question's answer is made of
+    # the units' cells of the same dimension or answer.
+    for part, whole, keys in (
+        ("dimensions", "overall_dimensions", ["group", "dimension"]),
+        ("questions", "overall_questions", ["group", "item", "answer"]),
+    ):
+        if part in tables and whole in tables and not tables[whole].empty:
+            by_key = _positions(tables[part], keys)
+            for row, key in enumerate(tables[whole][keys].astype(str).itertuples(index=False, name=None)):
+                members, counts = _members(part, tables[part], by_key.get(tuple(key), []))
+                sets.append(CellSet(members, counts, (whole, row)))
     return sets
 
 
 def _withhold(frame: pd.DataFrame, row: int, reason: str, min_cell: int) -> None:
     rows = frame.index[[row]]
-    present = [c for c in VALUE_COLUMNS if c in frame.columns]
+    present = value_columns(frame)
     frame.loc[rows, present] = float("nan")
     if "category" in frame.columns:
         frame.loc[rows, "category"] = None
@@ -301,9 +328,12 @@ def round_figures(frame: pd.DataFrame) -> pd.DataFrame:
     0      62.5    58.0  12
     """
     out = frame.copy()
-    for column in ROUNDED_COLUMNS:
-        if column in out.columns:
+    for column in out.columns:
+        if column in ROUNDED_COLUMNS or str(column).endswith("_display"):
             out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64").round(DECIMALS)
+        elif column in PROBABILITY_COLUMNS:
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+            out[column] = out[column].round(PROBABILITY_DECIMALS)
     return out
 
 
@@ -355,7 +385,12 @@ def _shown_cells(tables: Mapping[str, pd.DataFrame], min_cell: int) -> dict[tupl
     cells: dict[tuple[str, tuple[str, ...]], int] = {}
     for name, frame in protected.items():
         keys = [k for k in KEYS[name] if k in frame.columns]
-        for record in frame.loc[~frame["suppressed"]].to_dict(orient="records"):
+        shown = ~frame["suppressed"]
+        if "answer" in frame.columns:
+            # A question cell that is not published shows no share, so nothing of its answers can be
+            # taken from the difference of two runs.
+            shown &= frame["estimate"].notna()
+        for record in frame.loc[shown].to_dict(orient="records"):
             label = tuple(str(record[k]) for k in keys)
             cells[(name, label)] = _count(record.get("n"))
     return cells

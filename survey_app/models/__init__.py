@@ -12,6 +12,7 @@ from survey_app.models.campaigns import (
 from survey_app.models.drafts import Draft
 from survey_app.models.institutions import Institution, Unit
 from survey_app.models.invitations import STATES, Invitation
+from survey_app.models.national_figures import NationalFigure
 from survey_app.models.questionnaire_versions import ImmutableVersionError, QuestionnaireVersion
 from survey_app.models.responses import HeldResponse, Response
 from survey_app.models.score_runs import JOB_STATES, ComputeJob, ScoreRun
@@ -36,6 +37,7 @@ __all__ = [
     "ImmutableVersionError",
     "Institution",
     "Invitation",
+    "NationalFigure",
     "QuestionnaireVersion",
     "Response",
     "ScoreRun",

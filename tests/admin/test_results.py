@@ -139,8 +139,22 @@ def test_downloads_carry_metadata_and_are_audited(app: Flask, client: FlaskClien
     assert table.loc[~shown, "estimate"].isna().all()
     assert meta["profile"]["hash"] == run.profile_hash
     assert meta["campaign"] == spi.campaign.slug
+    # The institution as a whole, its dimension scores and the target travel with the units (issue 17).
+    assert set(archive.namelist()) == {
+        f"{stem}.csv",
+        f"{stem}-institution.csv",
+        f"{stem}-dimensions.csv",
+        f"{stem}.metadata.json",
+    }
+    whole = pd.read_csv(archive.open(f"{stem}-institution.csv"))
+    assert whole["estimate"].iloc[0] == round(float(table_of(run, "overall")["estimate"].iloc[0]), 1)
+    assert {"target", "gap_to_target", "prob_at_least_target"} <= set(table.columns)
+    dims = pd.read_csv(archive.open(f"{stem}-dimensions.csv"), keep_default_na=False, na_values=[""])
+    institution_dims = dims.loc[dims["institution"].notna() & dims["unit"].isna()]
+    assert set(institution_dims["dimension"]) == set(table_of(run, "overall_dimensions")["dimension"])
+    assert dims.loc[dims["unit"] == "DINKES", "estimate"].isna().all()  # withheld there too
     xlsx = pd.read_excel(io.BytesIO(client.get(f"{base}/results.xlsx").data), sheet_name=None)
-    assert set(xlsx) == {"results", "metadata"}
+    assert set(xlsx) == {"results", "institution", "dimensions", "metadata"}
     assert list(xlsx["results"]["unit"]) == list(stored["unit"])
     exports = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export.results")).all()
     assert sorted(e.details["format"] for e in exports) == ["xlsx", "zip"]
@@ -210,7 +224,8 @@ _ROW = re.compile(r'<th scope="row">([^<]+)</th>\s*<td class="num( suppressed)?"
 
 def _page_numbers(page: str) -> dict[str, float | None]:
     """The results table of the console page: label → index as shown (``None``: withheld)."""
-    table = page[page.index('<table class="data results">') : page.index("</table>")]
+    start = page.index('<table class="data results">')
+    table = page[start : page.index("</table>", start)]
     return {label: None if hidden else float(text) for label, hidden, text in _ROW.findall(table)}
 
 

@@ -38,6 +38,7 @@ def _values(endpoint: str, arguments: set[str], survey: Survey, run_id: int) -> 
             "admin_results.download": "zip",
             "admin_exports.download": "sav",
             "admin_exports.bundle": "sav",
+            "admin_results.report": "html",
         }.get(endpoint, "png"),
         "token": "not-a-real-token",
         "key": "s1",

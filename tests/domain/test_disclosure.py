@@ -258,3 +258,107 @@ def test_a_run_that_gained_min_cell_everywhere_it_changed_may_be_published() -> 
         later = _one_more(later, "SETDA", "internal", 80.0)
     assert publication_blockers(later, first, MIN_CELL) == []
     assert publication_blockers(first, first, MIN_CELL) == []  # nothing changed
+
+
+def _question_cells(where: str, places: list[str], n: list[int]) -> pd.DataFrame:
+    rows = []
+    for place, count in zip(places, n, strict=True):
+        for answer, share in (("ya", 20.0), ("tidak", 80.0)):
+            rows.append(
+                {
+                    where: place,
+                    "group": "internal",
+                    "item": "it_gratifikasi",
+                    "answer": answer,
+                    "estimate": share,
+                    "se": 2.0,
+                    "ci_low": share - 4,
+                    "ci_high": share + 4,
+                    "df": 30.0,
+                    "n": count,
+                    "published": count >= 5,
+                    "suppressed": count < 5,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_a_small_unit_s_answers_cannot_be_taken_from_the_institution_s() -> None:
+    """Issue 17: question shares per unit and for the institution form a set, like the index. One unit
+    with 3 answers: the institution's share minus the other units' would give its answers, so the
+    smallest other unit is withheld too, for every answer of the question alike."""
+    units = _question_cells("unit", ["SETDA", "DINKES", "INSP"], [40, 3, 12])
+    whole = _question_cells("institution", ["KOTA"], [55])
+    out = published_tables({"questions": units, "overall_questions": whole}, 5)
+    shown = out["questions"]
+    by_unit = shown.groupby("unit")["suppression"].agg(lambda s: set(s.dropna()))
+    assert by_unit["DINKES"] == {"primary"}
+    assert by_unit["INSP"] == {"complementary"}  # the smaller of the two others
+    assert by_unit["SETDA"] == set()
+    assert shown.loc[shown["unit"].isin(["DINKES", "INSP"]), "estimate"].isna().all()
+    assert shown.loc[shown["unit"] == "INSP", "n"].isna().all()  # its n would give DINKES's away
+    assert out["overall_questions"]["estimate"].notna().all()
+
+
+def test_the_institution_s_dimension_scores_protect_the_units_dimension_cells() -> None:
+    def cells(where: str, places: list[str], n: list[int]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                where: places,
+                "group": "all",
+                "dimension": "pengadaan",
+                "estimate": 60.0,
+                "se": 1.0,
+                "ci_low": 58.0,
+                "ci_high": 62.0,
+                "df": 20.0,
+                "n": n,
+                "published": [k >= 5 for k in n],
+                "suppressed": [k < 5 for k in n],
+            }
+        )
+
+    out = published_tables(
+        {
+            "dimensions": cells("unit", ["A", "B"], [2, 30]),
+            "overall_dimensions": cells("institution", ["K"], [32]),
+        },
+        5,
+    )
+    assert list(out["dimensions"]["suppression"]) == ["primary", "complementary"]
+    assert out["overall_dimensions"]["estimate"].notna().all()
+
+
+def test_the_chance_of_reaching_the_target_is_withheld_with_its_cell() -> None:
+    index = pd.DataFrame(
+        {
+            "unit": ["A", "B"],
+            "estimate": [70.0, 80.0],
+            "se": [1.0, 1.0],
+            "ci_low": [68.0, 78.0],
+            "ci_high": [72.0, 82.0],
+            "df": [30.0, 30.0],
+            "n": [3, 40],
+            "published": [True, True],
+            "suppressed": [False, False],
+            "prob_at_least_target": [0.01, 0.99],
+        }
+    )
+    overall = pd.DataFrame(
+        {
+            "institution": ["K"],
+            "estimate": [79.0],
+            "se": [1.0],
+            "ci_low": [77.0],
+            "ci_high": [81.0],
+            "df": [40.0],
+            "n": [43],
+            "published": [True],
+            "suppressed": [False],
+            "prob_at_least_target": [0.9993],
+        }
+    )
+    out = published_tables({"index": index, "overall": overall}, 5)
+    # A is too small, B is withheld beside it (the institution minus B would give A), each with its chance.
+    assert out["index"]["prob_at_least_target"].isna().all()
+    assert out["overall"]["prob_at_least_target"].iloc[0] == 1.0  # rounded to whole percent (0.9993)

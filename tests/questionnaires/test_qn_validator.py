@@ -367,3 +367,26 @@ def test_bad_access_declarations_are_reported(access: str, needle: str) -> None:
     with pytest.raises(QuestionnaireInvalid) as caught:
         load_questionnaire_text(VALID.replace("group: external\n", f"group: external\naccess: {access}\n"))
     assert needle in str(caught.value)
+
+
+def test_profile_recommendations_load_in_every_language_and_keep_the_hash_without() -> None:
+    """Issue 17: a dimension's recommendation (the report's high-risk sections), checked like every text;
+    a profile without any hashes as before the key existed."""
+    plain = load_profile_text(PROFILE)
+    with_text = PROFILE.replace(
+        "weight: 2}", "weight: 2, recommendation: {id: Umumkan anggaran., en: Publish the budget.}}"
+    )
+    profile = load_profile_text(with_text)
+    assert dict(profile.dimension("transparansi").recommendation) == {
+        "id": "Umumkan anggaran.",
+        "en": "Publish the budget.",
+    }
+    assert "recommendation" not in plain.to_dict()["dimensions"][0]
+    assert profile.content_hash != plain.content_hash
+    one_language = PROFILE.replace("weight: 2}", "weight: 2, recommendation: {id: Umumkan anggaran.}}")
+    problem = only(validate_text(one_language, "p.yaml"), "recommendation: missing the 'en' text")
+    assert problem.line == line_number(one_language, "recommendation")
+    # Stored campaigns keep their profile as JSON; read back, a recommendation survives.
+    from questionnaires.profile import ScoringProfile
+
+    assert ScoringProfile.from_dict(profile.to_dict()).content_hash == profile.content_hash

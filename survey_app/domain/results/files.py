@@ -163,30 +163,47 @@ def write_results_csv(
 
 
 def results_csv_zip(
-    results: pd.DataFrame, meta: ResultsMetadata, *, stem: str = "results", bom: bool = False
+    results: pd.DataFrame,
+    meta: ResultsMetadata,
+    *,
+    stem: str = "results",
+    bom: bool = False,
+    extra: Mapping[str, pd.DataFrame] | None = None,
 ) -> bytes:
-    """One download holding ``<stem>.csv`` and ``<stem>.metadata.json``."""
-    check_suppressed(results, meta.min_cell)
-    table, with_index = _results_for_export(results, csv=True)
-    text = escape_formulas(table).to_csv(index=with_index)
+    """One download holding ``<stem>.csv``, one ``<stem>-<name>.csv`` per ``extra`` table and
+    ``<stem>.metadata.json``."""
+    tables = {f"{stem}.csv": results} | {f"{stem}-{name}.csv": t for name, t in (extra or {}).items()}
+    files = []
+    for name, frame in tables.items():
+        check_suppressed(frame, meta.min_cell)
+        table, with_index = _results_for_export(frame, csv=True)
+        files.append((name, ("\ufeff" if bom else "") + escape_formulas(table).to_csv(index=with_index)))
+    files.append((f"{stem}.metadata.json", json.dumps(meta.to_dict(), ensure_ascii=False, indent=2) + "\n"))
     buffer = io.BytesIO()
     stamp = meta.computed_at.timetuple()[:6]
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in (
-            (f"{stem}.csv", ("\ufeff" if bom else "") + text),
-            (f"{stem}.metadata.json", json.dumps(meta.to_dict(), ensure_ascii=False, indent=2) + "\n"),
-        ):
+        for name, content in files:
             archive.writestr(zipfile.ZipInfo(name, date_time=stamp), content.encode("utf-8"))
     return buffer.getvalue()
 
 
-def write_results_xlsx(results: pd.DataFrame, meta: ResultsMetadata, target: str | Path | IO[bytes]) -> None:
-    """The results table (sheet ``results``) and its metadata (sheet ``metadata``: key, value)."""
-    check_suppressed(results, meta.min_cell)
-    table, with_index = _results_for_export(results)
+def write_results_xlsx(
+    results: pd.DataFrame,
+    meta: ResultsMetadata,
+    target: str | Path | IO[bytes],
+    *,
+    extra: Mapping[str, pd.DataFrame] | None = None,
+) -> None:
+    """The results table (sheet ``results``), one sheet per ``extra`` table and the metadata (sheet
+    ``metadata``: key, value)."""
+    sheets = {"results": results, **(extra or {})}
+    for frame in sheets.values():
+        check_suppressed(frame, meta.min_cell)
     with _xlsx_writer(target) as writer:
-        table.to_excel(writer, sheet_name="results", index=with_index)
+        for name, frame in sheets.items():
+            table, with_index = _results_for_export(frame)
+            table.to_excel(writer, sheet_name=name, index=with_index)
+            writer.sheets[name].freeze_panes(1, 0)
         pd.DataFrame(meta.rows(), columns=["key", "value"]).to_excel(
             writer, sheet_name="metadata", index=False
         )
-        writer.sheets["results"].freeze_panes(1, 0)

@@ -37,7 +37,14 @@ def shown_tables(campaign: Campaign, run: ScoreRun) -> dict[str, pd.DataFrame]:
     """The tables of ``run`` as every output shows them: suppressed (primary and complementary), ``n`` of
     withheld cells as ``n_below``, figures rounded (:func:`survey_app.domain.disclosure.published_tables`),
     under the minimum that applies now (:func:`survey_app.domain.disclosure.effective_min_cell`)."""
-    return published_tables(run_tables(run), effective_min_cell(campaign, run))
+    min_cell = effective_min_cell(campaign, run)
+    # A page reads a run's tables several times (answer, table, charts, questions); a stored run never
+    # changes, so they are worked out once per loaded run object (and so per session) and handed out as
+    # copies.
+    cache: dict[int, dict[str, pd.DataFrame]] = run.__dict__.setdefault("_shown_tables", {})
+    if min_cell not in cache:
+        cache[min_cell] = published_tables(run_tables(run), min_cell)
+    return {name: frame.copy() for name, frame in cache[min_cell].items()}
 
 
 def ever_published(campaign: Campaign, exclude: ScoreRun | None = None) -> list[ScoreRun]:

@@ -19,6 +19,7 @@ from survey_app.domain.errors import NoResponsesError
 from survey_app.domain.questionnaires import campaign_versions
 from survey_app.domain.results.files import ResultsMetadata, software_version
 from survey_app.domain.results.loading import read_responses
+from survey_app.domain.results.questions import question_tables
 from survey_app.extensions import db
 from survey_app.models import Campaign, ScoreRun
 
@@ -116,7 +117,7 @@ def compute_run(
     # The correction cases entered in the console lower the institution's index (the profile's points per
     # case); they are findings about the institution, so the units' rows stay as measured.
     corrections = cases_frame(campaign)
-    overall_index, overall_groups, _ = index_from_scores(
+    overall_index, overall_groups, overall_dimensions = index_from_scores(
         scored.data,
         profile,
         scored.dimensions,
@@ -128,6 +129,9 @@ def compute_run(
     if progress:
         progress("data quality", 0.75)
     quality = data_quality(frame, questionnaires, profile, by=BY, scored=scored)
+    if progress:
+        progress("questions", 0.85)
+    questions, overall_questions = question_tables(frame, questionnaires, profile)
     if progress:
         progress("storing", 0.9)
     meta = ResultsMetadata.build(profile, questionnaires, campaign=campaign.slug, min_cell=profile.min_cell)
@@ -154,6 +158,9 @@ def compute_run(
             "quality_flags": _json_table(quality.flags),
             "overall": _json_table(overall_index),
             "overall_groups": _json_table(overall_groups),
+            "overall_dimensions": _json_table(overall_dimensions),
+            "questions": _json_table(questions),
+            "overall_questions": _json_table(overall_questions),
         },
         note="",
     )
