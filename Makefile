@@ -32,7 +32,7 @@ run: venv
 # Re-extract the app's messages and update the catalogs (translate survey_app/translations/id/…/messages.po),
 # then compile; the compiled .mo files are committed so a fresh clone needs no build step.
 translations: dev
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-location --sort-output --project=integrity-survey \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k N_ --no-location --sort-output --project=integrity-survey \
 		-o survey_app/translations/messages.pot survey_app
 	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations -w 110
 	$(BIN)/pybabel compile -d survey_app/translations
