@@ -33,11 +33,17 @@ def run_tables(run: ScoreRun) -> dict[str, pd.DataFrame]:
     return {name: table_of(run, name) for name in KEYS if name in run.results}
 
 
+def cell_weights(run: ScoreRun) -> pd.DataFrame | None:
+    """The sum of the design weights per unit × group of ``run`` (runs before population weighting: none,
+    and the units count by their respondents)."""
+    return table_of(run, "cell_weights") if "cell_weights" in run.results else None
+
+
 def shown_tables(campaign: Campaign, run: ScoreRun) -> dict[str, pd.DataFrame]:
     """The tables of ``run`` as every output shows them: suppressed (primary and complementary), ``n`` of
     withheld cells as ``n_below``, figures rounded (:func:`survey_app.domain.disclosure.published_tables`),
     under the minimum that applies now (:func:`survey_app.domain.disclosure.effective_min_cell`)."""
-    return published_tables(run_tables(run), effective_min_cell(campaign, run))
+    return published_tables(run_tables(run), effective_min_cell(campaign, run), cell_weights(run))
 
 
 def ever_published(campaign: Campaign, exclude: ScoreRun | None = None) -> list[ScoreRun]:
@@ -82,7 +88,9 @@ def check_publishable(campaign: Campaign, run: ScoreRun) -> None:
     min_cell = effective_min_cell(campaign, run)
     tables = run_tables(run)
     for other in ever_published(campaign, exclude=run):
-        blockers = publication_blockers(tables, run_tables(other), min_cell)
+        blockers = publication_blockers(
+            tables, run_tables(other), min_cell, (cell_weights(run), cell_weights(other))
+        )
         if blockers:
             raise PublishRefusedError(run.id, other.id, blockers, min_cell)
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from questionnaires.profile import ScoringProfile
 from scoring.index import compute_index, index_from_scores
+from scoring.index.weights import population_weights
 from scoring.quality import data_quality
 from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.errors import NoResponsesError
@@ -37,34 +38,51 @@ def responses_frame(campaign: Campaign) -> pd.DataFrame:
     )
 
 
-def with_campaign_design(frame: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
-    """``frame`` with the campaign's design (changed in place and returned): units as variance strata, and
-    population sizes as ``fpc``.
+def campaign_populations(campaign: Campaign) -> pd.DataFrame:
+    """The known population sizes of the campaign: ``unit, group, population``.
+
+    A unit's population size (its employees, from the institutions page or the units CSV) is the population
+    of its internal group; service users and experts have no known population.
+    """
+    rows = [
+        {"unit": u.code, "group": "internal", "population": float(u.population_size)}
+        for u in campaign.institution.units
+        if u.population_size
+    ]
+    return pd.DataFrame(rows, columns=["unit", "group", "population"])
+
+
+def with_campaign_design(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``frame`` with the campaign's design (changed in place and returned), and the weighting rule per group.
 
     Every unit is sampled on its own, so the unit is part of the variance stratum (with the invitation's own
-    stratum, if any). With ``use_fpc``, a unit's population size (its employees) gives the finite population
-    correction for internal-group responses; other groups' populations (service users, experts) have no
-    known size. A unit with more internal responses than its stated population gets no correction (the size
-    is evidently out of date) rather than a negative one.
+    stratum, if any). Each group whose units all have a known population is weighted to it
+    (:func:`scoring.index.weights.population_weights`: ``N / n`` within unit × group); the other groups keep
+    their stored weights, and the returned table says which rule applies to which group and why. With
+    ``use_fpc``, the same population sizes give the finite population correction of invited responses. A
+    unit with more respondents than its stated population gets no correction (the size is evidently out of
+    date) rather than a negative one.
     """
     # In place: the frame is the caller's own fresh read, and a copy of a million-row wide text frame costs
     # about 0.9 GB of peak memory (bench/results_load.py).
     out = frame
     unit = out["unit"].astype("string").fillna("")
+    group = out["group"].astype("string").fillna("")
     stratum = out["stratum"].astype("string").fillna("") if "stratum" in out.columns else ""
     out["stratum"] = unit + "|" + stratum
+    populations = campaign_populations(campaign)
+    weighting = population_weights(out, populations)
+    out["weight"] = weighting.weights
     if campaign.use_fpc:
-        sizes = pd.Series(
-            {u.code: u.population_size for u in campaign.institution.units if u.population_size},
-            dtype="float64",
-        )
-        internal = out["group"].astype("string") == "internal"
+        sizes = populations.set_index(["unit", "group"])["population"]
+        invited = pd.Series(True, index=out.index)
         if "open_access" in out.columns:
-            internal &= ~out["open_access"].astype("string").str.lower().isin(["true", "1", "t"])
-        population = unit.map(sizes).astype("float64").where(internal)
-        answered = internal.groupby(unit).transform("sum")
+            invited = ~out["open_access"].astype("string").str.lower().isin(["true", "1", "t"])
+        keys = pd.MultiIndex.from_arrays([unit, group])
+        population = pd.Series(sizes.reindex(keys).to_numpy(dtype="float64"), index=out.index).where(invited)
+        answered = invited.groupby([unit, group]).transform("sum")
         out["fpc"] = population.where(answered <= population)
-    return out
+    return out, weighting.rules
 
 
 def _json_table(frame: pd.DataFrame) -> dict[str, Any]:
@@ -94,7 +112,7 @@ def compute_run(
     frame = read_responses(db.session.connection(), campaign.id, campaign.institution.code, versions)
     if frame.empty:
         raise NoResponsesError(f"campaign {campaign.slug!r} has no responses yet")
-    frame = with_campaign_design(frame, campaign)
+    frame, weighting = with_campaign_design(frame, campaign)
     if progress:
         progress("index", 0.3)
     result = compute_index(
@@ -120,6 +138,24 @@ def compute_run(
         target=campaign.target_index,
         method=campaign.variance_method,  # type: ignore[arg-type]
     )
+    # What each unit × group weighs in the institution's rows, for disclosure control (its scored
+    # respondents' weights, as the estimate uses them).
+    data = scored.data
+    has_score = pd.to_numeric(data["score"], errors="coerce").notna()
+    weights = (
+        pd.to_numeric(data["weight"], errors="coerce").where(
+            ~data["open_access"].astype("string").str.lower().isin(["true", "1", "t"]), 1.0
+        )
+        if "open_access" in data.columns
+        else pd.to_numeric(data["weight"], errors="coerce")
+    )
+    cell_weights = (
+        weights[has_score]
+        .groupby([data["unit"].astype("string")[has_score], data["group"].astype("string")[has_score]])
+        .sum()
+        .rename("weight")
+        .reset_index()
+    )
     if progress:
         progress("data quality", 0.75)
     quality = data_quality(frame, questionnaires, profile, by=BY, scored=scored)
@@ -133,7 +169,11 @@ def compute_run(
         profile_hash=profile.content_hash,
         questionnaire_hashes={q.group.value: q.content_hash for q in questionnaires},
         software_version=software_version(),
-        parameters={**json.loads(json.dumps(result.settings, default=str)), "metadata": meta.to_dict()},
+        parameters={
+            **json.loads(json.dumps(result.settings, default=str)),
+            "metadata": meta.to_dict(),
+            "weighting": json.loads(weighting.to_json(orient="records")),
+        },
         responses_read=len(frame),
         results={
             "index": _json_table(result.index),
@@ -143,6 +183,7 @@ def compute_run(
             "quality_flags": _json_table(quality.flags),
             "overall": _json_table(overall_index),
             "overall_groups": _json_table(overall_groups),
+            "cell_weights": _json_table(cell_weights),
         },
         note="",
     )
