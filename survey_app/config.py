@@ -46,6 +46,8 @@ Environment variables:
 ``ADMIN_SESSION_LIFETIME``  seconds a console login lasts; default 28800 (8 h); 300 to 604800.
 ``API_RATE_LIMIT``          limit on JSON API requests per client address; default ``120/minute``.
 ``LOG_FORMAT``              ``text`` (default) or ``json`` (one JSON object per line).
+``CONTACT_RETENTION_DAYS``  days after a campaign's closing date after which the daily retention task
+                            deletes its population lists' contacts (the sizes stay); default 30, 0 to 3650.
 ==========================  ============================================================================
 
 ``flask config check`` prints the effective configuration (secrets only as "set"), or each problem on a
@@ -88,6 +90,7 @@ ENV_KEYS = (
     "ADMIN_SESSION_LIFETIME",
     "API_RATE_LIMIT",
     "LOG_FORMAT",
+    "CONTACT_RETENTION_DAYS",
 )
 #: Whole numbers and the range each may take.
 INTEGER_RANGES: dict[str, tuple[int, int]] = {
@@ -97,6 +100,7 @@ INTEGER_RANGES: dict[str, tuple[int, int]] = {
     "ADMIN_SESSION_LIFETIME": (300, 7 * 24 * 3600),
     "JOB_HEARTBEAT_SECONDS": (1, 60),
     "JOB_HEARTBEAT_TIMEOUT": (2, 600),
+    "CONTACT_RETENTION_DAYS": (0, 3650),
 }
 RATE_LIMIT_KEYS = (
     "OPEN_ACCESS_RATE_LIMIT",
@@ -143,6 +147,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "TRUSTED_PROXY_COUNT": 0,
         "JOB_HEARTBEAT_SECONDS": 10,
         "JOB_HEARTBEAT_TIMEOUT": 45,
+        "CONTACT_RETENTION_DAYS": 30,
         "LOG_FORMAT": "text",
         "BABEL_DEFAULT_LOCALE": "id",
         "LANGUAGES": ("id", "en"),

@@ -172,17 +172,26 @@ def reap() -> int:
 
 
 def run_retention(today: date) -> tuple[int, int]:
-    """The daily retention task: release every held response (``flask responses release --all``) and
-    delete expired drafts (``flask drafts purge``); returns (responses released, drafts deleted)."""
+    """The daily retention task: release every held response (``flask responses release --all``), delete
+    expired drafts (``flask drafts purge``) and the contacts of campaigns closed more than
+    ``CONTACT_RETENTION_DAYS`` ago (with an audit entry each); returns (responses released, drafts
+    deleted)."""
+    from survey_app.domain.frames import purge_contacts
     from survey_app.respondent.retention import purge_drafts
 
     setattr(g, WRITER_THREAD, True)
     released = release_all_due(today, everything=True)
     purged = purge_drafts(utcnow(), today, DRAFT_RETENTION)
+    contacts = purge_contacts(today, int(current_app.config["CONTACT_RETENTION_DAYS"]))
     db.session.commit()
     total = sum(r.responses for r in released)
     drafts = purged.closed_campaigns + purged.abandoned_open_access
-    log.info("retention: %s response(s) released, %s draft(s) deleted", total, drafts)
+    log.info(
+        "retention: %s response(s) released, %s draft(s) deleted, contacts of %s campaign(s) deleted",
+        total,
+        drafts,
+        len(contacts),
+    )
     return total, drafts
 
 

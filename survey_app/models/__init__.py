@@ -4,6 +4,7 @@ from survey_app.models.accounts import ROLES, ApiToken, AuditEntry, User, user_i
 from survey_app.models.base import Base
 from survey_app.models.campaigns import STATUSES, VARIANCE_METHODS, Campaign, CampaignQuestionnaire
 from survey_app.models.drafts import Draft
+from survey_app.models.frames import FrameContact, PopulationFrame, SampleDraw
 from survey_app.models.institutions import Institution, Unit
 from survey_app.models.invitations import STATES, Invitation
 from survey_app.models.questionnaire_versions import ImmutableVersionError, QuestionnaireVersion
@@ -25,12 +26,15 @@ __all__ = [
     "CampaignQuestionnaire",
     "ComputeJob",
     "Draft",
+    "FrameContact",
     "HeldResponse",
     "ImmutableVersionError",
     "Institution",
     "Invitation",
+    "PopulationFrame",
     "QuestionnaireVersion",
     "Response",
+    "SampleDraw",
     "ScoreRun",
     "Unit",
     "User",

@@ -52,6 +52,10 @@ def _problems(tmp_path: Path, **settings: object) -> list[str]:
             "TRUSTED_PROXY_COUNT=9 is out of range; expected a whole number from 0 to 5",
         ),
         ({"SURVEY_TIMEZONE": "Asia/Jakrta"}, "SURVEY_TIMEZONE='Asia/Jakrta' is not a time zone"),
+        (
+            {"CONTACT_RETENTION_DAYS": "-1"},
+            "CONTACT_RETENTION_DAYS=-1 is out of range; expected a whole number from 0 to 3650",
+        ),
         ({"PREFERRED_URL_SCHEME": "ftp"}, "PREFERRED_URL_SCHEME='ftp' is not http or https"),
         ({"SQLALCHEMY_DATABASE_URI": "postgres:/x"}, "DATABASE_URL='postgres:/x' is not a database URL"),
         (

@@ -16,6 +16,7 @@ from scoring.index.weights import population_weights
 from scoring.quality import data_quality
 from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.errors import NoResponsesError
+from survey_app.domain.frames import frame_populations
 from survey_app.domain.questionnaires import campaign_versions
 from survey_app.domain.results.files import ResultsMetadata, software_version
 from survey_app.domain.results.loading import read_responses
@@ -41,15 +42,19 @@ def responses_frame(campaign: Campaign) -> pd.DataFrame:
 def campaign_populations(campaign: Campaign) -> pd.DataFrame:
     """The known population sizes of the campaign: ``unit, group, population``.
 
-    A unit's population size (its employees, from the institutions page or the units CSV) is the population
-    of its internal group; service users and experts have no known population.
+    A population list uploaded for a unit and group (:mod:`survey_app.domain.frames`) gives its size; where
+    there is none, a unit's population size (its employees, from the institutions page or the units CSV) is
+    the population of its internal group. Service users and experts without a list have no known population.
     """
+    frames = frame_populations(campaign)
+    listed = set(zip(frames["unit"], frames["group"], strict=True))
     rows = [
         {"unit": u.code, "group": "internal", "population": float(u.population_size)}
         for u in campaign.institution.units
-        if u.population_size
+        if u.population_size and (u.code, "internal") not in listed
     ]
-    return pd.DataFrame(rows, columns=["unit", "group", "population"])
+    units = pd.DataFrame(rows, columns=["unit", "group", "population"])
+    return pd.concat([frames, units], ignore_index=True) if len(frames) else units
 
 
 def with_campaign_design(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFrame, pd.DataFrame]:
