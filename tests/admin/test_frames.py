@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pandas as pd
 import pytest
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, inspect, select
 
 from scoring.frames import ColumnMapping, read_table, validate_frame
@@ -25,7 +26,8 @@ from survey_app.extensions import db
 from survey_app.models import AuditEntry, Invitation
 from survey_app.models.frames import FrameContact, PopulationFrame, SampleDraw
 from survey_app.worker import run_retention
-from tests.apptools import Survey
+from tests.admin.admintools import login, make_user
+from tests.apptools import Survey, csrf_of
 
 MAPPING = ColumnMapping(unit="Satker", group="Kelompok", email="Surel", phone="HP", auxiliary=("Golongan",))
 
@@ -222,3 +224,70 @@ def test_cli_upload_plan_draw(runner: FlaskCliRunner, spi: Survey, tmp_path) -> 
     again = runner.invoke(args=draw)
     assert again.exit_code != 0
     assert "a draw is not repeated" in again.output
+
+
+def _csrf(client: FlaskClient, url: str) -> str:
+    return csrf_of(client.get(url).get_data(as_text=True))
+
+
+def test_console_upload_counts_plan_and_draw(client: FlaskClient, spi: Survey) -> None:
+    make_user("admin", ["KOTA"], email="boss@example.org")
+    login(client, "boss@example.org")
+    base = f"/admin/campaigns/{spi.campaign.slug}/frames"
+    fields = {
+        "unit_column": "Satker",
+        "group_column": "Kelompok",
+        "group": "",
+        "email_column": "Surel",
+        "phone_column": "HP",
+        "auxiliary": "Golongan",
+    }
+    bad = b"Satker;Kelompok;Surel;HP;Golongan\nXYZ;internal;a@b.id;;III\nSETDA;internal;bukan;;IV\n"
+    page = client.post(
+        f"{base}/upload?lang=en",
+        data={
+            "csrf_token": _csrf(client, f"{base}/?lang=en"),
+            **fields,
+            "list_file": (io.BytesIO(bad), "daftar.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert page.status_code == 400
+    html = page.get_data(as_text=True)
+    assert "Nothing was stored: 2 problem(s)" in html
+    assert "unknown unit &#39;XYZ&#39;" in html
+    assert "&#39;bukan&#39; is not an e-mail address" in html
+    assert frame_counts(spi.campaign) == []
+    page = client.post(
+        f"{base}/upload?lang=en",
+        data={
+            "csrf_token": _csrf(client, f"{base}/?lang=en"),
+            **fields,
+            "list_file": (io.BytesIO(frame_csv()), "daftar.csv"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Only the counts are shown from now on" in html
+    assert "@kota.go.id" not in html
+    assert '<td class="num">90</td>' in html
+    plan = client.get(f"{base}/plan?lang=en&moe=0.1&response_rate=0.8&minimum=0")
+    html = plan.get_data(as_text=True)
+    assert plan.status_code == 200
+    assert "Expected margin of error" in html
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+    token = csrf_of(html)
+    done = client.post(
+        f"{base}/draw?lang=en",
+        data={"csrf_token": token, "moe": "0.1", "response_rate": "0.8", "minimum": "0", "seed": "99"},
+        follow_redirects=True,
+    )
+    html = done.get_data(as_text=True)
+    assert "The sample has been drawn with seed 99" in html
+    expected = int(sample_plan(spi.campaign, moe=0.1, response_rate=0.8)["n_invite"].sum())
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == expected
+    assert "Upload a population list" not in html
+    page_id = client.get(f"{base}/?lang=id").get_data(as_text=True)
+    assert "Daftar populasi" in page_id

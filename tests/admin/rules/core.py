@@ -31,5 +31,9 @@ RULES: dict[str, str] = {
     "admin_exports.index": "analyst",
     "admin_invitations.issue": "admin",
     "admin_invitations.revoke": "admin",
+    "admin_frames.show": "admin",
+    "admin_frames.upload": "admin",
+    "admin_frames.plan": "admin",
+    "admin_frames.draw": "admin",
     "admin_audit.log": "admin",
 }
