@@ -4,7 +4,7 @@ from survey_app.models.accounts import ROLES, ApiToken, AuditEntry, User, user_i
 from survey_app.models.base import Base
 from survey_app.models.campaigns import STATUSES, VARIANCE_METHODS, Campaign, CampaignQuestionnaire
 from survey_app.models.drafts import Draft
-from survey_app.models.frames import FrameContact, PopulationFrame, SampleDraw
+from survey_app.models.frames import DeliveryEntry, FrameContact, PopulationFrame, SampleDraw
 from survey_app.models.institutions import Institution, Unit
 from survey_app.models.invitations import STATES, Invitation
 from survey_app.models.questionnaire_versions import ImmutableVersionError, QuestionnaireVersion
@@ -25,6 +25,7 @@ __all__ = [
     "Campaign",
     "CampaignQuestionnaire",
     "ComputeJob",
+    "DeliveryEntry",
     "Draft",
     "FrameContact",
     "HeldResponse",

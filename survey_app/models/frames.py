@@ -65,8 +65,38 @@ class FrameContact(Base):
     invitation_id: Mapped[int | None] = mapped_column(
         ForeignKey("invitations.id", ondelete="SET NULL"), unique=True
     )
+    #: Messages delivered to this contact: the invitation (1) and reminders after it.
+    messages_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     frame: Mapped[PopulationFrame] = relationship()
+
+
+DELIVERY_KINDS: tuple[str, ...] = ("invitation", "reminder")
+DELIVERY_STATUSES: tuple[str, ...] = ("sent", "failed")
+
+
+class DeliveryEntry(Base):
+    """One message's outcome: sent, or failed with the server's reason (the recipient's address removed).
+
+    Holds no token, no link and no address; the contact it went to is gone with the contacts.
+    """
+
+    __tablename__ = "delivery_log"
+    __table_args__ = (
+        CheckConstraint(in_values("kind", DELIVERY_KINDS), name="kind"),
+        CheckConstraint(in_values("status", DELIVERY_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("frame_contacts.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SampleDraw(Base):
