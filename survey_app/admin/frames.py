@@ -3,7 +3,7 @@ and column), counts (never a contact), the sample plan before the draw, and the 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -15,7 +15,9 @@ from wtforms import DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from scoring.frames import ColumnMapping
-from survey_app.domain.accounts import campaign_for
+from survey_app.admin.forms import ActionForm
+from survey_app.domain.accounts import audit, campaign_for
+from survey_app.domain.delivery import delivery_counts
 from survey_app.domain.errors import DomainError
 from survey_app.domain.frames import (
     FrameRejectedError,
@@ -28,6 +30,8 @@ from survey_app.extensions import db
 from survey_app.login import acting_user, requires_role
 from survey_app.models import Campaign
 from survey_app.models.frames import SampleDraw
+from survey_app.queue import submit
+from survey_app.worker import send_invitations_task, send_reminders_task
 
 bp = Blueprint("admin_frames", __name__, url_prefix="/admin/campaigns/<slug>/frames")
 
@@ -75,6 +79,26 @@ def _upload_form(campaign: Campaign) -> UploadForm:
     return form
 
 
+@bp.route("/send", methods=["POST"])
+@requires_role("admin")
+def send(slug: str) -> ResponseReturnValue:
+    """Queue the e-mail invitations (or, with ``reminders``, the reminders) of the drawn people."""
+    campaign = campaign_for(current_user, slug)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for(".show", slug=slug))
+    if not current_app.config.get("SMTP_HOST"):
+        flash(_("No mail server is configured (SMTP_HOST): the system sends no e-mail."))
+        return redirect(url_for(".show", slug=slug))
+    reminders = request.form.get("reminders") == "1"
+    audit(
+        "frames.send", f"campaign:{slug}", user=acting_user(), kind="reminder" if reminders else "invitation"
+    )
+    db.session.commit()
+    submit(send_reminders_task if reminders else send_invitations_task, campaign.id)
+    flash(_("Sending has been queued; the counts below grow as messages go out."))
+    return redirect(url_for(".show", slug=slug))
+
+
 def _page(
     campaign: Campaign, form: UploadForm, problems: tuple[object, ...] = (), status: int = 200
 ) -> ResponseReturnValue:
@@ -88,6 +112,9 @@ def _page(
             plan_form=PlanForm(),
             problems=problems,
             draw=draw,
+            delivered=delivery_counts(campaign),
+            mail_configured=bool(current_app.config.get("SMTP_HOST")),
+            action_form=ActionForm(),
         ),
         status,
     )

@@ -118,3 +118,22 @@ def draw(
         f"drawn with seed {record.seed}, frame hash {record.frame_hash}: "
         f"{sum(int(s['n_h']) for s in sizes)} invitation(s) issued in {len(sizes)} stratum/strata"
     )
+
+
+@frames.command("send")
+@click.option("--campaign", "slug", required=True)
+@click.option("--reminders", is_flag=True, help="Remind the invited people who have not finished.")
+def send(slug: str, reminders: bool) -> None:
+    """Queue the sending of the drawn people's invitations (or reminders) by e-mail."""
+    from flask import current_app
+
+    from survey_app.queue import submit
+    from survey_app.worker import send_invitations_task, send_reminders_task
+
+    if not current_app.config.get("SMTP_HOST"):
+        raise click.ClickException(
+            "SMTP_HOST is not set: the system sends no e-mail (see flask config check)"
+        )
+    campaign = checked(lambda: find_campaign(slug))
+    submit(send_reminders_task if reminders else send_invitations_task, campaign.id)
+    click.echo(f"{'reminders' if reminders else 'invitations'} of {slug} queued for sending")

@@ -8,17 +8,19 @@ import re
 import pandas as pd
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from scoring.frames import ColumnMapping
+from survey_app.domain.delivery import compose
 from survey_app.domain.frames import draw_campaign, upload_frame
 from survey_app.extensions import db
 from survey_app.models import Invitation
 from survey_app.models.frames import DeliveryEntry, FrameContact
 from survey_app.tokens import token_hash
 from survey_app.worker import MAX_REMINDERS, deliver
-from tests.apptools import Survey
+from tests.admin.admintools import login, make_user
+from tests.apptools import Survey, csrf_of
 from tests.mail.conftest import Recorder
 
 LINK = re.compile(r"http://[^\s]+/r/([A-Za-z0-9_\-]+)")
@@ -118,3 +120,39 @@ def test_reminders_reach_only_non_finishers_at_most_n_times(
     assert client.get(f"/r/{newest}?lang=en").status_code == 200
     older = _token(recorder.to(person)[0])
     assert client.get(f"/r/{older}?lang=en").status_code in (404, 410)
+
+
+def test_console_and_cli_queue_the_sending(
+    app: Flask,
+    client: FlaskClient,
+    runner: FlaskCliRunner,
+    campaign: Survey,
+    smtp_server: tuple[Recorder, int],
+) -> None:
+    recorder, _ = smtp_server
+    make_user("admin", ["KOTA"], email="boss@example.org")
+    login(client, "boss@example.org")
+    base = f"/admin/campaigns/{campaign.campaign.slug}/frames"
+    page = client.get(f"{base}/?lang=en").get_data(as_text=True)
+    assert "Invitations: 0 sent, 0 failed" in page
+    done = client.post(f"{base}/send?lang=en", data={"csrf_token": csrf_of(page)}, follow_redirects=True)
+    html = done.get_data(as_text=True)
+    assert "Invitations: 5 sent, 1 failed" in html
+    assert len(recorder.messages) == 5
+    # No token appears on the console page.
+    assert not any(_token(m) in html for m in recorder.messages)
+    result = runner.invoke(args=["frames", "send", "--campaign", campaign.campaign.slug, "--reminders"])
+    assert result.exit_code == 0, result.output
+    assert len(recorder.messages) == 10
+    app.config["SMTP_HOST"] = ""
+    result = runner.invoke(args=["frames", "send", "--campaign", campaign.campaign.slug])
+    assert result.exit_code != 0
+    assert "SMTP_HOST is not set" in result.output
+
+
+def test_english_message_says_the_same(campaign: Survey) -> None:
+    subject, body = compose(campaign.campaign, "reminder", "https://survei.example/r/abc", "en")
+    assert subject == "Reminder: integrity survey of Pemerintah Kota Uji"
+    assert "anonymous" in body
+    assert campaign.campaign.closes_on.isoformat() in body
+    assert "https://survei.example/r/abc" in body

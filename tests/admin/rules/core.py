@@ -35,5 +35,6 @@ RULES: dict[str, str] = {
     "admin_frames.upload": "admin",
     "admin_frames.plan": "admin",
     "admin_frames.draw": "admin",
+    "admin_frames.send": "admin",
     "admin_audit.log": "admin",
 }
