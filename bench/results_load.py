@@ -141,7 +141,7 @@ def stages(campaign: object) -> None:
     target = campaign.target_index  # type: ignore[attr-defined]
     times: dict[str, float] = {}
     started = time.perf_counter()
-    frame = with_campaign_design(responses_frame(campaign), campaign)  # type: ignore[arg-type]
+    frame, _ = with_campaign_design(responses_frame(campaign), campaign)  # type: ignore[arg-type]
     times["loading + design"] = time.perf_counter() - started
     started = time.perf_counter()
     result = compute_index(frame, questionnaires, profile, by=BY, target=target, method=method)

@@ -46,6 +46,17 @@ Environment variables:
 ``ADMIN_SESSION_LIFETIME``  seconds a console login lasts; default 28800 (8 h); 300 to 604800.
 ``API_RATE_LIMIT``          limit on JSON API requests per client address; default ``120/minute``.
 ``LOG_FORMAT``              ``text`` (default) or ``json`` (one JSON object per line).
+``SMTP_HOST``               the mail server invitations and reminders are sent through; unset: the system
+                            sends no e-mail (the console says so).
+``SMTP_PORT``               its port; default 587 (1 to 65535).
+``SMTP_USER``               login at the mail server (optional).
+``SMTP_PASSWORD``           its password (needs ``SMTP_USER``).
+``SMTP_STARTTLS``           ``true`` (default) or ``false``: upgrade the connection with STARTTLS before
+                            logging in. Production refuses a login without it.
+``MAIL_FROM``               the sender address of every message, e.g. ``Survei Integritas
+                            <survei@example.go.id>``; required with ``SMTP_HOST``.
+``CONTACT_RETENTION_DAYS``  days after a campaign's closing date after which the daily retention task
+                            deletes its population lists' contacts (the sizes stay); default 30, 0 to 3650.
 ==========================  ============================================================================
 
 ``flask config check`` prints the effective configuration (secrets only as "set"), or each problem on a
@@ -88,6 +99,13 @@ ENV_KEYS = (
     "ADMIN_SESSION_LIFETIME",
     "API_RATE_LIMIT",
     "LOG_FORMAT",
+    "CONTACT_RETENTION_DAYS",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_USER",
+    "SMTP_PASSWORD",
+    "SMTP_STARTTLS",
+    "MAIL_FROM",
 )
 #: Whole numbers and the range each may take.
 INTEGER_RANGES: dict[str, tuple[int, int]] = {
@@ -97,6 +115,8 @@ INTEGER_RANGES: dict[str, tuple[int, int]] = {
     "ADMIN_SESSION_LIFETIME": (300, 7 * 24 * 3600),
     "JOB_HEARTBEAT_SECONDS": (1, 60),
     "JOB_HEARTBEAT_TIMEOUT": (2, 600),
+    "CONTACT_RETENTION_DAYS": (0, 3650),
+    "SMTP_PORT": (1, 65535),
 }
 RATE_LIMIT_KEYS = (
     "OPEN_ACCESS_RATE_LIMIT",
@@ -143,6 +163,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "TRUSTED_PROXY_COUNT": 0,
         "JOB_HEARTBEAT_SECONDS": 10,
         "JOB_HEARTBEAT_TIMEOUT": 45,
+        "CONTACT_RETENTION_DAYS": 30,
+        "SMTP_PORT": 587,
+        "SMTP_STARTTLS": "true",
         "LOG_FORMAT": "text",
         "BABEL_DEFAULT_LOCALE": "id",
         "LANGUAGES": ("id", "en"),
@@ -224,6 +247,7 @@ def check(config: dict[str, Any]) -> list[str]:
     problems += _database_problems(str(config.get("SQLALCHEMY_DATABASE_URI", "")))
     problems += _integer_problems(config)
     problems += _secret_problems(config, production)
+    problems += _mail_problems(config, production)
 
     base = str(config.get("PUBLIC_BASE_URL") or "")
     if base:
@@ -323,6 +347,29 @@ def _integer_problems(config: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _mail_problems(config: dict[str, Any], production: bool) -> list[str]:
+    """The SMTP settings; ``SMTP_STARTTLS`` normalised to a bool."""
+    problems = []
+    starttls = str(config.get("SMTP_STARTTLS", "true")).strip().lower()
+    if starttls not in ("true", "false", "1", "0", "yes", "no"):
+        problems.append(f"SMTP_STARTTLS={starttls!r} is not true or false")
+    config["SMTP_STARTTLS"] = starttls in ("true", "1", "yes")
+    host = str(config.get("SMTP_HOST") or "").strip()
+    sender = str(config.get("MAIL_FROM") or "").strip()
+    if host and not sender:
+        problems.append("MAIL_FROM is not set; SMTP_HOST needs a sender address, e.g. survei@example.go.id")
+    if sender:
+        address = sender.rsplit("<", 1)[-1].rstrip(">").strip()
+        local, _, domain = address.partition("@")
+        if not local or "." not in domain or " " in address:
+            problems.append(f"MAIL_FROM={sender!r} is not an e-mail address; expected name@domain")
+    if config.get("SMTP_PASSWORD") and not config.get("SMTP_USER"):
+        problems.append("SMTP_PASSWORD is set without SMTP_USER")
+    if production and config.get("SMTP_USER") and not config["SMTP_STARTTLS"]:
+        problems.append("SMTP_STARTTLS=false with SMTP_USER in production would send the password in clear")
+    return problems
+
+
 def _secret_problems(config: dict[str, Any], production: bool) -> list[str]:
     problems = []
     for key in SECRET_KEYS:
@@ -395,7 +442,7 @@ def effective(config: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
     for key in ENV_KEYS:
         value = config.get(key)
-        if key in SECRET_KEYS:
+        if key in SECRET_KEYS or key == "SMTP_PASSWORD":
             text = "set" if value else "not set"
         elif key in ("REDIS_URL", "RATELIMIT_STORAGE_URI"):
             text = _without_password(str(value)) if value else "not set"

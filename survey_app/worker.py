@@ -172,17 +172,26 @@ def reap() -> int:
 
 
 def run_retention(today: date) -> tuple[int, int]:
-    """The daily retention task: release every held response (``flask responses release --all``) and
-    delete expired drafts (``flask drafts purge``); returns (responses released, drafts deleted)."""
+    """The daily retention task: release every held response (``flask responses release --all``), delete
+    expired drafts (``flask drafts purge``) and the contacts of campaigns closed more than
+    ``CONTACT_RETENTION_DAYS`` ago (with an audit entry each); returns (responses released, drafts
+    deleted)."""
+    from survey_app.domain.frames import purge_contacts
     from survey_app.respondent.retention import purge_drafts
 
     setattr(g, WRITER_THREAD, True)
     released = release_all_due(today, everything=True)
     purged = purge_drafts(utcnow(), today, DRAFT_RETENTION)
+    contacts = purge_contacts(today, int(current_app.config["CONTACT_RETENTION_DAYS"]))
     db.session.commit()
     total = sum(r.responses for r in released)
     drafts = purged.closed_campaigns + purged.abandoned_open_access
-    log.info("retention: %s response(s) released, %s draft(s) deleted", total, drafts)
+    log.info(
+        "retention: %s response(s) released, %s draft(s) deleted, contacts of %s campaign(s) deleted",
+        total,
+        drafts,
+        len(contacts),
+    )
     return total, drafts
 
 
@@ -227,3 +236,71 @@ def next_retention(now: datetime, zone: str, hour: int = 2) -> datetime:
     local = now.astimezone(ZoneInfo(zone))
     target = local.replace(hour=hour, minute=0, second=0, microsecond=0)
     return target if target > local else target + timedelta(days=1)
+
+
+#: Reminders a person gets at most after the invitation.
+MAX_REMINDERS = 2
+
+
+def deliver(
+    campaign_id: int, kind: str, *, max_reminders: int = MAX_REMINDERS, lang: str = "id"
+) -> dict[str, int]:
+    """Send the campaign's due invitations (``kind="invitation"``) or reminders by e-mail and log each
+    outcome; returns ``{"sent": ..., "failed": ...}``. Each fresh token is committed before its message
+    goes out (see :mod:`survey_app.domain.delivery`); no log line names a contact or holds a token."""
+    from survey_app.domain.delivery import Kind, pending_contacts, prepare_message, record_delivery
+    from survey_app.links import invitation_link, public_root
+    from survey_app.mail import Mailer
+    from survey_app.models import Campaign
+
+    if kind not in ("invitation", "reminder"):
+        raise ValueError(f"kind must be invitation or reminder, not {kind!r}")
+    what: Kind = "invitation" if kind == "invitation" else "reminder"
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise ValueError(f"no campaign {campaign_id}")
+    root = public_root("http://127.0.0.1:5000")
+    counts = {"sent": 0, "failed": 0}
+    with Mailer(current_app.config) as mailer:
+        for contact_id in pending_contacts(campaign, what, max_reminders):
+            message = prepare_message(
+                campaign, contact_id, what, lambda token: invitation_link(root, token), lang
+            )
+            if message is None:
+                continue
+            db.session.commit()
+            outcome = mailer.send(message.to, message.subject, message.body)
+            record_delivery(campaign, contact_id, what, outcome.sent, outcome.attempts, outcome.reason)
+            db.session.commit()
+            counts["sent" if outcome.sent else "failed"] += 1
+    log.info(
+        "delivery of %ss for campaign %s: %s sent, %s failed",
+        kind,
+        campaign.slug,
+        counts["sent"],
+        counts["failed"],
+    )
+    return counts
+
+
+def _deliver_task(campaign_id: int, kind: str) -> None:
+    if has_request_context() or getattr(g, WRITER_THREAD, False):
+        # Inline (tests, COMPUTE_IN_BACKGROUND off) or in the queue's thread, which cleans up itself.
+        deliver(campaign_id, kind)
+        return
+    _after_fork()  # RQ: a forked child of `flask worker`
+    setattr(g, WRITER_THREAD, True)
+    try:
+        deliver(campaign_id, kind)
+    finally:
+        db.session.remove()
+
+
+def send_invitations_task(campaign_id: int) -> None:
+    """The queued task (``queue.submit``): send the drawn, not yet invited people their invitation."""
+    _deliver_task(campaign_id, "invitation")
+
+
+def send_reminders_task(campaign_id: int) -> None:
+    """The queued task: remind the invited people who have not finished, at most :data:`MAX_REMINDERS`."""
+    _deliver_task(campaign_id, "reminder")

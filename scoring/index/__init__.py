@@ -18,6 +18,10 @@ The pipeline (see ``docs/scoring-method.md`` for the method in words), one modul
 5. :func:`apply_corrections` (:mod:`~scoring.index.corrections`), :func:`add_categories` and
    :func:`probability_at_least` (:mod:`~scoring.index.categories`).
 
+Before step 2, :func:`population_weights` (:mod:`~scoring.index.weights`) weights each group's respondents up
+to their unit's population where it is known (``N / n`` within unit × group), so that the institution's
+estimate counts each unit by its size.
+
 :func:`compute_index` (:mod:`~scoring.index.pipeline`) runs all of it and returns an :class:`IndexResult`.
 :func:`campaign_difference` (:mod:`~scoring.index.comparison`) compares two runs. Confidence intervals
 come from :mod:`scoring.intervals`.
@@ -39,11 +43,13 @@ from scoring.index.publication import ESTIMATE_COLUMNS as ESTIMATE_COLUMNS
 from scoring.index.publication import publication_rules
 from scoring.index.scored import SCORE as SCORE
 from scoring.index.scored import ScoredResponses, score_responses
+from scoring.index.weights import PopulationWeights, population_weights
 
 __all__ = [
     "DEFAULT_SEED",
     "GroupEstimates",
     "IndexResult",
+    "PopulationWeights",
     "ScoredResponses",
     "add_categories",
     "apply_corrections",
@@ -53,6 +59,7 @@ __all__ = [
     "correction_points",
     "estimate_groups",
     "index_from_scores",
+    "population_weights",
     "probability_at_least",
     "publication_rules",
     "score_responses",

@@ -14,6 +14,7 @@ def register_commands(app: Flask) -> None:
     from survey_app.cli.config import config
     from survey_app.cli.demo import demo
     from survey_app.cli.drafts import drafts
+    from survey_app.cli.frames import frames
     from survey_app.cli.institution import institution
     from survey_app.cli.invitations import invitations
     from survey_app.cli.questionnaire import questionnaire
@@ -26,6 +27,7 @@ def register_commands(app: Flask) -> None:
         institution,
         campaign,
         invitations,
+        frames,
         responses,
         drafts,
         demo,

@@ -13,7 +13,11 @@ institution's score times its ``n`` minus the published units' gives a withheld 
 
     In every set of cells that adds up to a published total, the withheld cells that count in the total must
     be none, or at least two that together hold at least ``min_cell`` respondents. While they are not, the
-    smallest published cell of the set is withheld too; when none is left, the total is.
+    smallest published cell of the set is withheld too; when none is left, the total is. Where the total
+    weights its cells by population (:mod:`scoring.index.weights`), the other withheld cells must also
+    carry at least half the weight of each withheld cell under ``min_cell``, so that the subtraction still
+    leaves that cell's score a range of at least half the 0-100 scale (a unit of 300 people with one
+    respondent beside a unit of 80 would otherwise be known to within 27 points).
 
 The sets are (a) per respondent group, the units' group cells and the institution's group cell
 (``groups`` / ``overall_groups``); (b) the units' index cells and the institution's index (``index`` /
@@ -156,6 +160,22 @@ class CellSet:
     members: tuple[tuple[str, int], ...]
     counts: tuple[int, ...]
     total: tuple[str, int]
+    #: How much each member weighs in the total (its weights' sum), where that is not its count.
+    shares: tuple[float, ...] | None = None
+
+    def covered(self, hidden: list[bool], min_cell: int) -> bool:
+        """Whether the withheld members (``hidden``, by member) resist a subtraction from the total."""
+        withheld = [i for i, (h, k) in enumerate(zip(hidden, self.counts, strict=True)) if h and k > 0]
+        if not withheld:
+            return True
+        if len(withheld) < 2 or sum(self.counts[i] for i in withheld) < min_cell:
+            return False
+        if self.shares is None:
+            return True
+        weight = sum(self.shares[i] for i in withheld)
+        return all(
+            weight - self.shares[i] >= self.shares[i] / 2 for i in withheld if self.counts[i] < min_cell
+        )
 
 
 def _count(value: object) -> int:
@@ -177,21 +197,40 @@ def _members(
     return tuple((name, r) for r in rows), tuple(_count(frame["n"].iloc[r]) for r in rows)
 
 
-def cell_sets(tables: Mapping[str, pd.DataFrame]) -> list[CellSet]:
+def _weight_of(weights: pd.DataFrame | None) -> dict[tuple[str, str], float]:
+    if weights is None or weights.empty:
+        return {}
+    return {
+        (str(u), str(g)): float(w)
+        for u, g, w in weights[["unit", "group", "weight"]].itertuples(index=False, name=None)
+    }
+
+
+def cell_sets(tables: Mapping[str, pd.DataFrame], weights: pd.DataFrame | None = None) -> list[CellSet]:
     """The sets of cells with a total in a run's tables (the module docstring lists them); cells are named
     by row position.
 
     A member is a cell that counts in the total: every unit in the institution's rows, but in a unit's
     index only the groups it used, and in a combined dimension cell only the groups the engine published.
+    ``weights`` (``unit, group, weight``: the sum of the design weights of each unit × group's scored
+    respondents, the run's ``cell_weights``) gives the shares with which units count in the institution's
+    rows; in the institution's index a unit's share is the sum over groups of its share of each group.
     """
     sets: list[CellSet] = []
     groups = tables.get("groups")
     index = tables.get("index")
+    weight_of = _weight_of(weights)
     if groups is not None and "overall_groups" in tables:
         by_group = _positions(groups, ["group"])
         for row, group in enumerate(tables["overall_groups"]["group"].astype(str)):
-            members, counts = _members("groups", groups, by_group.get((group,), []))
-            sets.append(CellSet(members, counts, ("overall_groups", row)))
+            rows = by_group.get((group,), [])
+            members, counts = _members("groups", groups, rows)
+            shares = (
+                tuple(weight_of.get((str(groups["unit"].iloc[r]), group), 0.0) for r in rows)
+                if weight_of
+                else None
+            )
+            sets.append(CellSet(members, counts, ("overall_groups", row), shares))
     if index is not None and "overall" in tables and len(tables["overall"]) == 1:
         # A unit brings all its respondents to the institution's index, also those of groups it left out
         # of its own (whose index n says 0).
@@ -204,7 +243,18 @@ def cell_sets(tables: Mapping[str, pd.DataFrame]) -> list[CellSet]:
         counts = tuple(
             _count(respondents.get(str(unit), index["n"].iloc[r])) for r, unit in enumerate(index["unit"])
         )
-        sets.append(CellSet(members, counts, ("overall", 0)))
+        shares = None
+        if weight_of:
+            per_group: dict[str, float] = {}
+            for (_, g), w in weight_of.items():
+                per_group[g] = per_group.get(g, 0.0) + w
+            shares = tuple(
+                sum(
+                    w / per_group[g] for (u, g), w in weight_of.items() if u == str(unit) and per_group[g] > 0
+                )
+                for unit in index["unit"]
+            )
+        sets.append(CellSet(members, counts, ("overall", 0), shares))
     if index is not None and groups is not None and "groups_used" in index.columns:
         by_unit_group = _positions(groups, ["unit", "group"])
         for row, (unit, used) in enumerate(zip(index["unit"].astype(str), index["groups_used"], strict=True)):
@@ -251,7 +301,9 @@ def _withhold(frame: pd.DataFrame, row: int, reason: str, min_cell: int) -> None
         frame.loc[rows, "note"] = NOTES[reason].format(k=min_cell)
 
 
-def protect_tables(tables: Mapping[str, pd.DataFrame], min_cell: int) -> dict[str, pd.DataFrame]:
+def protect_tables(
+    tables: Mapping[str, pd.DataFrame], min_cell: int, weights: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
     """Primary and complementary suppression of a run's tables (``table_of`` frames by name).
 
     Every table of :data:`KEYS` is passed through :func:`suppress`, then the rule of the module docstring is
@@ -291,7 +343,7 @@ def protect_tables(tables: Mapping[str, pd.DataFrame], min_cell: int) -> dict[st
             table.loc[table["suppressed"], "note"] = NOTES[PRIMARY].format(k=min_cell)
         table["_hidden"] = hidden
         out[name] = table
-    sets = cell_sets({n: t for n, t in out.items() if n in KEYS})
+    sets = cell_sets({n: t for n, t in out.items() if n in KEYS}, weights)
 
     def is_hidden(cell: tuple[str, int]) -> bool:
         return bool(out[cell[0]]["_hidden"].iloc[cell[1]])
@@ -303,8 +355,7 @@ def protect_tables(tables: Mapping[str, pd.DataFrame], min_cell: int) -> dict[st
             while not is_hidden(cells.total):
                 members = list(zip(cells.members, cells.counts, strict=True))
                 # A withheld cell without respondents adds nothing to the total and needs no cover.
-                withheld = [k for c, k in members if is_hidden(c) and k > 0]
-                if not withheld or (len(withheld) >= 2 and sum(withheld) >= min_cell):
+                if cells.covered([is_hidden(c) for c in cells.members], min_cell):
                     break
                 # The smallest published cell (the first of equals, so the choice is reproducible).
                 shown = [(k, i, c) for i, (c, k) in enumerate(members) if not is_hidden(c)]
@@ -355,10 +406,13 @@ def mask_counts(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     return out
 
 
-def published_tables(tables: Mapping[str, pd.DataFrame], min_cell: int) -> dict[str, pd.DataFrame]:
-    """What every output shows of a run's tables: :func:`protect_tables`, then :func:`mask_counts` and
-    :func:`round_figures` on every table :data:`KEYS` names (others are returned as they are)."""
-    protected = protect_tables(tables, min_cell)
+def published_tables(
+    tables: Mapping[str, pd.DataFrame], min_cell: int, weights: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """What every output shows of a run's tables: :func:`protect_tables` (with the run's ``cell_weights``),
+    then :func:`mask_counts` and :func:`round_figures` on every table :data:`KEYS` names (others are
+    returned as they are)."""
+    protected = protect_tables(tables, min_cell, weights)
     return {
         name: round_figures(mask_counts(frame, min_cell)) if name in KEYS else frame
         for name, frame in protected.items()
@@ -379,9 +433,11 @@ class Blocker:
         return f"{self.table} {' / '.join(self.cell)}: n {self.n_before} → {self.n_now}"
 
 
-def _shown_cells(tables: Mapping[str, pd.DataFrame], min_cell: int) -> dict[tuple[str, tuple[str, ...]], int]:
+def _shown_cells(
+    tables: Mapping[str, pd.DataFrame], min_cell: int, weights: pd.DataFrame | None = None
+) -> dict[tuple[str, tuple[str, ...]], int]:
     """The ``n`` of every cell that ``tables`` show (not withheld), by table and cell."""
-    protected = protect_tables({n: t for n, t in tables.items() if n in KEYS}, min_cell)
+    protected = protect_tables({n: t for n, t in tables.items() if n in KEYS}, min_cell, weights)
     cells: dict[tuple[str, tuple[str, ...]], int] = {}
     for name, frame in protected.items():
         keys = [k for k in KEYS[name] if k in frame.columns]
@@ -397,7 +453,10 @@ def _shown_cells(tables: Mapping[str, pd.DataFrame], min_cell: int) -> dict[tupl
 
 
 def publication_blockers(
-    new: Mapping[str, pd.DataFrame], published: Mapping[str, pd.DataFrame], min_cell: int
+    new: Mapping[str, pd.DataFrame],
+    published: Mapping[str, pd.DataFrame],
+    min_cell: int,
+    weights: tuple[pd.DataFrame | None, pd.DataFrame | None] = (None, None),
 ) -> list[Blocker]:
     """The cells that keep run ``new`` from being published beside run ``published`` (tables by name).
 
@@ -406,6 +465,7 @@ def publication_blockers(
     the score of the few added (one response apart, the difference of the institution rows is that
     respondent's score). A cell whose ``n`` is the same may still move a little, through the steps the engine
     computes over the whole campaign; that movement is no one respondent's answer, and is not a change here.
+    ``weights`` are the two runs' ``cell_weights`` (new, published), as :func:`protect_tables` takes them.
 
     >>> def run(estimate, n):
     ...     return {"overall": pd.DataFrame({"institution": ["K"], "estimate": [estimate], "n": [n],
@@ -415,9 +475,9 @@ def publication_blockers(
     >>> publication_blockers(run(66.0, 50), run(64.8, 45), 5)
     []
     """
-    before = _shown_cells(published, min_cell)
+    before = _shown_cells(published, min_cell, weights[1])
     blockers = []
-    for key, n_now in _shown_cells(new, min_cell).items():
+    for key, n_now in _shown_cells(new, min_cell, weights[0]).items():
         if key not in before:
             continue
         n_before = before[key]

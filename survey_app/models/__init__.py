@@ -10,6 +10,7 @@ from survey_app.models.campaigns import (
     CorrectionCase,
 )
 from survey_app.models.drafts import Draft
+from survey_app.models.frames import DeliveryEntry, FrameContact, PopulationFrame, SampleDraw
 from survey_app.models.institutions import Institution, Unit
 from survey_app.models.invitations import STATES, Invitation
 from survey_app.models.national_figures import NationalFigure
@@ -32,14 +33,18 @@ __all__ = [
     "CampaignQuestionnaire",
     "ComputeJob",
     "CorrectionCase",
+    "DeliveryEntry",
     "Draft",
+    "FrameContact",
     "HeldResponse",
     "ImmutableVersionError",
     "Institution",
     "Invitation",
     "NationalFigure",
+    "PopulationFrame",
     "QuestionnaireVersion",
     "Response",
+    "SampleDraw",
     "ScoreRun",
     "Unit",
     "User",

@@ -142,7 +142,12 @@ def test_small_cells_show_no_estimate(client: FlaskClient, spi: Survey) -> None:
     assert setda["ci_low"] < setda["estimate"] < setda["ci_high"]
     assert setda["category"] == stored["category"]
     assert setda["unit_name"] == "Sekretariat Daerah"
-    assert [g["n"] for g in setda["groups"]] == [12, 12, 12]
+    # DINKES's internal group (300 employees, 3 respondents) outweighs INSP's (80) in the institution's
+    # population-weighted internal row, so SETDA's internal cell covers it too, and with it one more of
+    # SETDA's groups (else SETDA's index minus its other groups gives the withheld one).
+    shown = {g["group"]: g for g in setda["groups"]}
+    assert shown["internal"]["suppression"] == "complementary"
+    assert [g["n"] for g in setda["groups"] if g["suppression"] is None] == [12]
     dims = get(client, f"/api/v1/campaigns/{spi.campaign.slug}/results/dimensions", token).get_json()
     assert {d["id"] for d in dims["dimensions"]} >= {"transparansi"}
     for cell in dims["cells"]:
@@ -268,13 +273,19 @@ def test_no_withheld_unit_can_be_recomputed_from_the_api(client: FlaskClient, sp
     assert set(withheld) == {"DINKES", "INSP"}
     low, high = subtraction_bounds(overall["estimate"], int(overall["n"]), published, withheld)["DINKES"]
     assert high - low >= 50, (low, high)
+    # The institution's group rows weight the units by population where it is known (the internal group):
+    # the attacker knows those weights too (populations are public), and subtracts with them.
+    weights = table_of(run, "cell_weights").set_index(["unit", "group"])["weight"]
     for group, total in institution["overall_groups"].set_index("group").iterrows():
         cells = {u: next(g for g in r["groups"] if g["group"] == group) for u, r in units.items()}
         published = {
-            u: (g["estimate"], int(groups[(u, group)])) for u, g in cells.items() if g["estimate"] is not None
+            u: (g["estimate"], float(weights[(u, group)]))
+            for u, g in cells.items()
+            if g["estimate"] is not None
         }
-        withheld = {u: int(groups[(u, group)]) for u, g in cells.items() if g["estimate"] is None}
-        low, high = subtraction_bounds(total["estimate"], int(total["n"]), published, withheld)["DINKES"]
+        withheld = {u: float(weights[(u, group)]) for u, g in cells.items() if g["estimate"] is None}
+        total_weight = float(weights.xs(group, level="group").sum())
+        low, high = subtraction_bounds(total["estimate"], total_weight, published, withheld)["DINKES"]
         assert high - low >= 50, (group, low, high)
         assert cells["DINKES"]["n"] is None
         assert cells["DINKES"]["n_below"] == 5

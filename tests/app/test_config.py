@@ -52,6 +52,21 @@ def _problems(tmp_path: Path, **settings: object) -> list[str]:
             "TRUSTED_PROXY_COUNT=9 is out of range; expected a whole number from 0 to 5",
         ),
         ({"SURVEY_TIMEZONE": "Asia/Jakrta"}, "SURVEY_TIMEZONE='Asia/Jakrta' is not a time zone"),
+        (
+            {"SMTP_HOST": "mail.kota.go.id"},
+            "MAIL_FROM is not set; SMTP_HOST needs a sender address, e.g. survei@example.go.id",
+        ),
+        (
+            {"MAIL_FROM": "survei at kota"},
+            "MAIL_FROM='survei at kota' is not an e-mail address; expected name@domain",
+        ),
+        ({"SMTP_PORT": "70000"}, "SMTP_PORT=70000 is out of range; expected a whole number from 1 to 65535"),
+        ({"SMTP_STARTTLS": "maybe"}, "SMTP_STARTTLS='maybe' is not true or false"),
+        ({"SMTP_PASSWORD": "x"}, "SMTP_PASSWORD is set without SMTP_USER"),
+        (
+            {"CONTACT_RETENTION_DAYS": "-1"},
+            "CONTACT_RETENTION_DAYS=-1 is out of range; expected a whole number from 0 to 3650",
+        ),
         ({"PREFERRED_URL_SCHEME": "ftp"}, "PREFERRED_URL_SCHEME='ftp' is not http or https"),
         ({"SQLALCHEMY_DATABASE_URI": "postgres:/x"}, "DATABASE_URL='postgres:/x' is not a database URL"),
         (

@@ -24,13 +24,18 @@ MIN_CELL = 5
 
 
 def subtraction_bounds(
-    total: float, total_n: int, shown: Mapping[str, tuple[float, int]], withheld: Mapping[str, int]
+    total: float,
+    total_n: float,
+    shown: Mapping[str, tuple[float, float]],
+    withheld: Mapping[str, float],
 ) -> dict[str, tuple[float, float]]:
     """What an attacker can say of each withheld cell's score from a total and the cells shown beside it.
 
     ``shown`` maps a cell to its published (estimate, n); ``withheld`` maps each withheld cell to its true
     ``n``, which is more than is published (the strongest attacker: they counted the responses per unit).
     Scores lie in 0–100, so a cell withheld beside another keeps the range the other's score leaves open.
+    Where the total weights its cells by population, ``n`` stands for each cell's weight (the sum of its
+    respondents' design weights) and ``total_n`` for the total's.
     """
     rest = total * total_n - sum(x * n for x, n in shown.values())
     bounds = {}

@@ -33,6 +33,12 @@ def run_tables(run: ScoreRun) -> dict[str, pd.DataFrame]:
     return {name: table_of(run, name) for name in KEYS if name in run.results}
 
 
+def cell_weights(run: ScoreRun) -> pd.DataFrame | None:
+    """The sum of the design weights per unit × group of ``run`` (runs before population weighting: none,
+    and the units count by their respondents)."""
+    return table_of(run, "cell_weights") if "cell_weights" in run.results else None
+
+
 def shown_tables(campaign: Campaign, run: ScoreRun) -> dict[str, pd.DataFrame]:
     """The tables of ``run`` as every output shows them: suppressed (primary and complementary), ``n`` of
     withheld cells as ``n_below``, figures rounded (:func:`survey_app.domain.disclosure.published_tables`),
@@ -43,7 +49,7 @@ def shown_tables(campaign: Campaign, run: ScoreRun) -> dict[str, pd.DataFrame]:
     # copies.
     cache: dict[int, dict[str, pd.DataFrame]] = run.__dict__.setdefault("_shown_tables", {})
     if min_cell not in cache:
-        cache[min_cell] = published_tables(run_tables(run), min_cell)
+        cache[min_cell] = published_tables(run_tables(run), min_cell, cell_weights(run))
     return {name: frame.copy() for name, frame in cache[min_cell].items()}
 
 
@@ -89,7 +95,9 @@ def check_publishable(campaign: Campaign, run: ScoreRun) -> None:
     min_cell = effective_min_cell(campaign, run)
     tables = run_tables(run)
     for other in ever_published(campaign, exclude=run):
-        blockers = publication_blockers(tables, run_tables(other), min_cell)
+        blockers = publication_blockers(
+            tables, run_tables(other), min_cell, (cell_weights(run), cell_weights(other))
+        )
         if blockers:
             raise PublishRefusedError(run.id, other.id, blockers, min_cell)
 

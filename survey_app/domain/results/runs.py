@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from questionnaires.profile import ScoringProfile
 from scoring.index import compute_index, index_from_scores
+from scoring.index.weights import population_weights
 from scoring.quality import data_quality
 from survey_app.domain.corrections import cases_frame
 from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.errors import NoResponsesError
+from survey_app.domain.frames import frame_populations
 from survey_app.domain.questionnaires import campaign_versions
 from survey_app.domain.results.files import ResultsMetadata, software_version
 from survey_app.domain.results.loading import read_responses
@@ -39,34 +41,55 @@ def responses_frame(campaign: Campaign) -> pd.DataFrame:
     )
 
 
-def with_campaign_design(frame: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
-    """``frame`` with the campaign's design (changed in place and returned): units as variance strata, and
-    population sizes as ``fpc``.
+def campaign_populations(campaign: Campaign) -> pd.DataFrame:
+    """The known population sizes of the campaign: ``unit, group, population``.
+
+    A population list uploaded for a unit and group (:mod:`survey_app.domain.frames`) gives its size; where
+    there is none, a unit's population size (its employees, from the institutions page or the units CSV) is
+    the population of its internal group. Service users and experts without a list have no known population.
+    """
+    frames = frame_populations(campaign)
+    listed = set(zip(frames["unit"], frames["group"], strict=True))
+    rows = [
+        {"unit": u.code, "group": "internal", "population": float(u.population_size)}
+        for u in campaign.institution.units
+        if u.population_size and (u.code, "internal") not in listed
+    ]
+    units = pd.DataFrame(rows, columns=["unit", "group", "population"])
+    return pd.concat([frames, units], ignore_index=True) if len(frames) else units
+
+
+def with_campaign_design(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``frame`` with the campaign's design (changed in place and returned), and the weighting rule per group.
 
     Every unit is sampled on its own, so the unit is part of the variance stratum (with the invitation's own
-    stratum, if any). With ``use_fpc``, a unit's population size (its employees) gives the finite population
-    correction for internal-group responses; other groups' populations (service users, experts) have no
-    known size. A unit with more internal responses than its stated population gets no correction (the size
-    is evidently out of date) rather than a negative one.
+    stratum, if any). Each group whose units all have a known population is weighted to it
+    (:func:`scoring.index.weights.population_weights`: ``N / n`` within unit × group); the other groups keep
+    their stored weights, and the returned table says which rule applies to which group and why. With
+    ``use_fpc``, the same population sizes give the finite population correction of invited responses. A
+    unit with more respondents than its stated population gets no correction (the size is evidently out of
+    date) rather than a negative one.
     """
     # In place: the frame is the caller's own fresh read, and a copy of a million-row wide text frame costs
     # about 0.9 GB of peak memory (bench/results_load.py).
     out = frame
     unit = out["unit"].astype("string").fillna("")
+    group = out["group"].astype("string").fillna("")
     stratum = out["stratum"].astype("string").fillna("") if "stratum" in out.columns else ""
     out["stratum"] = unit + "|" + stratum
+    populations = campaign_populations(campaign)
+    weighting = population_weights(out, populations)
+    out["weight"] = weighting.weights
     if campaign.use_fpc:
-        sizes = pd.Series(
-            {u.code: u.population_size for u in campaign.institution.units if u.population_size},
-            dtype="float64",
-        )
-        internal = out["group"].astype("string") == "internal"
+        sizes = populations.set_index(["unit", "group"])["population"]
+        invited = pd.Series(True, index=out.index)
         if "open_access" in out.columns:
-            internal &= ~out["open_access"].astype("string").str.lower().isin(["true", "1", "t"])
-        population = unit.map(sizes).astype("float64").where(internal)
-        answered = internal.groupby(unit).transform("sum")
+            invited = ~out["open_access"].astype("string").str.lower().isin(["true", "1", "t"])
+        keys = pd.MultiIndex.from_arrays([unit, group])
+        population = pd.Series(sizes.reindex(keys).to_numpy(dtype="float64"), index=out.index).where(invited)
+        answered = invited.groupby([unit, group]).transform("sum")
         out["fpc"] = population.where(answered <= population)
-    return out
+    return out, weighting.rules
 
 
 def _json_table(frame: pd.DataFrame) -> dict[str, Any]:
@@ -96,7 +119,7 @@ def compute_run(
     frame = read_responses(db.session.connection(), campaign.id, campaign.institution.code, versions)
     if frame.empty:
         raise NoResponsesError(f"campaign {campaign.slug!r} has no responses yet")
-    frame = with_campaign_design(frame, campaign)
+    frame, weighting = with_campaign_design(frame, campaign)
     if progress:
         progress("index", 0.3)
     result = compute_index(
@@ -126,6 +149,24 @@ def compute_run(
         method=campaign.variance_method,  # type: ignore[arg-type]
         corrections=corrections,
     )
+    # What each unit × group weighs in the institution's rows, for disclosure control (its scored
+    # respondents' weights, as the estimate uses them).
+    data = scored.data
+    has_score = pd.to_numeric(data["score"], errors="coerce").notna()
+    weights = (
+        pd.to_numeric(data["weight"], errors="coerce").where(
+            ~data["open_access"].astype("string").str.lower().isin(["true", "1", "t"]), 1.0
+        )
+        if "open_access" in data.columns
+        else pd.to_numeric(data["weight"], errors="coerce")
+    )
+    cell_weights = (
+        weights[has_score]
+        .groupby([data["unit"].astype("string")[has_score], data["group"].astype("string")[has_score]])
+        .sum()
+        .rename("weight")
+        .reset_index()
+    )
     if progress:
         progress("data quality", 0.75)
     quality = data_quality(frame, questionnaires, profile, by=BY, scored=scored)
@@ -148,6 +189,7 @@ def compute_run(
             "corrections": {}
             if corrections is None
             else dict(zip(corrections["rule"], map(int, corrections["cases"]), strict=True)),
+            "weighting": json.loads(weighting.to_json(orient="records")),
         },
         responses_read=len(frame),
         results={
@@ -161,6 +203,7 @@ def compute_run(
             "overall_dimensions": _json_table(overall_dimensions),
             "questions": _json_table(questions),
             "overall_questions": _json_table(overall_questions),
+            "cell_weights": _json_table(cell_weights),
         },
         note="",
     )

@@ -31,5 +31,10 @@ RULES: dict[str, str] = {
     "admin_exports.index": "analyst",
     "admin_invitations.issue": "admin",
     "admin_invitations.revoke": "admin",
+    "admin_frames.show": "admin",
+    "admin_frames.upload": "admin",
+    "admin_frames.plan": "admin",
+    "admin_frames.draw": "admin",
+    "admin_frames.send": "admin",
     "admin_audit.log": "admin",
 }

@@ -1,0 +1,114 @@
+"""Population lists (frames) per campaign × unit × group, their contacts, and the recorded draw.
+
+Contacts are personal data kept only to deliver invitations: no response refers to a contact or an
+invitation, and the retention task deletes them at close + ``CONTACT_RETENTION_DAYS``
+(:func:`survey_app.domain.frames.purge_contacts`). A drawn contact points to its invitation (to send it and
+to remind non-finishers); the invitation points to nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.models.base import Base
+from survey_app.models.campaigns import Campaign
+from survey_app.models.institutions import Unit
+from survey_app.models.types import GROUPS, JSONDocument, UTCDateTime, in_values, utcnow
+
+
+class PopulationFrame(Base):
+    """The population of one unit in one respondent group of a campaign: its size and where it came from.
+
+    ``size`` stays after the contacts are deleted: it is the population the results are weighted to.
+    """
+
+    __tablename__ = "population_frames"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "unit_id", "respondent_group"),
+        CheckConstraint(in_values("respondent_group", GROUPS), name="respondent_group"),
+        CheckConstraint("size > 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    respondent_group: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int] = mapped_column(Integer)
+    #: :func:`scoring.frames.frame_hash` of the whole validated upload this frame came from.
+    upload_hash: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by: Mapped[str] = mapped_column(String(255))
+    #: When the contacts were deleted (retention); the size is kept.
+    contacts_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    campaign: Mapped[Campaign] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+
+class FrameContact(Base):
+    """One person of a frame: how to reach them, auxiliary columns for calibration, and their invitation
+    once drawn."""
+
+    __tablename__ = "frame_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    frame_id: Mapped[int] = mapped_column(ForeignKey("population_frames.id", ondelete="CASCADE"), index=True)
+    #: The row's position in the upload (the draw's order).
+    position: Mapped[int] = mapped_column(Integer)
+    email: Mapped[str] = mapped_column(String(320), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    auxiliary: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="SET NULL"), unique=True
+    )
+    #: Messages delivered to this contact: the invitation (1) and reminders after it.
+    messages_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    frame: Mapped[PopulationFrame] = relationship()
+
+
+DELIVERY_KINDS: tuple[str, ...] = ("invitation", "reminder")
+DELIVERY_STATUSES: tuple[str, ...] = ("sent", "failed")
+
+
+class DeliveryEntry(Base):
+    """One message's outcome: sent, or failed with the server's reason (the recipient's address removed).
+
+    Holds no token, no link and no address; the contact it went to is gone with the contacts.
+    """
+
+    __tablename__ = "delivery_log"
+    __table_args__ = (
+        CheckConstraint(in_values("kind", DELIVERY_KINDS), name="kind"),
+        CheckConstraint(in_values("status", DELIVERY_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("frame_contacts.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SampleDraw(Base):
+    """A recorded draw (:class:`scoring.sampling.DrawRecord`): one per campaign; another is refused."""
+
+    __tablename__ = "sample_draws"
+    __table_args__ = (UniqueConstraint("campaign_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    frame_hash: Mapped[str] = mapped_column(String(64))
+    record: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    drawn_by: Mapped[str] = mapped_column(String(255))

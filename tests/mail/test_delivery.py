@@ -1,0 +1,158 @@
+"""E-mail delivery through a real SMTP server: invitations, a refused recipient, a retried one, reminders to
+non-finishers only, at most N times, and the link from the received message opens the questionnaire."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select
+
+from scoring.frames import ColumnMapping
+from survey_app.domain.delivery import compose
+from survey_app.domain.frames import draw_campaign, upload_frame
+from survey_app.extensions import db
+from survey_app.models import Invitation
+from survey_app.models.frames import DeliveryEntry, FrameContact
+from survey_app.tokens import token_hash
+from survey_app.worker import MAX_REMINDERS, deliver
+from tests.admin.admintools import login, make_user
+from tests.apptools import Survey, csrf_of
+from tests.mail.conftest import Recorder
+
+LINK = re.compile(r"http://[^\s]+/r/([A-Za-z0-9_\-]+)")
+PEOPLE = [f"pegawai{k}@kota.go.id" for k in range(6)]
+REFUSED, FLAKY = PEOPLE[1], PEOPLE[2]
+
+
+@pytest.fixture
+def campaign(app: Flask, spi: Survey, smtp_server: tuple[Recorder, int]) -> Survey:
+    recorder, port = smtp_server
+    recorder.refused.add(REFUSED)
+    recorder.flaky.add(FLAKY)
+    app.config.update(
+        SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False, MAIL_FROM="Survei <survei@kota.go.id>"
+    )
+    data = "unit,email\n" + "".join(f"SETDA,{p}\n" for p in PEOPLE)
+    upload_frame(
+        spi.campaign,
+        data.encode(),
+        "daftar.csv",
+        ColumnMapping(unit="unit", email="email"),
+        group="internal",
+        user=None,
+    )
+    # A census of the unit: everybody drawn.
+    plan = pd.DataFrame({"unit": ["SETDA"], "group": ["internal"], "n_invite": [len(PEOPLE)]})
+    draw_campaign(spi.campaign, plan, seed=5, user=None)
+    db.session.commit()
+    return spi
+
+
+def _token(message: object) -> str:
+    body = message.get_content()  # type: ignore[attr-defined]
+    found = LINK.search(body)
+    assert found, body
+    return found.group(1)
+
+
+def test_invitations_are_sent_logged_and_retried(campaign: Survey, smtp_server: tuple[Recorder, int]) -> None:
+    recorder, _ = smtp_server
+    counts = deliver(campaign.campaign.id, "invitation")
+    assert counts == {"sent": 5, "failed": 1}
+    assert {m["To"] for m in recorder.messages} == set(PEOPLE) - {REFUSED}
+    assert recorder.tried[FLAKY] == 2  # refused once with 451, then delivered
+    log = db.session.scalars(select(DeliveryEntry).order_by(DeliveryEntry.id)).all()
+    failed = [e for e in log if e.status == "failed"]
+    assert len(failed) == 1
+    assert failed[0].reason.startswith("550")
+    assert "@" not in failed[0].reason
+    assert REFUSED not in failed[0].reason
+    assert failed[0].attempts == 1  # a permanent refusal is not retried
+    assert sorted(e.attempts for e in log if e.status == "sent") == [1, 1, 1, 1, 2]
+    # The message: Indonesian, with the institution, purpose, closing date and the anonymity promise.
+    message = recorder.to(PEOPLE[0])[0]
+    body = message.get_content()
+    assert "Pemerintah Kota Uji" in message["Subject"]
+    assert campaign.campaign.closes_on.isoformat() in body
+    assert "anonim" in body
+    # Tokens exist only in the messages: stored as hashes, in no log entry.
+    for m in recorder.messages:
+        token = _token(m)
+        assert (
+            db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
+            is not None
+        )
+        assert all(token not in (e.reason or "") for e in log)
+    # Sending again sends nothing new (everyone delivered has their invitation).
+    assert deliver(campaign.campaign.id, "invitation") == {"sent": 0, "failed": 1}
+
+
+def test_reminders_reach_only_non_finishers_at_most_n_times(
+    client: FlaskClient, campaign: Survey, smtp_server: tuple[Recorder, int]
+) -> None:
+    recorder, _ = smtp_server
+    deliver(campaign.campaign.id, "invitation")
+    # A sampled person opens the link from the received message and gets the questionnaire.
+    first = _token(recorder.to(PEOPLE[0])[0])
+    page = client.get(f"/r/{first}?lang=en")
+    assert page.status_code == 200
+    # PEOPLE[0] finishes (the invitation is spent as the respondent pages spend it).
+    contact = db.session.scalars(select(FrameContact).where(FrameContact.email == PEOPLE[0])).one()
+    invitation = db.session.get(Invitation, contact.invitation_id)
+    assert invitation is not None
+    invitation.state = "spent"
+    db.session.commit()
+    recorder.messages.clear()
+    for _ in range(MAX_REMINDERS + 1):
+        deliver(campaign.campaign.id, "reminder")
+    reminded = {m["To"] for m in recorder.messages}
+    # Not the finisher, not the refused address (it never got an invitation to be reminded of).
+    assert reminded == set(PEOPLE) - {PEOPLE[0], REFUSED}
+    assert all(len(recorder.to(p)) == MAX_REMINDERS for p in reminded)
+    assert all(m["Subject"].startswith("Pengingat") for m in recorder.messages)
+    # A reminder's link works; the invitation's older link no longer does.
+    person = PEOPLE[3]
+    newest = _token(recorder.to(person)[-1])
+    assert client.get(f"/r/{newest}?lang=en").status_code == 200
+    older = _token(recorder.to(person)[0])
+    assert client.get(f"/r/{older}?lang=en").status_code in (404, 410)
+
+
+def test_console_and_cli_queue_the_sending(
+    app: Flask,
+    client: FlaskClient,
+    runner: FlaskCliRunner,
+    campaign: Survey,
+    smtp_server: tuple[Recorder, int],
+) -> None:
+    recorder, _ = smtp_server
+    make_user("admin", ["KOTA"], email="boss@example.org")
+    login(client, "boss@example.org")
+    base = f"/admin/campaigns/{campaign.campaign.slug}/frames"
+    page = client.get(f"{base}/?lang=en").get_data(as_text=True)
+    assert "Invitations: 0 sent, 0 failed" in page
+    done = client.post(f"{base}/send?lang=en", data={"csrf_token": csrf_of(page)}, follow_redirects=True)
+    html = done.get_data(as_text=True)
+    assert "Invitations: 5 sent, 1 failed" in html
+    assert len(recorder.messages) == 5
+    # No token appears on the console page.
+    assert not any(_token(m) in html for m in recorder.messages)
+    result = runner.invoke(args=["frames", "send", "--campaign", campaign.campaign.slug, "--reminders"])
+    assert result.exit_code == 0, result.output
+    assert len(recorder.messages) == 10
+    app.config["SMTP_HOST"] = ""
+    result = runner.invoke(args=["frames", "send", "--campaign", campaign.campaign.slug])
+    assert result.exit_code != 0
+    assert "SMTP_HOST is not set" in result.output
+
+
+def test_english_message_says_the_same(campaign: Survey) -> None:
+    subject, body = compose(campaign.campaign, "reminder", "https://survei.example/r/abc", "en")
+    assert subject == "Reminder: integrity survey of Pemerintah Kota Uji"
+    assert "anonymous" in body
+    assert campaign.campaign.closes_on.isoformat() in body
+    assert "https://survei.example/r/abc" in body
