@@ -7,7 +7,7 @@ The layers (adapters → domain → models) are described in ``docs/architecture
 >>> sorted(bp for bp in app.blueprints if not bp.startswith("admin_"))
 ['api', 'health', 'home', 'open_access', 'respondent']
 >>> len([bp for bp in app.blueprints if bp.startswith("admin_")])
-15
+16
 """
 
 from __future__ import annotations

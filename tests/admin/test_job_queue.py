@@ -88,6 +88,25 @@ def _compute(client: FlaskClient, slug: str) -> str:
     return str(reply.headers["Location"])
 
 
+def _requested(database: str, tmp_path: Path, queue: str) -> tuple[Flask, FlaskClient, str, str, int]:
+    """An app on the RQ queue ``queue``, a campaign with responses, and a computation requested by an
+    analyst through the console: (app, the analyst's client, slug, job page, job id)."""
+    app = make_app(
+        database,
+        tmp_path,
+        JOB_QUEUE="rq",
+        REDIS_URL=REDIS_URL,
+        JOB_QUEUE_NAME=queue,
+        COMPUTE_IN_BACKGROUND=True,
+        **QUEUE_SETTINGS,
+    )
+    slug = _setup(app)
+    client = app.test_client()
+    login(client, "analyst@example.org")
+    location = _compute(client, slug)
+    return app, client, slug, location, int(location.rsplit("/", 1)[1])
+
+
 def _job(app: Flask, job_id: int) -> ComputeJob:
     with app.app_context():
         job = db.session.get(ComputeJob, job_id)
@@ -109,20 +128,7 @@ def _wait(predicate: Any, seconds: float, what: str) -> float:
 def test_flask_worker_runs_a_queued_computation(
     committed_database: str, tmp_path: Path, redis_queue: str
 ) -> None:
-    app = make_app(
-        committed_database,
-        tmp_path,
-        JOB_QUEUE="rq",
-        REDIS_URL=REDIS_URL,
-        JOB_QUEUE_NAME=redis_queue,
-        COMPUTE_IN_BACKGROUND=True,
-        **QUEUE_SETTINGS,
-    )
-    slug = _setup(app)
-    client = app.test_client()
-    login(client, "analyst@example.org")
-    location = _compute(client, slug)
-    job_id = int(location.rsplit("/", 1)[1])
+    app, client, _slug, location, job_id = _requested(committed_database, tmp_path, redis_queue)
     assert _job(app, job_id).state == "queued"
     # Nothing listens yet: the page says so instead of waiting silently.
     status = client.get(f"{location}.json?lang=en").get_json()
@@ -143,20 +149,7 @@ def test_a_killed_worker_fails_its_job_within_a_minute_and_compute_starts_again(
 ) -> None:
     if not committed_database.startswith("postgresql"):
         pytest.skip("the job is held mid-run by a PostgreSQL table lock; SQLite's WAL lets readers through")
-    app = make_app(
-        committed_database,
-        tmp_path,
-        JOB_QUEUE="rq",
-        REDIS_URL=REDIS_URL,
-        JOB_QUEUE_NAME=redis_queue,
-        COMPUTE_IN_BACKGROUND=True,
-        **QUEUE_SETTINGS,
-    )
-    slug = _setup(app)
-    client = app.test_client()
-    login(client, "analyst@example.org")
-    location = _compute(client, slug)
-    job_id = int(location.rsplit("/", 1)[1])
+    app, client, slug, location, job_id = _requested(committed_database, tmp_path, redis_queue)
 
     # Hold the job after it has started: it marks itself running, then waits to read the responses.
     url = make_url(committed_database)
