@@ -215,9 +215,9 @@ def schedule_retention(*, replace: bool = False) -> datetime | None:
     already (one id for every worker, so two workers do not run it twice); the time, or ``None``."""
     from rq.job import Job
 
-    from survey_app.queue import redis_connection, rq_queue
+    from survey_app.queue import queue_name, redis_connection, rq_queue
 
-    job_id = f"{current_app.config.get('JOB_QUEUE_NAME') or 'integrity-survey'}-{RETENTION_JOB_ID}"
+    job_id = f"{queue_name()}-{RETENTION_JOB_ID}"
     connection = redis_connection()
     if not replace and Job.exists(job_id, connection=connection):
         return None
