@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from survey_app.domain import campaigns
 from survey_app.extensions import db
-from survey_app.models import Draft, HeldResponse, Response
+from survey_app.models import Campaign, Draft, HeldResponse, Response
 from survey_app.respondent.state import CampaignTerms, DraftState
 from survey_app.respondent.store import _run as execute_reused
 from survey_app.respondent.store import load_draft, save_draft, store_open
@@ -56,15 +56,18 @@ def test_draft_round_trip(survey: Survey) -> None:
 
 
 def test_campaign_terms_read_as_the_model_has_them(survey: Survey) -> None:
-    row = db.session.execute(
-        select(*CampaignTerms.columns()).where(CampaignTerms.columns()[0] == survey.campaign.id)
-    ).one()
+    query = CampaignTerms.joined(select(*CampaignTerms.columns()).select_from(Campaign))
+    row = db.session.execute(query.where(CampaignTerms.columns()[0] == survey.campaign.id)).one()
     terms = CampaignTerms.take(iter(row))
     assert isinstance(terms.opens_on, date)
     assert terms.opens_on == survey.campaign.opens_on
     assert (terms.status, terms.closes_on) == (survey.campaign.status, survey.campaign.closes_on)
     assert campaigns.state(terms, date.today()) == campaigns.state(survey.campaign, date.today())
     assert terms.min_cell == survey.campaign.min_cell
+    assert (terms.organiser, terms.institution_name) == (
+        survey.campaign.organiser,
+        survey.campaign.institution.name,
+    )
 
 
 def test_a_failing_statement_raises_sqlalchemy_errors_and_stores_nothing(survey: Survey) -> None:
