@@ -20,15 +20,17 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from numpy.typing import NDArray
 
 from scoring.design import FloatArray, IntArray, ReplicateWeights, Stage, SurveyDesign
 
 __all__ = ["linearized_variance", "replicate_variance"]
 
 
-def _stage_variance(
-    stage: Stage, lonely_psu: str, infl: FloatArray, domain: IntArray, n_domains: int
-) -> FloatArray:
+def _stage_scale(stage: Stage, lonely_psu: str) -> tuple[FloatArray, NDArray[np.bool_], bool]:
+    """Each stratum's variance scale ``fpc * n_h / (n_h - 1) * multiplier`` (0 for a stratum sampled in
+    full; under ``average`` also 0 for a lonely one), which strata are lonely and not sampled in full, and
+    whether ``average`` applies (R's ``survey.lonely.psu``)."""
     nh = stage.n_units.astype(np.float64)
     fpcf = stage.fpc_factor
     lonely = stage.n_units == 1
@@ -36,9 +38,19 @@ def _stage_variance(
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(lonely, fpcf, fpcf * nh / (nh - 1.0))
     scale = np.where(selfrep, 0.0, scale) * stage.multiplier
-    averaging = lonely_psu == "average" and bool(np.any(lonely & ~selfrep))
+    bad = lonely & ~selfrep
+    averaging = lonely_psu == "average" and bool(np.any(bad))
     if averaging:
-        scale = np.where(lonely & ~selfrep, 0.0, scale)
+        scale = np.where(bad, 0.0, scale)
+    return scale, bad, averaging
+
+
+def _stage_variance(
+    stage: Stage, lonely_psu: str, infl: FloatArray, domain: IntArray, n_domains: int
+) -> FloatArray:
+    nh = stage.n_units.astype(np.float64)
+    lonely = stage.n_units == 1
+    scale, bad_strata, averaging = _stage_scale(stage, lonely_psu)
     centre_at_zero = lonely & (lonely_psu == "adjust")
 
     sel = domain >= 0
@@ -73,7 +85,7 @@ def _stage_variance(
     v += np.bincount(dh_dom, weights=zero_contrib, minlength=n_domains)
     if averaging:
         # R: sum over strata * nstrat / nokstrat, strata counted where the domain has rows.
-        bad = (lonely & ~selfrep)[dh_h]
+        bad = bad_strata[dh_h]
         nstrat = np.bincount(dh_dom, minlength=n_domains).astype(np.float64)
         nok = nstrat - np.bincount(dh_dom, weights=bad.astype(np.float64), minlength=n_domains)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -201,16 +213,8 @@ def _stage_variance_lowrank(
     (``adjust``), expanded so that no (units, domains) matrix is formed.
     """
     nh = stage.n_units.astype(np.float64)
-    fpcf = stage.fpc_factor
     lonely = stage.n_units == 1
-    selfrep = fpcf < 1e-7
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(lonely, fpcf, fpcf * nh / (nh - 1.0))
-    scale = np.where(selfrep, 0.0, scale) * stage.multiplier
-    bad = lonely & ~selfrep
-    averaging = lonely_psu == "average" and bool(np.any(bad))
-    if averaging:
-        scale = np.where(bad, 0.0, scale)
+    scale, bad, averaging = _stage_scale(stage, lonely_psu)
     kappa = np.where(lonely & (lonely_psu == "adjust"), 0.0, 1.0)
     n_strata = stage.n_strata
     if stage.unit_is_row:
@@ -278,16 +282,8 @@ def calibrated_variance_dense(
 def _stage_variance_columns(stage: Stage, lonely_psu: str, z: FloatArray) -> FloatArray:
     """One stage's variance of each column of ``z`` (every row counts: no domain restriction)."""
     nh = stage.n_units.astype(np.float64)
-    fpcf = stage.fpc_factor
     lonely = stage.n_units == 1
-    selfrep = fpcf < 1e-7
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(lonely, fpcf, fpcf * nh / (nh - 1.0))
-    scale = np.where(selfrep, 0.0, scale) * stage.multiplier
-    bad = lonely & ~selfrep
-    averaging = lonely_psu == "average" and bool(np.any(bad))
-    if averaging:
-        scale = np.where(bad, 0.0, scale)
+    scale, bad, averaging = _stage_scale(stage, lonely_psu)
     n_strata = stage.n_strata
     if stage.unit_is_row:
         u = z
