@@ -78,6 +78,22 @@ _TARGET: dict[str, Schema] = {
     },
 }
 
+#: What a unit's row and the institution's row have in common.
+_CELL: Schema = {
+    **_VALUES,
+    "n": _STATE["n"],
+    "n_below": _STATE["n_below"],
+    "category": {**STRING_OR_NULL, "description": "the profile's category; null when suppressed"},
+    "category_uncertain": {**BOOL, "description": "the interval crosses a category boundary"},
+    "complete": {**BOOL, "description": "every respondent group contributed"},
+    "published": _STATE["published"],
+    "suppressed": _STATE["suppressed"],
+    "suppression": _STATE["suppression"],
+    "note": _STATE["note"],
+    **_TARGET,
+    "groups": {"type": "array", "items": _ref("GroupCell")},
+}
+
 SCHEMAS: dict[str, Schema] = {
     "Error": _obj(
         {
@@ -135,18 +151,7 @@ SCHEMAS: dict[str, Schema] = {
         {
             "unit": STRING,
             "unit_name": STRING_OR_NULL,
-            **_VALUES,
-            "n": _STATE["n"],
-            "n_below": _STATE["n_below"],
-            "category": {**STRING_OR_NULL, "description": "the profile's category; null when suppressed"},
-            "category_uncertain": {**BOOL, "description": "the interval crosses a category boundary"},
-            "complete": {**BOOL, "description": "every respondent group contributed"},
-            "published": _STATE["published"],
-            "suppressed": _STATE["suppressed"],
-            "suppression": _STATE["suppression"],
-            "note": _STATE["note"],
-            **_TARGET,
-            "groups": {"type": "array", "items": _ref("GroupCell")},
+            **_CELL,
             "quality_flags": {
                 "type": "array",
                 "items": _ref("QualityFlag"),
@@ -159,18 +164,7 @@ SCHEMAS: dict[str, Schema] = {
         {
             "institution": STRING,
             "institution_name": STRING,
-            **_VALUES,
-            "n": _STATE["n"],
-            "n_below": _STATE["n_below"],
-            "category": {**STRING_OR_NULL, "description": "the profile's category; null when suppressed"},
-            "category_uncertain": {**BOOL, "description": "the interval crosses a category boundary"},
-            "complete": {**BOOL, "description": "every respondent group contributed"},
-            "published": _STATE["published"],
-            "suppressed": _STATE["suppressed"],
-            "suppression": _STATE["suppression"],
-            "note": _STATE["note"],
-            **_TARGET,
-            "groups": {"type": "array", "items": _ref("GroupCell")},
+            **_CELL,
         },
         optional=tuple(_TARGET),
     ),
