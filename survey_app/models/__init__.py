@@ -10,7 +10,13 @@ from survey_app.models.campaigns import (
     CorrectionCase,
 )
 from survey_app.models.drafts import Draft
-from survey_app.models.frames import DeliveryEntry, FrameContact, PopulationFrame, SampleDraw
+from survey_app.models.frames import (
+    DeliveryEntry,
+    FrameContact,
+    MessageTemplates,
+    PopulationFrame,
+    SampleDraw,
+)
 from survey_app.models.institutions import Institution, Unit
 from survey_app.models.invitations import STATES, Invitation
 from survey_app.models.national_figures import NationalFigure
@@ -39,6 +45,7 @@ __all__ = [
     "HeldResponse",
     "ImmutableVersionError",
     "Institution",
+    "MessageTemplates",
     "Invitation",
     "NationalFigure",
     "PopulationFrame",

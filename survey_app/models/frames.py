@@ -67,16 +67,26 @@ class FrameContact(Base):
     )
     #: Messages delivered to this contact: the invitation (1) and reminders after it.
     messages_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The keyed hash of the contact's opt-out token (:func:`survey_app.domain.delivery.optout_token`), set
+    #: with the first message; the token itself is in the messages only.
+    optout_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: When the person asked for no more messages: nothing is sent to them after it.
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     frame: Mapped[PopulationFrame] = relationship()
 
 
 DELIVERY_KINDS: tuple[str, ...] = ("invitation", "reminder")
-DELIVERY_STATUSES: tuple[str, ...] = ("sent", "failed")
+DELIVERY_STATUSES: tuple[str, ...] = ("sent", "failed", "bounced")
+#: ``email`` over SMTP (:mod:`survey_app.mail`), ``gateway``: WhatsApp/SMS (:mod:`survey_app.gateway`).
+DELIVERY_CHANNELS: tuple[str, ...] = ("email", "gateway")
+#: The language of the messages of a campaign: Indonesian, English, or both in one message.
+MESSAGE_LANGUAGES: tuple[str, ...] = ("id", "en", "both")
 
 
 class DeliveryEntry(Base):
-    """One message's outcome: sent, or failed with the server's reason (the recipient's address removed).
+    """One message's outcome: sent, failed with the server's reason (the recipient's address removed), or
+    bounced (a gateway's later status report).
 
     Holds no token, no link and no address; the contact it went to is gone with the contacts.
     """
@@ -85,6 +95,7 @@ class DeliveryEntry(Base):
     __table_args__ = (
         CheckConstraint(in_values("kind", DELIVERY_KINDS), name="kind"),
         CheckConstraint(in_values("status", DELIVERY_STATUSES), name="status"),
+        CheckConstraint(in_values("channel", DELIVERY_CHANNELS), name="channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +108,28 @@ class DeliveryEntry(Base):
     attempts: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(500), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    channel: Mapped[str] = mapped_column(String(20), default="email", server_default="email")
+    #: A random reference sent to the gateway with the message, by which its status report finds the entry
+    #: (never the survey token).
+    reference: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class MessageTemplates(Base):
+    """A campaign's own invitation and reminder texts (:data:`survey_app.domain.delivery.TEMPLATES` where
+    it has none) and the language its messages are written in."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (CheckConstraint(in_values("language", MESSAGE_LANGUAGES), name="language"),)
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(10), default="id")
+    #: ``{"id": {"invitation_subject": ..., "invitation_body": ..., "reminder_subject": ...,
+    #: "reminder_body": ...}, "en": {...}}``
+    texts: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(255))
 
 
 class SampleDraw(Base):
