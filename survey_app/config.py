@@ -55,6 +55,14 @@ Environment variables:
                             logging in. Production refuses a login without it.
 ``MAIL_FROM``               the sender address of every message, e.g. ``Survei Integritas
                             <survei@example.go.id>``; required with ``SMTP_HOST``.
+``SMS_GATEWAY_URL``         the WhatsApp/SMS gateway (``docs/delivery.md``) that messages go through to
+                            contacts with a phone number and no e-mail address; unset: none are sent.
+                            ``https`` in production.
+``SMS_GATEWAY_TOKEN``       the Bearer token sent to it; required with ``SMS_GATEWAY_URL``.
+``SMS_GATEWAY_CHANNEL``     ``whatsapp`` (default) or ``sms``: what the gateway is asked to send.
+``SMS_GATEWAY_TIMEOUT``     seconds to wait for the gateway's answer; default 10 (1 to 120).
+``SMS_CALLBACK_TOKEN``      the Bearer token the gateway sends with its status reports to
+                            ``/api/gateway/status``; unset: reports are refused. 32 characters or more.
 ``CONTACT_RETENTION_DAYS``  days after a campaign's closing date after which the daily retention task
                             deletes its population lists' contacts (the sizes stay); default 30, 0 to 3650.
 ==========================  ============================================================================
@@ -106,6 +114,11 @@ ENV_KEYS = (
     "SMTP_PASSWORD",
     "SMTP_STARTTLS",
     "MAIL_FROM",
+    "SMS_GATEWAY_URL",
+    "SMS_GATEWAY_TOKEN",
+    "SMS_GATEWAY_CHANNEL",
+    "SMS_GATEWAY_TIMEOUT",
+    "SMS_CALLBACK_TOKEN",
 )
 #: Whole numbers and the range each may take.
 INTEGER_RANGES: dict[str, tuple[int, int]] = {
@@ -117,6 +130,7 @@ INTEGER_RANGES: dict[str, tuple[int, int]] = {
     "JOB_HEARTBEAT_TIMEOUT": (2, 600),
     "CONTACT_RETENTION_DAYS": (0, 3650),
     "SMTP_PORT": (1, 65535),
+    "SMS_GATEWAY_TIMEOUT": (1, 120),
 }
 RATE_LIMIT_KEYS = (
     "OPEN_ACCESS_RATE_LIMIT",
@@ -127,6 +141,8 @@ RATE_LIMIT_KEYS = (
 )
 #: Never printed by ``flask config check``.
 SECRET_KEYS = ("SECRET_KEY", "TOKEN_HASH_KEY")
+#: Passwords and tokens of other services: never printed either.
+SERVICE_SECRETS = ("SMTP_PASSWORD", "SMS_GATEWAY_TOKEN", "SMS_CALLBACK_TOKEN")
 MIN_SECRET_LENGTH = 32
 DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 
@@ -166,6 +182,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "CONTACT_RETENTION_DAYS": 30,
         "SMTP_PORT": 587,
         "SMTP_STARTTLS": "true",
+        "SMS_GATEWAY_CHANNEL": "whatsapp",
+        "SMS_GATEWAY_TIMEOUT": 10,
         "LOG_FORMAT": "text",
         "BABEL_DEFAULT_LOCALE": "id",
         "LANGUAGES": ("id", "en"),
@@ -248,6 +266,7 @@ def check(config: dict[str, Any]) -> list[str]:
     problems += _integer_problems(config)
     problems += _secret_problems(config, production)
     problems += _mail_problems(config, production)
+    problems += _gateway_problems(config, production)
 
     base = str(config.get("PUBLIC_BASE_URL") or "")
     if base:
@@ -370,6 +389,38 @@ def _mail_problems(config: dict[str, Any], production: bool) -> list[str]:
     return problems
 
 
+def _gateway_problems(config: dict[str, Any], production: bool) -> list[str]:
+    """The WhatsApp/SMS gateway settings; ``SMS_GATEWAY_CHANNEL`` normalised to lower case."""
+    problems = []
+    url = str(config.get("SMS_GATEWAY_URL") or "").strip()
+    channel = str(config.get("SMS_GATEWAY_CHANNEL") or "whatsapp").strip().lower()
+    if channel not in ("whatsapp", "sms"):
+        problems.append(f"SMS_GATEWAY_CHANNEL={channel!r} is not known; expected whatsapp or sms")
+    config["SMS_GATEWAY_CHANNEL"] = channel
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(
+                f"SMS_GATEWAY_URL={url!r} is not a web address; expected https://host/path of the gateway"
+            )
+        elif production and parts.scheme != "https":
+            problems.append(
+                f"SMS_GATEWAY_URL={url!r} must use https in production (its token and the survey links "
+                "travel in the request)"
+            )
+        if not config.get("SMS_GATEWAY_TOKEN"):
+            problems.append("SMS_GATEWAY_TOKEN is not set; SMS_GATEWAY_URL needs the token the gateway expects")
+    elif config.get("SMS_GATEWAY_TOKEN"):
+        problems.append("SMS_GATEWAY_TOKEN is set without SMS_GATEWAY_URL")
+    callback = str(config.get("SMS_CALLBACK_TOKEN") or "")
+    if callback and len(callback) < MIN_SECRET_LENGTH:
+        problems.append(
+            f"SMS_CALLBACK_TOKEN is too short ({len(callback)} characters); expected "
+            f"{MIN_SECRET_LENGTH} or more"
+        )
+    return problems
+
+
 def _secret_problems(config: dict[str, Any], production: bool) -> list[str]:
     problems = []
     for key in SECRET_KEYS:
@@ -442,7 +493,7 @@ def effective(config: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
     for key in ENV_KEYS:
         value = config.get(key)
-        if key in SECRET_KEYS or key == "SMTP_PASSWORD":
+        if key in SECRET_KEYS or key in SERVICE_SECRETS:
             text = "set" if value else "not set"
         elif key in ("REDIS_URL", "RATELIMIT_STORAGE_URI"):
             text = _without_password(str(value)) if value else "not set"

@@ -14,3 +14,8 @@ def public_root(fallback: str) -> str:
 def invitation_link(root: str, token: str) -> str:
     """The link of one invitation (``/r/<token>``, :mod:`survey_app.respondent.invited`)."""
     return f"{root.rstrip('/')}/r/{token}"
+
+
+def optout_link(root: str, token: str) -> str:
+    """The opt-out link every message carries (``/o/<token>``, :mod:`survey_app.respondent.optout`)."""
+    return f"{root.rstrip('/')}/o/{token}"

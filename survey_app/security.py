@@ -24,14 +24,14 @@ CONTENT_SECURITY_POLICY = (
 )
 
 #: Paths of the pages respondents see (invitation links, open links, the thanks page).
-RESPONDENT_PREFIXES = ("/r/", "/c/", "/thanks")
+RESPONDENT_PREFIXES = ("/r/", "/c/", "/o/", "/thanks")
 
-_TOKEN_PATH = re.compile(r"/r/[^/\s?\"]+")
+_TOKEN_PATH = re.compile(r"/([ro])/[^/\s?\"]+")
 _ADDRESS = re.compile(r"^\S+ - - \[")
 #: A load balancer's health checks: polled every few seconds, never worth a line.
 _HEALTH_REQUEST = re.compile(r"\"(?:GET|HEAD) /(?:healthz|readyz)[ ?]")
 #: A respondent page: an invitation link or an open link.
-_RESPONDENT_PATH = re.compile(r"(?:^|[\s\"])/[rc]/")
+_RESPONDENT_PATH = re.compile(r"(?:^|[\s\"])/[rco]/")
 #: werkzeug's ``[01/Jan/2025 10:00:00]`` and gunicorn's ``[01/Jan/2025:10:00:00 +0700]``.
 _CLOCK = re.compile(r"\[(\d{2}/\w{3}/\d{4})[ :]\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?\]")
 
@@ -42,11 +42,13 @@ def redact(text: str) -> str:
 
     >>> redact('127.0.0.1 - - [01/Jan/2025 10:00:00] "GET /r/abcDEF123_-xyz456789/p/2 HTTP/1.1" 200 -')
     '[client] - - [01/Jan/2025] "GET /r/[redacted]/p/2 HTTP/1.1" 200 -'
+    >>> redact('127.0.0.1 - - [01/Jan/2025 10:00:00] "POST /o/Zm9vYmFyYmF6cXV4cXV1eA HTTP/1.1" 200 -')
+    '[client] - - [01/Jan/2025] "POST /o/[redacted] HTTP/1.1" 200 -'
     >>> redact('127.0.0.1 - - [01/Jan/2025 10:00:00] "GET /admin/ HTTP/1.1" 200 -')
     '[client] - - [01/Jan/2025 10:00:00] "GET /admin/ HTTP/1.1" 200 -'
     """
     if _RESPONDENT_PATH.search(text):
-        text = _CLOCK.sub(r"[\1]", _TOKEN_PATH.sub("/r/[redacted]", text))
+        text = _CLOCK.sub(r"[\1]", _TOKEN_PATH.sub(r"/\1/[redacted]", text))
     return _ADDRESS.sub("[client] - - [", text)
 
 

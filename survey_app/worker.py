@@ -15,11 +15,13 @@ at once, and ``flask worker`` marks it failed in the database between jobs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
 import threading
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_app_context, has_request_context
@@ -36,6 +38,9 @@ from survey_app.models import Campaign, User
 from survey_app.models.score_runs import ComputeJob
 from survey_app.models.types import utcnow
 from survey_app.queue import submit
+
+if TYPE_CHECKING:
+    from survey_app.domain.delivery import Channel, Kind
 
 log = logging.getLogger(__name__)
 #: Open-access drafts untouched this long are deleted by the daily retention task.
@@ -242,16 +247,31 @@ def next_retention(now: datetime, zone: str, hour: int = 2) -> datetime:
 MAX_REMINDERS = 2
 
 
-def deliver(
-    campaign_id: int, kind: str, *, max_reminders: int = MAX_REMINDERS, lang: str = "id"
-) -> dict[str, int]:
-    """Send the campaign's due invitations (``kind="invitation"``) or reminders by e-mail and log each
-    outcome; returns ``{"sent": ..., "failed": ...}``. Each fresh token is committed before its message
-    goes out (see :mod:`survey_app.domain.delivery`); no log line names a contact or holds a token."""
-    from survey_app.domain.delivery import Kind, pending_contacts, prepare_message, record_delivery
-    from survey_app.links import invitation_link, public_root
+def channels_configured(config: Any) -> tuple[Channel, ...]:
+    """The channels the configuration sends on: ``email`` with ``SMTP_HOST``, ``gateway`` with
+    ``SMS_GATEWAY_URL``."""
+    found: list[Channel] = []
+    if config.get("SMTP_HOST"):
+        found.append("email")
+    if config.get("SMS_GATEWAY_URL"):
+        found.append("gateway")
+    return tuple(found)
+
+
+def deliver(campaign_id: int, kind: str, *, max_reminders: int = MAX_REMINDERS) -> dict[str, int]:
+    """Send the campaign's due invitations (``kind="invitation"``) or reminders by e-mail and through the
+    WhatsApp/SMS gateway, whichever are configured, and log each outcome; returns ``{"sent": ...,
+    "failed": ...}``. Each fresh token is committed before its message goes out (see
+    :mod:`survey_app.domain.delivery`); no log line names a contact or holds a token."""
+    from survey_app.domain.delivery import (
+        campaign_templates,
+        pending_contacts,
+        prepare_message,
+        record_delivery,
+    )
+    from survey_app.gateway import Gateway
+    from survey_app.links import invitation_link, optout_link, public_root
     from survey_app.mail import Mailer
-    from survey_app.models import Campaign
 
     if kind not in ("invitation", "reminder"):
         raise ValueError(f"kind must be invitation or reminder, not {kind!r}")
@@ -259,18 +279,50 @@ def deliver(
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         raise ValueError(f"no campaign {campaign_id}")
+    config = current_app.config
+    channels = channels_configured(config)
+    if not channels:
+        raise RuntimeError(
+            "SMTP_HOST is not set and SMS_GATEWAY_URL is not set: the system sends no e-mail, WhatsApp or "
+            "SMS message"
+        )
     root = public_root("http://127.0.0.1:5000")
+    callback = f"{root}/api/gateway/status" if config.get("SMS_CALLBACK_TOKEN") else ""
+    templates = campaign_templates(campaign)
     counts = {"sent": 0, "failed": 0}
-    with Mailer(current_app.config) as mailer:
-        for contact_id in pending_contacts(campaign, what, max_reminders):
+    with contextlib.ExitStack() as stack:
+        mailer = stack.enter_context(Mailer(config)) if "email" in channels else None
+        gateway = stack.enter_context(Gateway(config, callback)) if "gateway" in channels else None
+        for contact_id in pending_contacts(campaign, what, max_reminders, channels):
             message = prepare_message(
-                campaign, contact_id, what, lambda token: invitation_link(root, token), lang
+                campaign,
+                contact_id,
+                what,
+                lambda token: invitation_link(root, token),
+                lambda token: optout_link(root, token),
+                channels,
+                templates,
             )
             if message is None:
                 continue
             db.session.commit()
-            outcome = mailer.send(message.to, message.subject, message.body)
-            record_delivery(campaign, contact_id, what, outcome.sent, outcome.attempts, outcome.reason)
+            if message.channel == "email":
+                assert mailer is not None
+                outcome = mailer.send(message.to, message.subject, message.body)
+            else:
+                assert gateway is not None and message.reference is not None
+                text = f"{message.subject}\n\n{message.body}"
+                outcome = gateway.send(message.to, text, message.reference)
+            record_delivery(
+                campaign,
+                contact_id,
+                what,
+                outcome.sent,
+                outcome.attempts,
+                outcome.reason,
+                message.channel,
+                message.reference,
+            )
             db.session.commit()
             counts["sent" if outcome.sent else "failed"] += 1
     log.info(

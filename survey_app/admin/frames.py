@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from scoring.frames import ColumnMapping
 from survey_app.admin.forms import ActionForm
 from survey_app.domain.accounts import audit, campaign_for
-from survey_app.domain.delivery import delivery_counts
+from survey_app.domain.delivery import delivery_counts, opted_out_count
 from survey_app.domain.errors import DomainError
 from survey_app.domain.frames import (
     FrameRejectedError,
@@ -31,7 +31,7 @@ from survey_app.login import acting_user, requires_role
 from survey_app.models import Campaign
 from survey_app.models.frames import SampleDraw
 from survey_app.queue import submit
-from survey_app.worker import send_invitations_task, send_reminders_task
+from survey_app.worker import channels_configured, send_invitations_task, send_reminders_task
 
 bp = Blueprint("admin_frames", __name__, url_prefix="/admin/campaigns/<slug>/frames")
 
@@ -86,8 +86,8 @@ def send(slug: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
     if not ActionForm().validate_on_submit():
         return redirect(url_for(".show", slug=slug))
-    if not current_app.config.get("SMTP_HOST"):
-        flash(_("No mail server is configured (SMTP_HOST): the system sends no e-mail."))
+    if not channels_configured(current_app.config):
+        flash(_("No mail server (SMTP_HOST) and no WhatsApp/SMS gateway (SMS_GATEWAY_URL) is configured: the system sends no message."))
         return redirect(url_for(".show", slug=slug))
     reminders = request.form.get("reminders") == "1"
     audit(
@@ -113,7 +113,8 @@ def _page(
             problems=problems,
             draw=draw,
             delivered=delivery_counts(campaign),
-            mail_configured=bool(current_app.config.get("SMTP_HOST")),
+            mail_configured=bool(channels_configured(current_app.config)),
+            opted_out=opted_out_count(campaign),
             action_form=ActionForm(),
         ),
         status,

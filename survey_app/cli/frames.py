@@ -124,15 +124,16 @@ def draw(
 @click.option("--campaign", "slug", required=True)
 @click.option("--reminders", is_flag=True, help="Remind the invited people who have not finished.")
 def send(slug: str, reminders: bool) -> None:
-    """Queue the sending of the drawn people's invitations (or reminders) by e-mail."""
+    """Queue the sending of the drawn people's invitations (or reminders) by e-mail and WhatsApp/SMS."""
     from flask import current_app
 
     from survey_app.queue import submit
-    from survey_app.worker import send_invitations_task, send_reminders_task
+    from survey_app.worker import channels_configured, send_invitations_task, send_reminders_task
 
-    if not current_app.config.get("SMTP_HOST"):
+    if not channels_configured(current_app.config):
         raise click.ClickException(
-            "SMTP_HOST is not set: the system sends no e-mail (see flask config check)"
+            "SMTP_HOST is not set and SMS_GATEWAY_URL is not set: the system sends no e-mail, WhatsApp or "
+            "SMS message (see flask config check)"
         )
     campaign = checked(lambda: find_campaign(slug))
     submit(send_reminders_task if reminders else send_invitations_task, campaign.id)

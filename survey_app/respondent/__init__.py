@@ -15,7 +15,8 @@ Above the domain, adapters like ``admin/`` and ``api/``:
 
 - :mod:`.handlers` — the request handlers both entry blueprints delegate to (consent, pages, submit);
 - :mod:`.invited` — the ``/r/<token>`` blueprint (invitation links);
-- :mod:`.open_access` — the ``/c/<campaign>/<group>[/<unit>]`` blueprint (open links, QR codes).
+- :mod:`.open_access` — the ``/c/<campaign>/<group>[/<unit>]`` blueprint (open links, QR codes);
+- :mod:`.optout` — the ``/o/<token>`` blueprint (the opt-out link of every message).
 
 This package's ``__init__`` imports nothing, so reading a question type does not load the blueprints.
 """
@@ -26,9 +27,11 @@ from flask import Flask
 
 
 def register_respondent(app: Flask) -> None:
-    """Register the two entry blueprints."""
+    """Register the two entry blueprints and the opt-out page."""
     from survey_app.respondent.invited import bp as invited
     from survey_app.respondent.open_access import bp as open_access
+    from survey_app.respondent.optout import bp as optout
 
     app.register_blueprint(invited)
     app.register_blueprint(open_access)
+    app.register_blueprint(optout)
