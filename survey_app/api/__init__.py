@@ -13,6 +13,8 @@ before any blueprint is known), handing every other path back to :mod:`survey_ap
 * :mod:`.auth` – the blueprint, token authentication, JSON errors
 * :mod:`.views` – the endpoints
 * :mod:`.openapi` – the OpenAPI 3.1 description served at ``/api/v1/openapi.json``
+* :mod:`.gateway_status` – ``POST /api/gateway/status``, a WhatsApp/SMS gateway's delivery reports (its own
+  token, ``SMS_CALLBACK_TOKEN``; not an account's)
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ def _unrouted(error: HTTPException) -> ResponseReturnValue:
 def init_api(app: Flask) -> None:
     """Register the API blueprint and JSON answers for unrouted ``/api/`` URLs."""
     app.config.setdefault("API_RATE_LIMIT", API_RATE_LIMIT)
+    from survey_app.api.gateway_status import bp as gateway_status
+
     app.register_blueprint(bp)
+    app.register_blueprint(gateway_status)
     app.register_error_handler(404, _unrouted)
     app.register_error_handler(405, _unrouted)

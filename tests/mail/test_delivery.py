@@ -151,8 +151,14 @@ def test_console_and_cli_queue_the_sending(
 
 
 def test_english_message_says_the_same(campaign: Survey) -> None:
-    subject, body = compose(campaign.campaign, "reminder", "https://survei.example/r/abc", "en")
+    from survey_app.domain.delivery import CampaignTemplates, campaign_templates
+
+    english = CampaignTemplates("en", campaign_templates(campaign.campaign).texts, True)
+    subject, body = compose(
+        campaign.campaign, "reminder", "https://survei.example/r/abc", "https://survei.example/o/x", english
+    )
     assert subject == "Reminder: integrity survey of Pemerintah Kota Uji"
     assert "anonymous" in body
     assert campaign.campaign.closes_on.isoformat() in body
     assert "https://survei.example/r/abc" in body
+    assert "https://survei.example/o/x" in body
