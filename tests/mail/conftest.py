@@ -1,10 +1,16 @@
-"""A real SMTP server (aiosmtpd) on a free local port, recording what it receives."""
+"""A real SMTP server (aiosmtpd) on a free local port, recording what it receives; a stand-in WhatsApp/SMS
+gateway (``http.server`` in a thread) answering as ``docs/delivery.md`` says a gateway does."""
 
 from __future__ import annotations
 
+import json
 import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from email import message_from_bytes, policy
 from email.message import Message
 from typing import Any
@@ -41,11 +47,15 @@ class Recorder:
         return [m for m in self.messages if m["To"] == address]
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Recorder, int]]:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def running_smtp() -> Iterator[tuple[Recorder, int]]:
+    port = free_port()
     recorder = Recorder()
     controller = Controller(recorder, hostname="127.0.0.1", port=port)
     controller.start()
@@ -53,6 +63,88 @@ def smtp_server() -> Iterator[tuple[Recorder, int]]:
         yield recorder, port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Recorder, int]]:
+    with running_smtp() as server:
+        yield server
+
+
+GATEWAY_TOKEN = "gateway-token-" + "g" * 20
+
+
+@dataclass
+class StandInGateway:
+    """Answers each number with the statuses in ``script`` in turn (then 200); ``slow`` numbers wait past the
+    client's timeout on their first request. A wrong Bearer token gets 401."""
+
+    url: str = ""
+    script: dict[str, list[int]] = field(default_factory=dict)
+    slow: set[str] = field(default_factory=set)
+    delay: float = 1.5
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    tried: dict[str, int] = field(default_factory=dict)
+
+    def answer(self, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.headers.append(headers)
+        if headers.get("Authorization") != f"Bearer {GATEWAY_TOKEN}":
+            return 401, {"error": "bad token"}
+        to = str(body.get("to"))
+        self.tried[to] = self.tried.get(to, 0) + 1
+        if to in self.slow and self.tried[to] == 1:
+            time.sleep(self.delay)
+        planned = self.script.get(to, [])
+        status = planned.pop(0) if planned else 200
+        if status == 200:
+            self.requests.append(body)
+            return 200, {"id": f"msg-{len(self.requests)}", "status": "queued"}
+        return status, {"error": f"cannot deliver to {to}" if status < 500 else "upstream down"}
+
+    def to(self, number: str) -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["to"] == number]
+
+
+@contextmanager
+def running_gateway() -> Iterator[StandInGateway]:
+    gateway = StandInGateway()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            status, answer = gateway.answer(dict(self.headers.items()), body)
+            data = json.dumps(answer).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except OSError:
+                pass  # the client gave up waiting (the timeout under test)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    gateway.url = f"http://127.0.0.1:{server.server_port}/send"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield gateway
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def gateway_server() -> Iterator[StandInGateway]:
+    with running_gateway() as gateway:
+        yield gateway
 
 
 @pytest.fixture
