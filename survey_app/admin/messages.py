@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from wtforms import RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from survey_app.admin.forms import ActionForm, ConsoleForm
@@ -37,9 +38,9 @@ from survey_app.models import Campaign
 bp = Blueprint("admin_messages", __name__, url_prefix="/admin/campaigns/<slug>/messages")
 
 LANGUAGE_CHOICES = [
-    ("id", lazy_gettext("Bahasa Indonesia")),
-    ("en", lazy_gettext("English")),
-    ("both", lazy_gettext("Both in one message: Indonesian first, then English")),
+    SelectChoice("id", lazy_gettext("Bahasa Indonesia")),
+    SelectChoice("en", lazy_gettext("English")),
+    SelectChoice("both", lazy_gettext("Both in one message: Indonesian first, then English")),
 ]
 _LABELS = {
     "invitation_subject": lazy_gettext("Subject of the invitation"),

@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scoring.frames import ColumnMapping
 from survey_app.domain.delivery import compose
 from survey_app.domain.frames import draw_campaign, upload_frame
 from survey_app.extensions import db
-from survey_app.models import Invitation
+from survey_app.models import Draft, Invitation, Response
 from survey_app.models.frames import DeliveryEntry, FrameContact
 from survey_app.tokens import token_hash
 from survey_app.worker import MAX_REMINDERS, deliver
@@ -91,35 +91,78 @@ def test_invitations_are_sent_logged_and_retried(campaign: Survey, smtp_server: 
     assert deliver(campaign.campaign.id, "invitation") == {"sent": 0, "failed": 1}
 
 
+@pytest.fixture
+def mini_campaign(app: Flask, survey: Survey, smtp_server: tuple[Recorder, int]) -> Survey:
+    """The small questionnaire's campaign, everybody of :data:`PEOPLE` drawn (its pages are known)."""
+    _, port = smtp_server
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False, MAIL_FROM="s@kota.go.id")
+    upload_frame(
+        survey.campaign,
+        ("unit,email\n" + "".join(f"SETDA,{p}\n" for p in PEOPLE)).encode(),
+        "daftar.csv",
+        ColumnMapping(unit="unit", email="email"),
+        group="internal",
+        user=None,
+    )
+    plan = pd.DataFrame({"unit": ["SETDA"], "group": ["internal"], "n_invite": [len(PEOPLE)]})
+    draw_campaign(survey.campaign, plan, seed=5, user=None)
+    db.session.commit()
+    return survey
+
+
+def _answer_through_the_pages(client: FlaskClient, link: str) -> None:
+    """What a respondent does: the consent page, every page of the small questionnaire, the thank-you."""
+    intro = client.get(link)
+    assert intro.status_code == 200
+    reply = client.post(link, data={"csrf_token": csrf_of(intro.get_data(as_text=True)), "consent": "y"})
+    url = reply.headers["Location"]
+    for data in ({"q_yes": "tidak"}, {"q_count": "4"}, {}, {"q_why": "Tidak pernah"}):
+        page = client.get(url)
+        reply = client.post(
+            url, data={"csrf_token": csrf_of(page.get_data(as_text=True)), "action": "next", **data}
+        )
+        assert reply.status_code == 303, reply.get_data(as_text=True)[:1000]
+        url = reply.headers["Location"]
+    assert url.endswith("/thanks")
+
+
 def test_reminders_reach_only_non_finishers_at_most_n_times(
-    client: FlaskClient, campaign: Survey, smtp_server: tuple[Recorder, int]
+    app: Flask, mini_campaign: Survey, smtp_server: tuple[Recorder, int]
 ) -> None:
     recorder, _ = smtp_server
-    deliver(campaign.campaign.id, "invitation")
-    # A sampled person opens the link from the received message and gets the questionnaire.
-    first = _token(recorder.to(PEOPLE[0])[0])
-    page = client.get(f"/r/{first}?lang=en")
-    assert page.status_code == 200
-    # PEOPLE[0] finishes (the invitation is spent as the respondent pages spend it).
-    contact = db.session.scalars(select(FrameContact).where(FrameContact.email == PEOPLE[0])).one()
-    invitation = db.session.get(Invitation, contact.invitation_id)
-    assert invitation is not None
-    invitation.state = "spent"
-    db.session.commit()
+    campaign_id = mini_campaign.campaign.id
+    deliver(campaign_id, "invitation")
+    # PEOPLE[0] answers through the pages with the link from the received message; PEOPLE[3] only starts.
+    finisher = app.test_client()
+    _answer_through_the_pages(finisher, f"/r/{_token(recorder.to(PEOPLE[0])[0])}")
+    starter = app.test_client()
+    link = f"/r/{_token(recorder.to(PEOPLE[3])[0])}"
+    intro = starter.get(link)
+    started = starter.post(link, data={"csrf_token": csrf_of(intro.get_data(as_text=True)), "consent": "y"})
+    assert started.status_code == 303
+    first_page = started.headers["Location"]
+    page = starter.get(first_page)
+    saved = starter.post(
+        first_page,
+        data={"csrf_token": csrf_of(page.get_data(as_text=True)), "action": "next", "q_yes": "tidak"},
+    )
+    assert saved.status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 1
     recorder.messages.clear()
     for _ in range(MAX_REMINDERS + 1):
-        deliver(campaign.campaign.id, "reminder")
+        deliver(campaign_id, "reminder")
     reminded = {m["To"] for m in recorder.messages}
-    # Not the finisher, not the refused address (it never got an invitation to be reminded of).
-    assert reminded == set(PEOPLE) - {PEOPLE[0], REFUSED}
+    # Everybody but the one who finished, the one who only started included.
+    assert reminded == set(PEOPLE) - {PEOPLE[0]}
     assert all(len(recorder.to(p)) == MAX_REMINDERS for p in reminded)
     assert all(m["Subject"].startswith("Pengingat") for m in recorder.messages)
-    # A reminder's link works; the invitation's older link no longer does.
-    person = PEOPLE[3]
-    newest = _token(recorder.to(person)[-1])
-    assert client.get(f"/r/{newest}?lang=en").status_code == 200
-    older = _token(recorder.to(person)[0])
-    assert client.get(f"/r/{older}?lang=en").status_code in (404, 410)
+    # A reminder's link works, the started draft moved to it; the invitation's older link no longer works.
+    newest = _token(recorder.to(PEOPLE[3])[-1])
+    assert starter.get(f"/r/{newest}?lang=en").status_code == 200
+    (draft,) = db.session.scalars(select(Draft))
+    assert draft.key == token_hash(newest) and draft.answers == {"q_yes": "tidak"}
+    older = _token(recorder.to(PEOPLE[3])[0])
+    assert starter.get(f"/r/{older}?lang=en").status_code in (404, 410)
 
 
 def test_console_and_cli_queue_the_sending(
