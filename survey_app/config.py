@@ -409,7 +409,9 @@ def _gateway_problems(config: dict[str, Any], production: bool) -> list[str]:
                 "travel in the request)"
             )
         if not config.get("SMS_GATEWAY_TOKEN"):
-            problems.append("SMS_GATEWAY_TOKEN is not set; SMS_GATEWAY_URL needs the token the gateway expects")
+            problems.append(
+                "SMS_GATEWAY_TOKEN is not set; SMS_GATEWAY_URL needs the token the gateway expects"
+            )
     elif config.get("SMS_GATEWAY_TOKEN"):
         problems.append("SMS_GATEWAY_TOKEN is set without SMS_GATEWAY_URL")
     callback = str(config.get("SMS_CALLBACK_TOKEN") or "")

@@ -310,7 +310,8 @@ def deliver(campaign_id: int, kind: str, *, max_reminders: int = MAX_REMINDERS) 
                 assert mailer is not None
                 outcome = mailer.send(message.to, message.subject, message.body)
             else:
-                assert gateway is not None and message.reference is not None
+                assert gateway is not None
+                assert message.reference is not None
                 text = f"{message.subject}\n\n{message.body}"
                 outcome = gateway.send(message.to, text, message.reference)
             record_delivery(

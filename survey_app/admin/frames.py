@@ -87,7 +87,12 @@ def send(slug: str) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         return redirect(url_for(".show", slug=slug))
     if not channels_configured(current_app.config):
-        flash(_("No mail server (SMTP_HOST) and no WhatsApp/SMS gateway (SMS_GATEWAY_URL) is configured: the system sends no message."))
+        flash(
+            _(
+                "No mail server (SMTP_HOST) and no WhatsApp/SMS gateway (SMS_GATEWAY_URL) is configured: "
+                "the system sends no message."
+            )
+        )
         return redirect(url_for(".show", slug=slug))
     reminders = request.form.get("reminders") == "1"
     audit(

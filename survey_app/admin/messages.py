@@ -67,7 +67,9 @@ for _lang in TEMPLATES:
         )
 
 
-def _page(campaign: Campaign, form: MessagesForm, chosen: CampaignTemplates, status: int = 200) -> ResponseReturnValue:
+def _page(
+    campaign: Campaign, form: MessagesForm, chosen: CampaignTemplates, status: int = 200
+) -> ResponseReturnValue:
     previews = {kind: sample_message(campaign, kind, chosen) for kind in ("invitation", "reminder")}
     return (
         render_template(

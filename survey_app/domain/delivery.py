@@ -55,7 +55,12 @@ Channel = Literal["email", "gateway"]
 #: What a template may name; a body must name ``{link}`` and ``{optout}``.
 PLACEHOLDERS: tuple[str, ...] = ("institution", "organiser", "title", "closes", "link", "optout")
 #: The texts of a language, in the order the console shows them.
-TEMPLATE_FIELDS: tuple[str, ...] = ("invitation_subject", "invitation_body", "reminder_subject", "reminder_body")
+TEMPLATE_FIELDS: tuple[str, ...] = (
+    "invitation_subject",
+    "invitation_body",
+    "reminder_subject",
+    "reminder_body",
+)
 MAX_SUBJECT, MAX_BODY = 200, 5000
 
 _ID_BODY = (
@@ -85,9 +90,7 @@ _EN_BODY = (
 TEMPLATES: dict[str, dict[str, str]] = {
     "id": {
         "invitation_subject": "Undangan Survei Penilaian Integritas {institution}",
-        "invitation_body": _ID_BODY.format(
-            opening="Anda terpilih secara acak untuk mengikuti survei ini."
-        ),
+        "invitation_body": _ID_BODY.format(opening="Anda terpilih secara acak untuk mengikuti survei ini."),
         "reminder_subject": "Pengingat: Survei Penilaian Integritas {institution}",
         "reminder_body": _ID_BODY.format(
             opening="Kami mengingatkan bahwa Anda belum menyelesaikan survei ini."
@@ -349,9 +352,7 @@ def prepare_message(
     contact = db.session.get(FrameContact, contact_id)
     if contact is None or contact.invitation_id is None or contact.opted_out_at is not None:
         return None
-    channel: Channel | None = (
-        "email" if contact.email else "gateway" if contact.phone else None
-    )
+    channel: Channel | None = "email" if contact.email else "gateway" if contact.phone else None
     if channel is None or channel not in channels:
         return None
     invitation = db.session.get(Invitation, contact.invitation_id)

@@ -121,9 +121,7 @@ class MessageTemplates(Base):
     __tablename__ = "message_templates"
     __table_args__ = (CheckConstraint(in_values("language", MESSAGE_LANGUAGES), name="language"),)
 
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
-    )
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
     language: Mapped[str] = mapped_column(String(10), default="id")
     #: ``{"id": {"invitation_subject": ..., "invitation_body": ..., "reminder_subject": ...,
     #: "reminder_body": ...}, "en": {...}}``

@@ -16,7 +16,7 @@ from survey_app.domain.delivery import compose
 from survey_app.domain.frames import draw_campaign, upload_frame
 from survey_app.extensions import db
 from survey_app.models import Draft, Invitation, Response
-from survey_app.models.frames import DeliveryEntry, FrameContact
+from survey_app.models.frames import DeliveryEntry
 from survey_app.tokens import token_hash
 from survey_app.worker import MAX_REMINDERS, deliver
 from tests.admin.admintools import login, make_user
@@ -160,7 +160,8 @@ def test_reminders_reach_only_non_finishers_at_most_n_times(
     newest = _token(recorder.to(PEOPLE[3])[-1])
     assert starter.get(f"/r/{newest}?lang=en").status_code == 200
     (draft,) = db.session.scalars(select(Draft))
-    assert draft.key == token_hash(newest) and draft.answers == {"q_yes": "tidak"}
+    assert draft.key == token_hash(newest)
+    assert draft.answers == {"q_yes": "tidak"}
     older = _token(recorder.to(PEOPLE[3])[0])
     assert starter.get(f"/r/{older}?lang=en").status_code in (404, 410)
 

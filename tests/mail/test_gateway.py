@@ -91,14 +91,16 @@ def test_gateway_request_retries_refusals_and_log(
     by_channel = {(e.channel, e.status) for e in log}
     assert by_channel == {("email", "sent"), ("gateway", "sent"), ("gateway", "failed")}
     failed = sorted((e.attempts, e.reason) for e in log if e.status == "failed")
-    assert failed[0][0] == 1 and failed[0][1].startswith("HTTP 400")
+    assert failed[0][0] == 1
+    assert failed[0][1].startswith("HTTP 400")
     assert failed[1] == (ATTEMPTS, "HTTP 503: upstream down")
     sent = [e for e in log if e.channel == "gateway" and e.status == "sent"]
     assert {e.reference for e in sent} == {r["reference"] for r in gateway_server.requests}
     # No number, token or link in the delivery log.
     for entry in log:
         assert not re.search(r"\d{8,}", entry.reason), entry.reason
-        assert token not in entry.reason and token not in (entry.reference or "")
+        assert token not in entry.reason
+        assert token not in (entry.reference or "")
         assert "/r/" not in entry.reason
     # Nothing is sent twice; the failed ones stay due and are tried again.
     gateway_server.script = {}
@@ -117,9 +119,12 @@ def test_status_report_marks_a_bounce_and_stops_messages(
     assert client.post(url, json={"reference": good, "status": "delivered"}).status_code == 401
     wrong = {"Authorization": "Bearer nope"}
     assert client.post(url, json={"reference": good, "status": "bounced"}, headers=wrong).status_code == 401
-    assert client.post(url, json={"reference": "x" * 32, "status": "bounced"}, headers=auth).status_code == 404
+    assert (
+        client.post(url, json={"reference": "x" * 32, "status": "bounced"}, headers=auth).status_code == 404
+    )
     bad = client.post(url, json={"reference": good, "status": "lost"}, headers=auth)
-    assert bad.status_code == 400 and "status must be one of" in bad.get_json()["message"]
+    assert bad.status_code == 400
+    assert "status must be one of" in bad.get_json()["message"]
     assert client.post(url, data="not json", headers=auth).status_code == 400
     assert client.post(url, json={"reference": good, "status": "delivered"}, headers=auth).status_code == 204
     reply = client.post(
@@ -168,7 +173,9 @@ def test_config_check_names_gateway_problems() -> None:
     assert any(p.startswith("SMS_GATEWAY_TOKEN is not set") for p in problems)
     assert any(p.startswith("SMS_CALLBACK_TOKEN is too short") for p in problems)
     production = defaults(Path("/tmp/instance"))
-    production.update(SURVEY_ENV="production", SMS_GATEWAY_URL="http://gw.example/send", SMS_GATEWAY_TOKEN="t")
+    production.update(
+        SURVEY_ENV="production", SMS_GATEWAY_URL="http://gw.example/send", SMS_GATEWAY_TOKEN="t"
+    )
     assert any("must use https in production" in p for p in check(production))
     assert not [p for p in check(defaults(Path("/tmp/instance"))) if "SMS" in p]
 
@@ -179,4 +186,5 @@ def test_contacts_with_only_a_phone_wait_for_a_gateway(
     app.config["SMS_GATEWAY_URL"] = ""
     assert deliver(campaign.campaign.id, "invitation") == {"sent": 1, "failed": 0}
     waiting = db.session.scalars(select(FrameContact).where(FrameContact.messages_sent == 0)).all()
-    assert len(waiting) == 5 and all(not c.email for c in waiting)
+    assert len(waiting) == 5
+    assert all(not c.email for c in waiting)
