@@ -39,6 +39,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SITE = DEPLOY / "nginx" / "integrity-survey.conf"
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+_OPTOUT_TOKEN = "OptOutToken_abcdefghijklmn"
 
 
 def _nginx() -> str:
@@ -157,6 +158,8 @@ def test_two_app_servers_behind_nginx_with_tls(browser: Any, tmp_path: Path) -> 
         second.wait(60)
         waiting = f"{base}/r/{prepared.tokens[1]}"
         assert all(_get(waiting, verify).status_code == 200 for _ in range(4))
+        # An opt-out link (docs/delivery.md) is logged without its token as well.
+        assert _get(f"{base}/o/{_OPTOUT_TOKEN}", verify).status_code == 404
         # Both down: 502 (nginx's error log at `error` would print the request line with the token).
         first.terminate()
         first.wait(60)
@@ -169,10 +172,12 @@ def test_two_app_servers_behind_nginx_with_tls(browser: Any, tmp_path: Path) -> 
     for name, text in logs.items():
         for token in prepared.tokens:
             assert token not in text, f"{name} holds an invitation token:\n{text}"
+        assert _OPTOUT_TOKEN not in text, f"{name} holds an opt-out token:\n{text}"
     assert logs["debian-default.access.log"] == "", "a request was logged in Debian's default format"
     respondent = logs["integrity-survey.respondent.log"]
     assert respondent.count('"GET /r/[redacted]') >= 6
     assert '"POST /r/[redacted]/p/' in respondent
+    assert '"GET /o/[redacted]"' in respondent
     assert '"GET /thanks' in respondent
     today = time.strftime("%Y-%m-%d")  # nginx logs local time
     for name in ("integrity-survey.respondent.log", "integrity-survey.redirect.log"):
