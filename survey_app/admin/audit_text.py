@@ -58,6 +58,9 @@ ACTIONS: Mapping[str, LazyString] = {
     "user.steward_revoke": lazy_gettext("Data-steward right withdrawn"),
     "api_token.create": lazy_gettext("API token created"),
     "api_token.revoke": lazy_gettext("API token revoked"),
+    "messages.templates": lazy_gettext("Message texts changed"),
+    "messages.templates_reset": lazy_gettext("Message texts back to the built-in ones"),
+    "contacts.opt_out": lazy_gettext("A sampled person asked for no more messages"),
 }
 
 TARGETS: Mapping[str, LazyString] = {
@@ -79,6 +82,7 @@ DETAILS: Mapping[str, LazyString] = {
     "by_population": lazy_gettext("Employees by population size"),
     "format": lazy_gettext("Format"),
     "run": lazy_gettext("Run"),
+    "language": lazy_gettext("Language of the messages"),
     "released": lazy_gettext("Responses released"),
     "versions": lazy_gettext("Questionnaire versions"),
     "profile": lazy_gettext("Scoring profile"),
