@@ -264,6 +264,7 @@ def deliver(campaign_id: int, kind: str, *, max_reminders: int = MAX_REMINDERS) 
     "failed": ...}``. Each fresh token is committed before its message goes out (see
     :mod:`survey_app.domain.delivery`); no log line names a contact or holds a token."""
     from survey_app.domain.delivery import (
+        assign_optout_hashes,
         campaign_templates,
         pending_contacts,
         prepare_message,
@@ -293,7 +294,10 @@ def deliver(campaign_id: int, kind: str, *, max_reminders: int = MAX_REMINDERS) 
     with contextlib.ExitStack() as stack:
         mailer = stack.enter_context(Mailer(config)) if "email" in channels else None
         gateway = stack.enter_context(Gateway(config, callback)) if "gateway" in channels else None
-        for contact_id in pending_contacts(campaign, what, max_reminders, channels):
+        due = pending_contacts(campaign, what, max_reminders, channels)
+        assign_optout_hashes(due)
+        db.session.commit()
+        for contact_id in due:
             message = prepare_message(
                 campaign,
                 contact_id,

@@ -337,6 +337,18 @@ def optout_token(contact: FrameContact) -> str:
     return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
 
 
+def assign_optout_hashes(contact_ids: list[int]) -> None:
+    """Store the opt-out token's hash of each contact that has none yet (flushed): one batch before a
+    sending, instead of one more statement per message."""
+    for start in range(0, len(contact_ids), 1000):
+        chunk = contact_ids[start : start + 1000]
+        for contact in db.session.scalars(
+            select(FrameContact).where(FrameContact.id.in_(chunk), FrameContact.optout_hash.is_(None))
+        ):
+            contact.optout_hash = token_hash(optout_token(contact))
+        db.session.flush()
+
+
 def prepare_message(
     campaign: Campaign,
     contact_id: int,
@@ -363,7 +375,7 @@ def prepare_message(
     db.session.execute(update(Draft).where(Draft.key == invitation.token_hash).values(key=new_hash))
     invitation.token_hash = new_hash
     optout = optout_token(contact)
-    if contact.optout_hash is None:
+    if contact.optout_hash is None:  # normally set beforehand, in bulk (:func:`assign_optout_hashes`)
         contact.optout_hash = token_hash(optout)
     db.session.flush()
     subject, body = compose(campaign, kind, link_for(token), optout_for(optout), templates)
