@@ -163,7 +163,7 @@ def test_wrong_token_and_dead_gateway_fail_with_a_reason(app: Flask, gateway_ser
 def test_config_check_names_gateway_problems() -> None:
     from pathlib import Path
 
-    from survey_app.config import check, defaults
+    from survey_app.config import check, defaults, effective
 
     config = defaults(Path("/tmp/instance"))
     config.update(SMS_GATEWAY_URL="ftp://gw", SMS_GATEWAY_CHANNEL="pigeon", SMS_CALLBACK_TOKEN="short")
@@ -178,6 +178,10 @@ def test_config_check_names_gateway_problems() -> None:
     )
     assert any("must use https in production" in p for p in check(production))
     assert not [p for p in check(defaults(Path("/tmp/instance"))) if "SMS" in p]
+    shown = dict(effective({**production, "SMS_CALLBACK_TOKEN": "c" * 40}))
+    assert shown["SMS_GATEWAY_TOKEN"] == "set"
+    assert shown["SMS_CALLBACK_TOKEN"] == "set"
+    assert shown["SMS_GATEWAY_URL"] == "http://gw.example/send"
 
 
 def test_contacts_with_only_a_phone_wait_for_a_gateway(
