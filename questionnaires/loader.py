@@ -99,6 +99,10 @@ DEFAULT_MISSING: Mapping[Missing, tuple[str, Mapping[str, str]]] = {
     Missing.NOT_APPLICABLE: ("na", {"id": "Tidak berlaku", "en": "Not applicable"}),
 }
 
+#: Column names of an XLSForm choices sheet that an option attribute cannot take (an export writes each
+#: attribute as a column).
+RESERVED_ATTRIBUTES = frozenset({"name", "label", "list_name", "value", "image", "audio", "video", "media"})
+
 #: ``scoring: none`` (or false / not scored) says explicitly that an item does not enter the index.
 NOT_SCORED = frozenset({"none", "not scored", "not_scored", "false", "no"})
 
@@ -469,7 +473,7 @@ class _QuestionnaireBuilder(_Builder):
             for key, entry in (
                 r.mapping(entries["attributes"].value, f"{what}.attributes", allowed=None) or {}
             ).items():
-                if not ID_PATTERN.match(key) or key == "name":
+                if not ID_PATTERN.match(key) or key in RESERVED_ATTRIBUTES or key.startswith("spi_"):
                     r.report(entry.key, f"{what}.attributes: '{key}' is not a usable column name")
                     continue
                 text = r.text_scalar(entry.value, f"{what}.attributes.{key}")
