@@ -1,5 +1,5 @@
 """Calculations, dates and times, cascading selects, required messages and ``${}`` in labels: what the
-validator refuses, what the XLSForm import keeps, and what the canonical JSON of older questionnaires keeps."""
+validator refuses, what the XLSForm import keeps, and what the canonical JSON of older versions keeps."""
 
 from __future__ import annotations
 
@@ -68,7 +68,10 @@ def test_bundled_canonical_json_has_none_of_the_new_fields(source: Path) -> None
             "      - {id: c, type: calculate, calculation: '1', required: true}\n",
             "a calculation is computed, never asked, and cannot be required",
         ),
-        ("      - {id: c, type: text, label: C, calculation: '1'}\n", "only calculate items have a calculation"),
+        (
+            "      - {id: c, type: text, label: C, calculation: '1'}\n",
+            "only calculate items have a calculation",
+        ),
         (
             "      - {id: c, type: calculate, calculation: 'today()'}\n",
             "today() in a calculation would store the day of answering",
@@ -82,7 +85,8 @@ def test_bundled_canonical_json_has_none_of_the_new_fields(source: Path) -> None
             "only choice items have a choice_filter",
         ),
         (
-            "      - {id: c, type: select_one, scale: city, label: C, choice_filter: 'region = ${province}'}\n",
+            "      - {id: c, type: select_one, scale: city, label: C,\n"
+            "         choice_filter: 'region = ${province}'}\n",
             "the options of scale 'city' have no column 'region' (they have: name, province)",
         ),
         (
@@ -153,8 +157,8 @@ def test_import_of_a_filter_naming_a_column_the_choices_lack(tmp_path: Path) -> 
     result = import_xlsform(path, ImportOptions(language="en"))
     assert result.questionnaire is None
     assert [str(p).split(": ", 1)[1] for p in result.problems] == [
-        "survey!D3 (choice_filter): question 'city' (choice_filter): the options of list 'city' have no column "
-        "'region' (they have: name)"
+        "survey!D3 (choice_filter): question 'city' (choice_filter): the options of list 'city' have no "
+        "column 'region' (they have: name)"
     ]
 
 

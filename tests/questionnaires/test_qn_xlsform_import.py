@@ -102,8 +102,8 @@ def test_unknown_references_in_labels_are_errors(tmp_path: Path) -> None:
     result = _import(tmp_path, survey)
     assert result.questionnaire is None
     assert [str(p).split(": ", 1)[1] for p in result.problems] == [
-        "survey!C3 (label::English (en)): question 'why' (label): refers to unknown question ${visit}; did you "
-        "mean ${visits}?"
+        "survey!C3 (label::English (en)): question 'why' (label): refers to unknown question ${visit}; "
+        "did you mean ${visits}?"
     ]
     # A known name is inserted when the page is shown (survey_app/respondent/display.py): no warning.
     assert not any("${visits}" in w for w in _warnings(result))

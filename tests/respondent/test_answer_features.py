@@ -51,7 +51,8 @@ def test_cascading_select_dates_calculation_and_piping(client: FlaskClient, feat
     city_url = reply.headers["Location"]
     html = _shown(client, reply)
     assert "Kota di Jawa Barat?" in html
-    assert 'value="bogor"' in html and 'value="bandung"' in html
+    assert 'value="bogor"' in html
+    assert 'value="bandung"' in html
     assert 'value="denpasar"' not in html
     assert 'value="dk"' in html  # "don't know" is always offered
     assert 'id="city" name="city" value="bogor"' in html  # the first option shown carries the item id
@@ -62,7 +63,9 @@ def test_cascading_select_dates_calculation_and_piping(client: FlaskClient, feat
     reply = _post(client, city_url, {"city": "bogor"})
     when_url = reply.headers["Location"]
     html = _shown(client, reply)
-    assert 'type="date"' in html and 'type="time"' in html and 'type="datetime-local"' in html
+    assert 'type="date"' in html
+    assert 'type="time"' in html
+    assert 'type="datetime-local"' in html
     assert "days" not in html.replace("data-", "")  # the calculation is not shown
 
     html = _shown(client, _post(client, when_url, {"visit": "kemarin", "at": "25:00", "moment": "x"}))
@@ -99,7 +102,8 @@ def test_messages_in_english(client: FlaskClient, feature_survey: Survey) -> Non
     reply = _post(client, first, {"province": "bl"})
     html = _shown(client, reply)
     assert "City in Bali?" in html
-    assert 'value="denpasar"' in html and 'value="bogor"' not in html
+    assert 'value="denpasar"' in html
+    assert 'value="bogor"' not in html
     when_url = _post(client, reply.headers["Location"], {"city": "denpasar"}).headers["Location"]
     html = _shown(client, _post(client, when_url, {"visit": "31/02/2021"}))
     assert "Enter a date as day/month/year, for example 17/08/2024." in html
@@ -120,5 +124,6 @@ def test_an_inserted_answer_is_text_never_markup() -> None:
     view = QuestionnaireView(questionnaire, "en")
     item = questionnaire.item("why")
     shown = for_answers(view.items["why"], item, questionnaire, {"days": "[x](http://evil) *b*"}, "en")
-    assert "<a" not in str(shown.label) and "<em>" not in str(shown.label)
+    assert "<a" not in str(shown.label)
+    assert "<em>" not in str(shown.label)
     assert "[x](http://evil) *b*" in str(shown.label)
