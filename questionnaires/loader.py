@@ -16,6 +16,7 @@ from pathlib import Path
 
 from yaml.nodes import Node, ScalarNode
 
+from questionnaires import answer_rules
 from questionnaires.expressions import ExpressionError, compile_expression
 from questionnaires.model import (
     AccessMode,
@@ -88,6 +89,8 @@ ITEM_KEYS = (
     "calculation",
     "choice_filter",
 )
+#: The item keys holding an expression, in the order they are checked.
+EXPRESSION_KEYS = ("relevant", "constraint", "calculation", "choice_filter")
 SCALE_KEYS = ("id", "kind", "dont_know", "not_applicable", "options")
 OPTION_KEYS = ("code", "label", "value", "missing", "attributes")
 SCORING_KEYS = ("dimension", "indicator", "direction", "weight")
@@ -98,10 +101,6 @@ DEFAULT_MISSING: Mapping[Missing, tuple[str, Mapping[str, str]]] = {
     Missing.DONT_KNOW: ("dk", {"id": "Tidak tahu", "en": "Don't know"}),
     Missing.NOT_APPLICABLE: ("na", {"id": "Tidak berlaku", "en": "Not applicable"}),
 }
-
-#: Column names of an XLSForm choices sheet that an option attribute cannot take (an export writes each
-#: attribute as a column).
-RESERVED_ATTRIBUTES = frozenset({"name", "label", "list_name", "value", "image", "audio", "video", "media"})
 
 #: ``scoring: none`` (or false / not scored) says explicitly that an item does not enter the index.
 NOT_SCORED = frozenset({"none", "not scored", "not_scored", "false", "no"})
@@ -468,17 +467,7 @@ class _QuestionnaireBuilder(_Builder):
             if missing is not None and value is not None:
                 r.report(entries["value"].value, f"{what}: a {missing.value} option cannot carry a value")
                 value = None
-        attributes: dict[str, str] = {}
-        if "attributes" in entries:
-            for key, entry in (
-                r.mapping(entries["attributes"].value, f"{what}.attributes", allowed=None) or {}
-            ).items():
-                if not ID_PATTERN.match(key) or key in RESERVED_ATTRIBUTES or key.startswith("spi_"):
-                    r.report(entry.key, f"{what}.attributes: '{key}' is not a usable column name")
-                    continue
-                text = r.text_scalar(entry.value, f"{what}.attributes.{key}")
-                if text is not None:
-                    attributes[key] = text
+        attributes = answer_rules.option_attributes(r, entries, what)
         if code is None:
             return None
         return Option(code, label, value, missing, attributes)
@@ -549,8 +538,6 @@ class _QuestionnaireBuilder(_Builder):
             iid = None
         what = f"item '{iid}'" if iid else what
         item_type, inline_scale = self._item_type(entries.get("type"), what)
-        if "label" not in entries and item_type is not ItemType.CALCULATE:
-            r.report(node, f"{what}: missing required key 'label'")
         label = self.text(entries["label"].value, f"{what}.label") if "label" in entries else {}
         hint = self.text(entries["hint"].value, f"{what}.hint") if "hint" in entries else {}
         scale = inline_scale
@@ -569,7 +556,10 @@ class _QuestionnaireBuilder(_Builder):
         )
         if item_type is not None:
             self._check_scale_use(item_type, scale, scale_node, what)
-        required = item_type not in (ItemType.NOTE, ItemType.CALCULATE)
+        override, required_message, calculation, choice_filter = answer_rules.item_features(
+            self, entries, node, what, item_type
+        )
+        required = item_type is not ItemType.NOTE
         if "required" in entries:
             flag = r.boolean(entries["required"].value, f"{what}.required")
             if flag is not None:
@@ -578,30 +568,8 @@ class _QuestionnaireBuilder(_Builder):
                     r.report(
                         entries["required"].value, f"{what}: a note stores no answer and cannot be required"
                     )
-                if flag and item_type is ItemType.CALCULATE:
-                    r.report(
-                        entries["required"].value,
-                        f"{what}: a calculation is computed, never asked, and cannot be required",
-                    )
-        required_message = (
-            self.text(entries["required_message"].value, f"{what}.required_message")
-            if "required_message" in entries
-            else {}
-        )
-        if "required_message" in entries and not required:
-            r.report(
-                entries["required_message"].key, f"{what}: required_message on an item that is not required"
-            )
-        calculation = self._expression_text(entries.get("calculation"), f"{what}.calculation")
-        if item_type is ItemType.CALCULATE and calculation is None:
-            r.report(node, f"{what}: a calculate item needs a 'calculation'")
-        elif item_type is not None and item_type is not ItemType.CALCULATE and calculation is not None:
-            r.report(entries["calculation"].key, f"{what}: only calculate items have a calculation")
-            calculation = None
-        choice_filter = self._expression_text(entries.get("choice_filter"), f"{what}.choice_filter")
-        if choice_filter is not None and item_type is not None and not item_type.is_choice:
-            r.report(entries["choice_filter"].key, f"{what}: only choice items have a choice_filter")
-            choice_filter = None
+        required = required if override is None else override
+        answer_rules.check_required_message(r, entries, what, required)
         relevant = self._expression_text(entries.get("relevant"), f"{what}.relevant")
         constraint = self._expression_text(entries.get("constraint"), f"{what}.constraint")
         message = (
@@ -620,16 +588,8 @@ class _QuestionnaireBuilder(_Builder):
                 if bound is not None and not bound.is_integer():
                     r.report(entries[key].value, f"{what}.{key}: an integer item needs a whole-number bound")
         scoring = self._scoring(entries.get("scoring"), what, item_type, scale, minimum, maximum)
-        expressions = {
-            k: v
-            for k, v in (
-                ("relevant", relevant),
-                ("constraint", constraint),
-                ("calculation", calculation),
-                ("choice_filter", choice_filter),
-            )
-            if v is not None
-        }
+        given = (relevant, constraint, calculation, choice_filter)
+        expressions = {k: v for k, v in zip(EXPRESSION_KEYS, given, strict=True) if v is not None}
         self.drafts.append(_ItemDraft(iid, item_type, scale, node, section_index, entries, expressions, what))
         if iid is None or item_type is None:
             return None
@@ -795,7 +755,7 @@ class _QuestionnaireBuilder(_Builder):
                     entries["relevant"].value, f"section '{section.id}'.relevant", start, order, by_id, False
                 )
         for n, draft in enumerate(self.drafts):
-            for key in ("relevant", "constraint", "calculation", "choice_filter"):
+            for key in EXPRESSION_KEYS:
                 if key in draft.expressions:
                     self._check_expression(
                         draft.entries[key].value,
@@ -807,37 +767,10 @@ class _QuestionnaireBuilder(_Builder):
                         key,
                         draft,
                     )
-            self._check_piping(draft, n, order, by_id)
-
-    def _check_piping(
-        self, draft: _ItemDraft, limit: int, order: Mapping[str, int], by_id: Mapping[str, _ItemDraft]
-    ) -> None:
-        """``${id}`` in a label or hint shows an earlier answer: the item must exist and come before."""
-        for key in ("label", "hint"):
-            entry = draft.entries.get(key)
-            if entry is None:
-                continue
-            nodes = (
-                [v for _, v in entry.value.value]
-                if not isinstance(entry.value, ScalarNode)
-                else [entry.value]
+            what = f"item '{draft.id}'" if draft.id else draft.what
+            answer_rules.check_piping(
+                self.r, draft.entries, what, n, order, lambda ref: by_id[ref].type if ref in by_id else None
             )
-            for node in nodes:
-                if not isinstance(node, ScalarNode):
-                    continue
-                for ref in sorted(set(PIPED.findall(str(node.value)))):
-                    what = f"item '{draft.id}'.{key}" if draft.id else f"{draft.what}.{key}"
-                    if ref not in order:
-                        self.r.report(
-                            node, f"{what}: refers to unknown item ${{{ref}}}{_closest(ref, order)}"
-                        )
-                    elif order[ref] >= limit:
-                        self.r.report(
-                            node,
-                            f"{what}: shows ${{{ref}}}, which comes later; only earlier answers can be shown",
-                        )
-                    elif by_id[ref].type is ItemType.NOTE:
-                        self.r.report(node, f"{what}: shows ${{{ref}}}, a note, which has no answer")
 
     def _check_expression(
         self,
@@ -859,13 +792,8 @@ class _QuestionnaireBuilder(_Builder):
             return
         if expression.uses_current and not is_constraint:
             self.r.report(node, f"{what}: '.' (the answer being checked) is only meaningful in a constraint")
-        self._check_columns(node, what, expression.columns, key, draft)
-        if key == "calculation" and "today()" in source.replace(" ", ""):
-            self.r.report(
-                node,
-                f"{what}: today() in a calculation would store the day of answering, which helps identify "
-                "the respondent (the response keeps only its submission day)",
-            )
+        scale = self.scales.get(draft.scale or "") if draft is not None else None
+        answer_rules.check_columns(self.r, node, what, source, expression.columns, key, scale)
         own = limit if is_constraint else -1
         for ref in sorted(expression.references):
             if ref not in order:
@@ -893,35 +821,6 @@ class _QuestionnaireBuilder(_Builder):
             scale = self.scales.get(draft.scale or "")
             if scale is not None and scale.option(code) is None:
                 self.r.report(node, f"{what}: scale '{scale.id}' of ${{{ref}}} has no option '{code}'")
-
-    def _check_columns(
-        self, node: Node, what: str, columns: frozenset[str], key: str, draft: _ItemDraft | None
-    ) -> None:
-        """Bare names are columns of a choice: only a choice_filter has one, and the scale must have it."""
-        if not columns:
-            return
-        if key != "choice_filter":
-            name = sorted(columns)[0]
-            self.r.report(
-                node,
-                f"{what}: '{name}' is neither ${{{name}}} (an answer) nor '{name}' (text); bare names are "
-                "only meaningful in a choice_filter",
-            )
-            return
-        scale = self.scales.get(draft.scale or "") if draft is not None else None
-        if scale is None:
-            return
-        known = {"name"} | {k for o in scale.options for k in o.attributes}
-        for name in sorted(columns - known):
-            self.r.report(
-                node,
-                f"{what}: the options of scale '{scale.id}' have no column '{name}' "
-                f"(they have: {', '.join(sorted(known))})",
-            )
-
-
-#: ``${id}`` inserted into a label or hint.
-PIPED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def _closest(name: str, known: Mapping[str, int]) -> str:

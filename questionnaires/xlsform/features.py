@@ -41,13 +41,14 @@ def filter_columns(records: Iterable[tuple[int, Record, Any]]) -> frozenset[str]
     return frozenset(found)
 
 
-def option_attributes(record: Record, columns: frozenset[str]) -> dict[str, str]:
-    """The values of a choice row in the columns that choice filters read."""
-    return {
+def option_attributes(record: Record, columns: frozenset[str]) -> dict[str, Any]:
+    """``{"attributes": ...}``: a choice row's values in the columns that choice filters read (or nothing)."""
+    found = {
         column: value.text
         for column in sorted(columns)
         if (value := (record.get(column) or {}).get(None)) is not None
     }
+    return {"attributes": found} if found else {}
 
 
 def add_item_features(

@@ -32,13 +32,8 @@ from questionnaires.limits import DEFAULT_LIMITS, LimitExceeded, ReadLimits
 from questionnaires.loader import CODE_PATTERN, DEFAULT_MISSING, ID_PATTERN
 from questionnaires.model import ItemType, Missing
 from questionnaires.xlsform import columns as cols
+from questionnaires.xlsform import features
 from questionnaires.xlsform.columns import Column, language_code, parse_header
-from questionnaires.xlsform.features import (
-    ANSWERED_TYPES,
-    add_item_features,
-    filter_columns,
-    option_attributes,
-)
 from questionnaires.xlsform.findings import Findings, Place
 from questionnaires.xlsform.workbook import Sheet, read_workbook
 
@@ -329,6 +324,7 @@ class Importer:
         self.survey: _SheetReader | None = None
         self.languages: tuple[str, ...] = ()
         self.scales: dict[str, dict[str, Any]] = {}
+        self.filter_columns: frozenset[str] = frozenset()
 
     # Reading ---------------------------------------------------------------------------------------------
 
@@ -354,16 +350,10 @@ class Importer:
             return None
         survey = _SheetReader(self, sheets["survey"], cols.SURVEY_READ, cols.SURVEY_IGNORED, cols.SPI_SURVEY)
         self.survey = survey
-        # The columns choice filters read are the choices' own: kept, not warned about.
-        self.filter_columns = filter_columns(survey.records())
+        self.filter_columns = features.filter_columns(survey.records())  # the choices' own, kept
+        read = cols.CHOICES_READ | self.filter_columns
         choices = (
-            _SheetReader(
-                self,
-                sheets["choices"],
-                cols.CHOICES_READ | self.filter_columns,
-                cols.CHOICES_IGNORED,
-                cols.SPI_CHOICES,
-            )
+            _SheetReader(self, sheets["choices"], read, cols.CHOICES_IGNORED, cols.SPI_CHOICES)
             if "choices" in sheets
             else None
         )
@@ -607,9 +597,7 @@ class Importer:
             option: dict[str, Any] = {"code": code, "label": label}
             if "spi_value" in record:
                 option["value"] = _number_or_text(record["spi_value"][None].text)
-            attributes = option_attributes(record, self.filter_columns)
-            if attributes:
-                option["attributes"] = attributes
+            option.update(features.option_attributes(record, self.filter_columns))
             if "spi_missing" in record:
                 option["missing"] = record["spi_missing"][None].text
                 missing_codes.setdefault(option["missing"], {"code": code, "label": label})
@@ -903,8 +891,8 @@ class Importer:
                         "scoring": "none",
                     }
                 )
-        elif kind in ANSWERED_TYPES and not rest:
-            item["type"] = ANSWERED_TYPES[kind]
+        elif kind in features.ANSWERED_TYPES and not rest:
+            item["type"] = features.ANSWERED_TYPES[kind]
         elif kind in _PLAIN_TYPES and not rest:
             item["type"] = _PLAIN_TYPES[kind].value
             if kind == "text" and appearance is not None and appearance.text == "multiline":
@@ -954,7 +942,7 @@ class Importer:
                 item[key] = expression
         if "constraint_message" in record:
             item["constraint_message"] = self.text(record["constraint_message"])
-        add_item_features(self, survey, row, record, item, self._expression)
+        features.add_item_features(self, survey, row, record, item, self._expression)
         for key in ("min", "max"):
             if f"spi_{key}" in record:
                 item[key] = _number_or_text(record[f"spi_{key}"][None].text)
@@ -1063,8 +1051,7 @@ class Importer:
         return list_name
 
     def _check_labels(self, survey: _SheetReader, rows: list[tuple[int, Record, dict[int, Any]]]) -> None:
-        """``${name}`` in constraint messages (labels and hints are checked by the validator, which inserts
-        answers there): a name that does not exist is an error, as in expressions."""
+        """``${name}`` in constraint messages (the validator checks labels and hints): must exist."""
         known = set(self.names) | set(self.dropped)
         for row, record, _ in rows:
             for key in ("constraint_message",):
@@ -1080,8 +1067,7 @@ class Importer:
                         else:
                             self.findings.warn(
                                 place,
-                                f"${{{ref}}} is shown as written: answers are inserted into labels and hints "
-                                "only",
+                                f"${{{ref}}} is shown as written (answers are shown in labels and hints)",
                                 kind="piping",
                             )
 
