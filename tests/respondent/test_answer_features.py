@@ -5,6 +5,7 @@ own message, and labels show earlier answers."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -14,11 +15,12 @@ from sqlalchemy import select
 
 from questionnaires.model import Questionnaire
 from survey_app.extensions import db
-from survey_app.models import Response
+from survey_app.models import QuestionnaireVersion, Response
 from survey_app.respondent.display import QuestionnaireView, for_answers
 from survey_app.respondent.pages import Plan
+from tests.admin.admintools import login, make_user
 from tests.apptools import Survey, build_survey, csrf_of, post_form
-from tests.respondent.features_form import features
+from tests.respondent.features_form import FEATURES_YAML, features
 
 
 @pytest.fixture
@@ -127,3 +129,25 @@ def test_an_inserted_answer_is_text_never_markup() -> None:
     assert "<a" not in str(shown.label)
     assert "<em>" not in str(shown.label)
     assert "[x](http://evil) *b*" in str(shown.label)
+
+
+def test_console_upload_and_preview_of_the_features(client: FlaskClient, app: Flask) -> None:
+    make_user("admin")
+    login(client, "admin@example.org")
+    client.get("/admin/?lang=en")
+    url = "/admin/questionnaires/"
+    token = csrf_of(client.get(url).get_data(as_text=True))
+    reply = client.post(
+        url + "upload",
+        data={"csrf_token": token, "definition": (io.BytesIO(FEATURES_YAML.encode()), "features.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert reply.status_code in (200, 303), reply.get_data(as_text=True)[-2000:]
+    version_id = db.session.scalar(
+        select(QuestionnaireVersion.id).where(QuestionnaireVersion.questionnaire_id == "features")
+    )
+    assert version_id is not None
+    page = client.get(f"{url}{version_id}/preview?qlang=en").get_data(as_text=True)
+    assert 'type="date"' in page and 'type="datetime-local"' in page
+    assert "Computed, not shown" in page and "int(${visit} - date(&#39;2020-01-01&#39;))" in page
+    assert "Options offered where" in page and "province = ${province}" in page
