@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from questionnaires.model import ItemType, Scale
 from questionnaires.yamlsource import Entry, Reader
@@ -108,7 +108,14 @@ def check_piping(
         if entry is None:
             continue
         value = entry.value
-        nodes = [value] if isinstance(value, ScalarNode) else [v for _, v in value.value]
+        # Anything but a text or a mapping of texts is reported where the text is read.
+        nodes = (
+            [value]
+            if isinstance(value, ScalarNode)
+            else [v for _, v in value.value]
+            if isinstance(value, MappingNode)
+            else []
+        )
         for node in nodes:
             if not isinstance(node, ScalarNode):
                 continue
