@@ -15,6 +15,7 @@ import pytest
 from questionnaires.model import Item, ItemType, Questionnaire, Section
 from survey_app.domain import files as response_files
 from survey_app.domain.load_scripts import load_plan
+from tests.domain.test_load_scripts import FORMATS, needs_r, run_r, write_all
 
 
 def _with_dates(questionnaire: Questionnaire) -> Questionnaire:
@@ -79,3 +80,21 @@ def test_csv_keeps_iso_text(tmp_path: Path, questionnaire: Questionnaire, respon
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert raw["visit"].tolist()[:2] == ["2024-05-01", ""]
     assert raw["moment"].tolist()[0] == "2024-05-01T09:05"
+
+
+@needs_r
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_shipped_r_scripts_read_date_items_as_dates(
+    tmp_path: Path, questionnaire: Questionnaire, responses: pd.DataFrame, fmt: str
+) -> None:
+    q = _with_dates(questionnaire)
+    frame = _frame(responses.assign(q_jenis=responses["q_jenis"].replace("", None)))
+    write_all(tmp_path, frame, q)
+    out = run_r(
+        tmp_path,
+        f"""
+invisible(capture.output(source("{fmt}.R")))
+cat(class(responses$visit), format(responses$visit[1]), as.character(responses$at[1]), "\\n")
+""",
+    )
+    assert out.split() == ["Date", "2024-05-01", "14:30"]
