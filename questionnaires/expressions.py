@@ -8,6 +8,11 @@ Semantics follow ODK (XPath 1.0):
 * ``${id}`` is the stored answer of item ``id``; an unanswered item is the empty string, a ``select_multiple``
   answer is its codes joined by spaces, so ``${q1} = 'ya'`` is false while ``q1`` is unanswered.
 * ``.`` is the value being checked by a constraint.
+* a bare name (``province``, ``name``) is a column of the choice being filtered: only a ``choice_filter``
+  has one (``province = ${province}`` offers the cities of the province answered before).
+* dates, times and date-times are ISO text (``2024-03-01``, ``14:30``, ``2024-03-01T14:30``); as numbers they
+  are days since 1970-01-01 (a time: the fraction of a day), as in ODK, so ``. >= date('2020-01-01')`` and
+  ``${end} - ${start} > 7`` work. ``date()`` makes a date of ISO text or a number of days.
 * ``=``/``!=`` compare as booleans if either side is a boolean, else as numbers if either side is a number,
   else as text; ``<``, ``<=``, ``>``, ``>=`` and arithmetic (``+ - * div mod``) always use numbers, where text
   that is not a number (and the empty string) is NaN, so every comparison with it is false.
@@ -29,6 +34,7 @@ True
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import re
@@ -42,8 +48,9 @@ import lark
 #: What an expression computes with: XPath's three types.
 Value = str | float | bool
 
-#: The environment of one evaluation: the answers so far and the current value (``.``).
-Env = tuple[Mapping[str, object], object]
+#: The environment of one evaluation: the answers so far, the current value (``.``) and the columns of the
+#: choice being filtered.
+Env = tuple[Mapping[str, object], object, Mapping[str, str]]
 
 Compiled = Callable[[Env], Value]
 
@@ -71,9 +78,13 @@ class Expression:
     #: ``(item id, code)`` pairs from ``selected(${id}, 'code')`` calls, so validators can check the codes.
     selected_codes: frozenset[tuple[str, str]]
     _run: Compiled
+    #: Bare names: columns of a choice, which only a ``choice_filter`` has.
+    columns: frozenset[str] = frozenset()
 
-    def evaluate(self, answers: Mapping[str, object], current: object = None) -> Value:
-        return self._run((answers, current))
+    def evaluate(
+        self, answers: Mapping[str, object], current: object = None, choice: Mapping[str, str] | None = None
+    ) -> Value:
+        return self._run((answers, current, choice or {}))
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"
@@ -95,6 +106,26 @@ def to_value(raw: object) -> Value:
     return str(raw)
 
 
+_EPOCH = dt.date(1970, 1, 1)
+_TEMPORAL = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?|\d{2}:\d{2}(:\d{2})?")
+
+
+def temporal_days(text: str) -> float | None:
+    """ISO date, date-time or time text as days since 1970-01-01 (a time: the fraction of a day)."""
+    if not _TEMPORAL.fullmatch(text):
+        return None
+    try:
+        if ":" in text and "-" not in text:
+            parts = [int(p) for p in text.split(":")]
+            if parts[0] > 23 or parts[1] > 59 or (len(parts) > 2 and parts[2] > 59):
+                return None
+            return (parts[0] * 3600 + parts[1] * 60 + (parts[2] if len(parts) > 2 else 0)) / 86400
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return (moment.date() - _EPOCH).days + (moment.hour * 3600 + moment.minute * 60 + moment.second) / 86400
+
+
 def to_number(value: Value) -> float:
     if isinstance(value, bool):
         return 1.0 if value else 0.0
@@ -103,7 +134,8 @@ def to_number(value: Value) -> float:
     try:
         return float(value.strip())
     except ValueError:
-        return math.nan
+        days = temporal_days(value.strip())
+        return math.nan if days is None else days
 
 
 def to_boolean(value: Value) -> bool:
@@ -186,6 +218,26 @@ def _if(args: Sequence[Value]) -> Value:
     return args[1] if to_boolean(args[0]) else args[2]
 
 
+def _date(args: Sequence[Value]) -> Value:
+    """ISO text stays as it is (when it is a date); a number of days since 1970 becomes one."""
+    value = args[0]
+    if isinstance(value, str) and not _is_number_text(value):
+        text = value.strip()
+        return text if temporal_days(text) is not None and "-" in text else ""
+    days = to_number(value)
+    if not math.isfinite(days) or abs(days) > 3_000_000:
+        return ""
+    return (_EPOCH + dt.timedelta(days=math.floor(days))).isoformat()
+
+
+def _is_number_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _coalesce(args: Sequence[Value]) -> Value:
     return args[0] if to_text(args[0]) != "" else args[1]
 
@@ -234,6 +286,8 @@ _FUNCTIONS: dict[str, tuple[int, int | None, Callable[[Sequence[Value]], Value]]
     "abs": (1, 1, lambda a: abs(to_number(a[0]))),
     "round": (1, 1, lambda a: _round(to_number(a[0]))),
     "regex": (2, 2, _regex),
+    "date": (1, 1, _date),
+    "today": (0, 0, lambda a: dt.date.today().isoformat()),
 }
 
 #: The function names an expression may call (documented in docs/questionnaire-format.md).
@@ -255,6 +309,7 @@ class _Compiler(lark.Transformer[lark.Token, Compiled]):
         super().__init__()
         self.references: set[str] = set()
         self.uses_current = False
+        self.columns: set[str] = set()
         self.selected_codes: set[tuple[str, str]] = set()
         #: Literal text of nodes (refs and strings) so selected(${x}, 'code') can be recorded.
         self._literals: dict[int, tuple[str, str]] = {}
@@ -280,6 +335,16 @@ class _Compiler(lark.Transformer[lark.Token, Compiled]):
             return to_value(env[0].get(name))
 
         self._literals[id(run)] = ("ref", name)
+        return run
+
+    def column(self, children: list[lark.Token]) -> Compiled:
+        name = str(children[0])
+        self.columns.add(name)
+
+        def run(env: Env) -> Value:
+            return env[2].get(name, "")
+
+        self._literals[id(run)] = ("column", name)
         return run
 
     def current(self, children: list[Any]) -> Compiled:
@@ -389,6 +454,7 @@ def compile_expression(source: str) -> Expression:
         uses_current=compiler.uses_current,
         selected_codes=frozenset(compiler.selected_codes),
         _run=run,
+        columns=frozenset(compiler.columns),
     )
 
 

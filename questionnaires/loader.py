@@ -16,6 +16,7 @@ from pathlib import Path
 
 from yaml.nodes import Node, ScalarNode
 
+from questionnaires import answer_rules
 from questionnaires.expressions import ExpressionError, compile_expression
 from questionnaires.model import (
     AccessMode,
@@ -84,9 +85,14 @@ ITEM_KEYS = (
     "min",
     "max",
     "scoring",
+    "required_message",
+    "calculation",
+    "choice_filter",
 )
+#: The item keys holding an expression, in the order they are checked.
+EXPRESSION_KEYS = ("relevant", "constraint", "calculation", "choice_filter")
 SCALE_KEYS = ("id", "kind", "dont_know", "not_applicable", "options")
-OPTION_KEYS = ("code", "label", "value", "missing")
+OPTION_KEYS = ("code", "label", "value", "missing", "attributes")
 SCORING_KEYS = ("dimension", "indicator", "direction", "weight")
 MISSING_KEYS = ("dont_know", "not_applicable")
 
@@ -461,9 +467,10 @@ class _QuestionnaireBuilder(_Builder):
             if missing is not None and value is not None:
                 r.report(entries["value"].value, f"{what}: a {missing.value} option cannot carry a value")
                 value = None
+        attributes = answer_rules.option_attributes(r, entries, what)
         if code is None:
             return None
-        return Option(code, label, value, missing)
+        return Option(code, label, value, missing, attributes)
 
     # Sections and items --------------------------------------------------------------------------------
 
@@ -522,7 +529,7 @@ class _QuestionnaireBuilder(_Builder):
 
     def _item(self, node: Node, what: str, section_index: int) -> Item | None:
         r = self.r
-        entries = r.mapping(node, what, ITEM_KEYS, required=("id", "type", "label"))
+        entries = r.mapping(node, what, ITEM_KEYS, required=("id", "type"))
         if entries is None:
             return None
         iid = self.identifier(entries["id"].value, f"{what}: id") if "id" in entries else None
@@ -549,6 +556,9 @@ class _QuestionnaireBuilder(_Builder):
         )
         if item_type is not None:
             self._check_scale_use(item_type, scale, scale_node, what)
+        override, required_message, calculation, choice_filter = answer_rules.item_features(
+            self, entries, node, what, item_type
+        )
         required = item_type is not ItemType.NOTE
         if "required" in entries:
             flag = r.boolean(entries["required"].value, f"{what}.required")
@@ -558,6 +568,8 @@ class _QuestionnaireBuilder(_Builder):
                     r.report(
                         entries["required"].value, f"{what}: a note stores no answer and cannot be required"
                     )
+        required = required if override is None else override
+        answer_rules.check_required_message(r, entries, what, required)
         relevant = self._expression_text(entries.get("relevant"), f"{what}.relevant")
         constraint = self._expression_text(entries.get("constraint"), f"{what}.constraint")
         message = (
@@ -576,7 +588,8 @@ class _QuestionnaireBuilder(_Builder):
                 if bound is not None and not bound.is_integer():
                     r.report(entries[key].value, f"{what}.{key}: an integer item needs a whole-number bound")
         scoring = self._scoring(entries.get("scoring"), what, item_type, scale, minimum, maximum)
-        expressions = {k: v for k, v in (("relevant", relevant), ("constraint", constraint)) if v is not None}
+        given = (relevant, constraint, calculation, choice_filter)
+        expressions = {k: v for k, v in zip(EXPRESSION_KEYS, given, strict=True) if v is not None}
         self.drafts.append(_ItemDraft(iid, item_type, scale, node, section_index, entries, expressions, what))
         if iid is None or item_type is None:
             return None
@@ -593,6 +606,9 @@ class _QuestionnaireBuilder(_Builder):
             minimum=minimum,
             maximum=maximum,
             scoring=scoring,
+            required_message=required_message,
+            calculation=calculation,
+            choice_filter=choice_filter,
         )
         return item
 
@@ -739,7 +755,7 @@ class _QuestionnaireBuilder(_Builder):
                     entries["relevant"].value, f"section '{section.id}'.relevant", start, order, by_id, False
                 )
         for n, draft in enumerate(self.drafts):
-            for key, allow_current in (("relevant", False), ("constraint", True)):
+            for key in EXPRESSION_KEYS:
                 if key in draft.expressions:
                     self._check_expression(
                         draft.entries[key].value,
@@ -747,8 +763,14 @@ class _QuestionnaireBuilder(_Builder):
                         n,
                         order,
                         by_id,
-                        allow_current,
+                        key == "constraint",
+                        key,
+                        draft,
                     )
+            what = f"item '{draft.id}'" if draft.id else draft.what
+            answer_rules.check_piping(
+                self.r, draft.entries, what, n, order, lambda ref: by_id[ref].type if ref in by_id else None
+            )
 
     def _check_expression(
         self,
@@ -758,6 +780,8 @@ class _QuestionnaireBuilder(_Builder):
         order: Mapping[str, int],
         by_id: Mapping[str, _ItemDraft],
         is_constraint: bool,
+        key: str = "relevant",
+        draft: _ItemDraft | None = None,
     ) -> None:
         source = str(node.value)
         try:
@@ -768,6 +792,8 @@ class _QuestionnaireBuilder(_Builder):
             return
         if expression.uses_current and not is_constraint:
             self.r.report(node, f"{what}: '.' (the answer being checked) is only meaningful in a constraint")
+        scale = self.scales.get(draft.scale or "") if draft is not None else None
+        answer_rules.check_columns(self.r, node, what, source, expression.columns, key, scale)
         own = limit if is_constraint else -1
         for ref in sorted(expression.references):
             if ref not in order:

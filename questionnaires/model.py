@@ -15,6 +15,10 @@ item type           stored value
 ``decimal``         ``float``
 ``text``            ``str``
 ``long_text``       ``str``
+``date``            ISO text ``YYYY-MM-DD``
+``time``            ISO text ``HH:MM`` (``HH:MM:SS`` where seconds were given)
+``datetime``        ISO text ``YYYY-MM-DDTHH:MM``
+``calculate``       the result of its ``calculation`` as text; never shown, computed on the server
 ``note``            nothing is stored
 ==================  =====================================================================
 
@@ -73,6 +77,11 @@ class ItemType(StrEnum):
     DECIMAL = "decimal"
     TEXT = "text"
     LONG_TEXT = "long_text"
+    DATE = "date"
+    TIME = "time"
+    DATETIME = "datetime"
+    #: A value computed from other answers (``calculation``), stored like an answer, never shown or scored.
+    CALCULATE = "calculate"
     NOTE = "note"
 
     @property
@@ -82,6 +91,15 @@ class ItemType(StrEnum):
     @property
     def is_number(self) -> bool:
         return self in (ItemType.INTEGER, ItemType.DECIMAL)
+
+    @property
+    def is_temporal(self) -> bool:
+        return self in (ItemType.DATE, ItemType.TIME, ItemType.DATETIME)
+
+    @property
+    def is_shown(self) -> bool:
+        """Whether respondents see the item (a calculation is computed, never shown)."""
+        return self is not ItemType.CALCULATE
 
     @property
     def stores_answer(self) -> bool:
@@ -125,9 +143,12 @@ class Option:
     label: Text
     value: float | None = None
     missing: Missing | None = None
+    #: The choice row's other columns (``province: jb``), read by a ``choice_filter`` as bare names.
+    attributes: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "label", _frozen(self.label))
+        object.__setattr__(self, "attributes", _frozen(self.attributes))
 
 
 @dataclass(frozen=True)
@@ -176,11 +197,18 @@ class Item:
     minimum: float | None = None
     maximum: float | None = None
     scoring: ItemScoring | None = None
+    #: What the respondent is told when a required item is left empty (empty: the app's own message).
+    required_message: Text = field(default_factory=dict)
+    #: The expression a ``calculate`` item computes.
+    calculation: str | None = None
+    #: Which options of the scale are offered: an expression over each option's ``name`` and attributes.
+    choice_filter: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "label", _frozen(self.label))
         object.__setattr__(self, "hint", _frozen(self.hint))
         object.__setattr__(self, "constraint_message", _frozen(self.constraint_message))
+        object.__setattr__(self, "required_message", _frozen(self.required_message))
 
 
 @dataclass(frozen=True)
@@ -265,6 +293,16 @@ class Questionnaire:
         if plain["access"] is None:
             # Left out rather than written as null: versions stored before ``access`` existed keep their hash.
             del plain["access"]
+        # Likewise the later item and option fields, where unused.
+        for section in plain["sections"]:
+            for item in section["items"]:
+                for key in _LATER_ITEM_FIELDS:
+                    if not item[key]:
+                        del item[key]
+        for scale in plain["scales"].values():
+            for option in scale["options"]:
+                if not option["attributes"]:
+                    del option["attributes"]
         return plain
 
     def canonical_json(self) -> str:
@@ -289,6 +327,7 @@ class Questionnaire:
                         label=o["label"],
                         value=o.get("value"),
                         missing=Missing(o["missing"]) if o.get("missing") else None,
+                        attributes=o.get("attributes", {}),
                     )
                     for o in s["options"]
                 ),
@@ -324,6 +363,10 @@ class Questionnaire:
         return cls.from_dict(json.loads(text))
 
 
+#: Item fields added after versions were stored: left out of the canonical JSON when empty.
+_LATER_ITEM_FIELDS = ("required_message", "calculation", "choice_filter")
+
+
 def _item_from_dict(data: Mapping[str, Any]) -> Item:
     scoring = data.get("scoring")
     return Item(
@@ -338,6 +381,9 @@ def _item_from_dict(data: Mapping[str, Any]) -> Item:
         constraint_message=data.get("constraint_message", {}),
         minimum=data.get("minimum"),
         maximum=data.get("maximum"),
+        required_message=data.get("required_message", {}),
+        calculation=data.get("calculation"),
+        choice_filter=data.get("choice_filter"),
         scoring=(
             ItemScoring(
                 dimension=scoring["dimension"],

@@ -28,11 +28,13 @@ SURVEY_READ = frozenset(
         "constraint",
         "constraint_message",
         "appearance",
+        "calculation",
+        "choice_filter",
+        "required_message",
     }
 )
 #: Survey columns that are understood but do not reach the questionnaire (each is a warning where used).
 SURVEY_IGNORED: Mapping[str, str] = {
-    "required_message": "the console's own 'this question needs an answer' is shown instead",
     "default": "answers are never pre-filled: a pre-filled answer could be submitted unread",
     "guidance_hint": "guidance hints are not shown to respondents",
     "media::image": "images are not shown",
@@ -45,13 +47,10 @@ SURVEY_IGNORED: Mapping[str, str] = {
     "read_only": "a question is either asked or not: read-only questions are asked",
     "parameters": "parameters of a question type are not read",
     "repeat_count": "repeats are not imported",
-    "calculation": "calculations are not imported",
     "trigger": "triggers are not imported",
     "note": "notes for the form's authors are not kept",
     "comments": "notes for the form's authors are not kept",
 }
-#: Survey columns whose presence on a question changes what is asked; refused like an unsupported type.
-SURVEY_REFUSING = frozenset({"choice_filter"})
 SPI_SURVEY = ("dimension", "indicator", "direction", "weight", "min", "max")
 SPI_CHOICES = ("value", "missing", "kind")
 SPI_SETTINGS = (

@@ -82,6 +82,7 @@ def questionnaire_document(q: Questionnaire) -> dict[str, Any]:
                 {"code": o.code, "label": dict(o.label)}
                 | ({"value": o.value} if o.value is not None else {})
                 | ({"missing": o.missing.value} if o.missing is not None else {})
+                | ({"attributes": dict(o.attributes)} if o.attributes else {})
                 for o in scale.options
             ],
         }
@@ -104,12 +105,15 @@ def _item_document(item: Any) -> dict[str, Any]:
     d: dict[str, Any] = {"id": item.id, "type": item.type.value}
     if item.scale:
         d["scale"] = item.scale
-    d["label"] = dict(item.label)
+    if item.label or item.type is not ItemType.CALCULATE:
+        d["label"] = dict(item.label)
     if item.hint:
         d["hint"] = dict(item.hint)
-    if item.required != (item.type is not ItemType.NOTE):
+    if item.required != (item.type not in (ItemType.NOTE, ItemType.CALCULATE)):
         d["required"] = item.required
-    for key in ("relevant", "constraint"):
+    if item.required_message:
+        d["required_message"] = dict(item.required_message)
+    for key in ("relevant", "constraint", "calculation", "choice_filter"):
         if getattr(item, key):
             d[key] = getattr(item, key)
     if item.constraint_message:

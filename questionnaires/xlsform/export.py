@@ -10,7 +10,9 @@ What ODK has no column for travels so that nothing is lost and an import gives b
 * bounds: a constraint (``. >= 1 and . <= 50``, before the item's own constraint), and
   ``spi_min``/``spi_max``;
 * scoring, option values, "don't know" markers, scale kinds, group and access: ``spi_`` columns, which
-  pyxform passes through without reading.
+  pyxform passes through without reading;
+* calculations, dates and times, ``choice_filter`` (the options' attributes as columns of the choices
+  sheet, named as the filter names them) and ``required_message``: XLSForm's own columns.
 
 :func:`export_xlsform` returns the warnings of the export: per item, what ODK and Kobo will not do with it.
 """
@@ -52,6 +54,8 @@ def export_xlsform(q: Questionnaire, target: str | os.PathLike[str]) -> list[str
         + [language_header("hint", c) for c in langs]
         + ["required", "relevant", "constraint"]
         + [language_header("constraint_message", c) for c in langs]
+        + ["calculation", "choice_filter"]
+        + [language_header("required_message", c) for c in langs]
         + [
             "appearance",
             "spi_min",
@@ -95,9 +99,15 @@ def export_xlsform(q: Questionnaire, target: str | os.PathLike[str]) -> list[str
                 )
             survey.append(
                 [item_type, item.id, *texts(item.label), *texts(item.hint)]
-                + [("yes" if item.required else "no") if item.type is not ItemType.NOTE else None]
+                + [
+                    ("yes" if item.required else "no")
+                    if item.type.is_shown and item.type is not ItemType.NOTE
+                    else None
+                ]
                 + [item.relevant, constraint]
                 + texts(item.constraint_message)
+                + [item.calculation, item.choice_filter]
+                + texts(item.required_message)
                 + [appearance, item.minimum, item.maximum]
                 + (
                     [scoring.dimension, scoring.indicator, scoring.direction.value, scoring.weight]
@@ -107,6 +117,8 @@ def export_xlsform(q: Questionnaire, target: str | os.PathLike[str]) -> list[str
             )
         survey.append(["end_group", section.id])
     choices = workbook.create_sheet("choices")
+    # What choice filters read: the options' attributes, each a column named as the filters name it.
+    attributes = sorted({k for s in q.scales.values() for o in s.options for k in o.attributes})
     choices.append(
         [
             "list_name",
@@ -115,6 +127,7 @@ def export_xlsform(q: Questionnaire, target: str | os.PathLike[str]) -> list[str
             "spi_value",
             "spi_missing",
             "spi_kind",
+            *attributes,
         ]
     )
     for scale in q.scales.values():
@@ -127,6 +140,7 @@ def export_xlsform(q: Questionnaire, target: str | os.PathLike[str]) -> list[str
                     option.value,
                     option.missing.value if option.missing else None,
                     scale.kind.value,
+                    *[option.attributes.get(k) for k in attributes],
                 ]
             )
     settings = workbook.create_sheet("settings")

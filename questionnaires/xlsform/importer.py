@@ -32,6 +32,7 @@ from questionnaires.limits import DEFAULT_LIMITS, LimitExceeded, ReadLimits
 from questionnaires.loader import CODE_PATTERN, DEFAULT_MISSING, ID_PATTERN
 from questionnaires.model import ItemType, Missing
 from questionnaires.xlsform import columns as cols
+from questionnaires.xlsform import features
 from questionnaires.xlsform.columns import Column, language_code, parse_header
 from questionnaires.xlsform.findings import Findings, Place
 from questionnaires.xlsform.workbook import Sheet, read_workbook
@@ -105,10 +106,6 @@ ANONYMITY = {
 }
 #: Refused because this product cannot ask them (yet); importable without them.
 NOT_YET = {
-    "calculate": "calculations are not supported yet",
-    "date": "date questions are not supported yet",
-    "time": "time questions are not supported yet",
-    "datetime": "date-and-time questions are not supported yet",
     "range": "range questions are not supported yet",
     "rank": "ranking questions are not supported yet",
     "barcode": "barcode questions are not supported yet",
@@ -186,7 +183,7 @@ class _SheetReader:
                 pass
             elif name in ours and name in legacy:
                 column = Column(index, "spi_" + name, column.suffix, column.header, "spi_" + name)
-            elif name in read or name in cols.SURVEY_REFUSING or name in ignored:
+            elif name in read or name in ignored:
                 if name in ignored and index in used and ignored[name]:
                     found.warn(place, f"column '{column.header}' is not imported: {ignored[name]}")
             else:
@@ -327,6 +324,7 @@ class Importer:
         self.survey: _SheetReader | None = None
         self.languages: tuple[str, ...] = ()
         self.scales: dict[str, dict[str, Any]] = {}
+        self.filter_columns: frozenset[str] = frozenset()
 
     # Reading ---------------------------------------------------------------------------------------------
 
@@ -352,8 +350,10 @@ class Importer:
             return None
         survey = _SheetReader(self, sheets["survey"], cols.SURVEY_READ, cols.SURVEY_IGNORED, cols.SPI_SURVEY)
         self.survey = survey
+        self.filter_columns = features.filter_columns(survey.records())  # the choices' own, kept
+        read = cols.CHOICES_READ | self.filter_columns
         choices = (
-            _SheetReader(self, sheets["choices"], cols.CHOICES_READ, cols.CHOICES_IGNORED, cols.SPI_CHOICES)
+            _SheetReader(self, sheets["choices"], read, cols.CHOICES_IGNORED, cols.SPI_CHOICES)
             if "choices" in sheets
             else None
         )
@@ -597,6 +597,7 @@ class Importer:
             option: dict[str, Any] = {"code": code, "label": label}
             if "spi_value" in record:
                 option["value"] = _number_or_text(record["spi_value"][None].text)
+            option.update(features.option_attributes(record, self.filter_columns))
             if "spi_missing" in record:
                 option["missing"] = record["spi_missing"][None].text
                 missing_codes.setdefault(option["missing"], {"code": code, "label": label})
@@ -728,10 +729,6 @@ class Importer:
                 continue
             refusal = ANONYMITY.get(kind) or NOT_YET.get(kind)
             what = f"'{kind}'" if kind != "begin_repeat" else "a repeat"
-            if refusal is None and "choice_filter" in record:
-                refusal = "cascading selects (choice_filter) are not supported yet"
-                type_place = survey.place(row, "choice_filter", record)
-                what = f"question '{name}' with a choice_filter"
             if refusal is not None:
                 message = f"{what} is refused: {refusal}"
                 if self.options.skip_refused:
@@ -894,6 +891,8 @@ class Importer:
                         "scoring": "none",
                     }
                 )
+        elif kind in features.ANSWERED_TYPES and not rest:
+            item["type"] = features.ANSWERED_TYPES[kind]
         elif kind in _PLAIN_TYPES and not rest:
             item["type"] = _PLAIN_TYPES[kind].value
             if kind == "text" and appearance is not None and appearance.text == "multiline":
@@ -917,7 +916,7 @@ class Importer:
             return None
         if "label" in record:
             item["label"] = self.text(record["label"])
-        else:
+        elif item["type"] != "calculate":
             self.findings.error(survey.place(row, "label"), f"question '{name}' has no label")
             return None
         if "hint" in record:
@@ -934,7 +933,7 @@ class Importer:
                     survey.place(row, "required", record),
                     f"required must be yes or no, got '{required.text}' (a condition is not supported)",
                 )
-        elif item["type"] != "note":
+        elif item["type"] not in ("note", "calculate"):
             # XLSForm's default: a question without 'required' may be left empty.
             item["required"] = False
         for key in ("relevant", "constraint"):
@@ -943,6 +942,7 @@ class Importer:
                 item[key] = expression
         if "constraint_message" in record:
             item["constraint_message"] = self.text(record["constraint_message"])
+        features.add_item_features(self, survey, row, record, item, self._expression)
         for key in ("min", "max"):
             if f"spi_{key}" in record:
                 item[key] = _number_or_text(record[f"spi_{key}"][None].text)
@@ -1051,10 +1051,10 @@ class Importer:
         return list_name
 
     def _check_labels(self, survey: _SheetReader, rows: list[tuple[int, Record, dict[int, Any]]]) -> None:
-        """``${name}`` in labels and hints: a name that does not exist is an error, as in expressions."""
+        """``${name}`` in constraint messages (the validator checks labels and hints): must exist."""
         known = set(self.names) | set(self.dropped)
         for row, record, _ in rows:
-            for key in ("label", "hint", "constraint_message"):
+            for key in ("constraint_message",):
                 for value in (record.get(key) or {}).values():
                     for ref in _REFERENCE.findall(value.text):
                         place = Place(survey.title, row, value.column.index, value.column.header)
@@ -1067,7 +1067,7 @@ class Importer:
                         else:
                             self.findings.warn(
                                 place,
-                                f"${{{ref}}} is shown as written: answers are not inserted into texts yet",
+                                f"${{{ref}}} is shown as written (answers are shown in labels and hints)",
                                 kind="piping",
                             )
 

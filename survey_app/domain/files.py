@@ -197,7 +197,7 @@ def _flatten_multiple(frame: pd.DataFrame, items: Sequence[Item]) -> pd.DataFram
 
 def _typed(frame: pd.DataFrame, items: Sequence[Item], *, dates: bool = False) -> pd.DataFrame:
     """Whole numbers as integers (a column with a missing cell would otherwise be floats, written ``100.0``),
-    ``open_access`` as 0/1 and, with ``dates``, ``submitted_on`` as dates (XLSX)."""
+    ``open_access`` as 0/1 and, with ``dates``, ``submitted_on`` and date items as dates (XLSX)."""
     out = frame.copy()
     for item in items:
         if item.type is ItemType.INTEGER:
@@ -207,9 +207,10 @@ def _typed(frame: pd.DataFrame, items: Sequence[Item], *, dates: bool = False) -
         [pd.NA if _is_missing(v) else int(bool(v)) for v in out["open_access"]], dtype="Int8"
     )
     if dates:
-        parsed = _as_dates(out["submitted_on"])
-        if parsed is not None:
-            out["submitted_on"] = parsed
+        for column in ["submitted_on", *(i.id for i in items if i.type is ItemType.DATE)]:
+            parsed = _as_dates(out[column])
+            if parsed is not None:
+                out[column] = parsed
     return out
 
 
@@ -654,6 +655,13 @@ def labelled_data(
         value_labels[name] = {key: value_label(text) for key, text in labels_by_code.items()}
         return values.to_numpy()
 
+    def add_dates(column: str, series: pd.Series, label: str) -> None:
+        dates = _as_dates(series)
+        stored = dates if dates is not None else series
+        name = add(column, column, None, stored, label, "date" if dates is not None else "string")
+        if dates is not None:
+            formats[name] = "DATE11" if fmt == "sav" else "%tdCCYY-NN-DD"
+
     yes_no = {0: value_label(lab["no"]), 1: value_label(lab["yes"])}
     for column in frame.columns:
         column = str(column)
@@ -672,17 +680,7 @@ def labelled_data(
                 measures[name] = "nominal"
                 formats[name] = "F1.0" if fmt == "sav" else "%8.0g"
             elif column == "submitted_on":
-                dates = _as_dates(series)
-                name = add(
-                    column,
-                    column,
-                    None,
-                    dates if dates is not None else series,
-                    label,
-                    "date" if dates is not None else "string",
-                )
-                if dates is not None:
-                    formats[name] = "DATE11" if fmt == "sav" else "%tdCCYY-NN-DD"
+                add_dates(column, series, label)
             else:
                 name = add(column, column, None, series, label, "string")
                 measures[name] = "nominal"
@@ -736,7 +734,10 @@ def labelled_data(
             add_integers(item.id, series, label)
         elif item.type.is_number:
             add_decimals(item.id, series, label)
+        elif item.type is ItemType.DATE:
+            add_dates(item.id, series, label)
         elif item.type.stores_answer:
+            # Times and date-times stay ISO text: SPSS and Stata have no time-of-day type that both read.
             name = add(item.id, item.id, None, series, label, "string")
             measures[name] = "nominal"
 

@@ -88,6 +88,8 @@ def load_plan(frame: pd.DataFrame, questionnaire: Questionnaire, language: str =
             kind = "indicator" if item.type is ItemType.SELECT_MULTIPLE else "coded"
             codes = numeric_codes(scale)
             labels = {o.code: pick(o.label, language, o.code) for o in scale.options}
+        elif item.type is ItemType.DATE:
+            kind = "date" if s.storage == "date" else "string"
         elif item.type is ItemType.INTEGER:
             kind = "integer"
         elif item.type.is_number:

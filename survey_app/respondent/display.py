@@ -4,18 +4,25 @@ Questionnaire text may use Markdown (bold, emphasis, links, lists). It is render
 HTML disabled and then cleaned by nh3 with a short allow-list, so a questionnaire file can never inject
 script or markup the Content-Security-Policy would have to stop. Everything else in the templates is
 autoescaped by Jinja.
+
+Two things depend on the respondent's answers and are done per page view (:func:`for_answers`): ``${id}`` in a
+label or hint shows the answer of item ``id`` (an option's label for a choice), and a cascading select offers
+only the options its ``choice_filter`` passes.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from questionnaires.model import Item, Questionnaire
+from survey_app.respondent.pages import offered
 from survey_app.respondent.questions import question_type
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -49,6 +56,8 @@ class OptionView:
     html_id: str
     label: Markup
     missing: bool
+    #: The option's columns that a ``choice_filter`` reads.
+    attributes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,11 @@ class ItemView:
     #: ``id`` of the hint element, for ``aria-describedby``.
     hint_id: str
     error_id: str
+    #: ``type`` of the HTML input (date, time, datetime-local) where the macro has one.
+    input_type: str = "text"
+    #: The label and hint as written, when they show answers (``${id}``); rendered per page view.
+    piped_label: str | None = None
+    piped_hint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,17 +112,63 @@ class QuestionnaireView:
                 html_id=item.id if n == 0 else f"{item.id}-{n}",
                 label=inline(pick(o.label, lang, fallback)),
                 missing=o.missing is not None,
+                attributes=o.attributes,
             )
             for n, o in enumerate(scale.options if scale else ())
         )
+        label, hint = pick(item.label, lang, fallback), pick(item.hint, lang, fallback) if item.hint else ""
         return ItemView(
             id=item.id,
             macro=question_type(item).macro,
             inputmode=question_type(item).inputmode,
-            label=inline(pick(item.label, lang, fallback)),
-            hint=inline(pick(item.hint, lang, fallback)) if item.hint else Markup(""),
+            input_type=question_type(item).input_type,
+            label=inline(label),
+            hint=inline(hint) if hint else Markup(""),
             options=options,
             required=item.required,
             hint_id=f"{item.id}-hint",
             error_id=f"{item.id}-error",
+            piped_label=label if PIPED.search(label) else None,
+            piped_hint=hint if PIPED.search(hint) else None,
         )
+
+
+#: ``${id}`` in a label or hint.
+PIPED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: Markdown's special characters: an inserted answer is shown as text, never read as markup.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~-])")
+
+
+def for_answers(
+    view: ItemView, item: Item, questionnaire: Questionnaire, answers: Mapping[str, Any], lang: str
+) -> ItemView:
+    """``view`` as this respondent sees it: answers inserted into its texts, the filtered options only."""
+    changes: dict[str, Any] = {}
+    if view.piped_label is not None:
+        changes["label"] = inline(_pipe(view.piped_label, questionnaire, answers, lang))
+    if view.piped_hint is not None:
+        changes["hint"] = inline(_pipe(view.piped_hint, questionnaire, answers, lang))
+    if item.choice_filter is not None:
+        # "Don't know" and "not applicable" stay: a respondent may always say so.
+        kept = [o for o in view.options if o.missing or offered(item, o.code, answers, o.attributes)]
+        changes["options"] = tuple(
+            # The first control carries the item id, so the error summary's #item link lands on it.
+            replace(o, html_id=item.id if n == 0 else f"{item.id}-{n}")
+            for n, o in enumerate(kept)
+        )
+    return replace(view, **changes) if changes else view
+
+
+def _pipe(text: str, questionnaire: Questionnaire, answers: Mapping[str, Any], lang: str) -> str:
+    def shown(match: re.Match[str]) -> str:
+        try:
+            source = questionnaire.item(match.group(1))
+        except KeyError:
+            return ""
+        value = answers.get(source.id)
+        if value is None:
+            return ""
+        display = question_type(source).display(source, value, questionnaire, lang)
+        return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(display.split()))
+
+    return PIPED.sub(shown, text)

@@ -25,12 +25,14 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField
 
 from questionnaires.expressions import satisfies_constraint
+from questionnaires.model import Item
 from survey_app.dates import today
 from survey_app.domain import campaigns, release
 from survey_app.extensions import db
 from survey_app.models import Draft, QuestionnaireVersion
 from survey_app.models.types import utcnow
-from survey_app.respondent.pages import Page
+from survey_app.respondent.display import for_answers
+from survey_app.respondent.pages import Page, offered
 from survey_app.respondent.questions import ParseError, question_type
 from survey_app.respondent.state import CampaignTerms, DraftState
 from survey_app.respondent.store import load_draft, save_draft
@@ -110,8 +112,10 @@ def _language() -> str:
     return str(get_locale() or "id")
 
 
-def _required_message() -> str:
-    return str(gettext("Answer this question."))
+def _required_message(item: Item) -> str:
+    """The questionnaire's own message where it has one (in the page's language if given), else ours."""
+    own = item.required_message.get(_language()) or next(iter(item.required_message.values()), "")
+    return own or str(gettext("Answer this question."))
 
 
 def intro(entry: Entry, form: ConsentForm | None = None) -> ResponseReturnValue:
@@ -256,7 +260,8 @@ def _render_page(
     errors: Mapping[str, str],
 ) -> ResponseReturnValue:
     plan = version.plan
-    view = version.view(_language())
+    lang = _language()
+    view = version.view(lang)
     items = plan.visible_items(page, cleaned)
     position, total = plan.progress(page, cleaned)
     return render_template(
@@ -265,7 +270,7 @@ def _render_page(
         view=view,
         section=view.sections[page.section.id],
         page=page,
-        items=[view.items[i.id] for i in items],
+        items=[for_answers(view.items[i.id], i, version.questionnaire, cleaned, lang) for i in items],
         values=values,
         errors=errors,
         position=position,
@@ -344,10 +349,15 @@ def _check_page(
             continue
         if value is None:
             if item.required and going_on:
-                errors[item.id] = _required_message()
+                errors[item.id] = _required_message(item)
+            continue
+        if item.choice_filter is not None and not _offered(version, item, value, cleaned_before):
+            # Only a hand-made request sends an option the page did not show.
+            errors[item.id] = gettext("Choose among the options shown.")
             continue
         values[item.id] = value
-    context = {**cleaned_before, **values}
+    # Calculations computed again with this page's answers, so a constraint can use them.
+    context = plan.clean({**cleaned_before, **values})
     for item in visible:
         if item.id in values and not satisfies_constraint(item.constraint, values[item.id], context):
             errors[item.id] = item.constraint_message.get(_language()) or next(
@@ -356,6 +366,19 @@ def _check_page(
             del values[item.id]
     posted = {i.id: question_type(i).posted_value(form[f"q_{i.id}"]) for i in visible}
     return _Checked(visible, values, errors, posted)
+
+
+def _offered(version: LoadedVersion, item: Item, value: Any, answers: Mapping[str, Any]) -> bool:
+    scale = version.questionnaire.scale_of(item)
+    if scale is None:
+        return True
+    for code in value if isinstance(value, list) else [value]:
+        option = scale.option(str(code))
+        if option is None or (
+            option.missing is None and not offered(item, option.code, answers, option.attributes)
+        ):
+            return False
+    return True
 
 
 def save_page(entry: Entry, draft: DraftState, key: str) -> ResponseReturnValue:

@@ -7,6 +7,7 @@ value to a person, how to write it into a wide export, and which Jinja macro ren
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -40,6 +41,8 @@ class QuestionType:
     macro: ClassVar[str]
     #: ``inputmode`` of a text box (phones show a number pad for numbers).
     inputmode: ClassVar[str] = "text"
+    #: ``type`` of the HTML input, where the macro has one.
+    input_type: ClassVar[str] = "text"
 
     def field(self, item: Item, questionnaire: Questionnaire) -> Any:
         """The unbound WTForms field for ``item`` (its HTML name is the item id)."""
@@ -211,6 +214,105 @@ class LongText(_Text):
         return TextAreaField(item.id, name=item.id)
 
 
+#: Typed dates where a browser shows a text box instead of a date picker: day/month/year, as in Indonesia.
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?::(\d{2}))?")
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        if _DAY_FIRST.fullmatch(text):
+            day, month, year = (int(p) for p in _DAY_FIRST.fullmatch(text).groups())  # type: ignore[union-attr]
+            return dt.date(year, month, day)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return None
+
+
+def _time(text: str) -> str | None:
+    match = _TIME.fullmatch(text)
+    if match is None:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    seconds = int(match.group(3)) if match.group(3) else 0
+    if hours > 23 or minutes > 59 or seconds > 59:
+        return None
+    return f"{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+
+
+class _Temporal(QuestionType):
+    """Dates and times as ISO text (what ``<input type=date>`` and its kin send, and what ODK stores)."""
+
+    #: The ``type`` of the HTML input.
+    input_type: ClassVar[str]
+    message: ClassVar[Any]
+
+    def field(self, item: Item, questionnaire: Questionnaire) -> Any:
+        return StringField(item.id, name=item.id)
+
+    def convert(self, text: str) -> str | None:
+        raise NotImplementedError
+
+    def parse(self, item: Item, field: Field, questionnaire: Questionnaire) -> Any:
+        text = " ".join((field.data or "").split())
+        if not text:
+            return None
+        value = self.convert(text) if len(text) <= 40 else None
+        if value is None:
+            raise ParseError(str(self.message))
+        return value
+
+
+class Date(_Temporal):
+    item_type = ItemType.DATE
+    macro = "temporal"
+    input_type = "date"
+    message = lazy_gettext("Enter a date as day/month/year, for example 17/08/2024.")
+
+    def convert(self, text: str) -> str | None:
+        day = _date(text)
+        return day.isoformat() if day is not None and day.year >= 1000 else None
+
+
+class Time(_Temporal):
+    item_type = ItemType.TIME
+    macro = "temporal"
+    input_type = "time"
+    message = lazy_gettext("Enter a time as hours:minutes, for example 14:30.")
+
+    def convert(self, text: str) -> str | None:
+        return _time(text)
+
+
+class DateTime(_Temporal):
+    item_type = ItemType.DATETIME
+    macro = "temporal"
+    input_type = "datetime-local"
+    message = lazy_gettext("Enter a date and a time, for example 17/08/2024 14:30.")
+
+    def convert(self, text: str) -> str | None:
+        day_text, _, time_text = text.replace("T", " ").partition(" ")
+        day, moment = _date(day_text), _time(time_text.strip())
+        if day is None or moment is None or day.year < 1000:
+            return None
+        return f"{day.isoformat()}T{moment}"
+
+
+class Calculate(QuestionType):
+    """Computed on the server when answers are cleaned (pages.py); never shown, never posted."""
+
+    item_type = ItemType.CALCULATE
+    macro = "calculate"
+
+    def field(self, item: Item, questionnaire: Questionnaire) -> Any:
+        return None
+
+    def parse(self, item: Item, field: Field, questionnaire: Questionnaire) -> Any:
+        return None
+
+
 class Note(QuestionType):
     item_type = ItemType.NOTE
     macro = "note"
@@ -235,7 +337,20 @@ def _option_label(item: Item, questionnaire: Questionnaire, code: Any, lang: str
 
 
 REGISTRY: Mapping[ItemType, QuestionType] = {
-    cls.item_type: cls() for cls in (SelectOne, SelectMultiple, Integer, Decimal, Text, LongText, Note)
+    cls.item_type: cls()
+    for cls in (
+        SelectOne,
+        SelectMultiple,
+        Integer,
+        Decimal,
+        Text,
+        LongText,
+        Date,
+        Time,
+        DateTime,
+        Calculate,
+        Note,
+    )
 }
 
 

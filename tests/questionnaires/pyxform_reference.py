@@ -101,6 +101,11 @@ _TYPES = {
     "decimal": "decimal",
     "text": "text",
     "note": "note",
+    "date": "date",
+    "time": "time",
+    "datetime": "datetime",
+    "dateTime": "datetime",
+    "calculate": "calculate",
 }
 
 
@@ -114,6 +119,22 @@ class Question:
     relevant: str | None
     constraint: str | None
     required: bool
+    calculation: str | None = None
+    choice_filter: str | None = None
+    #: For a filtered select: each choice's name with its values in the columns the filter reads.
+    filtered_choices: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] | None = None
+
+
+def _filtered(choices: list[dict[str, Any]], choice_filter: str | None) -> Any:
+    if not choice_filter:
+        return None
+    from questionnaires.expressions import compile_expression
+
+    columns = sorted(compile_expression(choice_filter).columns - {"name"})
+    return tuple(
+        (str(c["name"]), tuple((k, str(c[k])) for k in columns if c.get(k) not in (None, "")))
+        for c in choices
+    )
 
 
 def _normal(expression: str | None) -> str | None:
@@ -160,6 +181,9 @@ def pyxform_questions(document: dict[str, Any]) -> list[Question]:
                     relevant=_normal(bind.get("relevant")),
                     constraint=_normal(bind.get("constraint")),
                     required=str(bind.get("required", "no")).lower() in ("yes", "true", "true()"),
+                    calculation=_normal(bind.get("calculate")),
+                    choice_filter=_normal(child.get("choice_filter")),
+                    filtered_choices=_filtered(choices or [], child.get("choice_filter")),
                 )
             )
 
@@ -181,6 +205,13 @@ def our_questions(questionnaire: Any, with_choices: bool = True) -> list[Questio
                     relevant=_normal(item.relevant),
                     constraint=_normal(item.constraint),
                     required=item.required,
+                    calculation=_normal(item.calculation),
+                    choice_filter=_normal(item.choice_filter),
+                    filtered_choices=(
+                        tuple((o.code, tuple(sorted(o.attributes.items()))) for o in scale.options)
+                        if scale and item.choice_filter
+                        else None
+                    ),
                 )
             )
     return found

@@ -212,7 +212,7 @@ def problems_of(path: Path) -> list[str]:
 def test_what_is_not_imported_is_reported_by_sheet_row_and_column(tmp_path: Path) -> None:
     survey = [
         *SURVEY[:2],
-        survey_row(type="calculate", name="calc"),  # row 4: refused (not supported yet)
+        survey_row(type="range", name="calc"),  # row 4: refused (not supported yet)
         survey_row(type="begin_group", name="inner", label_id="x", label_en="x"),  # row 5: nested
         survey_row(type="select_one yn", name="q", label_id="a", label_en="b", appearance="minimal"),  # row 6
         survey_row(type="select_one nolist", name="q2", label_id="a", label_en="b"),  # row 7
@@ -226,7 +226,7 @@ def test_what_is_not_imported_is_reported_by_sheet_row_and_column(tmp_path: Path
     problems = [str(p) for p in result.problems]
     warnings = [str(p) for p in result.warnings]
     assert problems == [
-        f"{path}:4:1: survey!A4 (type): 'calculate' is refused: calculations are not supported yet; import "
+        f"{path}:4:1: survey!A4 (type): 'range' is refused: range questions are not supported yet; import "
         "without the refused rows to keep the rest",
         f"{path}:7:1: survey!A7 (type): question 'q2': unknown list 'nolist' (lists on the choices sheet: "
         "agree, given, yn)",

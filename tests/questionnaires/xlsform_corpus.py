@@ -246,7 +246,6 @@ FORMS: list[Form] = [
         warnings=(
             "appearance 'minimal' is not imported",
             "answers are never pre-filled",
-            "the console's own",
         ),
     ),
     Form(
@@ -313,31 +312,51 @@ FORMS: list[Form] = [
         refused=("a repeat is refused",),
     ),
     Form(
-        "cascading_refused",
+        "cascading_select",
         survey=[
-            ["type", "name", "label::English (en)", "choice_filter"],
-            ["select_one province", "province", "Province"],
-            ["select_one city", "city", "City", "province=${province}"],
+            ["type", "name", "label::English (en)", "choice_filter", "required"],
+            ["select_one province", "province", "Province", None, "yes"],
+            ["select_one city", "city", "City in ${province}", "province=${province}", "yes"],
+            ["select_multiple district", "district", "Districts", "city=${city} or name='other'"],
             ["text", "street", "Street"],
         ],
         choices=[
-            ["list_name", "name", "label::English (en)", "province"],
+            ["list_name", "name", "label::English (en)", "province", "city"],
             ["province", "jb", "Jawa Barat"],
             ["province", "bl", "Bali"],
             ["city", "bogor", "Bogor", "jb"],
             ["city", "denpasar", "Denpasar", "bl"],
+            ["district", "tanah_sareal", "Tanah Sareal", None, "bogor"],
+            ["district", "kuta", "Kuta", None, "denpasar"],
+            ["district", "other", "Other"],
         ],
-        refused=("cascading selects (choice_filter) are not supported yet",),
     ),
     Form(
-        "calculate_date_refused",
+        "calculate_and_dates",
         survey=[
-            ["type", "name", "label::English (en)", "calculation"],
-            ["date", "visit", "When?"],
+            ["type", "name", "label::English (en)", "calculation", "constraint", "relevant"],
+            ["date", "visit", "When?", None, ". >= date('2020-01-01')"],
+            ["time", "at", "At what time?"],
+            ["dateTime", "moment", "Date and time?"],
+            ["calculate", "days", None, "int(${visit} - date('2020-01-01'))"],
             ["calculate", "twice", None, "2 * 2"],
-            ["text", "why", "Why?"],
+            ["text", "why", "Why ${days} days?", None, None, "${days} > 100"],
         ],
-        refused=("'date' is refused", "'calculate' is refused"),
+    ),
+    Form(
+        "required_message",
+        survey=[
+            [
+                *BILINGUAL,
+                "required",
+                "required_message::English (en)",
+                "required_message::Indonesian (id)",
+            ],
+            ["select_one yn", "visited", "Visited?", "Pernah?", "yes", "Please answer.", "Mohon dijawab."],
+            ["integer", "times", "How many times?", "Berapa kali?", "no", "Ignored.", "Diabaikan."],
+        ],
+        choices=YES_NO,
+        warnings=("required_message is not imported: the question is not required",),
     ),
     # Realistic forms ------------------------------------------------------------------------------------
     Form(
