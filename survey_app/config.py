@@ -65,6 +65,8 @@ Environment variables:
                             ``/api/gateway/status``; unset: reports are refused. 32 characters or more.
 ``CONTACT_RETENTION_DAYS``  days after a campaign's closing date after which the daily retention task
                             deletes its population lists' contacts (the sizes stay); default 30, 0 to 3650.
+``REMINDER_HOUR``           the hour (local time, ``SURVEY_TIMEZONE``) at which ``flask worker`` sends the
+                            day's scheduled reminders; default 9, 0 to 23.
 ==========================  ============================================================================
 
 ``flask config check`` prints the effective configuration (secrets only as "set"), or each problem on a
@@ -108,6 +110,7 @@ ENV_KEYS = (
     "API_RATE_LIMIT",
     "LOG_FORMAT",
     "CONTACT_RETENTION_DAYS",
+    "REMINDER_HOUR",
     "SMTP_HOST",
     "SMTP_PORT",
     "SMTP_USER",
@@ -129,6 +132,7 @@ INTEGER_RANGES: dict[str, tuple[int, int]] = {
     "JOB_HEARTBEAT_SECONDS": (1, 60),
     "JOB_HEARTBEAT_TIMEOUT": (2, 600),
     "CONTACT_RETENTION_DAYS": (0, 3650),
+    "REMINDER_HOUR": (0, 23),
     "SMTP_PORT": (1, 65535),
     "SMS_GATEWAY_TIMEOUT": (1, 120),
 }
@@ -180,6 +184,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "JOB_HEARTBEAT_SECONDS": 10,
         "JOB_HEARTBEAT_TIMEOUT": 45,
         "CONTACT_RETENTION_DAYS": 30,
+        "REMINDER_HOUR": 9,
         "SMTP_PORT": 587,
         "SMTP_STARTTLS": "true",
         "SMS_GATEWAY_CHANNEL": "whatsapp",

@@ -1,4 +1,5 @@
-"""The background tasks and how they run: compute jobs (with a heartbeat) and daily retention.
+"""The background tasks and how they run: compute jobs (with a heartbeat), message delivery, and the daily
+retention and reminder tasks.
 
 A job (:class:`~survey_app.models.score_runs.ComputeJob`) is requested through
 :func:`survey_app.domain.results.jobs.request_job` and handed to :func:`start_job`, which submits
@@ -20,6 +21,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -31,6 +33,7 @@ from survey_app.database import WRITER_THREAD
 from survey_app.domain.accounts import audit
 from survey_app.domain.errors import NoResponsesError
 from survey_app.domain.release import release_all_due
+from survey_app.domain.reminders import DEFAULT_MAX_REMINDERS
 from survey_app.domain.results.jobs import FAILED, NO_RESPONSES, reap_lost_jobs
 from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db
@@ -218,16 +221,20 @@ def retention_task() -> None:
 def schedule_retention(*, replace: bool = False) -> datetime | None:
     """Schedule :func:`retention_task` for the next 02:00 in ``SURVEY_TIMEZONE`` unless it is scheduled
     already (one id for every worker, so two workers do not run it twice); the time, or ``None``."""
+    return _schedule_daily(RETENTION_JOB_ID, retention_task, 2, replace=replace)
+
+
+def _schedule_daily(name: str, task: Callable[[], None], hour: int, *, replace: bool) -> datetime | None:
     from rq.job import Job
 
     from survey_app.queue import queue_name, redis_connection, rq_queue
 
-    job_id = f"{queue_name()}-{RETENTION_JOB_ID}"
+    job_id = f"{queue_name()}-{name}"
     connection = redis_connection()
     if not replace and Job.exists(job_id, connection=connection):
         return None
-    when = next_retention(utcnow(), str(current_app.config["SURVEY_TIMEZONE"]))
-    rq_queue().enqueue_at(when, retention_task, job_id=job_id, result_ttl=0, failure_ttl=7 * 24 * 3600)
+    when = next_retention(utcnow(), str(current_app.config["SURVEY_TIMEZONE"]), hour)
+    rq_queue().enqueue_at(when, task, job_id=job_id, result_ttl=0, failure_ttl=7 * 24 * 3600)
     return when
 
 
@@ -243,8 +250,57 @@ def next_retention(now: datetime, zone: str, hour: int = 2) -> datetime:
     return target if target > local else target + timedelta(days=1)
 
 
-#: Reminders a person gets at most after the invitation.
-MAX_REMINDERS = 2
+REMINDERS_JOB_ID = "reminders"
+
+
+def run_due_reminders(today: date, now: datetime) -> dict[str, int]:
+    """The daily reminder task: every open campaign with a reminder rule (:mod:`survey_app.domain.reminders`)
+    reminds the people whose last message is old enough; returns the reminders sent per campaign id."""
+    from survey_app.domain.reminders import due_campaigns
+
+    sent: dict[str, int] = {}
+    channels = channels_configured(current_app.config)
+    due = due_campaigns(today, now)
+    if due and not channels:
+        log.warning(
+            "scheduled reminders for %s campaign(s) not sent: no SMTP_HOST or SMS_GATEWAY_URL", len(due)
+        )
+        return sent
+    for rule in due:
+        counts = deliver(
+            rule.campaign_id,
+            "reminder",
+            max_reminders=rule.schedule.max_reminders,
+            sent_before=rule.sent_before,
+        )
+        sent[str(rule.campaign_id)] = counts["sent"]
+    return sent
+
+
+def reminders_task() -> None:
+    """The queued daily task (``flask worker``): :func:`run_due_reminders` at ``REMINDER_HOUR`` local time,
+    then tomorrow's run scheduled."""
+    from survey_app.dates import today
+
+    _after_fork()
+    setattr(g, WRITER_THREAD, True)
+    try:
+        run_due_reminders(today(), utcnow())
+    finally:
+        db.session.remove()
+        schedule_reminders(replace=True)
+
+
+def schedule_reminders(*, replace: bool = False) -> datetime | None:
+    """Schedule :func:`reminders_task` for the next ``REMINDER_HOUR`` o'clock (default 9) in
+    ``SURVEY_TIMEZONE`` unless it is scheduled already; the time, or ``None``."""
+    return _schedule_daily(
+        REMINDERS_JOB_ID, reminders_task, int(current_app.config["REMINDER_HOUR"]), replace=replace
+    )
+
+
+#: Reminders a person gets at most where the campaign set no rule (:mod:`survey_app.domain.reminders`).
+MAX_REMINDERS = DEFAULT_MAX_REMINDERS
 
 
 def channels_configured(config: Any) -> tuple[Channel, ...]:
@@ -258,11 +314,19 @@ def channels_configured(config: Any) -> tuple[Channel, ...]:
     return tuple(found)
 
 
-def deliver(campaign_id: int, kind: str, *, max_reminders: int = MAX_REMINDERS) -> dict[str, int]:
+def deliver(
+    campaign_id: int,
+    kind: str,
+    *,
+    max_reminders: int | None = None,
+    sent_before: datetime | None = None,
+) -> dict[str, int]:
     """Send the campaign's due invitations (``kind="invitation"``) or reminders by e-mail and through the
     WhatsApp/SMS gateway, whichever are configured, and log each outcome; returns ``{"sent": ...,
-    "failed": ...}``. Each fresh token is committed before its message goes out (see
-    :mod:`survey_app.domain.delivery`); no log line names a contact or holds a token."""
+    "failed": ...}``. Reminders go at most ``max_reminders`` times per person (default: the campaign's rule)
+    and, with ``sent_before``, only to people whose last message is no newer. Each fresh token is committed
+    before its message goes out (see :mod:`survey_app.domain.delivery`); no log line names a contact or
+    holds a token."""
     from survey_app.domain.delivery import (
         assign_optout_hashes,
         campaign_templates,
@@ -270,6 +334,7 @@ def deliver(campaign_id: int, kind: str, *, max_reminders: int = MAX_REMINDERS) 
         prepare_message,
         record_delivery,
     )
+    from survey_app.domain.reminders import schedule_of
     from survey_app.gateway import Gateway
     from survey_app.links import invitation_link, optout_link, public_root
     from survey_app.mail import Mailer
@@ -294,7 +359,9 @@ def deliver(campaign_id: int, kind: str, *, max_reminders: int = MAX_REMINDERS) 
     with contextlib.ExitStack() as stack:
         mailer = stack.enter_context(Mailer(config)) if "email" in channels else None
         gateway = stack.enter_context(Gateway(config, callback)) if "gateway" in channels else None
-        due = pending_contacts(campaign, what, max_reminders, channels)
+        if max_reminders is None:
+            max_reminders = schedule_of(campaign).max_reminders
+        due = pending_contacts(campaign, what, max_reminders, channels, sent_before)
         assign_optout_hashes(due)
         db.session.commit()
         for contact_id in due:

@@ -60,6 +60,7 @@ ACTIONS: Mapping[str, LazyString] = {
     "api_token.revoke": lazy_gettext("API token revoked"),
     "messages.templates": lazy_gettext("Message texts changed"),
     "messages.templates_reset": lazy_gettext("Message texts back to the built-in ones"),
+    "messages.reminder_schedule": lazy_gettext("Reminder rule changed"),
     "contacts.opt_out": lazy_gettext("A sampled person asked for no more messages"),
 }
 
@@ -83,6 +84,8 @@ DETAILS: Mapping[str, LazyString] = {
     "format": lazy_gettext("Format"),
     "run": lazy_gettext("Run"),
     "language": lazy_gettext("Language of the messages"),
+    "every_days": lazy_gettext("Days after a person's last message"),
+    "max_reminders": lazy_gettext("Reminders per person at most"),
     "released": lazy_gettext("Responses released"),
     "versions": lazy_gettext("Questionnaire versions"),
     "profile": lazy_gettext("Scoring profile"),

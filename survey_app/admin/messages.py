@@ -13,9 +13,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from survey_app.admin.forms import ActionForm, ConsoleForm
 from survey_app.admin.terms import error_text
@@ -31,6 +31,8 @@ from survey_app.domain.delivery import (
     sample_message,
     save_templates,
 )
+from survey_app.domain.errors import DomainError
+from survey_app.domain.reminders import MAX_EVERY_DAYS, MAX_REMINDERS_LIMIT, save_schedule, schedule_of
 from survey_app.extensions import db
 from survey_app.login import acting_user, requires_role
 from survey_app.models import Campaign
@@ -57,6 +59,21 @@ class MessagesForm(ConsoleForm):
     )
 
 
+class ReminderForm(ConsoleForm):
+    every_days = IntegerField(
+        lazy_gettext("Days after a person's last message"),
+        description=lazy_gettext(
+            "0: reminders go out only when you send them. Otherwise they go out by themselves each morning "
+            "to the people who have not finished, while the survey round is open."
+        ),
+        validators=[InputRequired(), NumberRange(0, MAX_EVERY_DAYS)],
+    )
+    max_reminders = IntegerField(
+        lazy_gettext("Reminders per person at most"),
+        validators=[InputRequired(), NumberRange(0, MAX_REMINDERS_LIMIT)],
+    )
+
+
 for _lang in TEMPLATES:
     for _field in TEMPLATE_FIELDS:
         _kind = TextAreaField if _field.endswith("_body") else StringField
@@ -68,7 +85,11 @@ for _lang in TEMPLATES:
 
 
 def _page(
-    campaign: Campaign, form: MessagesForm, chosen: CampaignTemplates, status: int = 200
+    campaign: Campaign,
+    form: MessagesForm,
+    chosen: CampaignTemplates,
+    status: int = 200,
+    reminder_form: ReminderForm | None = None,
 ) -> ResponseReturnValue:
     previews = {kind: sample_message(campaign, kind, chosen) for kind in ("invitation", "reminder")}
     return (
@@ -82,9 +103,27 @@ def _page(
             previews=previews,
             customised=chosen.customised,
             reset_form=ActionForm(),
+            reminder_form=reminder_form or _reminder_form(campaign),
         ),
         status,
     )
+
+
+def _reminder_form(campaign: Campaign) -> ReminderForm:
+    rule = schedule_of(campaign)
+    # formdata=None: on the texts' POST the request's fields are the other form's.
+    return ReminderForm(
+        formdata=None, data={"every_days": rule.every_days, "max_reminders": rule.max_reminders}
+    )
+
+
+def _templates_form(chosen: CampaignTemplates, *, from_request: bool = True) -> MessagesForm:
+    data = {"language": chosen.language} | {
+        f"{lang}_{field}": chosen.texts[lang][field] for lang in TEMPLATES for field in TEMPLATE_FIELDS
+    }
+    if not from_request:
+        return MessagesForm(formdata=None, data=data)
+    return MessagesForm(data=data)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -92,10 +131,7 @@ def _page(
 def edit(slug: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
     chosen = campaign_templates(campaign)
-    data = {"language": chosen.language} | {
-        f"{lang}_{field}": chosen.texts[lang][field] for lang in TEMPLATES for field in TEMPLATE_FIELDS
-    }
-    form = MessagesForm(data=data)
+    form = _templates_form(chosen)
     if not form.is_submitted():
         return _page(campaign, form, chosen)
     if not form.validate():
@@ -124,4 +160,40 @@ def reset(slug: str) -> ResponseReturnValue:
         reset_templates(campaign, acting_user())
         db.session.commit()
         flash(_("The built-in texts, in Bahasa Indonesia, are used again."))
+    return redirect(url_for(".edit", slug=slug))
+
+
+@bp.route("/reminders", methods=["POST"])
+@requires_role("admin")
+def reminders(slug: str) -> ResponseReturnValue:
+    campaign = campaign_for(current_user, slug)
+    form = ReminderForm()
+    chosen = campaign_templates(campaign)
+    if not form.validate():
+        return _page(campaign, _templates_form(chosen, from_request=False), chosen, 400, form)
+    try:
+        rule = save_schedule(
+            campaign, int(form.every_days.data or 0), int(form.max_reminders.data or 0), acting_user()
+        )
+    except DomainError as refused:
+        db.session.rollback()
+        form.every_days.errors = [error_text(refused)]
+        return _page(campaign, _templates_form(chosen, from_request=False), chosen, 400, form)
+    db.session.commit()
+    if rule.automatic:
+        flash(
+            _(
+                "Reminders now go out by themselves %(days)s days after a person's last message, at most "
+                "%(count)s per person.",
+                days=rule.every_days,
+                count=rule.max_reminders,
+            )
+        )
+    else:
+        flash(
+            _(
+                "Reminders go out only when you send them, at most %(count)s per person.",
+                count=rule.max_reminders,
+            )
+        )
     return redirect(url_for(".edit", slug=slug))

@@ -13,16 +13,20 @@ from survey_app.extensions import db
 from survey_app.logs import worker_logging
 
 
-@click.command("worker", help="Run queued jobs: results computations and the daily retention task.")
+@click.command(
+    "worker",
+    help="Run queued jobs: results computations, message sending, the daily retention and reminder tasks.",
+)
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty (scripts and tests).")
 @with_appcontext
 def worker(burst: bool) -> None:
     """Works the RQ queue in ``REDIS_URL``; each job runs in a forked process. Marks jobs whose process died
-    failed every ``JOB_HEARTBEAT_SECONDS``, and schedules the daily retention task (02:00 local time)."""
+    failed every ``JOB_HEARTBEAT_SECONDS``, and schedules the daily retention task (02:00 local time) and the
+    daily reminder task (``REMINDER_HOUR``)."""
     from rq import Worker
 
     from survey_app.queue import queue_name, redis_connection, rq_queue
-    from survey_app.worker import reap, schedule_retention
+    from survey_app.worker import reap, schedule_reminders, schedule_retention
 
     config = current_app.config
     if config["JOB_QUEUE"] != "rq":
@@ -39,6 +43,9 @@ def worker(burst: bool) -> None:
         when = schedule_retention()
         if when is not None:
             click.echo(f"retention task scheduled for {when.isoformat()}")
+        when = schedule_reminders()
+        if when is not None:
+            click.echo(f"reminder task scheduled for {when.isoformat()}")
     stop = threading.Event()
     reaper = threading.Thread(target=_reap_every, args=(current_app._get_current_object(), stop), daemon=True)  # type: ignore[attr-defined]
     reaper.start()

@@ -30,6 +30,7 @@ import secrets
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from flask import current_app
@@ -305,10 +306,12 @@ def pending_contacts(
     kind: Kind,
     max_reminders: int = 2,
     channels: tuple[Channel, ...] = ("email", "gateway"),
+    sent_before: datetime | None = None,
 ) -> list[int]:
     """Drawn contacts reachable on one of ``channels`` due a message: never sent (``invitation``), or sent
-    and still unfinished with fewer than ``max_reminders`` reminders (``reminder``); never one who opted
-    out or whose message bounced."""
+    and still unfinished with fewer than ``max_reminders`` reminders (``reminder``), whose last message went
+    out at or before ``sent_before`` where given (scheduled reminders); never one who opted out or whose
+    message bounced."""
     query = (
         select(FrameContact.id)
         .join(PopulationFrame, PopulationFrame.id == FrameContact.frame_id)
@@ -326,6 +329,13 @@ def pending_contacts(
         query = query.where(FrameContact.messages_sent == 0)
     else:
         query = query.where(FrameContact.messages_sent >= 1, FrameContact.messages_sent < 1 + max_reminders)
+        if sent_before is not None:
+            recent = exists().where(
+                DeliveryEntry.contact_id == FrameContact.id,
+                DeliveryEntry.status == "sent",
+                DeliveryEntry.at > sent_before,
+            )
+            query = query.where(~recent)
     return list(db.session.scalars(query))
 
 

@@ -15,6 +15,7 @@ from survey_app.models.frames import (
     FrameContact,
     MessageTemplates,
     PopulationFrame,
+    ReminderSchedule,
     SampleDraw,
 )
 from survey_app.models.institutions import Institution, Unit
@@ -50,6 +51,7 @@ __all__ = [
     "NationalFigure",
     "PopulationFrame",
     "QuestionnaireVersion",
+    "ReminderSchedule",
     "Response",
     "SampleDraw",
     "ScoreRun",

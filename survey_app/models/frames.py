@@ -130,6 +130,23 @@ class MessageTemplates(Base):
     updated_by: Mapped[str] = mapped_column(String(255))
 
 
+class ReminderSchedule(Base):
+    """When a campaign's reminders go out by themselves: ``every_days`` after a person's last message (0: only
+    when an administrator sends them), at most ``max_reminders`` per person, on demand or scheduled."""
+
+    __tablename__ = "reminder_schedules"
+    __table_args__ = (
+        CheckConstraint("every_days >= 0 AND every_days <= 60", name="every_days"),
+        CheckConstraint("max_reminders >= 0 AND max_reminders <= 5", name="max_reminders"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    every_days: Mapped[int] = mapped_column(Integer, default=0)
+    max_reminders: Mapped[int] = mapped_column(Integer, default=2)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(255))
+
+
 class SampleDraw(Base):
     """A recorded draw (:class:`scoring.sampling.DrawRecord`): one per campaign; another is refused."""
 

@@ -215,11 +215,11 @@ def test_worker_refuses_without_a_queue(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_the_worker_schedules_the_daily_retention_once(app: Flask, redis_queue: str) -> None:
+def test_the_worker_schedules_the_daily_retention_and_reminders_once(app: Flask, redis_queue: str) -> None:
     from rq import Queue
     from rq.registry import ScheduledJobRegistry
 
-    from survey_app.worker import schedule_retention
+    from survey_app.worker import schedule_reminders, schedule_retention
 
     app.config.update(JOB_QUEUE="rq", REDIS_URL=REDIS_URL, JOB_QUEUE_NAME=redis_queue)
     app.extensions.pop("redis_client", None)
@@ -228,10 +228,14 @@ def test_the_worker_schedules_the_daily_retention_once(app: Flask, redis_queue: 
     assert (when.hour, when.minute) == (2, 0)
     assert str(when.tzinfo) == app.config["SURVEY_TIMEZONE"]
     assert schedule_retention() is None  # a second worker does not schedule it again
+    reminders = schedule_reminders()
+    assert reminders is not None
+    assert (reminders.hour, reminders.minute) == (app.config["REMINDER_HOUR"], 0) == (9, 0)
+    assert schedule_reminders() is None
     from survey_app.queue import redis_connection
 
     registry = ScheduledJobRegistry(queue=Queue(redis_queue, connection=redis_connection()))
-    assert registry.get_job_ids() == [f"{redis_queue}-retention"]
+    assert sorted(registry.get_job_ids()) == [f"{redis_queue}-reminders", f"{redis_queue}-retention"]
     app.extensions.pop("redis_client", None)
 
 

@@ -4,6 +4,7 @@ gateway (``http.server`` in a thread) answering as ``docs/delivery.md`` says a g
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -15,7 +16,15 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pandas as pd
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from scoring.frames import ColumnMapping
+from survey_app.domain.frames import draw_campaign, upload_frame
+from survey_app.extensions import db
+from tests.apptools import Survey, csrf_of
 
 aiosmtpd = pytest.importorskip("aiosmtpd", reason="aiosmtpd is not installed (the test extra)")
 from aiosmtpd.controller import Controller  # noqa: E402
@@ -154,3 +163,49 @@ def spi(app: Any) -> Any:
     from tests.apptools import build_survey
 
     return build_survey(app, {g: load_bundled_questionnaire(ident) for g, ident in BUNDLED.items()})
+
+
+LINK = re.compile(r"http://[^\s]+/r/([A-Za-z0-9_\-]+)")
+PEOPLE = [f"pegawai{k}@kota.go.id" for k in range(6)]
+
+
+def link_token(message: object) -> str:
+    body = message.get_content()  # type: ignore[attr-defined]
+    found = LINK.search(body)
+    assert found, body
+    return found.group(1)
+
+
+@pytest.fixture
+def mini_campaign(app: Flask, survey: Survey, smtp_server: tuple[Recorder, int]) -> Survey:
+    """The small questionnaire's campaign, everybody of :data:`PEOPLE` drawn (its pages are known)."""
+    _, port = smtp_server
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False, MAIL_FROM="s@kota.go.id")
+    upload_frame(
+        survey.campaign,
+        ("unit,email\n" + "".join(f"SETDA,{p}\n" for p in PEOPLE)).encode(),
+        "daftar.csv",
+        ColumnMapping(unit="unit", email="email"),
+        group="internal",
+        user=None,
+    )
+    plan = pd.DataFrame({"unit": ["SETDA"], "group": ["internal"], "n_invite": [len(PEOPLE)]})
+    draw_campaign(survey.campaign, plan, seed=5, user=None)
+    db.session.commit()
+    return survey
+
+
+def answer_through_the_pages(client: FlaskClient, link: str) -> None:
+    """What a respondent does: the consent page, every page of the small questionnaire, the thank-you."""
+    intro = client.get(link)
+    assert intro.status_code == 200
+    reply = client.post(link, data={"csrf_token": csrf_of(intro.get_data(as_text=True)), "consent": "y"})
+    url = reply.headers["Location"]
+    for data in ({"q_yes": "tidak"}, {"q_count": "4"}, {}, {"q_why": "Tidak pernah"}):
+        page = client.get(url)
+        reply = client.post(
+            url, data={"csrf_token": csrf_of(page.get_data(as_text=True)), "action": "next", **data}
+        )
+        assert reply.status_code == 303, reply.get_data(as_text=True)[:1000]
+        url = reply.headers["Location"]
+    assert url.endswith("/thanks")

@@ -3,8 +3,6 @@ non-finishers only, at most N times, and the link from the received message open
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import pytest
 from flask import Flask
@@ -21,10 +19,8 @@ from survey_app.tokens import token_hash
 from survey_app.worker import MAX_REMINDERS, deliver
 from tests.admin.admintools import login, make_user
 from tests.apptools import Survey, csrf_of
-from tests.mail.conftest import Recorder
+from tests.mail.conftest import PEOPLE, Recorder, answer_through_the_pages, link_token
 
-LINK = re.compile(r"http://[^\s]+/r/([A-Za-z0-9_\-]+)")
-PEOPLE = [f"pegawai{k}@kota.go.id" for k in range(6)]
 REFUSED, FLAKY = PEOPLE[1], PEOPLE[2]
 
 
@@ -52,13 +48,6 @@ def campaign(app: Flask, spi: Survey, smtp_server: tuple[Recorder, int]) -> Surv
     return spi
 
 
-def _token(message: object) -> str:
-    body = message.get_content()  # type: ignore[attr-defined]
-    found = LINK.search(body)
-    assert found, body
-    return found.group(1)
-
-
 def test_invitations_are_sent_logged_and_retried(campaign: Survey, smtp_server: tuple[Recorder, int]) -> None:
     recorder, _ = smtp_server
     counts = deliver(campaign.campaign.id, "invitation")
@@ -81,7 +70,7 @@ def test_invitations_are_sent_logged_and_retried(campaign: Survey, smtp_server: 
     assert "anonim" in body
     # Tokens exist only in the messages: stored as hashes, in no log entry.
     for m in recorder.messages:
-        token = _token(m)
+        token = link_token(m)
         assert (
             db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
             is not None
@@ -89,41 +78,6 @@ def test_invitations_are_sent_logged_and_retried(campaign: Survey, smtp_server: 
         assert all(token not in (e.reason or "") for e in log)
     # Sending again sends nothing new (everyone delivered has their invitation).
     assert deliver(campaign.campaign.id, "invitation") == {"sent": 0, "failed": 1}
-
-
-@pytest.fixture
-def mini_campaign(app: Flask, survey: Survey, smtp_server: tuple[Recorder, int]) -> Survey:
-    """The small questionnaire's campaign, everybody of :data:`PEOPLE` drawn (its pages are known)."""
-    _, port = smtp_server
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False, MAIL_FROM="s@kota.go.id")
-    upload_frame(
-        survey.campaign,
-        ("unit,email\n" + "".join(f"SETDA,{p}\n" for p in PEOPLE)).encode(),
-        "daftar.csv",
-        ColumnMapping(unit="unit", email="email"),
-        group="internal",
-        user=None,
-    )
-    plan = pd.DataFrame({"unit": ["SETDA"], "group": ["internal"], "n_invite": [len(PEOPLE)]})
-    draw_campaign(survey.campaign, plan, seed=5, user=None)
-    db.session.commit()
-    return survey
-
-
-def _answer_through_the_pages(client: FlaskClient, link: str) -> None:
-    """What a respondent does: the consent page, every page of the small questionnaire, the thank-you."""
-    intro = client.get(link)
-    assert intro.status_code == 200
-    reply = client.post(link, data={"csrf_token": csrf_of(intro.get_data(as_text=True)), "consent": "y"})
-    url = reply.headers["Location"]
-    for data in ({"q_yes": "tidak"}, {"q_count": "4"}, {}, {"q_why": "Tidak pernah"}):
-        page = client.get(url)
-        reply = client.post(
-            url, data={"csrf_token": csrf_of(page.get_data(as_text=True)), "action": "next", **data}
-        )
-        assert reply.status_code == 303, reply.get_data(as_text=True)[:1000]
-        url = reply.headers["Location"]
-    assert url.endswith("/thanks")
 
 
 def test_reminders_reach_only_non_finishers_at_most_n_times(
@@ -134,9 +88,9 @@ def test_reminders_reach_only_non_finishers_at_most_n_times(
     deliver(campaign_id, "invitation")
     # PEOPLE[0] answers through the pages with the link from the received message; PEOPLE[3] only starts.
     finisher = app.test_client()
-    _answer_through_the_pages(finisher, f"/r/{_token(recorder.to(PEOPLE[0])[0])}")
+    answer_through_the_pages(finisher, f"/r/{link_token(recorder.to(PEOPLE[0])[0])}")
     starter = app.test_client()
-    link = f"/r/{_token(recorder.to(PEOPLE[3])[0])}"
+    link = f"/r/{link_token(recorder.to(PEOPLE[3])[0])}"
     intro = starter.get(link)
     started = starter.post(link, data={"csrf_token": csrf_of(intro.get_data(as_text=True)), "consent": "y"})
     assert started.status_code == 303
@@ -157,12 +111,12 @@ def test_reminders_reach_only_non_finishers_at_most_n_times(
     assert all(len(recorder.to(p)) == MAX_REMINDERS for p in reminded)
     assert all(m["Subject"].startswith("Pengingat") for m in recorder.messages)
     # A reminder's link works, the started draft moved to it; the invitation's older link no longer works.
-    newest = _token(recorder.to(PEOPLE[3])[-1])
+    newest = link_token(recorder.to(PEOPLE[3])[-1])
     assert starter.get(f"/r/{newest}?lang=en").status_code == 200
     (draft,) = db.session.scalars(select(Draft))
     assert draft.key == token_hash(newest)
     assert draft.answers == {"q_yes": "tidak"}
-    older = _token(recorder.to(PEOPLE[3])[0])
+    older = link_token(recorder.to(PEOPLE[3])[0])
     assert starter.get(f"/r/{older}?lang=en").status_code in (404, 410)
 
 
@@ -184,7 +138,7 @@ def test_console_and_cli_queue_the_sending(
     assert "Invitations: 5 sent, 1 failed" in html
     assert len(recorder.messages) == 5
     # No token appears on the console page.
-    assert not any(_token(m) in html for m in recorder.messages)
+    assert not any(link_token(m) in html for m in recorder.messages)
     result = runner.invoke(args=["frames", "send", "--campaign", campaign.campaign.slug, "--reminders"])
     assert result.exit_code == 0, result.output
     assert len(recorder.messages) == 10
