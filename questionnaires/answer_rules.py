@@ -101,9 +101,11 @@ def check_piping(
     limit: int,
     order: Mapping[str, int],
     type_of: Callable[[str], ItemType | None],
+    keys: tuple[str, ...] = ("label", "hint", "constraint_message", "required_message"),
 ) -> None:
-    """``${id}`` in a label or hint shows an earlier answer: the item must exist and come before."""
-    for key in ("label", "hint"):
+    """``${id}`` in the texts under ``keys`` (an item's label, hint and messages; a section's title and
+    description; an option's label) shows an earlier answer: the item must exist and come before."""
+    for key in keys:
         entry = entries.get(key)
         if entry is None:
             continue

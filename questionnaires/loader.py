@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from yaml.nodes import Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from questionnaires import answer_rules
 from questionnaires.expressions import ExpressionError, compile_expression
@@ -204,6 +204,8 @@ class _QuestionnaireBuilder(_Builder):
         self.scale_nodes: dict[str, Node] = {}
         self.ids: dict[str, tuple[str, Node]] = {}
         self.drafts: list[_ItemDraft] = []
+        #: Per scale id, how problems name each option and its entries (for ``${}`` in option labels).
+        self.option_entries: dict[str, list[tuple[str, dict[str, Entry]]]] = {}
 
     def build(self, root: Node) -> Questionnaire | None:
         r = self.r
@@ -393,8 +395,14 @@ class _QuestionnaireBuilder(_Builder):
         if option_nodes is not None and not option_nodes:
             r.report(entries["options"].value, f"{what}.options: a scale needs at least one option")
         explicit_values: list[bool] = []
+        labelled: list[tuple[str, dict[str, Entry]]] = []
         for index, option_node in enumerate(option_nodes or []):
             option = self._option(option_node, f"{what}, option {index + 1}", codes)
+            if option is not None and isinstance(option_node, MappingNode):
+                label_entries = {
+                    str(k.value): Entry(k, v) for k, v in option_node.value if str(k.value) == "label"
+                }
+                labelled.append((f"{what}, option '{option.code}'", label_entries))
             if option is not None:
                 options.append(option)
                 if option.missing is None:
@@ -429,6 +437,7 @@ class _QuestionnaireBuilder(_Builder):
         if sid is not None:
             self.scale_nodes[sid] = entries["id"].value
             self.scales[sid] = Scale(sid, kind, tuple(options))
+            self.option_entries[sid] = labelled
 
     def _option(self, node: Node, what: str, codes: dict[str, Node]) -> Option | None:
         r = self.r
@@ -748,7 +757,20 @@ class _QuestionnaireBuilder(_Builder):
         first_of_section: dict[int, int] = {}
         for n, draft in enumerate(self.drafts):
             first_of_section.setdefault(draft.section_index, n)
+
+        def type_of(ref: str) -> ItemType | None:
+            return by_id[ref].type if ref in by_id else None
+
         for index, (section, entries) in enumerate(sections):
+            answer_rules.check_piping(
+                self.r,
+                entries,
+                f"section '{section.id}'",
+                first_of_section.get(index, len(self.drafts)),
+                order,
+                type_of,
+                ("title", "description"),
+            )
             if section.relevant is not None:
                 start = first_of_section.get(index, len(self.drafts))
                 self._check_expression(
@@ -768,9 +790,24 @@ class _QuestionnaireBuilder(_Builder):
                         draft,
                     )
             what = f"item '{draft.id}'" if draft.id else draft.what
-            answer_rules.check_piping(
-                self.r, draft.entries, what, n, order, lambda ref: by_id[ref].type if ref in by_id else None
-            )
+            answer_rules.check_piping(self.r, draft.entries, what, n, order, type_of)
+        # An option's label may show an answer given before the first item that offers the option.
+        first_use: dict[str, int] = {}
+        for n, draft in enumerate(self.drafts):
+            scale_id = draft.scale
+            if scale_id is not None:
+                first_use.setdefault(scale_id, n)
+        for scale_id, options in self.option_entries.items():
+            for what, entries in options:
+                answer_rules.check_piping(
+                    self.r,
+                    entries,
+                    what,
+                    first_use.get(scale_id, len(self.drafts)),
+                    order,
+                    type_of,
+                    ("label",),
+                )
 
     def _check_expression(
         self,

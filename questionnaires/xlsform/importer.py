@@ -803,7 +803,6 @@ class Importer:
                 Place(survey.title, group.row, survey.place(group.row, "type").column, "type"),
                 f"group '{group.name}' has no end_group",
             )
-        self._check_labels(survey, rows)
         return sections
 
     def _leftover(
@@ -1049,27 +1048,6 @@ class Importer:
         self.scales[list_name] = {"id": list_name, "kind": "nominal", "options": options}
         self.origins.options[list_name] = [place] * len(options)
         return list_name
-
-    def _check_labels(self, survey: _SheetReader, rows: list[tuple[int, Record, dict[int, Any]]]) -> None:
-        """``${name}`` in constraint messages (the validator checks labels and hints): must exist."""
-        known = set(self.names) | set(self.dropped)
-        for row, record, _ in rows:
-            for key in ("constraint_message",):
-                for value in (record.get(key) or {}).values():
-                    for ref in _REFERENCE.findall(value.text):
-                        place = Place(survey.title, row, value.column.index, value.column.header)
-                        if ref not in known:
-                            close = difflib.get_close_matches(ref, sorted(self.names), n=1)
-                            hint = f"; did you mean ${{{close[0]}}}?" if close else ""
-                            self.findings.error(
-                                place, f"refers to ${{{ref}}}, which is not a question of this form{hint}"
-                            )
-                        else:
-                            self.findings.warn(
-                                place,
-                                f"${{{ref}}} is shown as written (answers are shown in labels and hints)",
-                                kind="piping",
-                            )
 
 
 _CANONICAL = frozenset(TYPE_ALIASES.values()) | frozenset(_PLAIN_TYPES)

@@ -5,9 +5,10 @@ HTML disabled and then cleaned by nh3 with a short allow-list, so a questionnair
 script or markup the Content-Security-Policy would have to stop. Everything else in the templates is
 autoescaped by Jinja.
 
-Two things depend on the respondent's answers and are done per page view (:func:`for_answers`): ``${id}`` in a
-label or hint shows the answer of item ``id`` (an option's label for a choice), and a cascading select offers
-only the options its ``choice_filter`` passes.
+Two things depend on the respondent's answers and are done per page view (:func:`for_answers`,
+:func:`section_for_answers`, :func:`piped_message`): ``${id}`` in a label, a hint, an option's label, a
+section's title or description, or a constraint or required message shows the answer of item ``id`` (an
+option's label for a choice), and a cascading select offers only the options its ``choice_filter`` passes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from questionnaires.model import Item, Questionnaire
+from questionnaires.model import Item, Questionnaire, Section
 from survey_app.respondent.pages import offered
 from survey_app.respondent.questions import question_type
 
@@ -58,6 +59,8 @@ class OptionView:
     missing: bool
     #: The option's columns that a ``choice_filter`` reads.
     attributes: Mapping[str, str] = field(default_factory=dict)
+    #: The label as written, when it shows answers (``${id}``); rendered per page view.
+    piped_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,9 @@ class ItemView:
 class SectionView:
     title: str
     description: Markup
+    #: The title and description as written, when they show answers (``${id}``).
+    piped_title: str | None = None
+    piped_description: str | None = None
 
 
 class QuestionnaireView:
@@ -94,27 +100,34 @@ class QuestionnaireView:
         self.title = pick(questionnaire.title, lang, fallback)
         self.introduction = block(pick(questionnaire.introduction, lang, fallback))
         self.consent = inline(pick(questionnaire.consent, lang, fallback))
-        self.sections = {
-            s.id: SectionView(
-                title=pick(s.title, lang, fallback), description=block(pick(s.description, lang, fallback))
-            )
-            for s in questionnaire.sections
-        }
+        self.sections = {s.id: self._section(s, lang, fallback) for s in questionnaire.sections}
         self.items = {i.id: self._item(questionnaire, i, lang, fallback) for i in questionnaire.iter_items()}
+
+    @staticmethod
+    def _section(section: Section, lang: str, fallback: str) -> SectionView:
+        title, description = pick(section.title, lang, fallback), pick(section.description, lang, fallback)
+        return SectionView(
+            title=title,
+            description=block(description),
+            piped_title=title if PIPED.search(title) else None,
+            piped_description=description if PIPED.search(description) else None,
+        )
 
     @staticmethod
     def _item(questionnaire: Questionnaire, item: Item, lang: str, fallback: str) -> ItemView:
         scale = questionnaire.scale_of(item)
+        labels = [pick(o.label, lang, fallback) for o in (scale.options if scale else ())]
         options = tuple(
             OptionView(
                 code=o.code,
                 # The first control carries the item id so the error summary's #item links land on it.
                 html_id=item.id if n == 0 else f"{item.id}-{n}",
-                label=inline(pick(o.label, lang, fallback)),
+                label=inline(label),
                 missing=o.missing is not None,
                 attributes=o.attributes,
+                piped_label=label if PIPED.search(label) else None,
             )
-            for n, o in enumerate(scale.options if scale else ())
+            for n, (o, label) in enumerate(zip(scale.options if scale else (), labels, strict=True))
         )
         label, hint = pick(item.label, lang, fallback), pick(item.hint, lang, fallback) if item.hint else ""
         return ItemView(
@@ -148,9 +161,18 @@ def for_answers(
         changes["label"] = inline(_pipe(view.piped_label, questionnaire, answers, lang))
     if view.piped_hint is not None:
         changes["hint"] = inline(_pipe(view.piped_hint, questionnaire, answers, lang))
+    options = view.options
+    if any(o.piped_label is not None for o in options):
+        options = tuple(
+            o
+            if o.piped_label is None
+            else replace(o, label=inline(_pipe(o.piped_label, questionnaire, answers, lang)))
+            for o in options
+        )
+        changes["options"] = options
     if item.choice_filter is not None:
         # "Don't know" and "not applicable" stay: a respondent may always say so.
-        kept = [o for o in view.options if o.missing or offered(item, o.code, answers, o.attributes)]
+        kept = [o for o in options if o.missing or offered(item, o.code, answers, o.attributes)]
         changes["options"] = tuple(
             # The first control carries the item id, so the error summary's #item link lands on it.
             replace(o, html_id=item.id if n == 0 else f"{item.id}-{n}")
@@ -159,7 +181,31 @@ def for_answers(
     return replace(view, **changes) if changes else view
 
 
-def _pipe(text: str, questionnaire: Questionnaire, answers: Mapping[str, Any], lang: str) -> str:
+def section_for_answers(
+    view: SectionView, questionnaire: Questionnaire, answers: Mapping[str, Any], lang: str
+) -> SectionView:
+    """``view`` with answers inserted into its title (plain text) and description (Markdown)."""
+    changes: dict[str, Any] = {}
+    if view.piped_title is not None:
+        changes["title"] = _pipe(view.piped_title, questionnaire, answers, lang, markdown=False)
+    if view.piped_description is not None:
+        changes["description"] = block(_pipe(view.piped_description, questionnaire, answers, lang))
+    return replace(view, **changes) if changes else view
+
+
+def piped_message(text: str, questionnaire: Questionnaire, answers: Mapping[str, Any], lang: str) -> str:
+    """A constraint or required message (plain text) with answers inserted."""
+    return _pipe(text, questionnaire, answers, lang, markdown=False) if PIPED.search(text) else text
+
+
+def _pipe(
+    text: str,
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Any],
+    lang: str,
+    *,
+    markdown: bool = True,
+) -> str:
     def shown(match: re.Match[str]) -> str:
         try:
             source = questionnaire.item(match.group(1))
@@ -168,7 +214,8 @@ def _pipe(text: str, questionnaire: Questionnaire, answers: Mapping[str, Any], l
         value = answers.get(source.id)
         if value is None:
             return ""
-        display = question_type(source).display(source, value, questionnaire, lang)
-        return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(display.split()))
+        display = " ".join(question_type(source).display(source, value, questionnaire, lang).split())
+        # Plain text is escaped by Jinja; Markdown would read the answer's * or [ as markup.
+        return _MARKDOWN_SPECIAL.sub(r"\\\1", display) if markdown else display
 
     return PIPED.sub(shown, text)

@@ -31,7 +31,7 @@ from survey_app.domain import campaigns, release
 from survey_app.extensions import db
 from survey_app.models import Draft, QuestionnaireVersion
 from survey_app.models.types import utcnow
-from survey_app.respondent.display import for_answers
+from survey_app.respondent.display import for_answers, piped_message, section_for_answers
 from survey_app.respondent.pages import Page, offered
 from survey_app.respondent.questions import ParseError, question_type
 from survey_app.respondent.state import CampaignTerms, DraftState
@@ -268,7 +268,7 @@ def _render_page(
         "respondent/page.html",
         entry=entry,
         view=view,
-        section=view.sections[page.section.id],
+        section=section_for_answers(view.sections[page.section.id], version.questionnaire, cleaned, lang),
         page=page,
         items=[for_answers(view.items[i.id], i, version.questionnaire, cleaned, lang) for i in items],
         values=values,
@@ -349,7 +349,9 @@ def _check_page(
             continue
         if value is None:
             if item.required and going_on:
-                errors[item.id] = _required_message(item)
+                errors[item.id] = piped_message(
+                    _required_message(item), questionnaire, cleaned_before, _language()
+                )
             continue
         if item.choice_filter is not None and not _offered(version, item, value, cleaned_before):
             # Only a hand-made request sends an option the page did not show.
@@ -360,9 +362,10 @@ def _check_page(
     context = plan.clean({**cleaned_before, **values})
     for item in visible:
         if item.id in values and not satisfies_constraint(item.constraint, values[item.id], context):
-            errors[item.id] = item.constraint_message.get(_language()) or next(
+            message = item.constraint_message.get(_language()) or next(
                 iter(item.constraint_message.values()), gettext("Check this answer.")
             )
+            errors[item.id] = piped_message(message, questionnaire, context, _language())
             del values[item.id]
     posted = {i.id: question_type(i).posted_value(form[f"q_{i.id}"]) for i in visible}
     return _Checked(visible, values, errors, posted)
