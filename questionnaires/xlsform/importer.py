@@ -1044,7 +1044,14 @@ class Importer:
                     place, f"'{filename}' line {number}: a choice needs a name (no spaces) and a label"
                 )
                 return None
-            options.append({"code": code, "label": label})
+            option: dict[str, Any] = {"code": code, "label": label}
+            # The file's columns that a choice_filter reads, as on the choices sheet.
+            kept = {
+                c: str(line[c]).strip() for c in sorted(self.filter_columns) if (line.get(c) or "").strip()
+            }
+            if kept:
+                option["attributes"] = kept
+            options.append(option)
         self.scales[list_name] = {"id": list_name, "kind": "nominal", "options": options}
         self.origins.options[list_name] = [place] * len(options)
         return list_name

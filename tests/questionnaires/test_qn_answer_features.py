@@ -162,6 +162,32 @@ def test_import_of_a_filter_naming_a_column_the_choices_lack(tmp_path: Path) -> 
     ]
 
 
+def test_import_of_a_filter_over_an_attached_file(tmp_path: Path) -> None:
+    """The attached CSV's columns that a choice_filter reads become the options' attributes, as the
+    choices sheet's do."""
+    path = write_workbook(
+        tmp_path / "f.xlsx",
+        [
+            ["type", "name", "label", "choice_filter"],
+            ["select_one province", "province", "Province"],
+            ["select_one_from_file cities.csv", "city", "City", "province=${province}"],
+        ],
+        [["list_name", "name", "label"], ["province", "jb", "West Java"], ["province", "bl", "Bali"]],
+    )
+    cities = b"name,label,province\nbogor,Bogor,jb\nbandung,Bandung,jb\ndenpasar,Denpasar,bl\n"
+    result = import_xlsform(path, ImportOptions(language="en", attachments={"cities.csv": cities}))
+    q = result.questionnaire
+    assert q is not None, result.problems
+    assert q.item("city").choice_filter == "province=${province}"
+    listed = q.scale_of(q.item("city"))
+    assert listed is not None
+    assert [(o.code, dict(o.attributes)) for o in listed.options] == [
+        ("bogor", {"province": "jb"}),
+        ("bandung", {"province": "jb"}),
+        ("denpasar", {"province": "bl"}),
+    ]
+
+
 def test_import_of_calculations_and_dates(tmp_path: Path) -> None:
     result = import_xlsform(BY_NAME["calculate_and_dates"].build(tmp_path))
     q = result.questionnaire
