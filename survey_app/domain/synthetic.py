@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -17,14 +17,32 @@ import numpy as np
 from questionnaires.expressions import is_relevant, satisfies_constraint
 from questionnaires.model import Direction, Item, ItemType, Questionnaire
 from survey_app.models import Campaign, Response
+from survey_app.respondent.pages import calculate, offered
 
 
-def _choose_option(item: Item, questionnaire: Questionnaire, rng: np.random.Generator, tilt: float) -> str:
+def _choose_option(
+    item: Item,
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Any],
+    rng: np.random.Generator,
+    tilt: float,
+) -> str | None:
     scale = questionnaire.scale_of(item)
     assert scale is not None  # validated questionnaires: select items have a scale
-    scored = [o for o in scale.options if o.missing is None and o.value is not None]
-    if rng.random() < 0.06 or not scored:
-        missing = [o for o in scale.options if o.missing is not None] or list(scale.options)
+    # A cascading select offers only the options its filter passes (and "don't know" always).
+    options = [
+        o for o in scale.options if o.missing is not None or offered(item, o.code, answers, o.attributes)
+    ]
+    if not options:
+        return None
+    scored = [o for o in options if o.missing is None and o.value is not None]
+    plain = [o for o in options if o.missing is None]
+    draw = rng.random()
+    if not scored and plain and draw >= 0.06:
+        # An unscored list (a province, a service): any option alike.
+        return str(plain[int(rng.integers(len(plain)))].code)
+    if draw < 0.06 or not scored:
+        missing = [o for o in options if o.missing is not None] or list(options)
         return str(missing[int(rng.integers(len(missing)))].code)
     values = np.array([o.value for o in scored], dtype=float)
     if item.scoring is not None and item.scoring.direction is Direction.RISK:
@@ -43,11 +61,17 @@ def _answer(
     tilt: float,
 ) -> Any:
     if item.type is ItemType.SELECT_ONE:
-        return _choose_option(item, questionnaire, rng, tilt)
+        return _choose_option(item, questionnaire, answers, rng, tilt)
     if item.type is ItemType.SELECT_MULTIPLE:
         scale = questionnaire.scale_of(item)
         assert scale is not None
-        codes = [o.code for o in scale.options if o.missing is None]
+        codes = [
+            o.code
+            for o in scale.options
+            if o.missing is None and offered(item, o.code, answers, o.attributes)
+        ]
+        if not codes:
+            return None
         size = int(rng.integers(1, min(3, len(codes)) + 1))
         return [str(c) for c in rng.choice(codes, size=size, replace=False)]
     if item.type in (ItemType.INTEGER, ItemType.DECIMAL):
@@ -64,7 +88,25 @@ def _answer(
         return None
     if item.type in (ItemType.TEXT, ItemType.LONG_TEXT):
         return "contoh jawaban" if item.required or rng.random() < 0.2 else None
+    if item.type in _MOMENTS:
+        for _ in range(20):
+            moment = _EPOCH + timedelta(
+                days=int(rng.integers(0, 365)), minutes=int(rng.integers(8 * 60, 16 * 60))
+            )
+            text = _MOMENTS[item.type](moment)
+            if satisfies_constraint(item.constraint, text, answers):
+                return text
+        return None
     return None
+
+
+_EPOCH = datetime(2024, 1, 1)
+#: Stored as the respondent pages store them: ISO text.
+_MOMENTS = {
+    ItemType.DATE: lambda m: m.date().isoformat(),
+    ItemType.TIME: lambda m: m.strftime("%H:%M"),
+    ItemType.DATETIME: lambda m: m.strftime("%Y-%m-%dT%H:%M"),
+}
 
 
 def synthetic_answers(
@@ -76,6 +118,11 @@ def synthetic_answers(
             continue
         for item in section.items:
             if not item.type.stores_answer or not is_relevant(item.relevant, answers):
+                continue
+            if item.type is ItemType.CALCULATE:
+                computed = calculate(item, answers)
+                if computed is not None:
+                    answers[item.id] = computed
                 continue
             value = _answer(item, questionnaire, answers, rng, tilt)
             if value is not None:

@@ -7,6 +7,7 @@ from tests.admin.rules import API, PUBLIC
 RULES = {
     "admin_messages.edit": "admin",
     "admin_messages.reset": "admin",
+    "admin_messages.reminders": "admin",
     "optout.ask": PUBLIC,
     "optout.confirm": PUBLIC,
     "gateway_status.status": API,
