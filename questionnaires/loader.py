@@ -31,7 +31,7 @@ from questionnaires.model import (
     ScaleKind,
     Section,
 )
-from questionnaires.problems import Problem, QuestionnaireInvalid
+from questionnaires.problems import N_, Label, Msg, Problem, QuestionnaireInvalid, dot
 from questionnaires.profile import ScoringProfile
 from questionnaires.yamlsource import Entry, Reader, compose, position
 
@@ -104,7 +104,7 @@ NOT_SCORED = frozenset({"none", "not scored", "not_scored", "false", "no"})
 class _TextField:
     """A multilingual text with the nodes of the text and of each language, for later language checks."""
 
-    what: str
+    what: Label
     node: Node
     values: dict[str, str]
     language_nodes: dict[str, Node] = field(default_factory=dict)
@@ -122,7 +122,7 @@ class _ItemDraft:
     entries: dict[str, Entry]
     expressions: dict[str, str]
     #: How problems name the item ("item 'q1'", or "section 's1', item 3" when its id is unusable).
-    what: str
+    what: Label
 
 
 class _Builder:
@@ -133,7 +133,7 @@ class _Builder:
 
     # Shared pieces -----------------------------------------------------------------------------------
 
-    def text(self, node: Node, what: str) -> dict[str, str]:
+    def text(self, node: Node, what: Label) -> dict[str, str]:
         """A ``{language: text}`` mapping; a plain string is taken as the first declared language.
 
         Texts are stripped, so a block scalar's final newline (or a spreadsheet cell's lack of one) does not
@@ -153,14 +153,16 @@ class _Builder:
         values: dict[str, str] = {}
         nodes: dict[str, Node] = {}
         for language, entry in entries.items():
-            value = self.r.text_scalar(entry.value, f"{what} [{language}]")
+            value = self.r.text_scalar(
+                entry.value, Msg("%(what)s [%(language)s]", what=what, language=language)
+            )
             if value is not None:
                 values[language] = value.strip()
                 nodes[language] = entry.key
         self.texts.append(_TextField(what, node, values, nodes))
         return values
 
-    def identifier(self, node: Node, what: str, pattern: re.Pattern[str] = ID_PATTERN) -> str | None:
+    def identifier(self, node: Node, what: Label, pattern: re.Pattern[str] = ID_PATTERN) -> str | None:
         value = self.r.text_scalar(node, what)
         if value is None:
             return None
@@ -170,7 +172,15 @@ class _Builder:
                 if pattern is ID_PATTERN
                 else "letters, digits, '_', '-' or '.', starting with a letter or digit"
             )
-            self.r.report(node, f"{what}: '{value}' is not a valid id ({rule})")
+            self.r.report(
+                node,
+                Msg(
+                    N_("%(what)s: '%(value)s' is not a valid id (%(rule)s)"),
+                    what=what,
+                    value=value,
+                    rule=rule,
+                ),
+            )
             return None
         return value
 
@@ -181,12 +191,24 @@ class _Builder:
                 if language not in declared:
                     self.r.report(
                         node,
-                        f"{text.what}: language '{language}' is not one of the declared languages "
-                        f"({', '.join(self.languages)})",
+                        Msg(
+                            N_(
+                                "%(what)s: language '%(language)s' is not one of the declared "
+                                "languages (%(languages)s)"
+                            ),
+                            what=text.what,
+                            language=language,
+                            languages=", ".join(self.languages),
+                        ),
                     )
             for language in self.languages:
                 if language not in text.values and text.values:
-                    self.r.report(text.node, f"{text.what}: missing the '{language}' text")
+                    self.r.report(
+                        text.node,
+                        Msg(
+                            N_("%(what)s: missing the '%(language)s' text"), what=text.what, language=language
+                        ),
+                    )
 
 
 class _QuestionnaireBuilder(_Builder):
@@ -212,7 +234,10 @@ class _QuestionnaireBuilder(_Builder):
         if "kind" in entries:
             kind = r.text_scalar(entries["kind"].value, "kind")
             if kind is not None and kind != "questionnaire":
-                r.report(entries["kind"].value, f"kind: expected 'questionnaire' here, got '{kind}'")
+                r.report(
+                    entries["kind"].value,
+                    Msg(N_("kind: expected 'questionnaire' here, got '%(kind)s'"), kind=kind),
+                )
         self.languages = self._languages(entries.get("languages"))
         qid = self.identifier(entries["id"].value, "id", DOCUMENT_ID_PATTERN) if "id" in entries else None
         version = r.text_scalar(entries["version"].value, "version") if "version" in entries else None
@@ -255,16 +280,19 @@ class _QuestionnaireBuilder(_Builder):
         if nodes is None:
             return ()
         if not nodes:
-            self.r.report(entry.value, "languages: declare at least one language, e.g. [id, en]")
+            self.r.report(entry.value, Msg(N_("languages: declare at least one language, e.g. [id, en]")))
         found: list[str] = []
         for node in nodes:
             code = self.r.text_scalar(node, "languages")
             if code is None:
                 continue
             if not LANGUAGE_PATTERN.match(code):
-                self.r.report(node, f"languages: '{code}' is not a language code such as 'id' or 'en'")
+                self.r.report(
+                    node,
+                    Msg(N_("languages: '%(code)s' is not a language code such as 'id' or 'en'"), code=code),
+                )
             elif code in found:
-                self.r.report(node, f"languages: '{code}' is listed twice")
+                self.r.report(node, Msg(N_("languages: '%(code)s' is listed twice"), code=code))
             else:
                 found.append(code)
         return tuple(found)
@@ -280,7 +308,10 @@ class _QuestionnaireBuilder(_Builder):
         except ValueError:
             self.r.report(
                 entry.value,
-                f"group: '{value}' is not a respondent group; expected internal, external or expert",
+                Msg(
+                    N_("group: '%(value)s' is not a respondent group; expected internal, external or expert"),
+                    value=value,
+                ),
             )
             return None
 
@@ -299,17 +330,25 @@ class _QuestionnaireBuilder(_Builder):
             try:
                 mode = AccessMode(value)
             except ValueError:
-                self.r.report(node, f"access: '{value}' is not an access mode; expected invitation or open")
+                self.r.report(
+                    node,
+                    Msg(
+                        N_("access: '%(value)s' is not an access mode; expected invitation or open"),
+                        value=value,
+                    ),
+                )
                 continue
             if mode in modes:
-                self.r.report(node, f"access: '{value}' is listed twice")
+                self.r.report(node, Msg(N_("access: '%(value)s' is listed twice"), value=value))
             modes.append(mode)
         # Invitations are how every group is reached; a declaration without them would promise something
         # (an open-only group) the app does not enforce.
         if modes and AccessMode.INVITATION not in modes:
-            self.r.report(entry.value, "access: list invitation as well, e.g. [invitation, open]")
+            self.r.report(entry.value, Msg(N_("access: list invitation as well, e.g. [invitation, open]")))
         if not nodes:
-            self.r.report(entry.value, "access: declare at least [invitation], or [invitation, open]")
+            self.r.report(
+                entry.value, Msg(N_("access: declare at least [invitation], or [invitation, open]"))
+            )
         return tuple(modes)
 
     def _missing_codes(self, entry: Entry | None) -> None:
@@ -328,23 +367,29 @@ class _QuestionnaireBuilder(_Builder):
             fields = self.r.mapping(node, what, ("code", "label"), required=("code", "label"))
             if fields is None:
                 continue
-            code = self._code(fields["code"].value, f"{what}.code") if "code" in fields else None
-            label = self.text(fields["label"].value, f"{what}.label") if "label" in fields else {}
+            code = self._code(fields["code"].value, dot(what, "code")) if "code" in fields else None
+            label = self.text(fields["label"].value, dot(what, "label")) if "label" in fields else {}
             if code is not None:
                 self.missing[missing] = (code, label, node)
         codes = [(code, m) for m, (code, _, _) in self.missing.items()]
         if len({c for c, _ in codes}) < len(codes):
             self.r.report(
-                entry.value if entry else None, "missing_codes: dont_know and not_applicable share a code"
+                entry.value if entry else None,
+                Msg(N_("missing_codes: dont_know and not_applicable share a code")),
             )
 
-    def _code(self, node: Node, what: str) -> str | None:
+    def _code(self, node: Node, what: Label) -> str | None:
         value = self.r.text_scalar(node, what)
         if value is None:
             return None
         if not CODE_PATTERN.match(value):
             self.r.report(
-                node, f"{what}: '{value}' is not a valid option code (letters, digits, '_', '-', '.')"
+                node,
+                Msg(
+                    N_("%(what)s: '%(value)s' is not a valid option code (letters, digits, '_', '-', '.')"),
+                    what=what,
+                    value=value,
+                ),
             )
             return None
         return value
@@ -362,40 +407,64 @@ class _QuestionnaireBuilder(_Builder):
         if entries is None:
             return
         sid = self.identifier(entries["id"].value, "scale id") if "id" in entries else None
-        what = f"scale '{sid}'" if sid else "scale"
+        what: Label = Msg(N_("scale '%(id)s'"), id=sid) if sid else Msg(N_("scale"))
         if sid is not None and sid in self.scale_nodes:
             first = position(self.scale_nodes[sid])[0]
-            r.report(entries["id"].value, f"{what}: duplicate scale id (first defined on line {first})")
+            r.report(
+                entries["id"].value,
+                Msg(
+                    N_("%(what)s: duplicate scale id (first defined on line %(first)s)"),
+                    what=what,
+                    first=first,
+                ),
+            )
             sid = None
         kind = ScaleKind.ORDINAL
         if "kind" in entries:
-            value = r.text_scalar(entries["kind"].value, f"{what}.kind")
+            value = r.text_scalar(entries["kind"].value, dot(what, "kind"))
             try:
                 kind = ScaleKind(value or "")
             except ValueError:
                 if value is not None:
-                    r.report(entries["kind"].value, f"{what}.kind: '{value}' is not ordinal or nominal")
+                    r.report(
+                        entries["kind"].value,
+                        Msg(
+                            N_("%(what)s.kind: '%(value)s' is not ordinal or nominal"), what=what, value=value
+                        ),
+                    )
         flags: dict[Missing, bool] = {}
         for missing in Missing:
             if missing.value in entries:
-                flags[missing] = bool(r.boolean(entries[missing.value].value, f"{what}.{missing.value}"))
+                flags[missing] = bool(r.boolean(entries[missing.value].value, dot(what, missing.value)))
         options: list[Option] = []
         codes: dict[str, Node] = {}
         option_nodes = (
-            r.sequence(entries["options"].value, f"{what}.options") if "options" in entries else None
+            r.sequence(entries["options"].value, dot(what, "options")) if "options" in entries else None
         )
         if option_nodes is not None and not option_nodes:
-            r.report(entries["options"].value, f"{what}.options: a scale needs at least one option")
+            r.report(
+                entries["options"].value,
+                Msg(N_("%(what)s.options: a scale needs at least one option"), what=what),
+            )
         explicit_values: list[bool] = []
         for index, option_node in enumerate(option_nodes or []):
-            option = self._option(option_node, f"{what}, option {index + 1}", codes)
+            option = self._option(
+                option_node, Msg(N_("%(what)s, option %(n)s"), what=what, n=index + 1), codes
+            )
             if option is not None:
                 options.append(option)
                 if option.missing is None:
                     explicit_values.append(option.value is not None)
         if kind is ScaleKind.ORDINAL and any(explicit_values) and not all(explicit_values):
             r.report(
-                node, f"{what}: give every ordinal option a value, or none (they are then numbered 1, 2, ...)"
+                node,
+                Msg(
+                    N_(
+                        "%(what)s: give every ordinal option a value, or none (they are then "
+                        "numbered 1, 2, ...)"
+                    ),
+                    what=what,
+                ),
             )
         if kind is ScaleKind.ORDINAL and explicit_values and not any(explicit_values):
             # Unvalued ordinal points are numbered in order: "any number of points" needs no values written.
@@ -416,7 +485,15 @@ class _QuestionnaireBuilder(_Builder):
                 line = position(codes[code])[0]
                 r.report(
                     entries[missing.value].value,
-                    f"{what}: the {missing.value} code '{code}' clashes with the option on line {line}",
+                    Msg(
+                        N_(
+                            "%(what)s: the %(value)s code '%(code)s' clashes with the option on line %(line)s"
+                        ),
+                        what=what,
+                        value=missing.value,
+                        code=code,
+                        line=line,
+                    ),
                 )
                 continue
             options.append(Option(code, label, None, missing))
@@ -424,42 +501,64 @@ class _QuestionnaireBuilder(_Builder):
             self.scale_nodes[sid] = entries["id"].value
             self.scales[sid] = Scale(sid, kind, tuple(options))
 
-    def _option(self, node: Node, what: str, codes: dict[str, Node]) -> Option | None:
+    def _option(self, node: Node, what: Label, codes: dict[str, Node]) -> Option | None:
         r = self.r
         entries = r.mapping(node, what, OPTION_KEYS, required=("code", "label"))
         if entries is None:
             return None
-        code = self._code(entries["code"].value, f"{what}.code") if "code" in entries else None
+        code = self._code(entries["code"].value, dot(what, "code")) if "code" in entries else None
         if code is not None:
-            what = f"{what} '{code}'"
+            what = Msg("%(what)s '%(code)s'", what=what, code=code)
             if code in codes:
                 line = position(codes[code])[0]
-                r.report(entries["code"].value, f"{what}: duplicate option code (first used on line {line})")
+                r.report(
+                    entries["code"].value,
+                    Msg(
+                        N_("%(what)s: duplicate option code (first used on line %(line)s)"),
+                        what=what,
+                        line=line,
+                    ),
+                )
                 code = None
             else:
                 codes[code] = entries["code"].value
-        label = self.text(entries["label"].value, f"{what}.label") if "label" in entries else {}
+        label = self.text(entries["label"].value, dot(what, "label")) if "label" in entries else {}
         value = None
         if "value" in entries and not r.is_null(entries["value"].value):
-            value = r.number(entries["value"].value, f"{what}.value")
+            value = r.number(entries["value"].value, dot(what, "value"))
         missing = None
         if "missing" in entries:
-            text = r.text_scalar(entries["missing"].value, f"{what}.missing")
+            text = r.text_scalar(entries["missing"].value, dot(what, "missing"))
             try:
                 missing = Missing(text or "")
             except ValueError:
                 if text is not None:
                     r.report(
-                        entries["missing"].value, f"{what}.missing: expected dont_know or not_applicable"
+                        entries["missing"].value,
+                        Msg(N_("%(what)s.missing: expected dont_know or not_applicable"), what=what),
                     )
             if missing is not None and code is not None and code != self.missing[missing][0]:
                 r.report(
                     entries["code"].value,
-                    f"{what}: a {missing.value} option must use the code '{self.missing[missing][0]}' "
-                    "declared in missing_codes",
+                    Msg(
+                        N_(
+                            "%(what)s: a %(value)s option must use the code '%(missing)s' declared "
+                            "in missing_codes"
+                        ),
+                        what=what,
+                        value=missing.value,
+                        missing=self.missing[missing][0],
+                    ),
                 )
             if missing is not None and value is not None:
-                r.report(entries["value"].value, f"{what}: a {missing.value} option cannot carry a value")
+                r.report(
+                    entries["value"].value,
+                    Msg(
+                        N_("%(what)s: a %(value)s option cannot carry a value"),
+                        what=what,
+                        value=missing.value,
+                    ),
+                )
                 value = None
         if code is None:
             return None
@@ -471,7 +570,14 @@ class _QuestionnaireBuilder(_Builder):
         if value in self.ids:
             other_kind, other = self.ids[value]
             self.r.report(
-                node, f"{kind} id '{value}' is already used by the {other_kind} on line {position(other)[0]}"
+                node,
+                Msg(
+                    N_("%(kind)s id '%(value)s' is already used by the %(other_kind)s on line %(other)s"),
+                    kind=kind,
+                    value=value,
+                    other_kind=other_kind,
+                    other=position(other)[0],
+                ),
             )
             return False
         self.ids[value] = (kind, node)
@@ -480,7 +586,7 @@ class _QuestionnaireBuilder(_Builder):
     def _sections(self, node: Node) -> list[tuple[Section, dict[str, Entry]]]:
         nodes = self.r.sequence(node, "sections")
         if nodes is not None and not nodes:
-            self.r.report(node, "sections: a questionnaire needs at least one section")
+            self.r.report(node, Msg(N_("sections: a questionnaire needs at least one section")))
         built: list[tuple[Section, dict[str, Entry]]] = []
         for index, section_node in enumerate(nodes or []):
             section = self._section(section_node, index)
@@ -490,56 +596,68 @@ class _QuestionnaireBuilder(_Builder):
 
     def _section(self, node: Node, index: int) -> tuple[Section, dict[str, Entry]] | None:
         r = self.r
-        entries = r.mapping(node, f"section {index + 1}", SECTION_KEYS, required=("id", "title", "items"))
+        entries = r.mapping(
+            node, Msg(N_("section %(n)s"), n=index + 1), SECTION_KEYS, required=("id", "title", "items")
+        )
         if entries is None:
             return None
         sid = self.identifier(entries["id"].value, "section id") if "id" in entries else None
         if sid is not None and not self._claim_id(sid, entries["id"].value, "section"):
             sid = None
-        what = f"section '{sid}'" if sid else f"section {index + 1}"
-        title = self.text(entries["title"].value, f"{what}.title") if "title" in entries else {}
+        what = Msg(N_("section '%(id)s'"), id=sid) if sid else Msg(N_("section %(n)s"), n=index + 1)
+        title = self.text(entries["title"].value, dot(what, "title")) if "title" in entries else {}
         description = (
-            self.text(entries["description"].value, f"{what}.description") if "description" in entries else {}
+            self.text(entries["description"].value, dot(what, "description"))
+            if "description" in entries
+            else {}
         )
-        relevant = self._expression_text(entries.get("relevant"), f"{what}.relevant")
+        relevant = self._expression_text(entries.get("relevant"), dot(what, "relevant"))
         items: list[Item] = []
         if "items" in entries:
-            item_nodes = r.sequence(entries["items"].value, f"{what}.items")
+            item_nodes = r.sequence(entries["items"].value, dot(what, "items"))
             if item_nodes is not None and not item_nodes:
-                r.report(entries["items"].value, f"{what}: the section is empty; give it at least one item")
+                r.report(
+                    entries["items"].value,
+                    Msg(N_("%(what)s: the section is empty; give it at least one item"), what=what),
+                )
             for item_index, item_node in enumerate(item_nodes or []):
-                item = self._item(item_node, f"{what}, item {item_index + 1}", index)
+                item = self._item(
+                    item_node, Msg(N_("%(what)s, item %(n)s"), what=what, n=item_index + 1), index
+                )
                 if item is not None:
                     items.append(item)
         if sid is None:
             return None
         return Section(sid, title, tuple(items), description, relevant), entries
 
-    def _expression_text(self, entry: Entry | None, what: str) -> str | None:
+    def _expression_text(self, entry: Entry | None, what: Label) -> str | None:
         if entry is None or self.r.is_null(entry.value):
             return None
         return self.r.text_scalar(entry.value, what)
 
-    def _item(self, node: Node, what: str, section_index: int) -> Item | None:
+    def _item(self, node: Node, what: Label, section_index: int) -> Item | None:
         r = self.r
         entries = r.mapping(node, what, ITEM_KEYS, required=("id", "type", "label"))
         if entries is None:
             return None
-        iid = self.identifier(entries["id"].value, f"{what}: id") if "id" in entries else None
+        iid = (
+            self.identifier(entries["id"].value, Msg("%(what)s: id", what=what)) if "id" in entries else None
+        )
         if iid is not None and not self._claim_id(iid, entries["id"].value, "item"):
-            what = f"item '{iid}' (line {position(node)[0]})"
+            what = Msg(N_("item '%(id)s' (line %(line)s)"), id=iid, line=position(node)[0])
             iid = None
-        what = f"item '{iid}'" if iid else what
+        what = Msg(N_("item '%(id)s'"), id=iid) if iid else what
         item_type, inline_scale = self._item_type(entries.get("type"), what)
-        label = self.text(entries["label"].value, f"{what}.label") if "label" in entries else {}
-        hint = self.text(entries["hint"].value, f"{what}.hint") if "hint" in entries else {}
+        label = self.text(entries["label"].value, dot(what, "label")) if "label" in entries else {}
+        hint = self.text(entries["hint"].value, dot(what, "hint")) if "hint" in entries else {}
         scale = inline_scale
         if "scale" in entries:
             if inline_scale is not None:
                 r.report(
-                    entries["scale"].value, f"{what}: the scale is given twice (in 'type' and in 'scale')"
+                    entries["scale"].value,
+                    Msg(N_("%(what)s: the scale is given twice (in 'type' and in 'scale')"), what=what),
                 )
-            scale = r.text_scalar(entries["scale"].value, f"{what}.scale")
+            scale = r.text_scalar(entries["scale"].value, dot(what, "scale"))
         scale_node = (
             entries["scale"].value
             if "scale" in entries
@@ -551,30 +669,49 @@ class _QuestionnaireBuilder(_Builder):
             self._check_scale_use(item_type, scale, scale_node, what)
         required = item_type is not ItemType.NOTE
         if "required" in entries:
-            flag = r.boolean(entries["required"].value, f"{what}.required")
+            flag = r.boolean(entries["required"].value, dot(what, "required"))
             if flag is not None:
                 required = flag
                 if flag and item_type is ItemType.NOTE:
                     r.report(
-                        entries["required"].value, f"{what}: a note stores no answer and cannot be required"
+                        entries["required"].value,
+                        Msg(N_("%(what)s: a note stores no answer and cannot be required"), what=what),
                     )
-        relevant = self._expression_text(entries.get("relevant"), f"{what}.relevant")
-        constraint = self._expression_text(entries.get("constraint"), f"{what}.constraint")
+        relevant = self._expression_text(entries.get("relevant"), dot(what, "relevant"))
+        constraint = self._expression_text(entries.get("constraint"), dot(what, "constraint"))
         message = (
-            self.text(entries["constraint_message"].value, f"{what}.constraint_message")
+            self.text(entries["constraint_message"].value, dot(what, "constraint_message"))
             if "constraint_message" in entries
             else {}
         )
         if constraint is None and "constraint_message" in entries:
-            r.report(entries["constraint_message"].key, f"{what}: constraint_message without a constraint")
-        minimum = self._bound(entries.get("min"), f"{what}.min", item_type)
-        maximum = self._bound(entries.get("max"), f"{what}.max", item_type)
+            r.report(
+                entries["constraint_message"].key,
+                Msg(N_("%(what)s: constraint_message without a constraint"), what=what),
+            )
+        minimum = self._bound(entries.get("min"), dot(what, "min"), item_type)
+        maximum = self._bound(entries.get("max"), dot(what, "max"), item_type)
         if minimum is not None and maximum is not None and minimum > maximum:
-            r.report(entries["max"].value, f"{what}: max ({maximum:g}) is below min ({minimum:g})")
+            r.report(
+                entries["max"].value,
+                Msg(
+                    N_("%(what)s: max (%(maximum)s) is below min (%(minimum)s)"),
+                    what=what,
+                    maximum=format(maximum, "g"),
+                    minimum=format(minimum, "g"),
+                ),
+            )
         if item_type is ItemType.INTEGER:
             for key, bound in (("min", minimum), ("max", maximum)):
                 if bound is not None and not bound.is_integer():
-                    r.report(entries[key].value, f"{what}.{key}: an integer item needs a whole-number bound")
+                    r.report(
+                        entries[key].value,
+                        Msg(
+                            N_("%(what)s.%(key)s: an integer item needs a whole-number bound"),
+                            what=what,
+                            key=key,
+                        ),
+                    )
         scoring = self._scoring(entries.get("scoring"), what, item_type, scale, minimum, maximum)
         expressions = {k: v for k, v in (("relevant", relevant), ("constraint", constraint)) if v is not None}
         self.drafts.append(_ItemDraft(iid, item_type, scale, node, section_index, entries, expressions, what))
@@ -596,10 +733,10 @@ class _QuestionnaireBuilder(_Builder):
         )
         return item
 
-    def _item_type(self, entry: Entry | None, what: str) -> tuple[ItemType | None, str | None]:
+    def _item_type(self, entry: Entry | None, what: Label) -> tuple[ItemType | None, str | None]:
         if entry is None:
             return None, None
-        value = self.r.text_scalar(entry.value, f"{what}.type")
+        value = self.r.text_scalar(entry.value, dot(what, "type"))
         if value is None:
             return None, None
         # XLSForm habit: "select_one agree5" names the scale in the type.
@@ -608,38 +745,64 @@ class _QuestionnaireBuilder(_Builder):
         if item_type is None:
             self.r.report(
                 entry.value,
-                f"{what}.type: unknown item type '{name}'; expected one of: "
-                + ", ".join(t.value for t in ItemType),
+                Msg(
+                    N_("%(what)s.type: unknown item type '%(name)s'; expected one of: %(types)s"),
+                    what=what,
+                    name=name,
+                    types=", ".join(t.value for t in ItemType),
+                ),
             )
             return None, None
         inline = rest.strip() or None
         if inline is not None and not item_type.is_choice:
-            self.r.report(entry.value, f"{what}.type: only select_one and select_multiple name a scale")
+            self.r.report(
+                entry.value,
+                Msg(N_("%(what)s.type: only select_one and select_multiple name a scale"), what=what),
+            )
             inline = None
         return item_type, inline
 
-    def _check_scale_use(self, item_type: ItemType, scale: str | None, node: Node, what: str) -> None:
+    def _check_scale_use(self, item_type: ItemType, scale: str | None, node: Node, what: Label) -> None:
         if item_type.is_choice and scale is None:
-            self.r.report(node, f"{what}: a {item_type.value} item needs a 'scale'")
+            self.r.report(
+                node, Msg(N_("%(what)s: a %(value)s item needs a 'scale'"), what=what, value=item_type.value)
+            )
         elif not item_type.is_choice and scale is not None:
-            self.r.report(node, f"{what}: a {item_type.value} item has no scale; only choice items do")
+            self.r.report(
+                node,
+                Msg(
+                    N_("%(what)s: a %(value)s item has no scale; only choice items do"),
+                    what=what,
+                    value=item_type.value,
+                ),
+            )
         elif scale is not None and scale not in self.scales and scale not in self.scale_nodes:
             known = ", ".join(sorted(self.scales)) or "none defined"
-            self.r.report(node, f"{what}: unknown scale '{scale}' (defined scales: {known})")
+            self.r.report(
+                node,
+                Msg(
+                    N_("%(what)s: unknown scale '%(scale)s' (defined scales: %(known)s)"),
+                    what=what,
+                    scale=scale,
+                    known=known,
+                ),
+            )
 
-    def _bound(self, entry: Entry | None, what: str, item_type: ItemType | None) -> float | None:
+    def _bound(self, entry: Entry | None, what: Label, item_type: ItemType | None) -> float | None:
         if entry is None or self.r.is_null(entry.value):
             return None
         value = self.r.number(entry.value, what)
         if value is not None and item_type is not None and not item_type.is_number:
-            self.r.report(entry.value, f"{what}: only integer and decimal items have bounds")
+            self.r.report(
+                entry.value, Msg(N_("%(what)s: only integer and decimal items have bounds"), what=what)
+            )
             return None
         return value
 
     def _scoring(
         self,
         entry: Entry | None,
-        what: str,
+        what: Label,
         item_type: ItemType | None,
         scale: str | None,
         minimum: float | None,
@@ -651,32 +814,42 @@ class _QuestionnaireBuilder(_Builder):
         node = entry.value
         if isinstance(node, ScalarNode) and str(node.value).strip().lower() in NOT_SCORED:
             return None
-        what = f"{what}.scoring"
+        what = dot(what, "scoring")
         fields = r.mapping(node, what, SCORING_KEYS, required=("dimension", "indicator", "direction"))
         if fields is None:
             return None
         dimension = (
-            self.identifier(fields["dimension"].value, f"{what}.dimension") if "dimension" in fields else None
+            self.identifier(fields["dimension"].value, dot(what, "dimension"))
+            if "dimension" in fields
+            else None
         )
         indicator = (
-            self.identifier(fields["indicator"].value, f"{what}.indicator") if "indicator" in fields else None
+            self.identifier(fields["indicator"].value, dot(what, "indicator"))
+            if "indicator" in fields
+            else None
         )
         direction = None
         if "direction" in fields:
-            text = r.text_scalar(fields["direction"].value, f"{what}.direction")
+            text = r.text_scalar(fields["direction"].value, dot(what, "direction"))
             try:
                 direction = Direction(text or "")
             except ValueError:
                 if text is not None:
                     r.report(
                         fields["direction"].value,
-                        f"{what}.direction: expected integrity or risk, got '{text}'",
+                        Msg(
+                            N_("%(what)s.direction: expected integrity or risk, got '%(text)s'"),
+                            what=what,
+                            text=text,
+                        ),
                     )
         weight = 1.0
         if "weight" in fields:
-            value = r.number(fields["weight"].value, f"{what}.weight")
+            value = r.number(fields["weight"].value, dot(what, "weight"))
             if value is not None and value <= 0:
-                r.report(fields["weight"].value, f"{what}.weight: must be greater than 0")
+                r.report(
+                    fields["weight"].value, Msg(N_("%(what)s.weight: must be greater than 0"), what=what)
+                )
             elif value is not None:
                 weight = value
         if dimension is not None and self.profile is not None:
@@ -684,8 +857,16 @@ class _QuestionnaireBuilder(_Builder):
             if dimension not in known:
                 r.report(
                     fields["dimension"].value,
-                    f"{what}.dimension: '{dimension}' is not a dimension of profile '{self.profile.id}' "
-                    f"(known: {', '.join(sorted(known))})",
+                    Msg(
+                        N_(
+                            "%(what)s.dimension: '%(dimension)s' is not a dimension of profile "
+                            "'%(id)s' (known: %(known)s)"
+                        ),
+                        what=what,
+                        dimension=dimension,
+                        id=self.profile.id,
+                        known=", ".join(sorted(known)),
+                    ),
                 )
         if item_type is not None:
             self._check_scorable(item_type, scale, minimum, maximum, node, what)
@@ -700,7 +881,7 @@ class _QuestionnaireBuilder(_Builder):
         minimum: float | None,
         maximum: float | None,
         node: Node,
-        what: str,
+        what: Label,
     ) -> None:
         if item_type is ItemType.SELECT_ONE:
             found = self.scales.get(scale or "")
@@ -708,16 +889,32 @@ class _QuestionnaireBuilder(_Builder):
                 values = {o.value for o in found.scored_options}
                 if len(values) < 2:
                     self.r.report(
-                        node, f"{what}: scale '{scale}' needs at least two different option values to score"
+                        node,
+                        Msg(
+                            N_(
+                                "%(what)s: scale '%(scale)s' needs at least two different option "
+                                "values to score"
+                            ),
+                            what=what,
+                            scale=scale,
+                        ),
                     )
         elif item_type.is_number:
             if minimum is None or maximum is None or minimum == maximum:
                 self.r.report(
-                    node, f"{what}: a scored number item needs 'min' and 'max' (they map it onto 0-100)"
+                    node,
+                    Msg(
+                        N_("%(what)s: a scored number item needs 'min' and 'max' (they map it onto 0-100)"),
+                        what=what,
+                    ),
                 )
         else:
             self.r.report(
-                node, f"{what}: only select_one and number items can be scored; write 'scoring: none'"
+                node,
+                Msg(
+                    N_("%(what)s: only select_one and number items can be scored; write 'scoring: none'"),
+                    what=what,
+                ),
             )
 
     # Expressions --------------------------------------------------------------------------------------
@@ -736,14 +933,19 @@ class _QuestionnaireBuilder(_Builder):
             if section.relevant is not None:
                 start = first_of_section.get(index, len(self.drafts))
                 self._check_expression(
-                    entries["relevant"].value, f"section '{section.id}'.relevant", start, order, by_id, False
+                    entries["relevant"].value,
+                    dot(Msg(N_("section '%(id)s'"), id=section.id), "relevant"),
+                    start,
+                    order,
+                    by_id,
+                    False,
                 )
         for n, draft in enumerate(self.drafts):
             for key, allow_current in (("relevant", False), ("constraint", True)):
                 if key in draft.expressions:
                     self._check_expression(
                         draft.entries[key].value,
-                        f"item '{draft.id}'.{key}" if draft.id else f"{draft.what}.{key}",
+                        dot(Msg(N_("item '%(id)s'"), id=draft.id), key) if draft.id else dot(draft.what, key),
                         n,
                         order,
                         by_id,
@@ -753,7 +955,7 @@ class _QuestionnaireBuilder(_Builder):
     def _check_expression(
         self,
         node: Node,
-        what: str,
+        what: Label,
         limit: int,
         order: Mapping[str, int],
         by_id: Mapping[str, _ItemDraft],
@@ -764,42 +966,92 @@ class _QuestionnaireBuilder(_Builder):
             expression = compile_expression(source)
         except ExpressionError as exc:
             line, column = _expression_position(node, exc.column)
-            self.r.report_at(line, column, f"{what}: {exc.message} in expression {source!r}")
+            self.r.report_at(
+                line,
+                column,
+                Msg(
+                    N_("%(what)s: %(message)s in expression %(source)s"),
+                    what=what,
+                    message=exc.message,
+                    source=repr(source),
+                ),
+            )
             return
         if expression.uses_current and not is_constraint:
-            self.r.report(node, f"{what}: '.' (the answer being checked) is only meaningful in a constraint")
+            self.r.report(
+                node,
+                Msg(
+                    N_("%(what)s: '.' (the answer being checked) is only meaningful in a constraint"),
+                    what=what,
+                ),
+            )
         own = limit if is_constraint else -1
         for ref in sorted(expression.references):
             if ref not in order:
                 hint = _closest(ref, order)
-                self.r.report(node, f"{what}: refers to unknown item ${{{ref}}}{hint}")
+                self.r.report(
+                    node,
+                    Msg(
+                        N_("%(what)s: refers to unknown item ${%(ref)s}%(hint)s"),
+                        what=what,
+                        ref=ref,
+                        hint=hint,
+                    ),
+                )
             elif order[ref] == own:
                 continue
             elif order[ref] >= limit:
                 line = position(by_id[ref].node)[0]
                 self.r.report(
                     node,
-                    f"{what}: refers to ${{{ref}}}, which comes later (line {line}); "
-                    "only earlier items can be used",
+                    Msg(
+                        N_(
+                            "%(what)s: refers to ${%(ref)s}, which comes later (line %(line)s); "
+                            "only earlier items can be used"
+                        ),
+                        what=what,
+                        ref=ref,
+                        line=line,
+                    ),
                 )
             elif by_id[ref].type is ItemType.NOTE:
-                self.r.report(node, f"{what}: refers to ${{{ref}}}, a note, which has no answer")
+                self.r.report(
+                    node,
+                    Msg(
+                        N_("%(what)s: refers to ${%(ref)s}, a note, which has no answer"), what=what, ref=ref
+                    ),
+                )
         for ref, code in sorted(expression.selected_codes):
             draft = by_id.get(ref)
             if draft is None or draft.type is None or not draft.type.is_choice:
                 if draft is not None and draft.type is not None:
                     self.r.report(
-                        node, f"{what}: selected() needs a choice item, but ${{{ref}}} is {draft.type.value}"
+                        node,
+                        Msg(
+                            N_("%(what)s: selected() needs a choice item, but ${%(ref)s} is %(value)s"),
+                            what=what,
+                            ref=ref,
+                            value=draft.type.value,
+                        ),
                     )
                 continue
             scale = self.scales.get(draft.scale or "")
             if scale is not None and scale.option(code) is None:
-                self.r.report(node, f"{what}: scale '{scale.id}' of ${{{ref}}} has no option '{code}'")
+                self.r.report(
+                    node,
+                    Msg(
+                        N_("%(what)s: scale '%(id)s' of ${%(ref)s} has no option '%(code)s'"),
+                        what=what,
+                        id=scale.id,
+                        ref=ref,
+                        code=code,
+                    ),
+                )
 
 
-def _closest(name: str, known: Mapping[str, int]) -> str:
+def _closest(name: str, known: Mapping[str, int]) -> Label:
     match = difflib.get_close_matches(name, list(known), n=1)
-    return f"; did you mean ${{{match[0]}}}?" if match else ""
+    return Msg(N_("; did you mean ${%(name)s}?"), name=match[0]) if match else ""
 
 
 def _expression_position(node: Node, column: int) -> tuple[int, int]:
@@ -835,7 +1087,7 @@ def load_questionnaire_text(
     questionnaire, problems = build_questionnaire(root, filename, profile)
     if questionnaire is None:
         raise QuestionnaireInvalid(
-            problems or [Problem(filename, 0, 0, "the questionnaire could not be built")]
+            problems or [Problem.of(filename, 0, 0, Msg(N_("the questionnaire could not be built")))]
         )
     return questionnaire
 
@@ -847,11 +1099,19 @@ def read_source(source: str | os.PathLike[str]) -> tuple[str, str]:
         return path.read_text(encoding="utf-8"), str(source)
     except UnicodeDecodeError as exc:
         raise QuestionnaireInvalid(
-            [Problem(str(source), 0, 0, f"the file is not UTF-8 text ({exc.reason})")]
+            [
+                Problem.of(
+                    str(source), 0, 0, Msg(N_("the file is not UTF-8 text (%(reason)s)"), reason=exc.reason)
+                )
+            ]
         ) from None
     except OSError as exc:
         raise QuestionnaireInvalid(
-            [Problem(str(source), 0, 0, f"cannot read the file: {exc.strerror}")]
+            [
+                Problem.of(
+                    str(source), 0, 0, Msg(N_("cannot read the file: %(strerror)s"), strerror=exc.strerror)
+                )
+            ]
         ) from None
 
 

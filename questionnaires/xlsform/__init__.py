@@ -22,7 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from questionnaires.loader import build_questionnaire
 from questionnaires.model import Questionnaire
-from questionnaires.problems import Problem, QuestionnaireInvalid
+from questionnaires.problems import N_, Msg, Problem, QuestionnaireInvalid
 from questionnaires.xlsform.columns import language_header
 from questionnaires.xlsform.document import document_nodes, questionnaire_document, to_yaml
 from questionnaires.xlsform.export import export_xlsform
@@ -138,7 +138,9 @@ def load_xlsform(source: str | os.PathLike[str], options: ImportOptions | None =
     """Import an XLSForm; raises :class:`QuestionnaireInvalid` with every problem."""
     result = import_xlsform(source, options)
     if result.questionnaire is None:
-        raise QuestionnaireInvalid(result.problems or [Problem(str(source), 0, 0, "nothing to import")])
+        raise QuestionnaireInvalid(
+            result.problems or [Problem.of(str(source), 0, 0, Msg(N_("nothing to import")))]
+        )
     return result.questionnaire
 
 
@@ -163,7 +165,7 @@ def _mapped(problems: list[Problem], origins: dict[int, Place], importer: Import
         # "first defined on line 12" names a line of the generated YAML; the user knows the sheet row.
         message = re.sub(
             r"\bline (\d+)",
-            lambda m: origins[int(m.group(1))].describe() if int(m.group(1)) in origins else m.group(0),
+            lambda m: str(origins[int(m.group(1))].describe()) if int(m.group(1)) in origins else m.group(0),
             message,
         )
         if message.startswith("sections: a questionnaire needs at least one section"):

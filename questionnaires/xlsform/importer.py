@@ -31,6 +31,7 @@ from openpyxl.utils import get_column_letter
 from questionnaires.limits import DEFAULT_LIMITS, LimitExceeded, ReadLimits
 from questionnaires.loader import CODE_PATTERN, DEFAULT_MISSING, ID_PATTERN
 from questionnaires.model import ItemType, Missing
+from questionnaires.problems import N_, Msg
 from questionnaires.xlsform import columns as cols
 from questionnaires.xlsform.columns import Column, language_code, parse_header
 from questionnaires.xlsform.findings import Findings, Place
@@ -188,27 +189,53 @@ class _SheetReader:
                 column = Column(index, "spi_" + name, column.suffix, column.header, "spi_" + name)
             elif name in read or name in cols.SURVEY_REFUSING or name in ignored:
                 if name in ignored and index in used and ignored[name]:
-                    found.warn(place, f"column '{column.header}' is not imported: {ignored[name]}")
+                    found.warn(
+                        place,
+                        Msg(
+                            N_("column '%(header)s' is not imported: %(ignored)s"),
+                            header=column.header,
+                            ignored=ignored[name],
+                        ),
+                    )
             else:
                 if index in used:
                     found.warn(
                         place,
-                        f"column '{column.header}' is not an XLSForm column this product reads; its "
-                        "content is not imported",
+                        Msg(
+                            N_(
+                                "column '%(header)s' is not an XLSForm column this product reads; its "
+                                "content is not imported"
+                            ),
+                            header=column.header,
+                        ),
                     )
                 continue
             if column.respell and index in used:
-                found.warn(place, f"read as '{column.respell}'; write '{column.respell}'", kind="respell")
+                found.warn(
+                    place,
+                    Msg(
+                        N_("read as '%(respell)s'; write '%(respell2)s'"),
+                        respell=column.respell,
+                        respell2=column.respell,
+                    ),
+                    kind="respell",
+                )
             if column.suffix is not None and column.name.removeprefix("spi_") not in cols.TRANSLATABLE:
-                found.error(place, f"column '{column.name}' cannot have a language")
+                found.error(place, Msg(N_("column '%(name)s' cannot have a language"), name=column.name))
                 continue
             key = (column.name, column.suffix)
             if key in seen:
                 first = get_column_letter(seen[key].index)
                 found.error(
                     place,
-                    f"a second column headed '{column.header}' (the first is column {first}); pyxform "
-                    "refuses such a form: delete or rename one",
+                    Msg(
+                        N_(
+                            "a second column headed '%(header)s' (the first is column %(first)s); "
+                            "pyxform refuses such a form: delete or rename one"
+                        ),
+                        header=column.header,
+                        first=first,
+                    ),
                 )
                 continue
             seen[key] = column
@@ -217,7 +244,10 @@ class _SheetReader:
             first = next(number for number, values in self.data if index in values)
             found.warn(
                 Place(self.title, first, index),
-                f"column {get_column_letter(index)} has values but no header; they are not imported",
+                Msg(
+                    N_("column %(index)s has values but no header; they are not imported"),
+                    index=get_column_letter(index),
+                ),
                 kind="headerless",
             )
 
@@ -334,21 +364,26 @@ class Importer:
         try:
             workbook = read_workbook(path, self.options.limits)
         except LimitExceeded as exc:
-            self.findings.error(Place(""), f"refused: {exc}")
+            self.findings.error(Place(""), Msg(N_("refused: %(exc)s"), exc=exc))
             return None
         except Exception as exc:  # openpyxl and zipfile raise many kinds for a damaged file
             reason = str(exc) or type(exc).__name__
-            self.findings.error(Place(""), f"cannot read the workbook: {reason} (expected an .xlsx file)")
+            self.findings.error(
+                Place(""),
+                Msg(N_("cannot read the workbook: %(reason)s (expected an .xlsx file)"), reason=reason),
+            )
             return None
         sheets = workbook.sheets
         for name, sheet in sheets.items():
             if name not in ("survey", "choices", "settings") and sheet.rows:
                 self.findings.warn(
                     Place(sheet.title),
-                    f"sheet '{sheet.title}' is not an XLSForm sheet; it is not imported",
+                    Msg(
+                        N_("sheet '%(title)s' is not an XLSForm sheet; it is not imported"), title=sheet.title
+                    ),
                 )
         if "survey" not in sheets:
-            self.findings.error(Place(""), "the workbook has no 'survey' sheet")
+            self.findings.error(Place(""), Msg(N_("the workbook has no 'survey' sheet")))
             return None
         survey = _SheetReader(self, sheets["survey"], cols.SURVEY_READ, cols.SURVEY_IGNORED, cols.SPI_SURVEY)
         self.survey = survey
@@ -376,7 +411,9 @@ class Importer:
             if records:
                 setting_row, setting = records[0]
             for row, _ in records[1:]:
-                self.findings.warn(Place(settings.title, row), "only the first row of 'settings' is read")
+                self.findings.warn(
+                    Place(settings.title, row), Msg(N_("only the first row of 'settings' is read"))
+                )
             self.origins.settings = Place(settings.title, setting_row)
         languages = self._languages(survey, choices, settings, setting, setting_row)
         if languages is None:
@@ -393,7 +430,7 @@ class Importer:
             cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", form_id).strip("-_.") or "form"
             self.findings.warn(
                 settings.place(setting_row, "form_id", setting) if settings else Place(""),
-                f"form id '{form_id}' is stored as '{cleaned}'",
+                Msg(N_("form id '%(form_id)s' is stored as '%(cleaned)s'"), form_id=form_id, cleaned=cleaned),
             )
             form_id = cleaned
         doc["id"] = form_id
@@ -402,8 +439,13 @@ class Importer:
         if group is None:
             self.findings.warn(
                 Place(settings.title if settings else "settings"),
-                "no spi_group in settings: imported as a questionnaire for the 'external' group "
-                "(service users); add spi_group (internal, external or expert) to choose",
+                Msg(
+                    N_(
+                        "no spi_group in settings: imported as a questionnaire for the "
+                        "'external' group (service users); add spi_group (internal, external "
+                        "or expert) to choose"
+                    )
+                ),
             )
         doc["group"] = group or "external"
         access = one("spi_access")
@@ -451,8 +493,15 @@ class Importer:
                 if code is None:
                     self.findings.error(
                         Place(sheet.title, sheet.header_row, column.index, column.header),  # type: ignore[union-attr]
-                        f"cannot tell the language of '{column.suffix}'; write it as "
-                        f"'{column.name}::{column.suffix} (xx)' with its two-letter code",
+                        Msg(
+                            N_(
+                                "cannot tell the language of '%(suffix)s'; write it as "
+                                "'%(name)s::%(suffix2)s (xx)' with its two-letter code"
+                            ),
+                            suffix=column.suffix,
+                            name=column.name,
+                            suffix2=column.suffix,
+                        ),
                     )
                     problems = True
                     continue
@@ -472,8 +521,13 @@ class Importer:
             if default is None:
                 self.findings.error(
                     settings.place(setting_row, "default_language", setting) if settings else Place(""),
-                    f"cannot tell the language of '{default_raw.text}'; write it as 'Name (xx)' with its "
-                    "two-letter code, as in the label columns",
+                    Msg(
+                        N_(
+                            "cannot tell the language of '%(text)s'; write it as 'Name (xx)' with "
+                            "its two-letter code, as in the label columns"
+                        ),
+                        text=default_raw.text,
+                    ),
                 )
                 problems = True
         chosen = None
@@ -481,7 +535,11 @@ class Importer:
             chosen = language_code(self.options.language)
             if chosen is None:
                 self.findings.error(
-                    Place(""), f"'{self.options.language}' is not a language code such as 'id' or 'en'"
+                    Place(""),
+                    Msg(
+                        N_("'%(language)s' is not a language code such as 'id' or 'en'"),
+                        language=self.options.language,
+                    ),
                 )
                 return None
         if bare or not found:
@@ -490,9 +548,15 @@ class Importer:
                 beside = f" (beside the columns in {', '.join(found)})" if found else ""
                 self.findings.error(
                     Place(""),
-                    f"the form's columns without a language suffix (label, hint...){beside} do not say "
-                    "which language they are in: choose the language when uploading (or give --language), "
-                    "or add default_language to the settings sheet",
+                    Msg(
+                        N_(
+                            "the form's columns without a language suffix (label, "
+                            "hint...)%(beside)s do not say which language they are in: choose the "
+                            "language when uploading (or give --language), or add default_language "
+                            "to the settings sheet"
+                        ),
+                        beside=beside,
+                    ),
                 )
                 return None
             if language in found:
@@ -501,8 +565,15 @@ class Importer:
                 )
                 self.findings.error(
                     Place(survey.title, survey.header_row, label.index if label else 0, "label"),
-                    f"the columns without a language suffix are in '{language}', and so are those headed "
-                    f"'…::…({language})': keep one of them, or give the unsuffixed ones their language",
+                    Msg(
+                        N_(
+                            "the columns without a language suffix are in '%(language)s', and so "
+                            "are those headed '…::…(%(language2)s)': keep one of them, or give the "
+                            "unsuffixed ones their language"
+                        ),
+                        language=language,
+                        language2=language,
+                    ),
                 )
                 return None
             self.codes[None] = language
@@ -515,7 +586,10 @@ class Importer:
             else:
                 self.findings.warn(
                     settings.place(setting_row, "default_language", setting) if settings else Place(""),
-                    f"default_language '{default}' is not the language of any column; ignored",
+                    Msg(
+                        N_("default_language '%(default)s' is not the language of any column; ignored"),
+                        default=default,
+                    ),
                 )
         if problems:
             return None
@@ -540,7 +614,12 @@ class Importer:
                 out[lang] = out[source]
             self.findings.warn(
                 Place(first.sheet, first.row, first.column.index, first.column.header),
-                f"no {', '.join(missing)} text: the {source} text is shown in {', '.join(missing)} too",
+                Msg(
+                    N_("no %(missing)s text: the %(source)s text is shown in %(missing2)s too"),
+                    missing=", ".join(missing),
+                    source=source,
+                    missing2=", ".join(missing),
+                ),
                 kind="translation",
             )
         return {lang: out[lang] for lang in self.languages if lang in out} if self.languages else out
@@ -566,7 +645,7 @@ class Importer:
             if not record:
                 continue
             if list_value is None:
-                self.findings.error(choices.place(row, "list_name"), "a choice needs a list_name")
+                self.findings.error(choices.place(row, "list_name"), Msg(N_("a choice needs a list_name")))
                 continue
             list_name = list_value.text
             scale = scales.setdefault(list_name, {"id": list_name, "kind": None, "options": []})
@@ -575,15 +654,22 @@ class Importer:
             code = name_value.text if name_value else ""
             if not code:
                 self.findings.error(
-                    choices.place(row, "name"), f"a choice of list '{list_name}' needs a name"
+                    choices.place(row, "name"),
+                    Msg(N_("a choice of list '%(list_name)s' needs a name"), list_name=list_name),
                 )
                 continue
             if " " in code:
                 fixed = re.sub(r"\s+", "_", code)
                 self.findings.warn(
                     choices.place(row, "name", record),
-                    f"choice name '{code}' has spaces, which a select_multiple answer cannot hold; "
-                    f"stored as '{fixed}'",
+                    Msg(
+                        N_(
+                            "choice name '%(code)s' has spaces, which a select_multiple answer "
+                            "cannot hold; stored as '%(fixed)s'"
+                        ),
+                        code=code,
+                        fixed=fixed,
+                    ),
                     kind="choice-spaces",
                 )
                 code = fixed
@@ -591,8 +677,14 @@ class Importer:
             if not label:
                 self.findings.error(
                     choices.place(row, "label", record),
-                    f"choice '{code}' of list '{list_name}' has no label; every choice needs one "
-                    "(ODK Validate refuses a choice without)",
+                    Msg(
+                        N_(
+                            "choice '%(code)s' of list '%(list_name)s' has no label; every choice "
+                            "needs one (ODK Validate refuses a choice without)"
+                        ),
+                        code=code,
+                        list_name=list_name,
+                    ),
                 )
             option: dict[str, Any] = {"code": code, "label": label}
             if "spi_value" in record:
@@ -607,7 +699,12 @@ class Importer:
                 if scale["kind"] not in (None, kind):
                     self.findings.error(
                         choices.place(row, "spi_kind", record),
-                        f"list '{list_name}' is both {scale['kind']} and {kind}",
+                        Msg(
+                            N_("list '%(list_name)s' is both %(scale)s and %(kind)s"),
+                            list_name=list_name,
+                            scale=scale["kind"],
+                            kind=kind,
+                        ),
                     )
                 scale["kind"] = kind
         for scale in scales.values():
@@ -651,7 +748,11 @@ class Importer:
                 continue
             written = type_text[: len(type_text) - len(rest)].strip().lower() if rest else type_text.lower()
             if raw_type and written != kind and kind in _CANONICAL:
-                self.findings.warn(type_place, f"'{written}' read as '{kind}'", kind="respell-type")
+                self.findings.warn(
+                    type_place,
+                    Msg(N_("'%(written)s' read as '%(kind)s'"), written=written, kind=kind),
+                    kind="respell-type",
+                )
             if kind == "begin_group":
                 if name == WELCOME_GROUP and not sections and not stack:
                     welcome = True
@@ -667,12 +768,14 @@ class Importer:
                 )
                 if not name:
                     self.findings.warn(
-                        type_place, f"a group without a name; its page is called '{group.name}'"
+                        type_place,
+                        Msg(N_("a group without a name; its page is called '%(name)s'"), name=group.name),
                     )
                 for other in ("required", "constraint", "spi_dimension"):
                     if other in record:
                         self.findings.warn(
-                            survey.place(row, other, record), f"'{other}' on a group is not imported"
+                            survey.place(row, other, record),
+                            Msg(N_("'%(other)s' on a group is not imported"), other=other),
                         )
                 self._appearance(survey, row, record, group=True)
                 stack.append(group)
@@ -683,21 +786,22 @@ class Importer:
                     welcome = False
                     continue
                 if not stack:
-                    self.findings.error(type_place, "end_group without a matching begin_group")
+                    self.findings.error(type_place, Msg(N_("end_group without a matching begin_group")))
                     continue
                 closed = stack.pop()
                 self._leftover(survey, row, record, ("type", "name"), "end_group")
                 if closed.pages == 0:
                     self.findings.warn(
-                        Place(survey.title, closed.row), f"group '{closed.name}' has no questions; no page"
+                        Place(survey.title, closed.row),
+                        Msg(N_("group '%(name)s' has no questions; no page"), name=closed.name),
                     )
                 current = None
                 continue
             if kind == "end_repeat":
-                self.findings.error(type_place, "end_repeat without a matching begin_repeat")
+                self.findings.error(type_place, Msg(N_("end_repeat without a matching begin_repeat")))
                 continue
             if not raw_type:
-                self.findings.error(type_place, "the row has content but no type", kind="no-type")
+                self.findings.error(type_place, Msg(N_("the row has content but no type")), kind="no-type")
                 continue
             if welcome and not stack and kind == "note" and name == TITLE_NOTE:
                 continue
@@ -722,7 +826,15 @@ class Importer:
                     if "geopoint" in kind
                     else "an anonymous survey keeps no device ids, user names or times"
                 )
-                self.findings.warn(type_place, f"'{kind}' ({METADATA[kind]}) is not recorded: {reason}")
+                self.findings.warn(
+                    type_place,
+                    Msg(
+                        N_("'%(kind)s' (%(METADATA)s) is not recorded: %(reason)s"),
+                        kind=kind,
+                        METADATA=METADATA[kind],
+                        reason=reason,
+                    ),
+                )
                 if name:
                     self.dropped[name] = (type_place, f"'{kind}' metadata, which is not recorded")
                 continue
@@ -736,7 +848,9 @@ class Importer:
                 message = f"{what} is refused: {refusal}"
                 if self.options.skip_refused:
                     extent = " (the whole repeat is left out)" if kind == "begin_repeat" else ""
-                    self.findings.warn(type_place, f"left out{extent}: {message}")
+                    self.findings.warn(
+                        type_place, Msg(N_("left out%(extent)s: %(message)s"), extent=extent, message=message)
+                    )
                 else:
                     self.findings.refuse(
                         type_place, message + "; import without the refused rows to keep the rest"
@@ -766,7 +880,11 @@ class Importer:
                         shown = "the form's title" if title is None else "the title of the group around it"
                         self.findings.warn(
                             Place(survey.title, group.row),
-                            f"group '{group.name}' has no label; its page shows {shown}",
+                            Msg(
+                                N_("group '%(name)s' has no label; its page shows %(shown)s"),
+                                name=group.name,
+                                shown=shown,
+                            ),
                             kind="group-label",
                         )
                     if title is None:
@@ -775,8 +893,14 @@ class Importer:
                     if len(stack) > 1 and group.pages == 1:
                         self.findings.warn(
                             Place(survey.title, group.row),
-                            f"group '{group.name}' is inside group '{stack[-2].name}': it becomes a page "
-                            "of its own, shown when both groups are relevant",
+                            Msg(
+                                N_(
+                                    "group '%(name)s' is inside group '%(name2)s': it becomes a page of "
+                                    "its own, shown when both groups are relevant"
+                                ),
+                                name=group.name,
+                                name2=stack[-2].name,
+                            ),
                             kind="nested",
                         )
                     current = {"id": section_id, "title": title}
@@ -800,11 +924,11 @@ class Importer:
             if name:
                 self.names.setdefault(name, type_place)
         if skip_depth and skip_start is not None:
-            self.findings.error(skip_start, "the repeat has no end_repeat")
+            self.findings.error(skip_start, Msg(N_("the repeat has no end_repeat")))
         for group in stack:
             self.findings.error(
                 Place(survey.title, group.row, survey.place(group.row, "type").column, "type"),
-                f"group '{group.name}' has no end_group",
+                Msg(N_("group '%(name)s' has no end_group"), name=group.name),
             )
         self._check_labels(survey, rows)
         return sections
@@ -817,7 +941,7 @@ class Importer:
                 for value in values.values():
                     self.findings.warn(
                         Place(survey.title, row, value.column.index, value.column.header),
-                        f"a cell on an {what} row is not imported",
+                        Msg(N_("a cell on an %(what)s row is not imported"), what=what),
                         kind="end-cells",
                     )
 
@@ -837,7 +961,7 @@ class Importer:
             )
         self.findings.warn(
             survey.place(row, "appearance", record),
-            f"appearance '{value.text}' is not imported: {reason}",
+            Msg(N_("appearance '%(text)s' is not imported: %(reason)s"), text=value.text, reason=reason),
             kind="appearance-group" if group else "appearance",
         )
 
@@ -850,7 +974,7 @@ class Importer:
         if straight != text:
             self.findings.warn(
                 survey.place(row, key, record),
-                f"curly quotes in {key} read as straight quotes",
+                Msg(N_("curly quotes in %(key)s read as straight quotes"), key=key),
                 kind="curly",
             )
         return straight
@@ -870,7 +994,14 @@ class Importer:
                 words = words[:-1]
             if len(words) != 1:
                 example = "select_one yes_no" if kind.startswith("select_one") else "select_multiple given"
-                self.findings.error(type_place, f"'{kind}' needs one list name after it, e.g. '{example}'")
+                self.findings.error(
+                    type_place,
+                    Msg(
+                        N_("'%(kind)s' needs one list name after it, e.g. '%(example)s'"),
+                        kind=kind,
+                        example=example,
+                    ),
+                )
                 return None
             list_name = words[0]
             if kind.endswith("_from_file"):
@@ -906,19 +1037,28 @@ class Importer:
             hint = f"; did you mean '{close[0]}'?" if close else ""
             self.findings.error(
                 type_place,
-                f"'{(kind + ' ' + rest).strip()}' is not an XLSForm question type{hint} (types read: "
-                f"{known}, begin_group, end_group and the ODK metadata types)",
+                Msg(
+                    N_(
+                        "'%(rest)s' is not an XLSForm question type%(hint)s (types read: "
+                        "%(known)s, begin_group, end_group and the ODK metadata types)"
+                    ),
+                    rest=(kind + " " + rest).strip(),
+                    hint=hint,
+                    known=known,
+                ),
             )
             return None
         if appearance is not None:
             self._appearance(survey, row, record)
         if not name:
-            self.findings.error(type_place, "the question has no name")
+            self.findings.error(type_place, Msg(N_("the question has no name")))
             return None
         if "label" in record:
             item["label"] = self.text(record["label"])
         else:
-            self.findings.error(survey.place(row, "label"), f"question '{name}' has no label")
+            self.findings.error(
+                survey.place(row, "label"), Msg(N_("question '%(name)s' has no label"), name=name)
+            )
             return None
         if "hint" in record:
             item["hint"] = self.text(record["hint"])
@@ -932,7 +1072,10 @@ class Importer:
             else:
                 self.findings.error(
                     survey.place(row, "required", record),
-                    f"required must be yes or no, got '{required.text}' (a condition is not supported)",
+                    Msg(
+                        N_("required must be yes or no, got '%(text)s' (a condition is not supported)"),
+                        text=required.text,
+                    ),
                 )
         elif item["type"] != "note":
             # XLSForm's default: a question without 'required' may be left empty.
@@ -964,7 +1107,8 @@ class Importer:
             item["scoring"] = scoring
         elif "spi_weight" in record:
             self.findings.error(
-                survey.place(row, "spi_weight", record), "a weight without a spi_dimension has no effect"
+                survey.place(row, "spi_weight", record),
+                Msg(N_("a weight without a spi_dimension has no effect")),
             )
         elif item["type"] != "note":
             item["scoring"] = "none"
@@ -973,7 +1117,7 @@ class Importer:
                 for value in record[key].values():
                     self.findings.warn(
                         Place(survey.title, row, value.column.index, value.column.header),
-                        f"not imported: {reason}",
+                        Msg(N_("not imported: %(reason)s"), reason=reason),
                         kind=f"ignored-{key}",
                     )
         return [item, *extra]
@@ -988,7 +1132,11 @@ class Importer:
             options = [dict(o) for o in scale["options"]]
             if any(o["code"] == "other" for o in options):
                 self.findings.error(
-                    place, f"list '{list_name}' already has a choice 'other'; or_other adds one"
+                    place,
+                    Msg(
+                        N_("list '%(list_name)s' already has a choice 'other'; or_other adds one"),
+                        list_name=list_name,
+                    ),
                 )
             options.append(
                 {
@@ -1004,13 +1152,21 @@ class Importer:
         place = survey.place(row, "type", record)
         if not filename.lower().endswith(".csv"):
             self.findings.refuse(
-                place, f"'{filename}': only CSV files can be attached to select_one_from_file"
+                place,
+                Msg(
+                    N_("'%(filename)s': only CSV files can be attached to select_one_from_file"),
+                    filename=filename,
+                ),
             )
             return None
         data = self.options.attachments.get(filename)
         if data is None:
             self.findings.error(
-                place, f"'{filename}' is not attached: upload it with the form (its columns: name, label)"
+                place,
+                Msg(
+                    N_("'%(filename)s' is not attached: upload it with the form (its columns: name, label)"),
+                    filename=filename,
+                ),
             )
             return None
         list_name = re.sub(r"\W+", "_", filename.rsplit(".", 1)[0]).strip("_") or "list"
@@ -1022,11 +1178,15 @@ class Importer:
             reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
             rows = list(reader)
         except (UnicodeDecodeError, csv.Error) as exc:
-            self.findings.error(place, f"'{filename}' is not a UTF-8 CSV file ({exc})")
+            self.findings.error(
+                place, Msg(N_("'%(filename)s' is not a UTF-8 CSV file (%(exc)s)"), filename=filename, exc=exc)
+            )
             return None
         fields = [f.strip() for f in reader.fieldnames or []]
         if "name" not in fields or not any(f == "label" or f.startswith("label::") for f in fields):
-            self.findings.error(place, f"'{filename}' needs the columns 'name' and 'label'")
+            self.findings.error(
+                place, Msg(N_("'%(filename)s' needs the columns 'name' and 'label'"), filename=filename)
+            )
             return None
         options = []
         for number, line in enumerate(rows, start=2):
@@ -1042,7 +1202,12 @@ class Importer:
                         label[lang] = value.strip()
             if not code or not CODE_PATTERN.match(code) or not label:
                 self.findings.error(
-                    place, f"'{filename}' line {number}: a choice needs a name (no spaces) and a label"
+                    place,
+                    Msg(
+                        N_("'%(filename)s' line %(number)s: a choice needs a name (no spaces) and a label"),
+                        filename=filename,
+                        number=number,
+                    ),
                 )
                 return None
             options.append({"code": code, "label": label})
@@ -1062,12 +1227,23 @@ class Importer:
                             close = difflib.get_close_matches(ref, sorted(self.names), n=1)
                             hint = f"; did you mean ${{{close[0]}}}?" if close else ""
                             self.findings.error(
-                                place, f"refers to ${{{ref}}}, which is not a question of this form{hint}"
+                                place,
+                                Msg(
+                                    N_("refers to ${%(ref)s}, which is not a question of this form%(hint)s"),
+                                    ref=ref,
+                                    hint=hint,
+                                ),
                             )
                         else:
                             self.findings.warn(
                                 place,
-                                f"${{{ref}}} is shown as written: answers are not inserted into texts yet",
+                                Msg(
+                                    N_(
+                                        "${%(ref)s} is shown as written: answers are not inserted into texts "
+                                        "yet"
+                                    ),
+                                    ref=ref,
+                                ),
                                 kind="piping",
                             )
 

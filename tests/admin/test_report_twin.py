@@ -86,7 +86,8 @@ def test_a_withheld_unit_has_no_change_in_the_report(
         table = unit_change_table(dataclasses.replace(report, answer=answer))
     assert table is not None
     row = next(r for r in table.rows if r[0] == first.name)
-    assert row[1] == "—" and row[3:] == ("—", "—", "—")
+    assert row[1] == "—"
+    assert row[3:] == ("—", "—", "—")
     assert "suppressed (fewer than" in row[2]
 
 
