@@ -96,6 +96,9 @@ DEFAULT_MISSING: Mapping[Missing, tuple[str, Mapping[str, str]]] = {
     Missing.NOT_APPLICABLE: ("na", {"id": "Tidak berlaku", "en": "Not applicable"}),
 }
 
+#: How a problem names what an id belongs to ("section id 'a' is already used by the item on line 3").
+_KIND_WORDS: Mapping[str, Msg] = {"section": Msg(N_("section")), "item": Msg(N_("item"))}
+
 #: ``scoring: none`` (or false / not scored) says explicitly that an item does not enter the index.
 NOT_SCORED = frozenset({"none", "not scored", "not_scored", "false", "no"})
 
@@ -167,10 +170,10 @@ class _Builder:
         if value is None:
             return None
         if not pattern.match(value):
-            rule = (
-                "a letter or underscore followed by letters, digits or underscores"
+            rule = Msg(
+                N_("a letter or underscore followed by letters, digits or underscores")
                 if pattern is ID_PATTERN
-                else "letters, digits, '_', '-' or '.', starting with a letter or digit"
+                else N_("letters, digits, '_', '-' or '.', starting with a letter or digit")
             )
             self.r.report(
                 node,
@@ -573,9 +576,9 @@ class _QuestionnaireBuilder(_Builder):
                 node,
                 Msg(
                     N_("%(kind)s id '%(value)s' is already used by the %(other_kind)s on line %(other)s"),
-                    kind=kind,
+                    kind=_KIND_WORDS.get(kind, kind),
                     value=value,
-                    other_kind=other_kind,
+                    other_kind=_KIND_WORDS.get(other_kind, other_kind),
                     other=position(other)[0],
                 ),
             )

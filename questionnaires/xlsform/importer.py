@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter
 from questionnaires.limits import DEFAULT_LIMITS, LimitExceeded, ReadLimits
 from questionnaires.loader import CODE_PATTERN, DEFAULT_MISSING, ID_PATTERN
 from questionnaires.model import ItemType, Missing
-from questionnaires.problems import N_, Msg
+from questionnaires.problems import N_, Label, Msg
 from questionnaires.xlsform import columns as cols
 from questionnaires.xlsform.columns import Column, language_code, parse_header
 from questionnaires.xlsform.findings import Findings, Place
@@ -75,50 +75,52 @@ _PLAIN_TYPES = {
 }
 #: Collected by the device, never asked; an anonymous survey records none of it.
 METADATA = {
-    "start": "the time the form was opened",
-    "end": "the time it was finished",
-    "today": "the date",
-    "deviceid": "the device id",
-    "subscriberid": "the SIM's subscriber id",
-    "simserial": "the SIM serial number",
-    "phonenumber": "the phone number",
-    "phone_number": "the phone number",
-    "username": "the user name",
-    "email": "the e-mail address",
-    "audit": "an audit log of the answering",
-    "start-geopoint": "the location",
-    "background-geopoint": "the location",
-    "uri:deviceid": "the device id",
-    "instanceid": "the instance id",
+    "start": N_("the time the form was opened"),
+    "end": N_("the time it was finished"),
+    "today": N_("the date"),
+    "deviceid": N_("the device id"),
+    "subscriberid": N_("the SIM's subscriber id"),
+    "simserial": N_("the SIM serial number"),
+    "phonenumber": N_("the phone number"),
+    "phone_number": N_("the phone number"),
+    "username": N_("the user name"),
+    "email": N_("the e-mail address"),
+    "audit": N_("an audit log of the answering"),
+    "start-geopoint": N_("the location"),
+    "background-geopoint": N_("the location"),
+    "uri:deviceid": N_("the device id"),
+    "instanceid": N_("the instance id"),
 }
 #: Refused because they would identify the respondent, or cannot be analysed as one row per response.
 ANONYMITY = {
-    "geopoint": "a location would identify the respondent",
-    "geotrace": "a path on a map would identify the respondent",
-    "geoshape": "an area on a map would identify the respondent",
-    "image": "a photo can show the respondent or their surroundings",
-    "audio": "a voice recording identifies the respondent",
-    "video": "a video shows the respondent",
-    "background-audio": "a voice recording identifies the respondent",
-    "file": "an uploaded file can carry its author's name",
-    "begin_repeat": "a repeat (a roster of people or visits) asks about identifiable others and has no fixed "
-    "columns for the analysis",
+    "geopoint": N_("a location would identify the respondent"),
+    "geotrace": N_("a path on a map would identify the respondent"),
+    "geoshape": N_("an area on a map would identify the respondent"),
+    "image": N_("a photo can show the respondent or their surroundings"),
+    "audio": N_("a voice recording identifies the respondent"),
+    "video": N_("a video shows the respondent"),
+    "background-audio": N_("a voice recording identifies the respondent"),
+    "file": N_("an uploaded file can carry its author's name"),
+    "begin_repeat": N_(
+        "a repeat (a roster of people or visits) asks about identifiable others and has no fixed "
+        "columns for the analysis"
+    ),
 }
 #: Refused because this product cannot ask them (yet); importable without them.
 NOT_YET = {
-    "calculate": "calculations are not supported yet",
-    "date": "date questions are not supported yet",
-    "time": "time questions are not supported yet",
-    "datetime": "date-and-time questions are not supported yet",
-    "range": "range questions are not supported yet",
-    "rank": "ranking questions are not supported yet",
-    "barcode": "barcode questions are not supported yet",
-    "acknowledge": "acknowledge questions are not supported yet",
-    "hidden": "hidden questions are not supported yet",
-    "select_one_external": "external selects are not supported",
-    "select_multiple_external": "external selects are not supported",
-    "xml-external": "external data is not supported",
-    "csv-external": "external data is not supported",
+    "calculate": N_("calculations are not supported yet"),
+    "date": N_("date questions are not supported yet"),
+    "time": N_("time questions are not supported yet"),
+    "datetime": N_("date-and-time questions are not supported yet"),
+    "range": N_("range questions are not supported yet"),
+    "rank": N_("ranking questions are not supported yet"),
+    "barcode": N_("barcode questions are not supported yet"),
+    "acknowledge": N_("acknowledge questions are not supported yet"),
+    "hidden": N_("hidden questions are not supported yet"),
+    "select_one_external": N_("external selects are not supported"),
+    "select_multiple_external": N_("external selects are not supported"),
+    "xml-external": N_("external data is not supported"),
+    "csv-external": N_("external data is not supported"),
 }
 #: What the respondent sees for the "other" option an ``or_other`` adds (pyxform's English text).
 OTHER_LABEL = {"id": "Lainnya", "en": "Other"}
@@ -194,7 +196,7 @@ class _SheetReader:
                         Msg(
                             N_("column '%(header)s' is not imported: %(ignored)s"),
                             header=column.header,
-                            ignored=ignored[name],
+                            ignored=Msg(ignored[name]),
                         ),
                     )
             else:
@@ -545,7 +547,11 @@ class Importer:
         if bare or not found:
             language = chosen or default
             if language is None:
-                beside = f" (beside the columns in {', '.join(found)})" if found else ""
+                beside: Label = (
+                    Msg(N_(" (beside the columns in %(languages)s)"), languages=", ".join(found))
+                    if found
+                    else ""
+                )
                 self.findings.error(
                     Place(""),
                     Msg(
@@ -821,17 +827,17 @@ class Importer:
                 stack[-1].description = self.text(record["label"])
                 continue
             if kind in METADATA:
-                reason = (
-                    "a location would identify the respondent"
+                reason = Msg(
+                    N_("a location would identify the respondent")
                     if "geopoint" in kind
-                    else "an anonymous survey keeps no device ids, user names or times"
+                    else N_("an anonymous survey keeps no device ids, user names or times")
                 )
                 self.findings.warn(
                     type_place,
                     Msg(
-                        N_("'%(kind)s' (%(METADATA)s) is not recorded: %(reason)s"),
+                        N_("'%(kind)s' (%(meaning)s) is not recorded: %(reason)s"),
                         kind=kind,
-                        METADATA=METADATA[kind],
+                        meaning=Msg(METADATA[kind]),
                         reason=reason,
                     ),
                 )
@@ -839,21 +845,27 @@ class Importer:
                     self.dropped[name] = (type_place, f"'{kind}' metadata, which is not recorded")
                 continue
             refusal = ANONYMITY.get(kind) or NOT_YET.get(kind)
-            what = f"'{kind}'" if kind != "begin_repeat" else "a repeat"
+            what: Label = f"'{kind}'" if kind != "begin_repeat" else Msg(N_("a repeat"))
             if refusal is None and "choice_filter" in record:
-                refusal = "cascading selects (choice_filter) are not supported yet"
+                refusal = N_("cascading selects (choice_filter) are not supported yet")
                 type_place = survey.place(row, "choice_filter", record)
-                what = f"question '{name}' with a choice_filter"
+                what = Msg(N_("question '%(name)s' with a choice_filter"), name=name)
             if refusal is not None:
-                message = f"{what} is refused: {refusal}"
+                message = Msg(N_("%(what)s is refused: %(refusal)s"), what=what, refusal=Msg(refusal))
                 if self.options.skip_refused:
-                    extent = " (the whole repeat is left out)" if kind == "begin_repeat" else ""
+                    extent: Label = (
+                        Msg(N_(" (the whole repeat is left out)")) if kind == "begin_repeat" else ""
+                    )
                     self.findings.warn(
                         type_place, Msg(N_("left out%(extent)s: %(message)s"), extent=extent, message=message)
                     )
                 else:
                     self.findings.refuse(
-                        type_place, message + "; import without the refused rows to keep the rest"
+                        type_place,
+                        Msg(
+                            N_("%(message)s; import without the refused rows to keep the rest"),
+                            message=message,
+                        ),
                     )
                 if name:
                     self.dropped[name] = (
@@ -877,7 +889,11 @@ class Importer:
                     group.pages += 1
                     title = next((g.title for g in reversed(stack) if g.title), None)
                     if group.title is None and group.pages == 1:
-                        shown = "the form's title" if title is None else "the title of the group around it"
+                        shown = Msg(
+                            N_("the form's title")
+                            if title is None
+                            else N_("the title of the group around it")
+                        )
                         self.findings.warn(
                             Place(survey.title, group.row),
                             Msg(
@@ -950,14 +966,17 @@ class Importer:
         if value is None:
             return
         if group:
-            reason = (
-                "each group is one page already"
+            reason = Msg(
+                N_("each group is one page already")
                 if value.text == "field-list"
-                else "pages are laid out by the console"
+                else N_("pages are laid out by the console")
             )
         else:
-            reason = (
-                "each question is shown as a list of labelled options or a field, which works on every phone"
+            reason = Msg(
+                N_(
+                    "each question is shown as a list of labelled options or a field, "
+                    "which works on every phone"
+                )
             )
         self.findings.warn(
             survey.place(row, "appearance", record),
@@ -1034,7 +1053,7 @@ class Importer:
             known = ", ".join(sorted({"select_one", "select_multiple", *_PLAIN_TYPES}))
             everything = sorted(_CANONICAL | set(METADATA) | set(ANONYMITY) | set(NOT_YET))
             close = difflib.get_close_matches(kind.lower(), everything, n=1, cutoff=0.75)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint: Label = Msg(N_("; did you mean '%(hint)s'?"), hint=close[0]) if close else ""
             self.findings.error(
                 type_place,
                 Msg(
@@ -1117,7 +1136,7 @@ class Importer:
                 for value in record[key].values():
                     self.findings.warn(
                         Place(survey.title, row, value.column.index, value.column.header),
-                        Msg(N_("not imported: %(reason)s"), reason=reason),
+                        Msg(N_("not imported: %(reason)s"), reason=Msg(reason)),
                         kind=f"ignored-{key}",
                     )
         return [item, *extra]
@@ -1225,7 +1244,9 @@ class Importer:
                         place = Place(survey.title, row, value.column.index, value.column.header)
                         if ref not in known:
                             close = difflib.get_close_matches(ref, sorted(self.names), n=1)
-                            hint = f"; did you mean ${{{close[0]}}}?" if close else ""
+                            hint: Label = (
+                                Msg(N_("; did you mean ${%(name)s}?"), name=close[0]) if close else ""
+                            )
                             self.findings.error(
                                 place,
                                 Msg(
