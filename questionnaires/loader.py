@@ -228,7 +228,7 @@ class _QuestionnaireBuilder(_Builder):
         r = self.r
         entries = r.mapping(
             root,
-            "questionnaire",
+            Msg(N_("questionnaire")),
             QUESTIONNAIRE_KEYS,
             required=("id", "version", "title", "group", "languages", "sections"),
         )
@@ -406,10 +406,10 @@ class _QuestionnaireBuilder(_Builder):
 
     def _scale(self, node: Node) -> None:
         r = self.r
-        entries = r.mapping(node, "scale", SCALE_KEYS, required=("id", "options"))
+        entries = r.mapping(node, Msg(N_("scale")), SCALE_KEYS, required=("id", "options"))
         if entries is None:
             return
-        sid = self.identifier(entries["id"].value, "scale id") if "id" in entries else None
+        sid = self.identifier(entries["id"].value, Msg(N_("scale id"))) if "id" in entries else None
         what: Label = Msg(N_("scale '%(id)s'"), id=sid) if sid else Msg(N_("scale"))
         if sid is not None and sid in self.scale_nodes:
             first = position(self.scale_nodes[sid])[0]
@@ -604,7 +604,7 @@ class _QuestionnaireBuilder(_Builder):
         )
         if entries is None:
             return None
-        sid = self.identifier(entries["id"].value, "section id") if "id" in entries else None
+        sid = self.identifier(entries["id"].value, Msg(N_("section id"))) if "id" in entries else None
         if sid is not None and not self._claim_id(sid, entries["id"].value, "section"):
             sid = None
         what = Msg(N_("section '%(id)s'"), id=sid) if sid else Msg(N_("section %(n)s"), n=index + 1)
@@ -780,7 +780,7 @@ class _QuestionnaireBuilder(_Builder):
                 ),
             )
         elif scale is not None and scale not in self.scales and scale not in self.scale_nodes:
-            known = ", ".join(sorted(self.scales)) or "none defined"
+            known = ", ".join(sorted(self.scales)) or Msg(N_("none defined"))
             self.r.report(
                 node,
                 Msg(

@@ -43,7 +43,7 @@ class _ProfileBuilder(_Builder):
         r = self.r
         entries = r.mapping(
             root,
-            "profile",
+            Msg(N_("profile")),
             PROFILE_KEYS,
             required=("id", "version", "title", "group_weights", "dimensions"),
         )

@@ -366,7 +366,7 @@ class Importer:
         try:
             workbook = read_workbook(path, self.options.limits)
         except LimitExceeded as exc:
-            self.findings.error(Place(""), Msg(N_("refused: %(exc)s"), exc=exc))
+            self.findings.error(Place(""), Msg(N_("refused: %(exc)s"), exc=exc.text))
             return None
         except Exception as exc:  # openpyxl and zipfile raise many kinds for a damaged file
             reason = str(exc) or type(exc).__name__
