@@ -31,12 +31,14 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from questionnaires.problems import N_, Label, Msg
 
 __all__ = [
     "ColumnMapping",
@@ -55,6 +57,13 @@ EMAIL_PATTERN = (
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 SEPARATORS = (",", ";", "\t")
+#: How a problem names the column a mapping asks for ("no such column for the unit").
+_ROLE_WORDS: dict[str, Label] = {
+    "unit": Msg(N_("unit")),
+    "group": Msg(N_("group")),
+    "email": Msg(N_("e-mail address")),
+    "phone": Msg(N_("phone number")),
+}
 DEFAULT_COUNTRY_CODE = "62"
 
 
@@ -69,6 +78,18 @@ class FrameProblem:
     row: int | None
     column: str | None
     message: str
+    #: The message as a template with its fields, for a console to translate (``None``: shown as it is).
+    text: Msg | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, row: int | None, column: str | None, message: Label) -> FrameProblem:
+        if isinstance(message, Msg):
+            return cls(row, column, str(message), message)
+        return cls(row, column, message)
+
+    def render(self, translate: Callable[[str], str]) -> str:
+        """The message in the language of ``translate`` (a gettext)."""
+        return self.message if self.text is None else self.text.render(translate)
 
     def __str__(self) -> str:
         where = []
@@ -118,7 +139,9 @@ def _decode(data: bytes) -> tuple[str | None, list[FrameProblem]]:
         try:
             return data.decode("utf-16"), []
         except UnicodeDecodeError as exc:
-            return None, [FrameProblem(None, None, f"not valid UTF-16 text ({exc.reason})")]
+            return None, [
+                FrameProblem.of(None, None, Msg(N_("not valid UTF-16 text (%(reason)s)"), reason=exc.reason))
+            ]
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -132,11 +155,17 @@ def _decode(data: bytes) -> tuple[str | None, list[FrameProblem]]:
         except UnicodeDecodeError as exc:
             byte = line[exc.start : exc.start + 1].hex()
             problems.append(
-                FrameProblem(
+                FrameProblem.of(
                     i,
                     None,
-                    f"not UTF-8 text (byte 0x{byte} at character {exc.start + 1}); save the file as "
-                    "'CSV UTF-8' or upload the .xlsx workbook",
+                    Msg(
+                        N_(
+                            "not UTF-8 text (byte 0x%(byte)s at character %(exc)s); save the file "
+                            "as 'CSV UTF-8' or upload the .xlsx workbook"
+                        ),
+                        byte=byte,
+                        exc=exc.start + 1,
+                    ),
                 )
             )
     return None, problems
@@ -155,10 +184,15 @@ def _field_count_problems(text: str, sep: str) -> list[FrameProblem]:
     for row in reader:
         if row and len(row) != len(header):
             problems.append(
-                FrameProblem(
+                FrameProblem.of(
                     reader.line_num,
                     None,
-                    f"{len(row)} fields where the header has {len(header)} (separator {sep!r})",
+                    Msg(
+                        N_("%(row)s fields where the header has %(header)s (separator %(sep)s)"),
+                        row=len(row),
+                        header=len(header),
+                        sep=repr(sep),
+                    ),
                 )
             )
     return problems
@@ -179,11 +213,13 @@ def _csv_rows(text: str, sep: str) -> tuple[pd.DataFrame | None, list[FrameProbl
             engine="c",
         )
     except pd.errors.EmptyDataError:
-        return None, [FrameProblem(None, None, "the file is empty")]
+        return None, [FrameProblem.of(None, None, Msg(N_("the file is empty")))]
     except pd.errors.ParserError:
         problems = _field_count_problems(text, sep)
         if not problems:
-            problems.append(FrameProblem(None, None, "the file is not valid CSV (an unterminated quote?)"))
+            problems.append(
+                FrameProblem.of(None, None, Msg(N_("the file is not valid CSV (an unterminated quote?)")))
+            )
         return None, problems
     # The C parser pads a short row with empty fields: where the last column has an empty cell, count
     # the fields of every record (about a second per million rows, only then).
@@ -207,17 +243,27 @@ def _xlsx_rows(data: bytes, sheet: str | None) -> tuple[pd.DataFrame | None, lis
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        return None, [FrameProblem(None, None, f"not a readable .xlsx workbook ({exc})")]
+        return None, [
+            FrameProblem.of(None, None, Msg(N_("not a readable .xlsx workbook (%(exc)s)"), exc=exc))
+        ]
     try:
         if sheet is not None and sheet not in wb.sheetnames:
             return None, [
-                FrameProblem(None, None, f"no sheet {sheet!r} (sheets: {', '.join(wb.sheetnames)})")
+                FrameProblem.of(
+                    None,
+                    None,
+                    Msg(
+                        N_("no sheet %(sheet)s (sheets: %(sheetnames)s)"),
+                        sheet=repr(sheet),
+                        sheetnames=", ".join(wb.sheetnames),
+                    ),
+                )
             ]
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
-            return None, [FrameProblem(None, None, "the sheet is empty")]
+            return None, [FrameProblem.of(None, None, Msg(N_("the sheet is empty")))]
         names = ["" if h is None else str(h).strip() for h in header]
         while names and names[-1] == "":
             names.pop()
@@ -278,7 +324,7 @@ def read_table(
     if text is None:
         return None, problems
     if not text.strip():
-        return None, [FrameProblem(None, None, "the file is empty")]
+        return None, [FrameProblem.of(None, None, Msg(N_("the file is empty")))]
     header = text.split("\n", 1)[0].rstrip("\r")
     table, problems = _csv_rows(text, _separator(header))
     if table is not None:
@@ -334,7 +380,7 @@ def _text(values: pd.Series) -> ObjectArray:
         )
 
 
-def _duplicates(values: ObjectArray, rows: np.ndarray, column: str, what: str) -> list[FrameProblem]:
+def _duplicates(values: ObjectArray, rows: np.ndarray, column: str, what: Msg) -> list[FrameProblem]:
     s = pd.Series(values)
     present = s != ""
     dup = s.duplicated(keep="first") & present
@@ -345,7 +391,13 @@ def _duplicates(values: ObjectArray, rows: np.ndarray, column: str, what: str) -
     for i in np.flatnonzero((s.isin(set(s[dup].tolist())) & present).to_numpy()):
         v = values[i]
         if v in first:
-            out.append(FrameProblem(int(rows[i]), column, f"{what} {v!r} repeats row {first[v]}"))
+            out.append(
+                FrameProblem.of(
+                    int(rows[i]),
+                    column,
+                    Msg(N_("%(what)s %(v)s repeats row %(first)s"), what=what, v=repr(v), first=first[v]),
+                )
+            )
         else:
             first[v] = int(rows[i])
     return out
@@ -412,10 +464,14 @@ def validate_frame(
         got = _resolve(cols, wanted)
         if got is None:
             problems.append(
-                FrameProblem(
+                FrameProblem.of(
                     1,
                     wanted,
-                    f"no such column for the {role.removeprefix('aux:')} (columns: {', '.join(cols)})",
+                    Msg(
+                        N_("no such column for the %(role)s (columns: %(cols)s)"),
+                        role=_ROLE_WORDS.get(role, role.removeprefix("aux:")),
+                        cols=", ".join(cols),
+                    ),
                 )
             )
         else:
@@ -429,39 +485,56 @@ def validate_frame(
     else:
         rows = np.arange(2, n + 2, dtype=np.int64)
     if n == 0:
-        return FrameResult(None, (FrameProblem(None, None, "the list has no rows"),))
+        return FrameResult(None, (FrameProblem.of(None, None, Msg(N_("the list has no rows"))),))
     out = pd.DataFrame({"row": rows})
 
     def text(role: str) -> ObjectArray:
         return _text(table[resolved[role]])
 
-    def report(mask: np.ndarray, column: str, message: Iterable[str] | str) -> None:
+    def report(mask: np.ndarray, column: str, message: Iterable[Msg] | Msg) -> None:
         idx = np.flatnonzero(mask)
-        if isinstance(message, str):
-            problems.extend(FrameProblem(int(rows[i]), column, message) for i in idx)
+        if isinstance(message, Msg):
+            problems.extend(FrameProblem.of(int(rows[i]), column, message) for i in idx)
         else:
-            problems.extend(FrameProblem(int(rows[i]), column, m) for i, m in zip(idx, message, strict=True))
+            problems.extend(
+                FrameProblem.of(int(rows[i]), column, m) for i, m in zip(idx, message, strict=True)
+            )
 
     unit = text("unit")
-    report(unit == "", resolved["unit"], "the unit is empty")
+    report(unit == "", resolved["unit"], Msg(N_("the unit is empty")))
     if known_units is not None:
         bad = (unit != "") & ~pd.Series(unit).isin(set(map(str, known_units))).to_numpy()
-        report(bad, resolved["unit"], [f"unknown unit {u!r}" for u in unit[bad]])
+        report(bad, resolved["unit"], [Msg(N_("unknown unit %(unit)s"), unit=repr(u)) for u in unit[bad]])
     out["unit"] = unit
     if "group" in resolved:
         group = text("group")
-        report(group == "", resolved["group"], "the group is empty")
+        report(group == "", resolved["group"], Msg(N_("the group is empty")))
         if known_groups is not None:
             bad = (group != "") & ~pd.Series(group).isin(set(map(str, known_groups))).to_numpy()
             expected = ", ".join(sorted(known_groups))
-            report(bad, resolved["group"], [f"unknown group {g!r} (expected {expected})" for g in group[bad]])
+            report(
+                bad,
+                resolved["group"],
+                [
+                    Msg(
+                        N_("unknown group %(group)s (expected %(expected)s)"),
+                        group=repr(g),
+                        expected=expected,
+                    )
+                    for g in group[bad]
+                ],
+            )
         out["group"] = group
     contact = np.zeros(n, dtype=bool)
     email = phone = None
     if "email" in resolved:
         email = text("email")
         bad = np.array([v != "" and _EMAIL.match(v) is None for v in email.tolist()], dtype=bool)
-        report(bad, resolved["email"], [f"{e!r} is not an e-mail address" for e in email[bad]])
+        report(
+            bad,
+            resolved["email"],
+            [Msg(N_("%(email)s is not an e-mail address"), email=repr(e)) for e in email[bad]],
+        )
         email = np.array([v.lower() for v in email.tolist()], dtype=object)
         out["email"] = email
         contact |= email != ""
@@ -470,19 +543,25 @@ def validate_frame(
         pairs = [_phone(v, country_code) for v in raw_phone.tolist()]
         phone = np.array([e for e, _ in pairs], dtype=object)
         bad = ~np.array([ok for _, ok in pairs], dtype=bool)
-        hint = f"(expected +{country_code}..., 08... or {country_code}..., 10 to 15 digits)"
-        report(bad, resolved["phone"], [f"{p!r} is not a phone number {hint}" for p in raw_phone[bad]])
+        template = N_(
+            "%(phone)s is not a phone number (expected +%(code)s..., 08... or %(code)s..., 10 to 15 digits)"
+        )
+        report(
+            bad,
+            resolved["phone"],
+            [Msg(template, phone=repr(p), code=country_code) for p in raw_phone[bad]],
+        )
         out["phone"] = phone
         contact |= phone != ""
     if require_contact and ("email" in resolved or "phone" in resolved):
         where = resolved.get("email") or resolved["phone"]
-        report(~contact, where, "no e-mail address or phone number")
+        report(~contact, where, Msg(N_("no e-mail address or phone number")))
     for a in mapping.auxiliary:
         out[a] = text(f"aux:{a}")
     if email is not None:
-        problems.extend(_duplicates(email, rows, resolved["email"], "e-mail address"))
+        problems.extend(_duplicates(email, rows, resolved["email"], Msg(N_("e-mail address"))))
     if phone is not None:
-        problems.extend(_duplicates(phone, rows, resolved["phone"], "phone number"))
+        problems.extend(_duplicates(phone, rows, resolved["phone"], Msg(N_("phone number"))))
     by = ["unit", "group"] if "group" in out.columns else ["unit"]
     counts = out.groupby(by, sort=True).size().rename("N").reset_index()
     if problems:

@@ -1,6 +1,7 @@
-"""Issue 17, one language at a time: the problems the questionnaire validator and the XLSForm importer find
-in an upload are listed in the console's language (the template translated, then its fields filled), and
-the same upload in English lists them in English; the command line keeps the English text."""
+"""Issue 17, one language at a time: the problems the questionnaire validator, the XLSForm importer and the
+population-list import find in an upload are listed in the console's language (the template translated,
+then its fields filled), and the same upload in English lists them in English; the command line keeps the
+English text."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from flask.testing import FlaskClient
 from questionnaires import validate_text
 from tests.admin.admintools import login, make_user
 from tests.app.test_one_language import ENGLISH, INDONESIAN, _words_found
-from tests.apptools import csrf_of
+from tests.apptools import Survey, csrf_of
 
 URL = "/admin/questionnaires/"
 
@@ -156,4 +157,63 @@ def test_xlsform_findings_are_listed_in_the_console_language(
     for expected in EXPECTED_XLSFORM[lang]:
         assert expected in text, (expected, listed)
     for message in listed:
+        assert not _words_found(message, FOREIGN[lang]), message
+
+
+#: A population list (for invitations) with a problem in every row but the first.
+BAD_LIST = (
+    b"Satker;Kelompok;Surel;HP\n"
+    b"SETDA;internal;a@kota.go.id;\n"
+    b"XYZ;internal;b@kota.go.id;\n"
+    b"SETDA;internal;bukan-surel;\n"
+    b"SETDA;internal;a@kota.go.id;\n"
+    b"SETDA;internal;;\n"
+)
+EXPECTED_LIST = {
+    "id": (
+        "unit 'XYZ' tidak dikenal",
+        "'bukan-surel' bukan alamat e-mail",
+        "alamat e-mail 'a@kota.go.id' mengulang baris 2",
+        "tidak ada alamat e-mail atau nomor telepon",
+    ),
+    "en": (
+        "unknown unit 'XYZ'",
+        "'bukan-surel' is not an e-mail address",
+        "e-mail address 'a@kota.go.id' repeats row 2",
+        "no e-mail address or phone number",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_population_list_problems_are_listed_in_the_console_language(
+    client: FlaskClient, spi: Survey, lang: str
+) -> None:
+    make_user("admin", ["KOTA"], email="boss@example.org")
+    login(client, "boss@example.org")
+    base = f"/admin/campaigns/{spi.campaign.slug}/frames"
+    reply = client.post(
+        f"{base}/upload?lang={lang}",
+        data={
+            "csrf_token": csrf_of(client.get(f"{base}/?lang={lang}").get_data(as_text=True)),
+            "unit_column": "Satker",
+            "group_column": "Kelompok",
+            "group": "",
+            "email_column": "Surel",
+            "phone_column": "HP",
+            "auxiliary": "",
+            "list_file": (io.BytesIO(BAD_LIST), "daftar.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert reply.status_code == 400
+    page = reply.get_data(as_text=True)
+    cells = [
+        html.unescape(cell)
+        for cell in re.findall(r"<tr><td class=\"num\">\d+</td><td>[^<]*</td><td>([^<]*)</td></tr>", page)
+    ]
+    assert len(cells) == 4, cells
+    for expected in EXPECTED_LIST[lang]:
+        assert expected in cells, (expected, cells)
+    for message in cells:
         assert not _words_found(message, FOREIGN[lang]), message
