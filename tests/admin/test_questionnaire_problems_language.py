@@ -80,6 +80,8 @@ EXPECTED_XLSFORM = {
         "kolom 'warna' bukan kolom XLSForm yang dibaca aplikasi ini",
         "lembar 'catatan' bukan lembar XLSForm",
         "lembar 'catatan': lembar 'catatan'",
+        # The validator's own check, in XLSForm's words.
+        "pertanyaan 'nama_unit' (relevant): merujuk ke pertanyaan yang tidak dikenal ${tidak_ada}",
     ),
     "en": (
         "'geopoint' is refused: a location would identify the respondent",
@@ -87,6 +89,7 @@ EXPECTED_XLSFORM = {
         "column 'warna' is not an XLSForm column this product reads",
         "sheet 'catatan' is not an XLSForm sheet",
         "sheet 'catatan': sheet 'catatan'",
+        "question 'nama_unit' (relevant): refers to unknown question ${tidak_ada}",
     ),
 }
 FOREIGN = {"id": ENGLISH, "en": INDONESIAN}
@@ -97,10 +100,10 @@ def _xlsform(path: Path) -> Path:
     survey = workbook.active
     assert survey is not None
     survey.title = "survey"
-    survey.append(["type", "name", "label::Bahasa (id)", "warna"])
-    survey.append(["text", "nama_unit", "Nama unit", "merah"])
-    survey.append(["geopoint", "lokasi", "Lokasi Anda", ""])
-    survey.append(["slider", "geser", "Geser", ""])
+    survey.append(["type", "name", "label::Bahasa (id)", "warna", "relevant"])
+    survey.append(["text", "nama_unit", "Nama unit", "merah", "${tidak_ada} = 'a'"])
+    survey.append(["geopoint", "lokasi", "Lokasi Anda", "", ""])
+    survey.append(["slider", "geser", "Geser", "", ""])
     settings = workbook.create_sheet("settings")
     settings.append(["form_id", "spi_group"])
     settings.append(["rusak", "internal"])
