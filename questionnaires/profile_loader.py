@@ -7,7 +7,7 @@ import os
 
 from yaml.nodes import Node
 
-from questionnaires.loader import DOCUMENT_ID_PATTERN, ID_PATTERN, _Builder, read_source
+from questionnaires.builder import DOCUMENT_ID_PATTERN, ID_PATTERN, _Builder, read_source
 from questionnaires.model import Group
 from questionnaires.problems import N_, Label, Msg, Problem, QuestionnaireInvalid, dot
 from questionnaires.profile import Category, CorrectionRule, Dimension, ScoringProfile

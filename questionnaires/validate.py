@@ -7,7 +7,8 @@ from enum import StrEnum
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from questionnaires.loader import build_questionnaire, read_source
+from questionnaires.builder import read_source
+from questionnaires.loader import build_questionnaire
 from questionnaires.problems import N_, Msg, Problem, QuestionnaireInvalid
 from questionnaires.profile import ScoringProfile
 from questionnaires.profile_loader import build_profile, load_profile

@@ -28,8 +28,8 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from questionnaires.builder import CODE_PATTERN, DEFAULT_MISSING, ID_PATTERN
 from questionnaires.limits import DEFAULT_LIMITS, LimitExceeded, ReadLimits
-from questionnaires.loader import CODE_PATTERN, DEFAULT_MISSING, ID_PATTERN
 from questionnaires.model import ItemType, Missing
 from questionnaires.problems import N_, Label, Msg
 from questionnaires.xlsform import columns as cols
