@@ -27,7 +27,8 @@ from questionnaires.xlsform.columns import language_header
 from questionnaires.xlsform.document import document_nodes, questionnaire_document, to_yaml
 from questionnaires.xlsform.export import export_xlsform
 from questionnaires.xlsform.findings import Finding, Place, Severity, to_problems
-from questionnaires.xlsform.importer import Importer, ImportOptions, Origins, Record
+from questionnaires.xlsform.importer import Importer
+from questionnaires.xlsform.sheets import ImportOptions, Origins, Record
 
 __all__ = [
     "ImportOptions",
