@@ -14,8 +14,9 @@ docs/questionnaire-format.md (section "XLSForm"):
   and the types this product cannot ask yet. ``skip_refused=True`` imports the rest, each left-out row a
   warning.
 
-The importer is in parts: :mod:`.sheets` (the tables of types and the sheet reader), :mod:`.questions` (a
-question's row) and this module (the workbook, settings, languages, choices and the survey's groups).
+The importer is in parts: :mod:`.sheets` (the tables of types and the sheet reader), :mod:`.questions` (the
+choices' lists and a question's row) and this module (the workbook, settings, languages and the survey's
+groups).
 """
 
 from __future__ import annotations
@@ -24,9 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from questionnaires.builder import DEFAULT_MISSING
 from questionnaires.limits import LimitExceeded
-from questionnaires.model import Missing
 from questionnaires.problems import N_, Label, Msg
 from questionnaires.xlsform import columns as cols
 from questionnaires.xlsform.columns import language_code
@@ -44,7 +43,6 @@ from questionnaires.xlsform.sheets import (
     WELCOME_GROUP,
     Record,
     _Group,
-    _number_or_text,
     _SheetReader,
     _split_type,
 )
@@ -292,98 +290,6 @@ class Importer(_QuestionReader):
         if problems:
             return None
         return tuple(found)
-
-    def _scales(
-        self, choices: _SheetReader | None, setting: Record
-    ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-        scales: dict[str, dict[str, Any]] = {}
-        missing_codes: dict[str, Any] = {}
-        for missing, key in (
-            (Missing.DONT_KNOW, "spi_dont_know_code"),
-            (Missing.NOT_APPLICABLE, "spi_not_applicable_code"),
-        ):
-            value = (setting.get(key) or {}).get(None)
-            if value:
-                missing_codes[missing.value] = {"code": value.text, "label": self._default_label(missing)}
-        if choices is None:
-            return scales, missing_codes
-        for row, record, _ in choices.records():
-            list_value = (record.get("list_name") or {}).get(None)
-            if not record:
-                continue
-            if list_value is None:
-                self.findings.error(choices.place(row, "list_name"), Msg(N_("a choice needs a list_name")))
-                continue
-            list_name = list_value.text
-            scale = scales.setdefault(list_name, {"id": list_name, "kind": None, "options": []})
-            places = self.origins.options.setdefault(list_name, [])
-            name_value = (record.get("name") or {}).get(None)
-            code = name_value.text if name_value else ""
-            if not code:
-                self.findings.error(
-                    choices.place(row, "name"),
-                    Msg(N_("a choice of list '%(list_name)s' needs a name"), list_name=list_name),
-                )
-                continue
-            if " " in code:
-                fixed = re.sub(r"\s+", "_", code)
-                self.findings.warn(
-                    choices.place(row, "name", record),
-                    Msg(
-                        N_(
-                            "choice name '%(code)s' has spaces, which a select_multiple answer "
-                            "cannot hold; stored as '%(fixed)s'"
-                        ),
-                        code=code,
-                        fixed=fixed,
-                    ),
-                    kind="choice-spaces",
-                )
-                code = fixed
-            label = self.text(record.get("label", {}))
-            if not label:
-                self.findings.error(
-                    choices.place(row, "label", record),
-                    Msg(
-                        N_(
-                            "choice '%(code)s' of list '%(list_name)s' has no label; every choice "
-                            "needs one (ODK Validate refuses a choice without)"
-                        ),
-                        code=code,
-                        list_name=list_name,
-                    ),
-                )
-            option: dict[str, Any] = {"code": code, "label": label}
-            if "spi_value" in record:
-                option["value"] = _number_or_text(record["spi_value"][None].text)
-            if "spi_missing" in record:
-                option["missing"] = record["spi_missing"][None].text
-                missing_codes.setdefault(option["missing"], {"code": code, "label": label})
-            scale["options"].append(option)
-            places.append(Place(choices.title, row))
-            if "spi_kind" in record:
-                kind = record["spi_kind"][None].text
-                if scale["kind"] not in (None, kind):
-                    self.findings.error(
-                        choices.place(row, "spi_kind", record),
-                        Msg(
-                            N_("list '%(list_name)s' is both %(scale)s and %(kind)s"),
-                            list_name=list_name,
-                            scale=scale["kind"],
-                            kind=kind,
-                        ),
-                    )
-                scale["kind"] = kind
-        for scale in scales.values():
-            # Lists from other tools have no kind: ordinal when every non-missing option has a value.
-            if scale["kind"] is None:
-                valued = [o for o in scale["options"] if "missing" not in o]
-                scale["kind"] = "ordinal" if valued and all("value" in o for o in valued) else "nominal"
-        return scales, missing_codes
-
-    def _default_label(self, missing: Missing) -> dict[str, str]:
-        label = DEFAULT_MISSING[missing][1]
-        return {lang: label.get(lang, label["en"]) for lang in self.languages}
 
     # Survey ----------------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
-"""The XLSForm importer's state and what it does with a question's row: texts in every language,
-appearances, expressions, the item itself, ``or_other``, ``select_one_from_file`` and the labels' ``${name}``
-references. :class:`questionnaires.xlsform.importer.Importer` builds on it."""
+"""The XLSForm importer's state, the choices sheet's lists, and what it does with a question's row: texts
+in every language, appearances, expressions, the item itself, ``or_other``, ``select_one_from_file`` and
+the labels' ``${name}`` references. :class:`questionnaires.xlsform.importer.Importer` builds on it."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from questionnaires.builder import CODE_PATTERN, ID_PATTERN
-from questionnaires.model import ItemType
+from questionnaires.builder import CODE_PATTERN, DEFAULT_MISSING, ID_PATTERN
+from questionnaires.model import ItemType, Missing
 from questionnaires.problems import N_, Label, Msg
 from questionnaires.xlsform import columns as cols
 from questionnaires.xlsform.columns import parse_header
@@ -85,6 +85,102 @@ class _QuestionReader:
         return {lang: out[lang] for lang in self.languages if lang in out} if self.languages else out
 
     # Choices ---------------------------------------------------------------------------------------------
+
+    # Choices -------------------------------------------------------------------------------------------
+
+    def _scales(
+        self, choices: _SheetReader | None, setting: Record
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+        scales: dict[str, dict[str, Any]] = {}
+        missing_codes: dict[str, Any] = {}
+        for missing, key in (
+            (Missing.DONT_KNOW, "spi_dont_know_code"),
+            (Missing.NOT_APPLICABLE, "spi_not_applicable_code"),
+        ):
+            value = (setting.get(key) or {}).get(None)
+            if value:
+                missing_codes[missing.value] = {"code": value.text, "label": self._default_label(missing)}
+        if choices is None:
+            return scales, missing_codes
+        for row, record, _ in choices.records():
+            list_value = (record.get("list_name") or {}).get(None)
+            if not record:
+                continue
+            if list_value is None:
+                self.findings.error(choices.place(row, "list_name"), Msg(N_("a choice needs a list_name")))
+                continue
+            list_name = list_value.text
+            scale = scales.setdefault(list_name, {"id": list_name, "kind": None, "options": []})
+            places = self.origins.options.setdefault(list_name, [])
+            name_value = (record.get("name") or {}).get(None)
+            code = name_value.text if name_value else ""
+            if not code:
+                self.findings.error(
+                    choices.place(row, "name"),
+                    Msg(N_("a choice of list '%(list_name)s' needs a name"), list_name=list_name),
+                )
+                continue
+            if " " in code:
+                fixed = re.sub(r"\s+", "_", code)
+                self.findings.warn(
+                    choices.place(row, "name", record),
+                    Msg(
+                        N_(
+                            "choice name '%(code)s' has spaces, which a select_multiple answer "
+                            "cannot hold; stored as '%(fixed)s'"
+                        ),
+                        code=code,
+                        fixed=fixed,
+                    ),
+                    kind="choice-spaces",
+                )
+                code = fixed
+            label = self.text(record.get("label", {}))
+            if not label:
+                self.findings.error(
+                    choices.place(row, "label", record),
+                    Msg(
+                        N_(
+                            "choice '%(code)s' of list '%(list_name)s' has no label; every choice "
+                            "needs one (ODK Validate refuses a choice without)"
+                        ),
+                        code=code,
+                        list_name=list_name,
+                    ),
+                )
+            option: dict[str, Any] = {"code": code, "label": label}
+            if "spi_value" in record:
+                option["value"] = _number_or_text(record["spi_value"][None].text)
+            if "spi_missing" in record:
+                option["missing"] = record["spi_missing"][None].text
+                missing_codes.setdefault(option["missing"], {"code": code, "label": label})
+            scale["options"].append(option)
+            places.append(Place(choices.title, row))
+            if "spi_kind" in record:
+                kind = record["spi_kind"][None].text
+                if scale["kind"] not in (None, kind):
+                    self.findings.error(
+                        choices.place(row, "spi_kind", record),
+                        Msg(
+                            N_("list '%(list_name)s' is both %(scale)s and %(kind)s"),
+                            list_name=list_name,
+                            scale=scale["kind"],
+                            kind=kind,
+                        ),
+                    )
+                scale["kind"] = kind
+        for scale in scales.values():
+            # Lists from other tools have no kind: ordinal when every non-missing option has a value.
+            if scale["kind"] is None:
+                valued = [o for o in scale["options"] if "missing" not in o]
+                scale["kind"] = "ordinal" if valued and all("value" in o for o in valued) else "nominal"
+        return scales, missing_codes
+
+    def _default_label(self, missing: Missing) -> dict[str, str]:
+        label = DEFAULT_MISSING[missing][1]
+        return {lang: label.get(lang, label["en"]) for lang in self.languages}
+
+    # Questions -----------------------------------------------------------------------------------------
 
     def _leftover(
         self, survey: _SheetReader, row: int, record: Record, keep: tuple[str, ...], what: str
