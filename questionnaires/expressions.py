@@ -322,10 +322,10 @@ class _Compiler(lark.Transformer[lark.Token, Compiled]):
             expected = str(low) if low == high else f"{low} or more" if high is None else f"{low} to {high}"
             raise ExpressionError(
                 Msg(
-                    N_("%(name)s() takes %(expected)s argument%(expected2)s, got %(args)s"),
+                    N_("%(name)s() takes %(expected)s argument%(plural)s, got %(args)s"),
                     name=name,
                     expected=expected,
-                    expected2="s" if expected != "1" else "",
+                    plural="s" if expected != "1" else "",
                     args=len(args),
                 ),
                 name_token.column or 1,

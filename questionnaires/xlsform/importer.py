@@ -188,11 +188,10 @@ class Importer(_QuestionReader):
                         Msg(
                             N_(
                                 "cannot tell the language of '%(suffix)s'; write it as "
-                                "'%(name)s::%(suffix2)s (xx)' with its two-letter code"
+                                "'%(name)s::%(suffix)s (xx)' with its two-letter code"
                             ),
                             suffix=column.suffix,
                             name=column.name,
-                            suffix2=column.suffix,
                         ),
                     )
                     problems = True
@@ -264,11 +263,10 @@ class Importer(_QuestionReader):
                     Msg(
                         N_(
                             "the columns without a language suffix are in '%(language)s', and so "
-                            "are those headed '…::…(%(language2)s)': keep one of them, or give the "
+                            "are those headed '…::…(%(language)s)': keep one of them, or give the "
                             "unsuffixed ones their language"
                         ),
                         language=language,
-                        language2=language,
                     ),
                 )
                 return None
@@ -478,11 +476,11 @@ class Importer(_QuestionReader):
                             Place(survey.title, group.row),
                             Msg(
                                 N_(
-                                    "group '%(name)s' is inside group '%(name2)s': it becomes a page of "
+                                    "group '%(name)s' is inside group '%(outer)s': it becomes a page of "
                                     "its own, shown when both groups are relevant"
                                 ),
                                 name=group.name,
-                                name2=stack[-2].name,
+                                outer=stack[-2].name,
                             ),
                             kind="nested",
                         )

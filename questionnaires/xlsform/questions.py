@@ -75,10 +75,9 @@ class _QuestionReader:
             self.findings.warn(
                 Place(first.sheet, first.row, first.column.index, first.column.header),
                 Msg(
-                    N_("no %(missing)s text: the %(source)s text is shown in %(missing2)s too"),
+                    N_("no %(missing)s text: the %(source)s text is shown in %(missing)s too"),
                     missing=", ".join(missing),
                     source=source,
-                    missing2=", ".join(missing),
                 ),
                 kind="translation",
             )

@@ -200,9 +200,8 @@ class _SheetReader:
                 found.warn(
                     place,
                     Msg(
-                        N_("read as '%(respell)s'; write '%(respell2)s'"),
+                        N_("read as '%(respell)s'; write '%(respell)s'"),
                         respell=column.respell,
-                        respell2=column.respell,
                     ),
                     kind="respell",
                 )
