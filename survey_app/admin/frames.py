@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from scoring.frames import ColumnMapping
 from survey_app.admin.forms import ActionForm
-from survey_app.admin.terms import error_text
+from survey_app.admin.terms import error_text, problem_text
 from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.delivery import delivery_counts
 from survey_app.domain.errors import DomainError
@@ -112,8 +112,7 @@ def _page(
             form=form,
             plan_form=PlanForm(),
             problems=problems,
-            # The list's problems in the console's language: template translated, then its fields filled.
-            problem_text=lambda problem: problem.render(lambda template: str(_(template))),
+            problem_text=problem_text,
             draw=draw,
             delivered=delivery_counts(campaign),
             mail_configured=bool(current_app.config.get("SMTP_HOST")),

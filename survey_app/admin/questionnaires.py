@@ -30,6 +30,7 @@ from questionnaires.model import Questionnaire
 from questionnaires.problems import N_, Msg, Problem
 from questionnaires.xlsform import ImportOptions, import_xlsform
 from survey_app.admin.forms import ConsoleForm
+from survey_app.admin.terms import problem_text
 from survey_app.dates import today
 from survey_app.domain.accounts import audit, scope_institution_ids
 from survey_app.domain.errors import DomainError
@@ -105,8 +106,7 @@ def _index(form: UploadForm, **context: Any) -> ResponseReturnValue:
     context.setdefault("warnings", [])
     return render_template(
         "admin/questionnaires.html",
-        # The validator's messages in the console's language: template translated, then its fields filled.
-        problem_text=lambda problem: problem.render(lambda template: str(_(template))),
+        problem_text=problem_text,
         versions=versions,
         used=used,
         counts=counts,
