@@ -30,7 +30,7 @@ from questionnaires.model import Questionnaire
 from questionnaires.problems import N_, Msg, Problem
 from questionnaires.xlsform import ImportOptions, import_xlsform
 from survey_app.admin.forms import ConsoleForm
-from survey_app.admin.terms import problem_text
+from survey_app.admin.terms import error_text, problem_text
 from survey_app.dates import today
 from survey_app.domain.accounts import audit, scope_institution_ids
 from survey_app.domain.errors import DomainError
@@ -216,7 +216,7 @@ def upload() -> ResponseReturnValue:
         version, created = store_questionnaire(questionnaire, today())
     except DomainError as exc:
         db.session.rollback()
-        return _index(form, error=str(exc))
+        return _index(form, error=error_text(exc))
     if not created:
         return _index(form, already=version, warnings=warnings)
     audit(

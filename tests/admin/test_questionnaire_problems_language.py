@@ -220,3 +220,38 @@ def test_population_list_problems_are_listed_in_the_console_language(
         assert expected in cells, (expected, cells)
     for message in cells:
         assert not _words_found(message, FOREIGN[lang]), message
+
+
+SMALL_YAML = """\
+kind: questionnaire
+id: kecil
+version: "1"
+title: {id: Kecil, en: Small}
+group: internal
+languages: [id, en]
+sections:
+  - id: s1
+    title: {id: Bagian, en: Part}
+    items:
+      - id: q1
+        type: text
+        label: {id: Nama, en: Name}
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("id", "kuesioner kecil versi 1 sudah tersimpan dengan isi yang berbeda"),
+        ("en", "questionnaire kecil version 1 is already stored with different content"),
+    ],
+)
+def test_a_changed_version_is_refused_in_the_console_language(
+    client: FlaskClient, lang: str, expected: str
+) -> None:
+    make_user("admin")
+    login(client, "admin@example.org")
+    assert _upload(client, "kecil.yaml", SMALL_YAML.encode(), lang)[0] == 200
+    status, page = _upload(client, "kecil.yaml", SMALL_YAML.replace("Nama", "Nama lengkap").encode(), lang)
+    assert status == 400
+    assert expected in html.unescape(page)
