@@ -33,7 +33,7 @@ run: venv
 # then compile; the compiled .mo files are committed so a fresh clone needs no build step.
 translations: dev
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k N_ --no-location --sort-output --project=integrity-survey \
-		-o survey_app/translations/messages.pot survey_app
+		-o survey_app/translations/messages.pot survey_app questionnaires scoring
 	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations -w 110
 	$(BIN)/pybabel compile -d survey_app/translations
 

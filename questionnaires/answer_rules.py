@@ -15,6 +15,7 @@ from typing import Protocol
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from questionnaires.model import ItemType, Scale
+from questionnaires.problems import N_, Label, Msg, dot
 from questionnaires.yamlsource import Entry, Reader
 
 #: Column names of an XLSForm choices sheet that an option attribute cannot take (an export writes each
@@ -28,17 +29,17 @@ _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 class _Builder(Protocol):
     r: Reader
 
-    def text(self, node: Node, what: str) -> dict[str, str]: ...
+    def text(self, node: Node, what: Label) -> dict[str, str]: ...
 
 
-def _expression_text(r: Reader, entry: Entry | None, what: str) -> str | None:
+def _expression_text(r: Reader, entry: Entry | None, what: Label) -> str | None:
     if entry is None or r.is_null(entry.value):
         return None
     return r.text_scalar(entry.value, what)
 
 
 def item_features(
-    builder: _Builder, entries: Mapping[str, Entry], node: Node, what: str, item_type: ItemType | None
+    builder: _Builder, entries: Mapping[str, Entry], node: Node, what: Label, item_type: ItemType | None
 ) -> tuple[bool | None, dict[str, str], str | None, str | None]:
     """An item's ``required_message``, ``calculation`` and ``choice_filter``, checked.
 
@@ -49,46 +50,60 @@ def item_features(
     override = None
     if item_type is ItemType.CALCULATE:
         override = False
-        if "required" in entries and r.boolean(entries["required"].value, f"{what}.required"):
+        if "required" in entries and r.boolean(entries["required"].value, dot(what, "required")):
             r.report(
                 entries["required"].value,
-                f"{what}: a calculation is computed, never asked, and cannot be required",
+                Msg(
+                    N_("%(what)s: a calculation is computed, never asked, and cannot be required"), what=what
+                ),
             )
     if "label" not in entries and item_type is not ItemType.CALCULATE:
-        r.report(node, f"{what}: missing required key 'label'")
+        r.report(node, Msg(N_("%(what)s: missing required key '%(key)s'"), what=what, key="label"))
     message: dict[str, str] = {}
     if "required_message" in entries:
-        message = builder.text(entries["required_message"].value, f"{what}.required_message")
-    calculation = _expression_text(r, entries.get("calculation"), f"{what}.calculation")
+        message = builder.text(entries["required_message"].value, dot(what, "required_message"))
+    calculation = _expression_text(r, entries.get("calculation"), dot(what, "calculation"))
     if item_type is ItemType.CALCULATE and calculation is None:
-        r.report(node, f"{what}: a calculate item needs a 'calculation'")
+        r.report(node, Msg(N_("%(what)s: a calculate item needs a 'calculation'"), what=what))
     elif item_type is not None and item_type is not ItemType.CALCULATE and calculation is not None:
-        r.report(entries["calculation"].key, f"{what}: only calculate items have a calculation")
+        r.report(
+            entries["calculation"].key,
+            Msg(N_("%(what)s: only calculate items have a calculation"), what=what),
+        )
         calculation = None
-    choice_filter = _expression_text(r, entries.get("choice_filter"), f"{what}.choice_filter")
+    choice_filter = _expression_text(r, entries.get("choice_filter"), dot(what, "choice_filter"))
     if choice_filter is not None and item_type is not None and not item_type.is_choice:
-        r.report(entries["choice_filter"].key, f"{what}: only choice items have a choice_filter")
+        r.report(
+            entries["choice_filter"].key,
+            Msg(N_("%(what)s: only choice items have a choice_filter"), what=what),
+        )
         choice_filter = None
     return override, message, calculation, choice_filter
 
 
-def check_required_message(r: Reader, entries: Mapping[str, Entry], what: str, required: bool) -> None:
+def check_required_message(r: Reader, entries: Mapping[str, Entry], what: Label, required: bool) -> None:
     if "required_message" in entries and not required:
-        r.report(entries["required_message"].key, f"{what}: required_message on an item that is not required")
+        r.report(
+            entries["required_message"].key,
+            Msg(N_("%(what)s: required_message on an item that is not required"), what=what),
+        )
 
 
-def option_attributes(r: Reader, entries: Mapping[str, Entry], what: str) -> dict[str, str]:
+def option_attributes(r: Reader, entries: Mapping[str, Entry], what: Label) -> dict[str, str]:
     """An option's ``attributes``: the columns of its choice row that a ``choice_filter`` reads."""
     found: dict[str, str] = {}
     if "attributes" not in entries:
         return found
     for key, entry in (
-        r.mapping(entries["attributes"].value, f"{what}.attributes", allowed=None) or {}
+        r.mapping(entries["attributes"].value, dot(what, "attributes"), allowed=None) or {}
     ).items():
         if not _ID.match(key) or key in RESERVED_ATTRIBUTES or key.startswith("spi_"):
-            r.report(entry.key, f"{what}.attributes: '{key}' is not a usable column name")
+            r.report(
+                entry.key,
+                Msg(N_("%(what)s.attributes: '%(key)s' is not a usable column name"), what=what, key=key),
+            )
             continue
-        text = r.text_scalar(entry.value, f"{what}.attributes.{key}")
+        text = r.text_scalar(entry.value, dot(dot(what, "attributes"), key))
         if text is not None:
             found[key] = text
     return found
@@ -97,7 +112,7 @@ def option_attributes(r: Reader, entries: Mapping[str, Entry], what: str) -> dic
 def check_piping(
     r: Reader,
     entries: Mapping[str, Entry],
-    what: str,
+    what: Label,
     limit: int,
     order: Mapping[str, int],
     type_of: Callable[[str], ItemType | None],
@@ -122,30 +137,55 @@ def check_piping(
             if not isinstance(node, ScalarNode):
                 continue
             for ref in sorted(set(PIPED.findall(str(node.value)))):
-                where = f"{what}.{key}"
+                where = dot(what, key)
                 if ref not in order:
                     close = difflib.get_close_matches(ref, list(order), n=1)
-                    hint = f"; did you mean ${{{close[0]}}}?" if close else ""
-                    r.report(node, f"{where}: refers to unknown item ${{{ref}}}{hint}")
+                    hint: Label = Msg(N_("; did you mean ${%(name)s}?"), name=close[0]) if close else ""
+                    r.report(
+                        node,
+                        Msg(
+                            N_("%(what)s: refers to unknown item ${%(ref)s}%(hint)s"),
+                            what=where,
+                            ref=ref,
+                            hint=hint,
+                        ),
+                    )
                 elif order[ref] >= limit:
                     r.report(
                         node,
-                        f"{where}: shows ${{{ref}}}, which comes later; only earlier answers can be shown",
+                        Msg(
+                            N_(
+                                "%(what)s: shows ${%(ref)s}, which comes later; only earlier answers "
+                                "can be shown"
+                            ),
+                            what=where,
+                            ref=ref,
+                        ),
                     )
                 elif type_of(ref) is ItemType.NOTE:
-                    r.report(node, f"{where}: shows ${{{ref}}}, a note, which has no answer")
+                    r.report(
+                        node,
+                        Msg(
+                            N_("%(what)s: shows ${%(ref)s}, a note, which has no answer"), what=where, ref=ref
+                        ),
+                    )
 
 
 def check_columns(
-    r: Reader, node: Node, what: str, source: str, columns: frozenset[str], key: str, scale: Scale | None
+    r: Reader, node: Node, what: Label, source: str, columns: frozenset[str], key: str, scale: Scale | None
 ) -> None:
     """Bare names are columns of a choice: only a choice_filter has one, and its scale must have them. A
     calculation may not use ``today()``."""
     if key == "calculation" and re.search(r"\btoday\s*\(", source):
         r.report(
             node,
-            f"{what}: today() in a calculation would store the day of answering, which helps identify the "
-            "respondent (the response keeps only its submission day)",
+            Msg(
+                N_(
+                    "%(what)s: today() in a calculation would store the day of answering, which helps "
+                    "identify the respondent (the response keeps only its submission day)"
+                ),
+                what=what,
+            ),
         )
     if not columns:
         return
@@ -153,8 +193,14 @@ def check_columns(
         name = sorted(columns)[0]
         r.report(
             node,
-            f"{what}: '{name}' is neither ${{{name}}} (an answer) nor '{name}' (text); bare names are only "
-            "meaningful in a choice_filter",
+            Msg(
+                N_(
+                    "%(what)s: '%(name)s' is neither ${%(name)s} (an answer) nor '%(name)s' (text); "
+                    "bare names are only meaningful in a choice_filter"
+                ),
+                what=what,
+                name=name,
+            ),
         )
         return
     if scale is None:
@@ -163,6 +209,14 @@ def check_columns(
     for name in sorted(columns - known):
         r.report(
             node,
-            f"{what}: the options of scale '{scale.id}' have no column '{name}' "
-            f"(they have: {', '.join(sorted(known))})",
+            Msg(
+                N_(
+                    "%(what)s: the options of scale '%(scale)s' have no column '%(name)s' "
+                    "(they have: %(known)s)"
+                ),
+                what=what,
+                scale=scale.id,
+                name=name,
+                known=", ".join(sorted(known)),
+            ),
         )

@@ -45,6 +45,8 @@ from typing import Any
 
 import lark
 
+from questionnaires.problems import N_, Label, Msg
+
 #: What an expression computes with: XPath's three types.
 Value = str | float | bool
 
@@ -61,8 +63,10 @@ MAX_LENGTH = 2000
 class ExpressionError(ValueError):
     """An expression that does not parse or calls an unknown function; ``column`` is 1-based."""
 
-    def __init__(self, message: str, column: int = 1) -> None:
-        self.message = message
+    def __init__(self, message: Label, column: int = 1) -> None:
+        #: The English text; ``text`` is the same as a message to translate.
+        self.message = str(message)
+        self.text = message
         self.column = column
         super().__init__(f"column {column}: {message}")
 
@@ -377,31 +381,37 @@ class _Compiler(lark.Transformer[lark.Token, Compiled]):
         name = str(name_token)
         spec = _FUNCTIONS.get(name)
         if spec is None:
-            raise ExpressionError(f"unknown function '{name}()'", name_token.column or 1)
+            raise ExpressionError(Msg(N_("unknown function '%(name)s()'"), name=name), name_token.column or 1)
         low, high, implementation = spec
         if len(args) < low or (high is not None and len(args) > high):
             expected = str(low) if low == high else f"{low} or more" if high is None else f"{low} to {high}"
             raise ExpressionError(
-                f"{name}() takes {expected} argument{'s' if expected != '1' else ''}, got {len(args)}",
+                Msg(
+                    N_("%(name)s() takes %(expected)s argument%(plural)s, got %(args)s"),
+                    name=name,
+                    expected=expected,
+                    plural="s" if expected != "1" else "",
+                    args=len(args),
+                ),
                 name_token.column or 1,
             )
         if name == "regex":
             pattern = self._literals.get(id(args[1]))
             if pattern is None or pattern[0] != "string":
                 raise ExpressionError(
-                    "regex() needs its pattern written as text, e.g. regex(., '^[0-9]+$')",
+                    Msg(N_("regex() needs its pattern written as text, e.g. regex(., '^[0-9]+$')")),
                     name_token.column or 1,
                 )
             if len(pattern[1]) > MAX_PATTERN_LENGTH:
                 raise ExpressionError(
-                    f"the regex() pattern is longer than {MAX_PATTERN_LENGTH} characters",
+                    Msg(N_("the regex() pattern is longer than %(max)s characters"), max=MAX_PATTERN_LENGTH),
                     name_token.column or 1,
                 )
             try:
                 _pattern(pattern[1])
             except re.error as exc:
                 raise ExpressionError(
-                    f"the regex() pattern is not valid: {exc}", name_token.column or 1
+                    Msg(N_("the regex() pattern is not valid: %(exc)s"), exc=exc), name_token.column or 1
                 ) from None
         if name == "selected":
             first, second = self._literals.get(id(args[0])), self._literals.get(id(args[1]))
@@ -426,9 +436,11 @@ def compile_expression(source: str) -> Expression:
     questionnaires.expressions.ExpressionError: column 9: the expression ends too early
     """
     if not source.strip():
-        raise ExpressionError("the expression is empty", 1)
+        raise ExpressionError(Msg(N_("the expression is empty")), 1)
     if len(source) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is longer than {MAX_LENGTH} characters", MAX_LENGTH)
+        raise ExpressionError(
+            Msg(N_("the expression is longer than %(max)s characters"), max=MAX_LENGTH), MAX_LENGTH
+        )
     try:
         tree = _parser().parse(source)
         compiler = _Compiler()
@@ -436,18 +448,22 @@ def compile_expression(source: str) -> Expression:
     except lark.exceptions.VisitError as exc:
         if isinstance(exc.orig_exc, ExpressionError):
             raise exc.orig_exc from None
-        raise ExpressionError(f"cannot compile: {exc.orig_exc}", 1) from None
+        raise ExpressionError(Msg(N_("cannot compile: %(orig_exc)s"), orig_exc=exc.orig_exc), 1) from None
     except lark.UnexpectedEOF:
-        raise ExpressionError("the expression ends too early", len(source) + 1) from None
+        raise ExpressionError(Msg(N_("the expression ends too early")), len(source) + 1) from None
     except lark.UnexpectedCharacters as exc:
         where = exc.pos_in_stream or 0
-        raise ExpressionError(f"unexpected character {source[where : where + 1]!r}", exc.column) from None
+        raise ExpressionError(
+            Msg(N_("unexpected character %(source)s"), source=repr(source[where : where + 1])), exc.column
+        ) from None
     except lark.UnexpectedToken as exc:
         if exc.token.type == "$END":
-            raise ExpressionError("the expression ends too early", len(source) + 1) from None
-        raise ExpressionError(f"unexpected {str(exc.token)!r}", exc.column) from None
+            raise ExpressionError(Msg(N_("the expression ends too early")), len(source) + 1) from None
+        raise ExpressionError(
+            Msg(N_("unexpected %(token)s"), token=repr(str(exc.token))), exc.column
+        ) from None
     except RecursionError:
-        raise ExpressionError("the expression is nested too deeply", 1) from None
+        raise ExpressionError(Msg(N_("the expression is nested too deeply")), 1) from None
     return Expression(
         source=source,
         references=frozenset(compiler.references),

@@ -15,6 +15,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from questionnaires.problems import N_, Label, Msg
+
 
 @dataclass(frozen=True)
 class ReadLimits:
@@ -47,13 +49,21 @@ DEFAULT_LIMITS = ReadLimits()
 class LimitExceeded(Exception):  # noqa: N818 - reads as what happened: "limit exceeded"
     """An upload is over one of the limits; the message says which and how to fix the file."""
 
+    def __init__(self, message: Label) -> None:
+        #: The message to translate (``str()`` of the exception is its English text).
+        self.text = message
+        super().__init__(str(message))
+
 
 def check_file_size(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> None:
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise LimitExceeded(
-            f"the file is {size / 1e6:.1f} MB; questionnaire files may be at most "
-            f"{limits.max_file_bytes / 1e6:.0f} MB"
+            Msg(
+                N_("the file is %(size)s MB; questionnaire files may be at most %(limits)s MB"),
+                size=format(size / 1e6, ".1f"),
+                limits=format(limits.max_file_bytes / 1e6, ".0f"),
+            )
         )
 
 
@@ -70,8 +80,14 @@ def check_zip(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> None:
         members = archive.infolist()
     if len(members) > limits.max_zip_members:
         raise LimitExceeded(
-            f"the workbook holds {len(members)} files; an XLSForm needs a dozen "
-            f"(at most {limits.max_zip_members} are read)"
+            Msg(
+                N_(
+                    "the workbook holds %(members)s files; an XLSForm needs a dozen (at "
+                    "most %(max_zip_members)s are read)"
+                ),
+                members=len(members),
+                max_zip_members=limits.max_zip_members,
+            )
         )
     total = 0
     for member in members:
@@ -80,13 +96,23 @@ def check_zip(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> None:
             ratio = member.file_size / max(member.compress_size, 1)
             if ratio > limits.max_compression_ratio:
                 raise LimitExceeded(
-                    f"the workbook's part {member.filename} inflates {ratio:,.0f} times "
-                    f"(to {member.file_size / 1e6:,.0f} MB): this looks like a zip bomb, not a spreadsheet"
+                    Msg(
+                        N_(
+                            "the workbook's part %(filename)s inflates %(ratio)s times (to "
+                            "%(member)s MB): this looks like a zip bomb, not a spreadsheet"
+                        ),
+                        filename=member.filename,
+                        ratio=format(ratio, ",.0f"),
+                        member=format(member.file_size / 1e6, ",.0f"),
+                    )
                 )
     if total > limits.max_uncompressed_bytes:
         raise LimitExceeded(
-            f"the workbook inflates to {total / 1e6:,.0f} MB; at most "
-            f"{limits.max_uncompressed_bytes / 1e6:,.0f} MB are read"
+            Msg(
+                N_("the workbook inflates to %(total)s MB; at most %(limits)s MB are read"),
+                total=format(total / 1e6, ",.0f"),
+                limits=format(limits.max_uncompressed_bytes / 1e6, ",.0f"),
+            )
         )
 
 
@@ -100,6 +126,11 @@ class Deadline:
     def check(self) -> None:
         if time.monotonic() > self._end:
             raise LimitExceeded(
-                f"reading the workbook took more than {self.seconds:g} s; the file is far larger than a "
-                "questionnaire"
+                Msg(
+                    N_(
+                        "reading the workbook took more than %(seconds)s s; the file is far "
+                        "larger than a questionnaire"
+                    ),
+                    seconds=format(self.seconds, "g"),
+                )
             )

@@ -7,9 +7,9 @@ import os
 
 from yaml.nodes import Node
 
-from questionnaires.loader import DOCUMENT_ID_PATTERN, ID_PATTERN, _Builder, read_source
+from questionnaires.builder import DOCUMENT_ID_PATTERN, ID_PATTERN, _Builder, read_source
 from questionnaires.model import Group
-from questionnaires.problems import Problem, QuestionnaireInvalid
+from questionnaires.problems import N_, Label, Msg, Problem, QuestionnaireInvalid, dot
 from questionnaires.profile import Category, CorrectionRule, Dimension, ScoringProfile
 from questionnaires.yamlsource import Entry, Reader, compose, position
 
@@ -43,7 +43,7 @@ class _ProfileBuilder(_Builder):
         r = self.r
         entries = r.mapping(
             root,
-            "profile",
+            Msg(N_("profile")),
             PROFILE_KEYS,
             required=("id", "version", "title", "group_weights", "dimensions"),
         )
@@ -52,7 +52,9 @@ class _ProfileBuilder(_Builder):
         if "kind" in entries:
             kind = r.text_scalar(entries["kind"].value, "kind")
             if kind is not None and kind != "profile":
-                r.report(entries["kind"].value, f"kind: expected 'profile' here, got '{kind}'")
+                r.report(
+                    entries["kind"].value, Msg(N_("kind: expected 'profile' here, got '%(kind)s'"), kind=kind)
+                )
         pid = self.identifier(entries["id"].value, "id", DOCUMENT_ID_PATTERN) if "id" in entries else None
         version = r.text_scalar(entries["version"].value, "version") if "version" in entries else None
         title = self.text(entries["title"].value, "title") if "title" in entries else {}
@@ -73,7 +75,8 @@ class _ProfileBuilder(_Builder):
             value = r.number(entries["min_share_answered"].value, "min_share_answered")
             if value is not None and not 0 < value <= 1:
                 r.report(
-                    entries["min_share_answered"].value, "min_share_answered: must be above 0 and at most 1"
+                    entries["min_share_answered"].value,
+                    Msg(N_("min_share_answered: must be above 0 and at most 1")),
                 )
             elif value is not None:
                 min_share = value
@@ -113,11 +116,15 @@ class _ProfileBuilder(_Builder):
         if fields is None:
             return weights
         if not fields:
-            self.r.report(entry.value, "group_weights: give the weight of at least one respondent group")
+            self.r.report(
+                entry.value, Msg(N_("group_weights: give the weight of at least one respondent group"))
+            )
         for name, field_entry in fields.items():
-            value = self.r.number(field_entry.value, f"group_weights.{name}")
+            value = self.r.number(field_entry.value, dot("group_weights", name))
             if value is not None and value < 0:
-                self.r.report(field_entry.value, f"group_weights.{name}: must not be negative")
+                self.r.report(
+                    field_entry.value, Msg(N_("group_weights.%(name)s: must not be negative"), name=name)
+                )
             elif value is not None:
                 weights[Group(name)] = value
         total = sum(weights.values())
@@ -126,23 +133,32 @@ class _ProfileBuilder(_Builder):
             and fields
             and not math.isclose(total, 1.0, abs_tol=WEIGHT_SUM_TOLERANCE)
         ):
-            self.r.report(entry.value, f"group_weights: the weights add up to {total:g}, not 1")
+            self.r.report(
+                entry.value,
+                Msg(N_("group_weights: the weights add up to %(total)s, not 1"), total=format(total, "g")),
+            )
         return weights
 
-    def _list(self, entry: Entry | None, what: str) -> list[Node]:
+    def _list(self, entry: Entry | None, what: Label) -> list[Node]:
         if entry is None:
             return []
         nodes = self.r.sequence(entry.value, what)
         if nodes is not None and not nodes:
-            self.r.report(entry.value, f"{what}: the list is empty")
+            self.r.report(entry.value, Msg(N_("%(what)s: the list is empty"), what=what))
         return nodes or []
 
-    def _unique(self, seen: dict[str, Node], value: str | None, node: Node, what: str) -> str | None:
+    def _unique(self, seen: dict[str, Node], value: str | None, node: Node, what: Label) -> str | None:
         if value is None:
             return None
         if value in seen:
             self.r.report(
-                node, f"{what}: duplicate id '{value}' (first used on line {position(seen[value])[0]})"
+                node,
+                Msg(
+                    N_("%(what)s: duplicate id '%(value)s' (first used on line %(seen)s)"),
+                    what=what,
+                    value=value,
+                    seen=position(seen[value])[0],
+                ),
             )
             return None
         seen[value] = node
@@ -152,17 +168,17 @@ class _ProfileBuilder(_Builder):
         built: list[Dimension] = []
         seen: dict[str, Node] = {}
         for index, node in enumerate(self._list(entry, "dimensions")):
-            what = f"dimension {index + 1}"
+            what: Label = Msg(N_("dimension %(n)s"), n=index + 1)
             fields = self.r.mapping(node, what, DIMENSION_KEYS, required=("id", "label"))
             if fields is None:
                 continue
-            did = self.identifier(fields["id"].value, f"{what}.id", ID_PATTERN) if "id" in fields else None
+            did = self.identifier(fields["id"].value, dot(what, "id"), ID_PATTERN) if "id" in fields else None
             did = self._unique(seen, did, fields["id"].value, what) if "id" in fields else None
-            what = f"dimension '{did}'" if did else what
-            label = self.text(fields["label"].value, f"{what}.label") if "label" in fields else {}
-            weight = self._optional_positive(fields.get("weight"), f"{what}.weight") or 1.0
+            what = Msg(N_("dimension '%(id)s'"), id=did) if did else what
+            label = self.text(fields["label"].value, dot(what, "label")) if "label" in fields else {}
+            weight = self._optional_positive(fields.get("weight"), dot(what, "weight")) or 1.0
             recommendation = (
-                self.text(fields["recommendation"].value, f"{what}.recommendation")
+                self.text(fields["recommendation"].value, dot(what, "recommendation"))
                 if "recommendation" in fields
                 else {}
             )
@@ -176,24 +192,33 @@ class _ProfileBuilder(_Builder):
         # An empty list is allowed: some methodologies (ACRC) grade by rank, not by fixed bands.
         nodes = self.r.sequence(entry.value, "categories") if entry is not None else None
         for index, node in enumerate(nodes or []):
-            what = f"category {index + 1}"
+            what = Msg(N_("category %(n)s"), n=index + 1)
             fields = self.r.mapping(node, what, CATEGORY_KEYS, required=("id", "label", "lower", "upper"))
             if fields is None:
                 continue
-            cid = self.identifier(fields["id"].value, f"{what}.id", ID_PATTERN) if "id" in fields else None
+            cid = self.identifier(fields["id"].value, dot(what, "id"), ID_PATTERN) if "id" in fields else None
             cid = self._unique(seen, cid, fields["id"].value, what) if "id" in fields else None
-            what = f"category '{cid}'" if cid else what
-            label = self.text(fields["label"].value, f"{what}.label") if "label" in fields else {}
-            lower = self.r.number(fields["lower"].value, f"{what}.lower") if "lower" in fields else None
-            upper = self.r.number(fields["upper"].value, f"{what}.upper") if "upper" in fields else None
+            what = Msg(N_("category '%(id)s'"), id=cid) if cid else what
+            label = self.text(fields["label"].value, dot(what, "label")) if "label" in fields else {}
+            lower = self.r.number(fields["lower"].value, dot(what, "lower")) if "lower" in fields else None
+            upper = self.r.number(fields["upper"].value, dot(what, "upper")) if "upper" in fields else None
             if lower is not None and upper is not None and lower >= upper:
                 self.r.report(
-                    fields["upper"].value, f"{what}: upper ({upper:g}) must be above lower ({lower:g})"
+                    fields["upper"].value,
+                    Msg(
+                        N_("%(what)s: upper (%(upper)s) must be above lower (%(lower)s)"),
+                        what=what,
+                        upper=format(upper, "g"),
+                        lower=format(lower, "g"),
+                    ),
                 )
                 continue
             for key, bound in (("lower", lower), ("upper", upper)):
                 if bound is not None and not 0 <= bound <= 100:
-                    self.r.report(fields[key].value, f"{what}.{key}: categories lie on the 0-100 index")
+                    self.r.report(
+                        fields[key].value,
+                        Msg(N_("%(what)s.%(key)s: categories lie on the 0-100 index"), what=what, key=key),
+                    )
             if cid is not None and lower is not None and upper is not None:
                 built.append((Category(cid, label, lower, upper), node))
         # Bands must tile 0-100 in order, so every index value falls into exactly one category.
@@ -202,12 +227,22 @@ class _ProfileBuilder(_Builder):
             if not math.isclose(category.lower, expected):
                 self.r.report(
                     node,
-                    f"category '{category.id}': starts at {category.lower:g}, but the previous band ends at "
-                    f"{expected:g}; categories must cover 0-100 in order without gaps or overlaps",
+                    Msg(
+                        N_(
+                            "category '%(id)s': starts at %(lower)s, but the previous band ends at "
+                            "%(expected)s; categories must cover 0-100 in order without gaps or "
+                            "overlaps"
+                        ),
+                        id=category.id,
+                        lower=format(category.lower, "g"),
+                        expected=format(expected, "g"),
+                    ),
                 )
             expected = category.upper
         if built and not math.isclose(expected, 100.0):
-            self.r.report(built[-1][1], f"category '{built[-1][0].id}': the last band must end at 100")
+            self.r.report(
+                built[-1][1], Msg(N_("category '%(id)s': the last band must end at 100"), id=built[-1][0].id)
+            )
         return [c for c, _ in built]
 
     def _corrections(self, entry: Entry | None) -> list[CorrectionRule]:
@@ -216,35 +251,35 @@ class _ProfileBuilder(_Builder):
         if entry is None:
             return built
         for index, node in enumerate(self.r.sequence(entry.value, "corrections") or []):
-            what = f"correction {index + 1}"
+            what = Msg(N_("correction %(n)s"), n=index + 1)
             fields = self.r.mapping(node, what, CORRECTION_KEYS, required=("id", "label", "points_per_case"))
             if fields is None:
                 continue
-            rid = self.identifier(fields["id"].value, f"{what}.id", ID_PATTERN) if "id" in fields else None
+            rid = self.identifier(fields["id"].value, dot(what, "id"), ID_PATTERN) if "id" in fields else None
             rid = self._unique(seen, rid, fields["id"].value, what) if "id" in fields else None
-            what = f"correction '{rid}'" if rid else what
-            label = self.text(fields["label"].value, f"{what}.label") if "label" in fields else {}
-            points = self._optional_positive(fields.get("points_per_case"), f"{what}.points_per_case")
-            max_points = self._optional_positive(fields.get("max_points"), f"{what}.max_points")
+            what = Msg(N_("correction '%(id)s'"), id=rid) if rid else what
+            label = self.text(fields["label"].value, dot(what, "label")) if "label" in fields else {}
+            points = self._optional_positive(fields.get("points_per_case"), dot(what, "points_per_case"))
+            max_points = self._optional_positive(fields.get("max_points"), dot(what, "max_points"))
             if rid is not None and points is not None:
                 built.append(CorrectionRule(rid, label, points, max_points))
         return built
 
-    def _positive_int(self, entry: Entry | None, what: str, default: int) -> int:
+    def _positive_int(self, entry: Entry | None, what: Label, default: int) -> int:
         if entry is None:
             return default
         value = self.r.integer(entry.value, what)
         if value is not None and value < 1:
-            self.r.report(entry.value, f"{what}: must be at least 1")
+            self.r.report(entry.value, Msg(N_("%(what)s: must be at least 1"), what=what))
             return default
         return default if value is None else value
 
-    def _optional_positive(self, entry: Entry | None, what: str) -> float | None:
+    def _optional_positive(self, entry: Entry | None, what: Label) -> float | None:
         if entry is None or self.r.is_null(entry.value):
             return None
         value = self.r.number(entry.value, what)
         if value is not None and value <= 0:
-            self.r.report(entry.value, f"{what}: must be greater than 0")
+            self.r.report(entry.value, Msg(N_("%(what)s: must be greater than 0"), what=what))
             return None
         return value
 
@@ -263,7 +298,9 @@ def load_profile_text(text: str, filename: str = "<string>") -> ScoringProfile:
         raise QuestionnaireInvalid(problems)
     profile, problems = build_profile(root, filename)
     if profile is None:
-        raise QuestionnaireInvalid(problems or [Problem(filename, 0, 0, "the profile could not be built")])
+        raise QuestionnaireInvalid(
+            problems or [Problem.of(filename, 0, 0, Msg(N_("the profile could not be built")))]
+        )
     return profile
 
 

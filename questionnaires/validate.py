@@ -7,8 +7,9 @@ from enum import StrEnum
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from questionnaires.loader import build_questionnaire, read_source
-from questionnaires.problems import Problem, QuestionnaireInvalid
+from questionnaires.builder import read_source
+from questionnaires.loader import build_questionnaire
+from questionnaires.problems import N_, Msg, Problem, QuestionnaireInvalid
 from questionnaires.profile import ScoringProfile
 from questionnaires.profile_loader import build_profile, load_profile
 from questionnaires.yamlsource import compose
@@ -46,12 +47,16 @@ def validate_text(
     if kind is FileKind.QUESTIONNAIRE:
         return build_questionnaire(root, filename, profile)[1]
     return [
-        Problem(
+        Problem.of(
             filename,
             root.start_mark.line + 1,
             root.start_mark.column + 1,
-            "cannot tell whether this is a questionnaire or a profile: add 'kind: questionnaire' or "
-            "'kind: profile' at the top",
+            Msg(
+                N_(
+                    "cannot tell whether this is a questionnaire or a profile: add 'kind: "
+                    "questionnaire' or 'kind: profile' at the top"
+                )
+            ),
         )
     ]
 

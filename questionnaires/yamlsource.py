@@ -16,7 +16,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from questionnaires.limits import DEFAULT_LIMITS, ReadLimits
-from questionnaires.problems import Problem
+from questionnaires.problems import N_, Label, Msg, Problem
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -47,7 +47,15 @@ def compose(
     """
     if len(text) > limits.max_file_bytes:
         return None, [
-            Problem(filename, 0, 0, f"the file is larger than {limits.max_file_bytes / 1e6:.0f} MB")
+            Problem.of(
+                filename,
+                0,
+                0,
+                Msg(
+                    N_("the file is larger than %(limits)s MB"),
+                    limits=format(limits.max_file_bytes / 1e6, ".0f"),
+                ),
+            )
         ]
     try:
         node = yaml.compose(text, Loader=_LOADER)
@@ -55,18 +63,20 @@ def compose(
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = exc.problem or exc.context or "invalid YAML"
-        return None, [Problem(filename, line, column, f"YAML syntax error: {reason}")]
+        return None, [
+            Problem.of(filename, line, column, Msg(N_("YAML syntax error: %(reason)s"), reason=reason))
+        ]
     except yaml.YAMLError as exc:
-        return None, [Problem(filename, 1, 1, f"YAML syntax error: {exc}")]
+        return None, [Problem.of(filename, 1, 1, Msg(N_("YAML syntax error: %(exc)s"), exc=exc))]
     if node is None:
-        return None, [Problem(filename, 1, 1, "the file is empty")]
+        return None, [Problem.of(filename, 1, 1, Msg(N_("the file is empty")))]
     problem = _alias_problem(node, limits)
     if problem is not None:
-        return None, [Problem(filename, 1, 1, problem)]
+        return None, [Problem.of(filename, 1, 1, problem)]
     return node, []
 
 
-def _alias_problem(root: Node, limits: ReadLimits) -> str | None:
+def _alias_problem(root: Node, limits: ReadLimits) -> Msg | None:
     """Why the graph is refused (too many aliases, too large expanded, an alias inside itself), or None."""
     sizes: dict[int, int] = {}
     active: set[int] = set()
@@ -91,39 +101,50 @@ def _alias_problem(root: Node, limits: ReadLimits) -> str | None:
             shared += 1
             continue
         if key in active:
-            return "an alias refers to the value that contains it (recursive YAML); write the values out"
+            return Msg(
+                N_("an alias refers to the value that contains it (recursive YAML); write the values out")
+            )
         active.add(key)
         stack.append((node, True))
         for child in children:
             if id(child) in sizes:
                 shared += 1
             elif id(child) in active:
-                return "an alias refers to the value that contains it (recursive YAML); write the values out"
+                return Msg(
+                    N_("an alias refers to the value that contains it (recursive YAML); write the values out")
+                )
             else:
                 stack.append((child, False))
     if max(sizes.values(), default=0) > limits.max_yaml_nodes:
-        return (
-            f"with its aliases (*name) expanded the YAML would hold more than {limits.max_yaml_nodes:,} "
-            'values (a "billion laughs" file); write the values out'
+        return Msg(
+            N_(
+                "with its aliases (*name) expanded the YAML would hold more than %(n)s values "
+                '(a "billion laughs" file); write the values out'
+            ),
+            n=f"{limits.max_yaml_nodes:,}",
         )
     if shared > limits.max_yaml_aliases:
-        return f"the YAML uses aliases (*name) {shared} times; at most {limits.max_yaml_aliases} are allowed"
+        return Msg(
+            N_("the YAML uses aliases (*name) %(shared)s times; at most %(max)s are allowed"),
+            shared=shared,
+            max=limits.max_yaml_aliases,
+        )
     return None
 
 
-def describe(node: Node) -> str:
+def describe(node: Node) -> Msg:
     """How a node looks to a person writing YAML, for 'expected X, got Y' messages."""
     if isinstance(node, MappingNode):
-        return "a mapping"
+        return Msg(N_("a mapping"))
     if isinstance(node, SequenceNode):
-        return "a list"
+        return Msg(N_("a list"))
     if node.tag == _NULL:
-        return "nothing"
+        return Msg(N_("nothing"))
     if node.tag == _BOOL:
-        return f"the boolean {node.value!r}"
+        return Msg(N_("the boolean %(value)s"), value=repr(node.value))
     if node.tag in (_INT, _FLOAT):
-        return f"the number {node.value}"
-    return f"the text {node.value!r}"
+        return Msg(N_("the number %(value)s"), value=node.value)
+    return Msg(N_("the text %(value)s"), value=repr(node.value))
 
 
 def position(node: Node) -> tuple[int, int]:
@@ -146,12 +167,12 @@ class Reader:
         self.problems: list[Problem] = []
         self._constructor = yaml.constructor.SafeConstructor()
 
-    def report(self, node: Node | None, message: str) -> None:
+    def report(self, node: Node | None, message: Label) -> None:
         line, column = position(node) if node is not None else (0, 0)
-        self.problems.append(Problem(self.filename, line, column, message))
+        self.problems.append(Problem.of(self.filename, line, column, message))
 
-    def report_at(self, line: int, column: int, message: str) -> None:
-        self.problems.append(Problem(self.filename, line, column, message))
+    def report_at(self, line: int, column: int, message: Label) -> None:
+        self.problems.append(Problem.of(self.filename, line, column, message))
 
     def sorted_problems(self) -> list[Problem]:
         # Stable sort by place, so a file's problems read top to bottom; duplicates (same place, same text)
@@ -163,7 +184,7 @@ class Reader:
     def mapping(
         self,
         node: Node,
-        what: str,
+        what: Label,
         allowed: Collection[str] | None,
         required: Collection[str] = (),
     ) -> dict[str, Entry] | None:
@@ -172,72 +193,110 @@ class Reader:
         ``allowed=None`` accepts any key (language codes, group names: the caller checks those).
         """
         if not isinstance(node, MappingNode):
-            self.report(node, f"{what}: expected a mapping, got {describe(node)}")
+            self.report(
+                node, Msg(N_("%(what)s: expected a mapping, got %(got)s"), what=what, got=describe(node))
+            )
             return None
         entries: dict[str, Entry] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
-                self.report(key_node, f"{what}: YAML merge keys ('<<') are not supported; write the keys out")
+                self.report(
+                    key_node,
+                    Msg(
+                        N_("%(what)s: YAML merge keys ('<<') are not supported; write the keys out"),
+                        what=what,
+                    ),
+                )
                 continue
             if not isinstance(key_node, ScalarNode) or key_node.tag == _NULL:
-                self.report(key_node, f"{what}: a key must be a name, got {describe(key_node)}")
+                self.report(
+                    key_node,
+                    Msg(N_("%(what)s: a key must be a name, got %(got)s"), what=what, got=describe(key_node)),
+                )
                 continue
             key = str(key_node.value)
             if key in entries:
                 first = position(entries[key].key)[0]
-                self.report(key_node, f"{what}: duplicate key '{key}' (first given on line {first})")
+                self.report(
+                    key_node,
+                    Msg(
+                        N_("%(what)s: duplicate key '%(key)s' (first given on line %(first)s)"),
+                        what=what,
+                        key=key,
+                        first=first,
+                    ),
+                )
                 continue
             if allowed is not None and key not in allowed:
                 hint = difflib.get_close_matches(key, list(allowed), n=1)
                 suggestion = (
-                    f"; did you mean '{hint[0]}'?" if hint else f"; expected one of: {_listing(allowed)}"
+                    Msg(N_("; did you mean '%(hint)s'?"), hint=hint[0])
+                    if hint
+                    else Msg(N_("; expected one of: %(names)s"), names=_listing(allowed))
                 )
-                self.report(key_node, f"{what}: unknown key '{key}'{suggestion}")
+                self.report(
+                    key_node,
+                    Msg(
+                        N_("%(what)s: unknown key '%(key)s'%(suggestion)s"),
+                        what=what,
+                        key=key,
+                        suggestion=suggestion,
+                    ),
+                )
                 continue
             entries[key] = Entry(key_node, value_node)
         for key in required:
             if key not in entries:
-                self.report(node, f"{what}: missing required key '{key}'")
+                self.report(node, Msg(N_("%(what)s: missing required key '%(key)s'"), what=what, key=key))
         return entries
 
-    def sequence(self, node: Node, what: str) -> list[Node] | None:
+    def sequence(self, node: Node, what: Label) -> list[Node] | None:
         if not isinstance(node, SequenceNode):
-            self.report(node, f"{what}: expected a list, got {describe(node)}")
+            self.report(
+                node, Msg(N_("%(what)s: expected a list, got %(got)s"), what=what, got=describe(node))
+            )
             return None
         return list(node.value)
 
     # Scalars -----------------------------------------------------------------------------------------
 
-    def text_scalar(self, node: Node, what: str) -> str | None:
+    def text_scalar(self, node: Node, what: Label) -> str | None:
         """Any non-empty scalar as written: text is text, even if YAML would read ``No`` as a boolean."""
         if not isinstance(node, ScalarNode):
-            self.report(node, f"{what}: expected text, got {describe(node)}")
+            self.report(node, Msg(N_("%(what)s: expected text, got %(got)s"), what=what, got=describe(node)))
             return None
         if node.tag == _NULL or not str(node.value).strip():
-            self.report(node, f"{what}: must not be empty")
+            self.report(node, Msg(N_("%(what)s: must not be empty"), what=what))
             return None
         return str(node.value)
 
-    def number(self, node: Node, what: str) -> float | None:
+    def number(self, node: Node, what: Label) -> float | None:
         if isinstance(node, ScalarNode) and node.tag in (_INT, _FLOAT):
             value = float(self._constructor.construct_object(node))
             if math.isfinite(value):
                 return value
-            self.report(node, f"{what}: expected a finite number, got {node.value}")
+            self.report(
+                node,
+                Msg(N_("%(what)s: expected a finite number, got %(value)s"), what=what, value=node.value),
+            )
             return None
-        self.report(node, f"{what}: expected a number, got {describe(node)}")
+        self.report(node, Msg(N_("%(what)s: expected a number, got %(got)s"), what=what, got=describe(node)))
         return None
 
-    def integer(self, node: Node, what: str) -> int | None:
+    def integer(self, node: Node, what: Label) -> int | None:
         if isinstance(node, ScalarNode) and node.tag == _INT:
             return int(self._constructor.construct_object(node))
-        self.report(node, f"{what}: expected a whole number, got {describe(node)}")
+        self.report(
+            node, Msg(N_("%(what)s: expected a whole number, got %(got)s"), what=what, got=describe(node))
+        )
         return None
 
-    def boolean(self, node: Node, what: str) -> bool | None:
+    def boolean(self, node: Node, what: Label) -> bool | None:
         if isinstance(node, ScalarNode) and node.tag == _BOOL:
             return bool(self._constructor.construct_object(node))
-        self.report(node, f"{what}: expected true or false, got {describe(node)}")
+        self.report(
+            node, Msg(N_("%(what)s: expected true or false, got %(got)s"), what=what, got=describe(node))
+        )
         return None
 
     def is_null(self, node: Node) -> bool:

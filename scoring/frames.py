@@ -38,6 +38,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from questionnaires.problems import N_, Label, Msg
+from scoring.frame_reading import FrameProblem, read_table
+
 __all__ = [
     "ColumnMapping",
     "FrameProblem",
@@ -54,29 +57,14 @@ EMAIL_PATTERN = (
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
-SEPARATORS = (",", ";", "\t")
+#: How a problem names the column a mapping asks for ("no such column for the unit").
+_ROLE_WORDS: dict[str, Label] = {
+    "unit": Msg(N_("unit")),
+    "group": Msg(N_("group")),
+    "email": Msg(N_("e-mail address")),
+    "phone": Msg(N_("phone number")),
+}
 DEFAULT_COUNTRY_CODE = "62"
-
-
-@dataclass(frozen=True)
-class FrameProblem:
-    """One problem in a frame file: where (row, column) and what.
-
-    ``row`` is the spreadsheet row (header = 1), ``None`` for the whole file; ``column`` the file's
-    column header, ``None`` for the whole row.
-    """
-
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = []
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column {self.column!r}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
 @dataclass(frozen=True)
@@ -108,182 +96,6 @@ class FrameResult:
     def ok(self) -> bool:
         """Whether the frame is usable (no problem at all)."""
         return self.frame is not None and not self.problems
-
-
-# ------------------------------------------------------------------------------------------ reading
-
-
-def _decode(data: bytes) -> tuple[str | None, list[FrameProblem]]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), []
-        except UnicodeDecodeError as exc:
-            return None, [FrameProblem(None, None, f"not valid UTF-16 text ({exc.reason})")]
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError:
-        pass
-    problems = []
-    for i, line in enumerate(data.split(b"\n"), start=1):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            byte = line[exc.start : exc.start + 1].hex()
-            problems.append(
-                FrameProblem(
-                    i,
-                    None,
-                    f"not UTF-8 text (byte 0x{byte} at character {exc.start + 1}); save the file as "
-                    "'CSV UTF-8' or upload the .xlsx workbook",
-                )
-            )
-    return None, problems
-
-
-def _separator(header: str) -> str:
-    counts = {sep: next(csv.reader([header], delimiter=sep), []).__len__() for sep in SEPARATORS}
-    return max(SEPARATORS, key=lambda s: (counts[s], -SEPARATORS.index(s)))
-
-
-def _field_count_problems(text: str, sep: str) -> list[FrameProblem]:
-    """Every record whose number of fields differs from the header's (blank lines aside)."""
-    problems = []
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
-    header = next(reader, [])
-    for row in reader:
-        if row and len(row) != len(header):
-            problems.append(
-                FrameProblem(
-                    reader.line_num,
-                    None,
-                    f"{len(row)} fields where the header has {len(header)} (separator {sep!r})",
-                )
-            )
-    return problems
-
-
-def _csv_rows(text: str, sep: str) -> tuple[pd.DataFrame | None, list[FrameProblem]]:
-    try:
-        # Bytes and object columns: half the time of a text buffer and pandas' str dtype. Blank lines
-        # are kept (as empty rows, dropped below) so that positions stay line numbers.
-        table = pd.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            encoding="utf-8",
-            sep=sep,
-            dtype=object,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
-    except pd.errors.EmptyDataError:
-        return None, [FrameProblem(None, None, "the file is empty")]
-    except pd.errors.ParserError:
-        problems = _field_count_problems(text, sep)
-        if not problems:
-            problems.append(FrameProblem(None, None, "the file is not valid CSV (an unterminated quote?)"))
-        return None, problems
-    # The C parser pads a short row with empty fields: where the last column has an empty cell, count
-    # the fields of every record (about a second per million rows, only then).
-    if len(table.columns) > 1 and (table.iloc[:, -1] == "").any():
-        problems = _field_count_problems(text, sep)
-        if problems:
-            return None, problems
-    table.index = pd.RangeIndex(2, len(table) + 2, name="row")
-    first_empty = table.iloc[:, 0] == ""
-    if first_empty.any():
-        blank = first_empty & (table == "").all(axis=1)
-        table = table[~blank]
-    return table, []
-
-
-def _xlsx_rows(data: bytes, sheet: str | None) -> tuple[pd.DataFrame | None, list[FrameProblem]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        return None, [FrameProblem(None, None, f"not a readable .xlsx workbook ({exc})")]
-    try:
-        if sheet is not None and sheet not in wb.sheetnames:
-            return None, [
-                FrameProblem(None, None, f"no sheet {sheet!r} (sheets: {', '.join(wb.sheetnames)})")
-            ]
-        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            return None, [FrameProblem(None, None, "the sheet is empty")]
-        names = ["" if h is None else str(h).strip() for h in header]
-        while names and names[-1] == "":
-            names.pop()
-        width = len(names)
-        body: list[list[str]] = []
-        numbers: list[int] = []
-        for number, r in enumerate(rows, start=2):
-            cells = ["" if v is None else _cell_text(v) for v in r[:width]]
-            if not any(cells):
-                continue
-            cells += [""] * (width - len(cells))
-            body.append(cells)
-            numbers.append(number)
-    finally:
-        wb.close()
-    return pd.DataFrame(body, columns=names, dtype=object, index=pd.Index(numbers, name="row")), []
-
-
-def _cell_text(v: object) -> str:
-    # Excel stores phone numbers typed without a leading apostrophe as numbers: 81234567890.0.
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
-
-
-def read_table(
-    source: str | Path | bytes, *, filename: str | None = None, sheet: str | None = None
-) -> tuple[pd.DataFrame | None, list[FrameProblem]]:
-    """Read a CSV or XLSX file as a table of text, with the file-level problems.
-
-    Parameters
-    ----------
-    source : path or bytes
-        The file, or its content (an upload); ``filename`` then tells CSV from XLSX.
-    sheet : str, optional
-        XLSX sheet (default: the first).
-
-    Returns
-    -------
-    (DataFrame or None, list of FrameProblem)
-        All cells as ``str`` (empty cells ``""``), indexed by the spreadsheet row (``row``; blank
-        lines are skipped but counted), or ``None`` with the problems.
-
-    Examples
-    --------
-    >>> table, problems = read_table("unit;email\\nA1;a@example.id\\n".encode("utf-8-sig"), filename="x.csv")
-    >>> table.to_dict("records"), problems
-    ([{'unit': 'A1', 'email': 'a@example.id'}], [])
-    """
-    if isinstance(source, bytes):
-        data, name = source, filename or ""
-    else:
-        path = Path(source)
-        data, name = path.read_bytes(), filename or path.name
-    if name.lower().endswith((".xlsx", ".xlsm")) or data.startswith(b"PK\x03\x04"):
-        return _xlsx_rows(data, sheet)
-    text, problems = _decode(data)
-    if text is None:
-        return None, problems
-    if not text.strip():
-        return None, [FrameProblem(None, None, "the file is empty")]
-    header = text.split("\n", 1)[0].rstrip("\r")
-    table, problems = _csv_rows(text, _separator(header))
-    if table is not None:
-        table.columns = [str(c).strip() for c in table.columns]
-    return table, problems
 
 
 # --------------------------------------------------------------------------------------- validation
@@ -334,7 +146,7 @@ def _text(values: pd.Series) -> ObjectArray:
         )
 
 
-def _duplicates(values: ObjectArray, rows: np.ndarray, column: str, what: str) -> list[FrameProblem]:
+def _duplicates(values: ObjectArray, rows: np.ndarray, column: str, what: Msg) -> list[FrameProblem]:
     s = pd.Series(values)
     present = s != ""
     dup = s.duplicated(keep="first") & present
@@ -345,7 +157,13 @@ def _duplicates(values: ObjectArray, rows: np.ndarray, column: str, what: str) -
     for i in np.flatnonzero((s.isin(set(s[dup].tolist())) & present).to_numpy()):
         v = values[i]
         if v in first:
-            out.append(FrameProblem(int(rows[i]), column, f"{what} {v!r} repeats row {first[v]}"))
+            out.append(
+                FrameProblem.of(
+                    int(rows[i]),
+                    column,
+                    Msg(N_("%(what)s %(v)s repeats row %(first)s"), what=what, v=repr(v), first=first[v]),
+                )
+            )
         else:
             first[v] = int(rows[i])
     return out
@@ -412,10 +230,14 @@ def validate_frame(
         got = _resolve(cols, wanted)
         if got is None:
             problems.append(
-                FrameProblem(
+                FrameProblem.of(
                     1,
                     wanted,
-                    f"no such column for the {role.removeprefix('aux:')} (columns: {', '.join(cols)})",
+                    Msg(
+                        N_("no such column for the %(role)s (columns: %(cols)s)"),
+                        role=_ROLE_WORDS.get(role, role.removeprefix("aux:")),
+                        cols=", ".join(cols),
+                    ),
                 )
             )
         else:
@@ -429,39 +251,56 @@ def validate_frame(
     else:
         rows = np.arange(2, n + 2, dtype=np.int64)
     if n == 0:
-        return FrameResult(None, (FrameProblem(None, None, "the list has no rows"),))
+        return FrameResult(None, (FrameProblem.of(None, None, Msg(N_("the list has no rows"))),))
     out = pd.DataFrame({"row": rows})
 
     def text(role: str) -> ObjectArray:
         return _text(table[resolved[role]])
 
-    def report(mask: np.ndarray, column: str, message: Iterable[str] | str) -> None:
+    def report(mask: np.ndarray, column: str, message: Iterable[Msg] | Msg) -> None:
         idx = np.flatnonzero(mask)
-        if isinstance(message, str):
-            problems.extend(FrameProblem(int(rows[i]), column, message) for i in idx)
+        if isinstance(message, Msg):
+            problems.extend(FrameProblem.of(int(rows[i]), column, message) for i in idx)
         else:
-            problems.extend(FrameProblem(int(rows[i]), column, m) for i, m in zip(idx, message, strict=True))
+            problems.extend(
+                FrameProblem.of(int(rows[i]), column, m) for i, m in zip(idx, message, strict=True)
+            )
 
     unit = text("unit")
-    report(unit == "", resolved["unit"], "the unit is empty")
+    report(unit == "", resolved["unit"], Msg(N_("the unit is empty")))
     if known_units is not None:
         bad = (unit != "") & ~pd.Series(unit).isin(set(map(str, known_units))).to_numpy()
-        report(bad, resolved["unit"], [f"unknown unit {u!r}" for u in unit[bad]])
+        report(bad, resolved["unit"], [Msg(N_("unknown unit %(unit)s"), unit=repr(u)) for u in unit[bad]])
     out["unit"] = unit
     if "group" in resolved:
         group = text("group")
-        report(group == "", resolved["group"], "the group is empty")
+        report(group == "", resolved["group"], Msg(N_("the group is empty")))
         if known_groups is not None:
             bad = (group != "") & ~pd.Series(group).isin(set(map(str, known_groups))).to_numpy()
             expected = ", ".join(sorted(known_groups))
-            report(bad, resolved["group"], [f"unknown group {g!r} (expected {expected})" for g in group[bad]])
+            report(
+                bad,
+                resolved["group"],
+                [
+                    Msg(
+                        N_("unknown group %(group)s (expected %(expected)s)"),
+                        group=repr(g),
+                        expected=expected,
+                    )
+                    for g in group[bad]
+                ],
+            )
         out["group"] = group
     contact = np.zeros(n, dtype=bool)
     email = phone = None
     if "email" in resolved:
         email = text("email")
         bad = np.array([v != "" and _EMAIL.match(v) is None for v in email.tolist()], dtype=bool)
-        report(bad, resolved["email"], [f"{e!r} is not an e-mail address" for e in email[bad]])
+        report(
+            bad,
+            resolved["email"],
+            [Msg(N_("%(email)s is not an e-mail address"), email=repr(e)) for e in email[bad]],
+        )
         email = np.array([v.lower() for v in email.tolist()], dtype=object)
         out["email"] = email
         contact |= email != ""
@@ -470,19 +309,25 @@ def validate_frame(
         pairs = [_phone(v, country_code) for v in raw_phone.tolist()]
         phone = np.array([e for e, _ in pairs], dtype=object)
         bad = ~np.array([ok for _, ok in pairs], dtype=bool)
-        hint = f"(expected +{country_code}..., 08... or {country_code}..., 10 to 15 digits)"
-        report(bad, resolved["phone"], [f"{p!r} is not a phone number {hint}" for p in raw_phone[bad]])
+        template = N_(
+            "%(phone)s is not a phone number (expected +%(code)s..., 08... or %(code)s..., 10 to 15 digits)"
+        )
+        report(
+            bad,
+            resolved["phone"],
+            [Msg(template, phone=repr(p), code=country_code) for p in raw_phone[bad]],
+        )
         out["phone"] = phone
         contact |= phone != ""
     if require_contact and ("email" in resolved or "phone" in resolved):
         where = resolved.get("email") or resolved["phone"]
-        report(~contact, where, "no e-mail address or phone number")
+        report(~contact, where, Msg(N_("no e-mail address or phone number")))
     for a in mapping.auxiliary:
         out[a] = text(f"aux:{a}")
     if email is not None:
-        problems.extend(_duplicates(email, rows, resolved["email"], "e-mail address"))
+        problems.extend(_duplicates(email, rows, resolved["email"], Msg(N_("e-mail address"))))
     if phone is not None:
-        problems.extend(_duplicates(phone, rows, resolved["phone"], "phone number"))
+        problems.extend(_duplicates(phone, rows, resolved["phone"], Msg(N_("phone number"))))
     by = ["unit", "group"] if "group" in out.columns else ["unit"]
     counts = out.groupby(by, sort=True).size().rename("N").reset_index()
     if problems:

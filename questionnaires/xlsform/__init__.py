@@ -22,12 +22,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from questionnaires.loader import build_questionnaire
 from questionnaires.model import Questionnaire
-from questionnaires.problems import Problem, QuestionnaireInvalid
+from questionnaires.problems import N_, Label, Msg, Problem, QuestionnaireInvalid
 from questionnaires.xlsform.columns import language_header
 from questionnaires.xlsform.document import document_nodes, questionnaire_document, to_yaml
 from questionnaires.xlsform.export import export_xlsform
 from questionnaires.xlsform.findings import Finding, Place, Severity, to_problems
-from questionnaires.xlsform.importer import Importer, ImportOptions, Origins, Record
+from questionnaires.xlsform.importer import Importer
+from questionnaires.xlsform.sheets import ImportOptions, Origins, Record
 
 __all__ = [
     "ImportOptions",
@@ -138,7 +139,9 @@ def load_xlsform(source: str | os.PathLike[str], options: ImportOptions | None =
     """Import an XLSForm; raises :class:`QuestionnaireInvalid` with every problem."""
     result = import_xlsform(source, options)
     if result.questionnaire is None:
-        raise QuestionnaireInvalid(result.problems or [Problem(str(source), 0, 0, "nothing to import")])
+        raise QuestionnaireInvalid(
+            result.problems or [Problem.of(str(source), 0, 0, Msg(N_("nothing to import")))]
+        )
     return result.questionnaire
 
 
@@ -163,14 +166,23 @@ def _mapped(problems: list[Problem], origins: dict[int, Place], importer: Import
         # "first defined on line 12" names a line of the generated YAML; the user knows the sheet row.
         message = re.sub(
             r"\bline (\d+)",
-            lambda m: origins[int(m.group(1))].describe() if int(m.group(1)) in origins else m.group(0),
+            lambda m: str(origins[int(m.group(1))].describe()) if int(m.group(1)) in origins else m.group(0),
             message,
         )
         if message.startswith("sections: a questionnaire needs at least one section"):
             if any(f.severity is not Severity.WARNING for f in importer.findings.items):
                 continue  # every question was refused or has a problem of its own, reported there
-            message = "the survey sheet has no question to import"
-        findings.append(Finding(place, _xlsform_words(message)))
+            findings.append(Finding(place, Msg(N_("the survey sheet has no question to import"))))
+            continue
+        english = _xlsform_words(message)
+        text: Label = english
+        if problem.text is not None and message == problem.message:
+            # The same words as a message to translate, where the template-level mapping says exactly
+            # what the text-level one does (else the English text is shown as it is).
+            candidate = _xlsform_msg(problem.text)
+            if str(candidate) == english:
+                text = candidate
+        findings.append(Finding(place, text))
     return findings
 
 
@@ -188,6 +200,47 @@ _WORDS = (
     (re.compile(r"\bduplicate option code\b"), "duplicate choice name"),
     (re.compile(r"\ba scale needs at least one option\b"), "a list needs at least one choice"),
 )
+
+
+#: The same renaming for the validator's message templates (:func:`_xlsform_msg`).
+_TEMPLATES = {
+    "item '%(id)s'": N_("question '%(id)s'"),
+    "scale '%(id)s'": N_("list '%(id)s'"),
+    "%(what)s: refers to unknown item ${%(ref)s}%(hint)s": N_(
+        "%(what)s: refers to unknown question ${%(ref)s}%(hint)s"
+    ),
+    "%(what)s: unknown scale '%(scale)s' (defined scales: %(known)s)": N_(
+        "%(what)s: unknown list '%(scale)s' (lists on the choices sheet: %(known)s)"
+    ),
+    "%(what)s.options: a scale needs at least one option": N_(
+        "%(what)s.options: a list needs at least one choice"
+    ),
+    "%(what)s: scale '%(scale)s' needs at least two different option values to score": N_(
+        "%(what)s: list '%(scale)s' needs at least two different option values to score"
+    ),
+    "%(what)s: scale '%(id)s' of ${%(ref)s} has no option '%(code)s'": N_(
+        "%(what)s: list '%(id)s' of ${%(ref)s} has no option '%(code)s'"
+    ),
+}
+
+
+def _xlsform_msg(message: Msg) -> Msg:
+    """A validator message in XLSForm's words: ``item 'q1'.relevant`` becomes ``question 'q1' (relevant)``."""
+    params = {k: _xlsform_msg(v) if isinstance(v, Msg) else v for k, v in message.params}
+    if message.template == "%(what)s.%(key)s":
+        what, key = dict(message.params)["what"], str(params["key"])
+        if isinstance(what, Msg) and what.template == "item '%(id)s'":
+            key = "spi_dimension" if key == "scoring" else key
+            return Msg(N_("question '%(id)s' (%(key)s)"), id=dict(what.params)["id"], key=key)
+        if (
+            isinstance(what, Msg)
+            and what.template == "%(what)s.%(key)s"
+            and dict(what.params)["key"] == "scoring"
+        ):
+            inner = dict(what.params)["what"]
+            if isinstance(inner, Msg) and inner.template == "item '%(id)s'":
+                return Msg(N_("question '%(id)s' (%(key)s)"), id=dict(inner.params)["id"], key=f"spi_{key}")
+    return Msg(_TEMPLATES.get(message.template, message.template), **params)
 
 
 def _xlsform_words(message: str) -> str:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from babel import Locale
 
+from questionnaires.problems import N_
+
 #: Columns every XLSForm tool knows, on the survey sheet, with the role this importer gives them.
 SURVEY_READ = frozenset(
     {
@@ -35,21 +37,21 @@ SURVEY_READ = frozenset(
 )
 #: Survey columns that are understood but do not reach the questionnaire (each is a warning where used).
 SURVEY_IGNORED: Mapping[str, str] = {
-    "default": "answers are never pre-filled: a pre-filled answer could be submitted unread",
-    "guidance_hint": "guidance hints are not shown to respondents",
-    "media::image": "images are not shown",
-    "media::audio": "audio is not played",
-    "media::video": "video is not shown",
-    "media::big-image": "images are not shown",
-    "image": "images are not shown",
-    "audio": "audio is not played",
-    "video": "video is not shown",
-    "read_only": "a question is either asked or not: read-only questions are asked",
-    "parameters": "parameters of a question type are not read",
-    "repeat_count": "repeats are not imported",
-    "trigger": "triggers are not imported",
-    "note": "notes for the form's authors are not kept",
-    "comments": "notes for the form's authors are not kept",
+    "default": N_("answers are never pre-filled: a pre-filled answer could be submitted unread"),
+    "guidance_hint": N_("guidance hints are not shown to respondents"),
+    "media::image": N_("images are not shown"),
+    "media::audio": N_("audio is not played"),
+    "media::video": N_("video is not shown"),
+    "media::big-image": N_("images are not shown"),
+    "image": N_("images are not shown"),
+    "audio": N_("audio is not played"),
+    "video": N_("video is not shown"),
+    "read_only": N_("a question is either asked or not: read-only questions are asked"),
+    "parameters": N_("parameters of a question type are not read"),
+    "repeat_count": N_("repeats are not imported"),
+    "trigger": N_("triggers are not imported"),
+    "note": N_("notes for the form's authors are not kept"),
+    "comments": N_("notes for the form's authors are not kept"),
 }
 SPI_SURVEY = ("dimension", "indicator", "direction", "weight", "min", "max")
 SPI_CHOICES = ("value", "missing", "kind")
@@ -64,17 +66,17 @@ SPI_SETTINGS = (
 )
 CHOICES_READ = frozenset({"list_name", "name", "label"})
 CHOICES_IGNORED: Mapping[str, str] = {
-    "media::image": "images are not shown",
-    "image": "images are not shown",
-    "media::audio": "audio is not played",
-    "audio": "audio is not played",
-    "media::video": "video is not shown",
-    "video": "video is not shown",
+    "media::image": N_("images are not shown"),
+    "image": N_("images are not shown"),
+    "media::audio": N_("audio is not played"),
+    "audio": N_("audio is not played"),
+    "media::video": N_("video is not shown"),
+    "video": N_("video is not shown"),
 }
 SETTINGS_READ = frozenset({"form_id", "form_title", "version", "default_language"})
 #: Settings of ODK and Kobo that say how a form is sent, shown or named on the device.
 SETTINGS_IGNORED: Mapping[str, str] = {
-    name: "the console decides how questionnaires are shown and stored"
+    name: N_("the console decides how questionnaires are shown and stored")
     for name in (
         "instance_name",
         "style",

@@ -9,7 +9,7 @@ import yaml
 from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from questionnaires.loader import DEFAULT_MISSING
+from questionnaires.builder import DEFAULT_MISSING
 from questionnaires.model import ItemType, Missing, Questionnaire
 
 #: libyaml's emitter, where PyYAML was built with it: several times faster on a 275-question form.

@@ -26,7 +26,7 @@ import openpyxl
 
 from questionnaires.model import ItemType, Questionnaire
 from questionnaires.xlsform.columns import language_header, language_name
-from questionnaires.xlsform.importer import (
+from questionnaires.xlsform.sheets import (
     CONSENT_NOTE,
     DESCRIPTION_PREFIX,
     INTRODUCTION_NOTE,

@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from questionnaires.builder import ID_PATTERN
 from questionnaires.expressions import ExpressionError, compile_expression
-from questionnaires.loader import ID_PATTERN
+from questionnaires.problems import N_, Msg
 
 if TYPE_CHECKING:
-    from questionnaires.xlsform.importer import Importer, Record, _SheetReader
+    from questionnaires.xlsform.questions import _QuestionReader as Importer
+    from questionnaires.xlsform.sheets import Record, _SheetReader
 
 #: XLSForm types that are plain questions here (beside integer, decimal, text and note), by their name here.
 ANSWERED_TYPES = {"date": "date", "time": "time", "datetime": "datetime", "calculate": "calculate"}
@@ -73,7 +75,13 @@ def add_item_features(
     elif calculation is not None:
         importer.findings.warn(
             survey.place(row, "calculation", record),
-            f"a calculation on a {kind} question is not imported: only calculate rows compute a value",
+            Msg(
+                N_(
+                    "a calculation on a %(kind)s question is not imported: only calculate rows compute "
+                    "a value"
+                ),
+                kind=kind,
+            ),
         )
     choice_filter = expression(survey, row, record, "choice_filter")
     if choice_filter is not None:
@@ -82,7 +90,10 @@ def add_item_features(
         else:
             importer.findings.warn(
                 survey.place(row, "choice_filter", record),
-                f"a choice_filter on a {kind} question is not imported: only selects have choices",
+                Msg(
+                    N_("a choice_filter on a %(kind)s question is not imported: only selects have choices"),
+                    kind=kind,
+                ),
             )
     if "required_message" in record:
         if item.get("required"):
@@ -90,5 +101,5 @@ def add_item_features(
         else:
             importer.findings.warn(
                 survey.place(row, "required_message", record),
-                "required_message is not imported: the question is not required",
+                Msg(N_("required_message is not imported: the question is not required")),
             )

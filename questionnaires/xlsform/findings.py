@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from openpyxl.utils import get_column_letter
 
-from questionnaires.problems import Problem
+from questionnaires.problems import N_, Label, Msg, Problem
 
 _SHEET_ORDER = {"survey": 1, "choices": 2, "settings": 3}
 #: How many rows of one kind of finding are listed before the rest are counted.
@@ -37,14 +37,18 @@ class Place:
     column: int = 0
     header: str = ""
 
-    def describe(self) -> str:
+    def describe(self) -> Label:
         if not self.sheet:
             return ""
         if self.row == 0:
-            return f"sheet '{self.sheet}'"
+            return Msg(N_("sheet '%(sheet)s'"), sheet=self.sheet)
         letter = get_column_letter(self.column) if self.column else ""
-        where = f"{self.sheet}!{letter}{self.row}" if letter else f"{self.sheet} row {self.row}"
-        return f"{where} ({self.header})" if self.header else where
+        where: Label = (
+            f"{self.sheet}!{letter}{self.row}"
+            if letter
+            else Msg(N_("%(sheet)s row %(row)s"), sheet=self.sheet, row=self.row)
+        )
+        return Msg("%(where)s (%(header)s)", where=where, header=self.header) if self.header else where
 
     def sort_key(self) -> tuple[int, str, int, int]:
         if not self.sheet:
@@ -55,7 +59,7 @@ class Place:
 @dataclass(frozen=True)
 class Finding:
     place: Place
-    message: str
+    message: Label
     severity: Severity = Severity.ERROR
     #: Findings of one kind are collapsed when many ("appearance-ignored", "curly-quotes"...); ``""`` never.
     kind: str = ""
@@ -66,16 +70,16 @@ class Findings:
     filename: str
     items: list[Finding] = field(default_factory=list)
 
-    def add(self, place: Place, message: str, severity: Severity = Severity.ERROR, kind: str = "") -> None:
+    def add(self, place: Place, message: Label, severity: Severity = Severity.ERROR, kind: str = "") -> None:
         self.items.append(Finding(place, message, severity, kind))
 
-    def error(self, place: Place, message: str, kind: str = "") -> None:
+    def error(self, place: Place, message: Label, kind: str = "") -> None:
         self.add(place, message, Severity.ERROR, kind)
 
-    def warn(self, place: Place, message: str, kind: str = "") -> None:
+    def warn(self, place: Place, message: Label, kind: str = "") -> None:
         self.add(place, message, Severity.WARNING, kind)
 
-    def refuse(self, place: Place, message: str, kind: str = "") -> None:
+    def refuse(self, place: Place, message: Label, kind: str = "") -> None:
         self.add(place, message, Severity.REFUSED, kind)
 
     def of(self, *severities: Severity) -> list[Problem]:
@@ -84,7 +88,7 @@ class Findings:
 
 def to_problems(filename: str, findings: Iterable[Finding]) -> list[Problem]:
     """Sorted by sheet, row and column; each kind shown on its first rows, then counted."""
-    ordered = sorted(set(findings), key=lambda f: (f.place.sort_key(), f.message))
+    ordered = sorted(set(findings), key=lambda f: (f.place.sort_key(), str(f.message)))
     counts: dict[tuple[str, str], int] = {}
     for finding in ordered:
         if finding.kind:
@@ -101,9 +105,14 @@ def to_problems(filename: str, findings: Iterable[Finding]) -> list[Problem]:
             if shown[key] > SHOWN_PER_KIND + 1:
                 continue
             if shown[key] == SHOWN_PER_KIND + 1 and counts[key] > SHOWN_PER_KIND + 1:
-                message = f"… and {counts[key] - SHOWN_PER_KIND} more rows like this"
+                message = Msg(N_("… and %(n)s more rows like this"), n=counts[key] - SHOWN_PER_KIND)
         where = place.describe()
         problems.append(
-            Problem(filename, place.row, place.column, f"{where}: {message}" if where else message)
+            Problem.of(
+                filename,
+                place.row,
+                place.column,
+                Msg("%(where)s: %(message)s", where=where, message=message) if where else message,
+            )
         )
     return problems

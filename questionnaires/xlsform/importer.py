@@ -13,340 +13,70 @@ docs/questionnaire-format.md (section "XLSForm"):
 * refused, naming the rows: what would identify the respondent (a location, a photo, a recording), repeats,
   and the types this product cannot ask yet. ``skip_refused=True`` imports the rest, each left-out row a
   warning.
+
+The importer is in parts: :mod:`.sheets` (the tables of types and the sheet reader), :mod:`.questions` (the
+choices' lists and a question's row) and this module (the workbook, settings, languages and the survey's
+groups).
 """
 
 from __future__ import annotations
 
-import csv
-import difflib
-import io
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
-from questionnaires.limits import DEFAULT_LIMITS, LimitExceeded, ReadLimits
-from questionnaires.loader import CODE_PATTERN, DEFAULT_MISSING, ID_PATTERN
-from questionnaires.model import ItemType, Missing
+from questionnaires.limits import LimitExceeded
+from questionnaires.problems import N_, Label, Msg
 from questionnaires.xlsform import columns as cols
 from questionnaires.xlsform import features
-from questionnaires.xlsform.columns import Column, language_code, parse_header
-from questionnaires.xlsform.findings import Findings, Place
-from questionnaires.xlsform.workbook import Sheet, read_workbook
-
-YES = frozenset({"yes", "true", "1", "true()", "y"})
-NO = frozenset({"no", "false", "0", "false()", "n"})
-
-#: XLSForm type spellings (pyxform's aliases) to the name used here.
-TYPE_ALIASES = {
-    "select one": "select_one",
-    "select_one": "select_one",
-    "select all that apply": "select_multiple",
-    "select multiple": "select_multiple",
-    "select_multiple": "select_multiple",
-    "select one from file": "select_one_from_file",
-    "select multiple from file": "select_multiple_from_file",
-    "select one external": "select_one_external",
-    "begin group": "begin_group",
-    "end group": "end_group",
-    "begin repeat": "begin_repeat",
-    "end repeat": "end_repeat",
-    "begin_group": "begin_group",
-    "end_group": "end_group",
-    "begin_repeat": "begin_repeat",
-    "end_repeat": "end_repeat",
-    "int": "integer",
-    "string": "text",
-    "gps": "geopoint",
-    "location": "geopoint",
-    "photo": "image",
-    "q picture": "image",
-    "datetime": "datetime",
-    "trigger": "acknowledge",
-}
-_PLAIN_TYPES = {
-    "integer": ItemType.INTEGER,
-    "decimal": ItemType.DECIMAL,
-    "text": ItemType.TEXT,
-    "note": ItemType.NOTE,
-}
-#: Collected by the device, never asked; an anonymous survey records none of it.
-METADATA = {
-    "start": "the time the form was opened",
-    "end": "the time it was finished",
-    "today": "the date",
-    "deviceid": "the device id",
-    "subscriberid": "the SIM's subscriber id",
-    "simserial": "the SIM serial number",
-    "phonenumber": "the phone number",
-    "phone_number": "the phone number",
-    "username": "the user name",
-    "email": "the e-mail address",
-    "audit": "an audit log of the answering",
-    "start-geopoint": "the location",
-    "background-geopoint": "the location",
-    "uri:deviceid": "the device id",
-    "instanceid": "the instance id",
-}
-#: Refused because they would identify the respondent, or cannot be analysed as one row per response.
-ANONYMITY = {
-    "geopoint": "a location would identify the respondent",
-    "geotrace": "a path on a map would identify the respondent",
-    "geoshape": "an area on a map would identify the respondent",
-    "image": "a photo can show the respondent or their surroundings",
-    "audio": "a voice recording identifies the respondent",
-    "video": "a video shows the respondent",
-    "background-audio": "a voice recording identifies the respondent",
-    "file": "an uploaded file can carry its author's name",
-    "begin_repeat": "a repeat (a roster of people or visits) asks about identifiable others and has no fixed "
-    "columns for the analysis",
-}
-#: Refused because this product cannot ask them (yet); importable without them.
-NOT_YET = {
-    "range": "range questions are not supported yet",
-    "rank": "ranking questions are not supported yet",
-    "barcode": "barcode questions are not supported yet",
-    "acknowledge": "acknowledge questions are not supported yet",
-    "hidden": "hidden questions are not supported yet",
-    "select_one_external": "external selects are not supported",
-    "select_multiple_external": "external selects are not supported",
-    "xml-external": "external data is not supported",
-    "csv-external": "external data is not supported",
-}
-#: What the respondent sees for the "other" option an ``or_other`` adds (pyxform's English text).
-OTHER_LABEL = {"id": "Lainnya", "en": "Other"}
-SPECIFY_LABEL = {"id": "Sebutkan lainnya.", "en": "Specify other."}
-_CURLY = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
-_REFERENCE = re.compile(r"\$\{([^}]*)\}")
-#: The group and notes an export writes for the title, introduction and consent (see export.py).
-WELCOME_GROUP = "spi_welcome"
-INTRODUCTION_NOTE = "spi_introduction"
-CONSENT_NOTE = "spi_consent"
-#: Stands in the welcome group of a questionnaire without introduction and consent (a group needs a row).
-TITLE_NOTE = "spi_title"
-DESCRIPTION_PREFIX = "spi_description_"
+from questionnaires.xlsform.columns import language_code
+from questionnaires.xlsform.findings import Place
+from questionnaires.xlsform.questions import _QuestionReader
+from questionnaires.xlsform.sheets import (
+    _CANONICAL,
+    ANONYMITY,
+    CONSENT_NOTE,
+    DESCRIPTION_PREFIX,
+    INTRODUCTION_NOTE,
+    METADATA,
+    NOT_YET,
+    TITLE_NOTE,
+    WELCOME_GROUP,
+    Record,
+    _Group,
+    _SheetReader,
+    _split_type,
+)
+from questionnaires.xlsform.workbook import read_workbook
 
 
-@dataclass(frozen=True)
-class ImportOptions:
-    #: The language of columns without a language suffix (a form that does not say its language).
-    language: str | None = None
-    #: Import the rest of a form whose refused rows (locations, media, repeats...) are left out.
-    skip_refused: bool = False
-    #: Files uploaded with the form (``select_one_from_file``), by file name.
-    attachments: Mapping[str, bytes] = field(default_factory=dict)
-    limits: ReadLimits = DEFAULT_LIMITS
-
-
-@dataclass
-class Value:
-    text: str
-    column: Column
-    sheet: str = ""
-    row: int = 0
-
-
-Record = dict[str, dict[str | None, Value]]
-
-
-class _SheetReader:
-    """One sheet's header understood as columns; its rows as ``{name: {language suffix: value}}``."""
-
-    def __init__(
-        self,
-        importer: Importer,
-        sheet: Sheet,
-        read: frozenset[str],
-        ignored: Mapping[str, str],
-        ours: tuple[str, ...],
-    ) -> None:
-        self.importer = importer
-        self.title = sheet.title
-        self.columns: dict[int, Column] = {}
-        found = importer.findings
-        rows = sheet.rows
-        header_row, header = (rows[0][0], rows[0][1]) if rows else (1, {})
-        self.header_row = header_row
-        self.data = [(number, values) for number, values in rows[1:]]
-        used = {index for _, values in self.data for index in values}
-        seen: dict[tuple[str, str | None], Column] = {}
-        legacy = _legacy(header, ours)
-        for index in sorted(header):
-            raw = header[index]
-            column = parse_header(index, str(raw))
-            place = Place(self.title, header_row, index, column.header)
-            name = column.name
-            if name.startswith("spi_") and name[4:] in ours:
-                pass
-            elif name in ours and name in legacy:
-                column = Column(index, "spi_" + name, column.suffix, column.header, "spi_" + name)
-            elif name in read or name in ignored:
-                if name in ignored and index in used and ignored[name]:
-                    found.warn(place, f"column '{column.header}' is not imported: {ignored[name]}")
-            else:
-                if index in used:
-                    found.warn(
-                        place,
-                        f"column '{column.header}' is not an XLSForm column this product reads; its "
-                        "content is not imported",
-                    )
-                continue
-            if column.respell and index in used:
-                found.warn(place, f"read as '{column.respell}'; write '{column.respell}'", kind="respell")
-            if column.suffix is not None and column.name.removeprefix("spi_") not in cols.TRANSLATABLE:
-                found.error(place, f"column '{column.name}' cannot have a language")
-                continue
-            key = (column.name, column.suffix)
-            if key in seen:
-                first = get_column_letter(seen[key].index)
-                found.error(
-                    place,
-                    f"a second column headed '{column.header}' (the first is column {first}); pyxform "
-                    "refuses such a form: delete or rename one",
-                )
-                continue
-            seen[key] = column
-            self.columns[index] = column
-        for index in sorted(used - set(header)):
-            first = next(number for number, values in self.data if index in values)
-            found.warn(
-                Place(self.title, first, index),
-                f"column {get_column_letter(index)} has values but no header; they are not imported",
-                kind="headerless",
-            )
-
-    def records(self) -> Iterator[tuple[int, Record, dict[int, Any]]]:
-        for number, values in self.data:
-            record: Record = {}
-            for index, raw in values.items():
-                column = self.columns.get(index)
-                text = _text(raw)
-                if column is None or not text:
-                    continue
-                record.setdefault(column.name, {})[column.suffix] = Value(text, column, self.title, number)
-            if record or values:
-                yield number, record, values
-
-    def place(self, row: int, name: str, record: Record | None = None) -> Place:
-        if record and name in record:
-            column = next(iter(record[name].values())).column
-            return Place(self.title, row, column.index, column.header)
-        column_found = next((c for c in self.columns.values() if c.name == name), None)
-        if column_found is None:
-            return Place(self.title, row, 0, name)
-        return Place(self.title, row, column_found.index, column_found.header)
-
-
-def _legacy(header: Mapping[int, Any], ours: tuple[str, ...]) -> set[str]:
-    """Bare column names read as ours: only in a sheet this product exported before the ``spi_`` prefix.
-
-    A bare ``indicator`` in someone else's form is their documentation column; it is ours only beside a bare
-    ``dimension`` (survey) or, for ``value``, beside ``name`` (pyxform itself reads a lone ``value`` as the
-    choice's name).
-    """
-    names = {parse_header(i, str(v)).name for i, v in header.items()}
-    if "dimension" in ours and "dimension" in names:
-        return set(ours) & names
-    if "value" in ours and "name" in names:
-        return set(ours) & names
-    if "dont_know_code" in ours and ("group" in names or "dont_know_code" in names):
-        return set(ours) & names
-    return set()
-
-
-def _text(value: Any) -> str:
-    """A cell as text; whole numbers lose their '.0' (choice names typed as 1, 2, 3)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _number_or_text(value: str) -> float | int | str:
-    try:
-        number = float(value)
-    except ValueError:
-        return value
-    return int(number) if number.is_integer() else number
-
-
-def _fmt(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else repr(float(number))
-
-
-def bounds_clause(minimum: float | None, maximum: float | None) -> str | None:
-    """The constraint an export writes for an item's bounds, which import strips again."""
-    parts = []
-    if minimum is not None:
-        parts.append(f". >= {_fmt(minimum)}")
-    if maximum is not None:
-        parts.append(f". <= {_fmt(maximum)}")
-    return " and ".join(parts) or None
-
-
-@dataclass
-class _Group:
-    name: str
-    row: int
-    title: dict[str, str] | None
-    description: dict[str, str] | None
-    relevant: str | None
-    pages: int = 0
-
-
-@dataclass
-class Origins:
-    """Where each part of the generated document came from, for mapping validator problems to cells."""
-
-    sections: list[Place] = field(default_factory=list)
-    #: Per item in document order: the row and the columns of the survey sheet it was read from.
-    items: list[tuple[int, Record]] = field(default_factory=list)
-    options: dict[str, list[Place]] = field(default_factory=dict)
-    settings: Place | None = None
-
-
-class Importer:
-    def __init__(self, filename: str, options: ImportOptions) -> None:
-        self.filename = filename
-        self.options = options
-        self.findings = Findings(filename)
-        self.origins = Origins()
-        #: Names of rows not imported, with the finding's place: references to them are follow-on problems.
-        self.dropped: dict[str, tuple[Place, str]] = {}
-        self.failed: set[str] = set()
-        self.names: dict[str, Place] = {}
-        self.survey: _SheetReader | None = None
-        self.languages: tuple[str, ...] = ()
-        self.scales: dict[str, dict[str, Any]] = {}
-        self.filter_columns: frozenset[str] = frozenset()
-
+class Importer(_QuestionReader):
     # Reading ---------------------------------------------------------------------------------------------
 
     def read(self, path: Path) -> dict[str, Any] | None:
         try:
             workbook = read_workbook(path, self.options.limits)
         except LimitExceeded as exc:
-            self.findings.error(Place(""), f"refused: {exc}")
+            self.findings.error(Place(""), Msg(N_("refused: %(exc)s"), exc=exc.text))
             return None
         except Exception as exc:  # openpyxl and zipfile raise many kinds for a damaged file
             reason = str(exc) or type(exc).__name__
-            self.findings.error(Place(""), f"cannot read the workbook: {reason} (expected an .xlsx file)")
+            self.findings.error(
+                Place(""),
+                Msg(N_("cannot read the workbook: %(reason)s (expected an .xlsx file)"), reason=reason),
+            )
             return None
         sheets = workbook.sheets
         for name, sheet in sheets.items():
             if name not in ("survey", "choices", "settings") and sheet.rows:
                 self.findings.warn(
                     Place(sheet.title),
-                    f"sheet '{sheet.title}' is not an XLSForm sheet; it is not imported",
+                    Msg(
+                        N_("sheet '%(title)s' is not an XLSForm sheet; it is not imported"), title=sheet.title
+                    ),
                 )
         if "survey" not in sheets:
-            self.findings.error(Place(""), "the workbook has no 'survey' sheet")
+            self.findings.error(Place(""), Msg(N_("the workbook has no 'survey' sheet")))
             return None
         survey = _SheetReader(self, sheets["survey"], cols.SURVEY_READ, cols.SURVEY_IGNORED, cols.SPI_SURVEY)
         self.survey = survey
@@ -376,7 +106,9 @@ class Importer:
             if records:
                 setting_row, setting = records[0]
             for row, _ in records[1:]:
-                self.findings.warn(Place(settings.title, row), "only the first row of 'settings' is read")
+                self.findings.warn(
+                    Place(settings.title, row), Msg(N_("only the first row of 'settings' is read"))
+                )
             self.origins.settings = Place(settings.title, setting_row)
         languages = self._languages(survey, choices, settings, setting, setting_row)
         if languages is None:
@@ -393,7 +125,7 @@ class Importer:
             cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", form_id).strip("-_.") or "form"
             self.findings.warn(
                 settings.place(setting_row, "form_id", setting) if settings else Place(""),
-                f"form id '{form_id}' is stored as '{cleaned}'",
+                Msg(N_("form id '%(form_id)s' is stored as '%(cleaned)s'"), form_id=form_id, cleaned=cleaned),
             )
             form_id = cleaned
         doc["id"] = form_id
@@ -402,8 +134,13 @@ class Importer:
         if group is None:
             self.findings.warn(
                 Place(settings.title if settings else "settings"),
-                "no spi_group in settings: imported as a questionnaire for the 'external' group "
-                "(service users); add spi_group (internal, external or expert) to choose",
+                Msg(
+                    N_(
+                        "no spi_group in settings: imported as a questionnaire for the "
+                        "'external' group (service users); add spi_group (internal, external "
+                        "or expert) to choose"
+                    )
+                ),
             )
         doc["group"] = group or "external"
         access = one("spi_access")
@@ -438,7 +175,7 @@ class Importer:
         setting_row: int,
     ) -> tuple[str, ...] | None:
         """The declared languages; ``self.codes`` maps each suffix as written (``None``: none) to a code."""
-        self.codes: dict[str | None, str] = {}
+        self.codes = {}
         found: list[str] = []
         problems = False
         for sheet in (survey, choices, settings):
@@ -451,8 +188,14 @@ class Importer:
                 if code is None:
                     self.findings.error(
                         Place(sheet.title, sheet.header_row, column.index, column.header),  # type: ignore[union-attr]
-                        f"cannot tell the language of '{column.suffix}'; write it as "
-                        f"'{column.name}::{column.suffix} (xx)' with its two-letter code",
+                        Msg(
+                            N_(
+                                "cannot tell the language of '%(suffix)s'; write it as "
+                                "'%(name)s::%(suffix)s (xx)' with its two-letter code"
+                            ),
+                            suffix=column.suffix,
+                            name=column.name,
+                        ),
                     )
                     problems = True
                     continue
@@ -472,8 +215,13 @@ class Importer:
             if default is None:
                 self.findings.error(
                     settings.place(setting_row, "default_language", setting) if settings else Place(""),
-                    f"cannot tell the language of '{default_raw.text}'; write it as 'Name (xx)' with its "
-                    "two-letter code, as in the label columns",
+                    Msg(
+                        N_(
+                            "cannot tell the language of '%(text)s'; write it as 'Name (xx)' with "
+                            "its two-letter code, as in the label columns"
+                        ),
+                        text=default_raw.text,
+                    ),
                 )
                 problems = True
         chosen = None
@@ -481,18 +229,32 @@ class Importer:
             chosen = language_code(self.options.language)
             if chosen is None:
                 self.findings.error(
-                    Place(""), f"'{self.options.language}' is not a language code such as 'id' or 'en'"
+                    Place(""),
+                    Msg(
+                        N_("'%(language)s' is not a language code such as 'id' or 'en'"),
+                        language=self.options.language,
+                    ),
                 )
                 return None
         if bare or not found:
             language = chosen or default
             if language is None:
-                beside = f" (beside the columns in {', '.join(found)})" if found else ""
+                beside: Label = (
+                    Msg(N_(" (beside the columns in %(languages)s)"), languages=", ".join(found))
+                    if found
+                    else ""
+                )
                 self.findings.error(
                     Place(""),
-                    f"the form's columns without a language suffix (label, hint...){beside} do not say "
-                    "which language they are in: choose the language when uploading (or give --language), "
-                    "or add default_language to the settings sheet",
+                    Msg(
+                        N_(
+                            "the form's columns without a language suffix (label, "
+                            "hint...)%(beside)s do not say which language they are in: choose the "
+                            "language when uploading (or give --language), or add default_language "
+                            "to the settings sheet"
+                        ),
+                        beside=beside,
+                    ),
                 )
                 return None
             if language in found:
@@ -501,8 +263,14 @@ class Importer:
                 )
                 self.findings.error(
                     Place(survey.title, survey.header_row, label.index if label else 0, "label"),
-                    f"the columns without a language suffix are in '{language}', and so are those headed "
-                    f"'…::…({language})': keep one of them, or give the unsuffixed ones their language",
+                    Msg(
+                        N_(
+                            "the columns without a language suffix are in '%(language)s', and so "
+                            "are those headed '…::…(%(language)s)': keep one of them, or give the "
+                            "unsuffixed ones their language"
+                        ),
+                        language=language,
+                    ),
                 )
                 return None
             self.codes[None] = language
@@ -515,112 +283,14 @@ class Importer:
             else:
                 self.findings.warn(
                     settings.place(setting_row, "default_language", setting) if settings else Place(""),
-                    f"default_language '{default}' is not the language of any column; ignored",
+                    Msg(
+                        N_("default_language '%(default)s' is not the language of any column; ignored"),
+                        default=default,
+                    ),
                 )
         if problems:
             return None
         return tuple(found)
-
-    def text(self, values: Mapping[str | None, Value]) -> dict[str, str]:
-        """A text in every declared language; one missing in some language shows another's, with a warning.
-
-        Forms from the field often translate labels but not every hint or message; ODK shows what it has,
-        and so does the import, saying where.
-        """
-        out: dict[str, str] = {}
-        for suffix, value in values.items():
-            code = self.codes.get(suffix)
-            if code is not None:
-                out[code] = value.text
-        missing = [lang for lang in self.languages if lang not in out]
-        if out and missing and self.languages:
-            source = next(lang for lang in self.languages if lang in out)
-            first = next(iter(values.values()))
-            for lang in missing:
-                out[lang] = out[source]
-            self.findings.warn(
-                Place(first.sheet, first.row, first.column.index, first.column.header),
-                f"no {', '.join(missing)} text: the {source} text is shown in {', '.join(missing)} too",
-                kind="translation",
-            )
-        return {lang: out[lang] for lang in self.languages if lang in out} if self.languages else out
-
-    # Choices ---------------------------------------------------------------------------------------------
-
-    def _scales(
-        self, choices: _SheetReader | None, setting: Record
-    ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-        scales: dict[str, dict[str, Any]] = {}
-        missing_codes: dict[str, Any] = {}
-        for missing, key in (
-            (Missing.DONT_KNOW, "spi_dont_know_code"),
-            (Missing.NOT_APPLICABLE, "spi_not_applicable_code"),
-        ):
-            value = (setting.get(key) or {}).get(None)
-            if value:
-                missing_codes[missing.value] = {"code": value.text, "label": self._default_label(missing)}
-        if choices is None:
-            return scales, missing_codes
-        for row, record, _ in choices.records():
-            list_value = (record.get("list_name") or {}).get(None)
-            if not record:
-                continue
-            if list_value is None:
-                self.findings.error(choices.place(row, "list_name"), "a choice needs a list_name")
-                continue
-            list_name = list_value.text
-            scale = scales.setdefault(list_name, {"id": list_name, "kind": None, "options": []})
-            places = self.origins.options.setdefault(list_name, [])
-            name_value = (record.get("name") or {}).get(None)
-            code = name_value.text if name_value else ""
-            if not code:
-                self.findings.error(
-                    choices.place(row, "name"), f"a choice of list '{list_name}' needs a name"
-                )
-                continue
-            if " " in code:
-                fixed = re.sub(r"\s+", "_", code)
-                self.findings.warn(
-                    choices.place(row, "name", record),
-                    f"choice name '{code}' has spaces, which a select_multiple answer cannot hold; "
-                    f"stored as '{fixed}'",
-                    kind="choice-spaces",
-                )
-                code = fixed
-            label = self.text(record.get("label", {}))
-            if not label:
-                self.findings.error(
-                    choices.place(row, "label", record),
-                    f"choice '{code}' of list '{list_name}' has no label; every choice needs one "
-                    "(ODK Validate refuses a choice without)",
-                )
-            option: dict[str, Any] = {"code": code, "label": label}
-            if "spi_value" in record:
-                option["value"] = _number_or_text(record["spi_value"][None].text)
-            option.update(features.option_attributes(record, self.filter_columns))
-            if "spi_missing" in record:
-                option["missing"] = record["spi_missing"][None].text
-                missing_codes.setdefault(option["missing"], {"code": code, "label": label})
-            scale["options"].append(option)
-            places.append(Place(choices.title, row))
-            if "spi_kind" in record:
-                kind = record["spi_kind"][None].text
-                if scale["kind"] not in (None, kind):
-                    self.findings.error(
-                        choices.place(row, "spi_kind", record),
-                        f"list '{list_name}' is both {scale['kind']} and {kind}",
-                    )
-                scale["kind"] = kind
-        for scale in scales.values():
-            # Lists from other tools have no kind: ordinal when every non-missing option has a value.
-            if scale["kind"] is None:
-                valued = [o for o in scale["options"] if "missing" not in o]
-                scale["kind"] = "ordinal" if valued and all("value" in o for o in valued) else "nominal"
-        return scales, missing_codes
-
-    def _default_label(self, missing: Missing) -> dict[str, str]:
-        label = DEFAULT_MISSING[missing][1]
-        return {lang: label.get(lang, label["en"]) for lang in self.languages}
 
     # Survey ----------------------------------------------------------------------------------------------
 
@@ -652,7 +322,11 @@ class Importer:
                 continue
             written = type_text[: len(type_text) - len(rest)].strip().lower() if rest else type_text.lower()
             if raw_type and written != kind and kind in _CANONICAL:
-                self.findings.warn(type_place, f"'{written}' read as '{kind}'", kind="respell-type")
+                self.findings.warn(
+                    type_place,
+                    Msg(N_("'%(written)s' read as '%(kind)s'"), written=written, kind=kind),
+                    kind="respell-type",
+                )
             if kind == "begin_group":
                 if name == WELCOME_GROUP and not sections and not stack:
                     welcome = True
@@ -668,12 +342,14 @@ class Importer:
                 )
                 if not name:
                     self.findings.warn(
-                        type_place, f"a group without a name; its page is called '{group.name}'"
+                        type_place,
+                        Msg(N_("a group without a name; its page is called '%(name)s'"), name=group.name),
                     )
                 for other in ("required", "constraint", "spi_dimension"):
                     if other in record:
                         self.findings.warn(
-                            survey.place(row, other, record), f"'{other}' on a group is not imported"
+                            survey.place(row, other, record),
+                            Msg(N_("'%(other)s' on a group is not imported"), other=other),
                         )
                 self._appearance(survey, row, record, group=True)
                 stack.append(group)
@@ -684,21 +360,22 @@ class Importer:
                     welcome = False
                     continue
                 if not stack:
-                    self.findings.error(type_place, "end_group without a matching begin_group")
+                    self.findings.error(type_place, Msg(N_("end_group without a matching begin_group")))
                     continue
                 closed = stack.pop()
                 self._leftover(survey, row, record, ("type", "name"), "end_group")
                 if closed.pages == 0:
                     self.findings.warn(
-                        Place(survey.title, closed.row), f"group '{closed.name}' has no questions; no page"
+                        Place(survey.title, closed.row),
+                        Msg(N_("group '%(name)s' has no questions; no page"), name=closed.name),
                     )
                 current = None
                 continue
             if kind == "end_repeat":
-                self.findings.error(type_place, "end_repeat without a matching begin_repeat")
+                self.findings.error(type_place, Msg(N_("end_repeat without a matching begin_repeat")))
                 continue
             if not raw_type:
-                self.findings.error(type_place, "the row has content but no type", kind="no-type")
+                self.findings.error(type_place, Msg(N_("the row has content but no type")), kind="no-type")
                 continue
             if welcome and not stack and kind == "note" and name == TITLE_NOTE:
                 continue
@@ -718,25 +395,41 @@ class Importer:
                 stack[-1].description = self.text(record["label"])
                 continue
             if kind in METADATA:
-                reason = (
-                    "a location would identify the respondent"
+                reason = Msg(
+                    N_("a location would identify the respondent")
                     if "geopoint" in kind
-                    else "an anonymous survey keeps no device ids, user names or times"
+                    else N_("an anonymous survey keeps no device ids, user names or times")
                 )
-                self.findings.warn(type_place, f"'{kind}' ({METADATA[kind]}) is not recorded: {reason}")
+                self.findings.warn(
+                    type_place,
+                    Msg(
+                        N_("'%(kind)s' (%(meaning)s) is not recorded: %(reason)s"),
+                        kind=kind,
+                        meaning=Msg(METADATA[kind]),
+                        reason=reason,
+                    ),
+                )
                 if name:
                     self.dropped[name] = (type_place, f"'{kind}' metadata, which is not recorded")
                 continue
             refusal = ANONYMITY.get(kind) or NOT_YET.get(kind)
-            what = f"'{kind}'" if kind != "begin_repeat" else "a repeat"
+            what: Label = f"'{kind}'" if kind != "begin_repeat" else Msg(N_("a repeat"))
             if refusal is not None:
-                message = f"{what} is refused: {refusal}"
+                message = Msg(N_("%(what)s is refused: %(refusal)s"), what=what, refusal=Msg(refusal))
                 if self.options.skip_refused:
-                    extent = " (the whole repeat is left out)" if kind == "begin_repeat" else ""
-                    self.findings.warn(type_place, f"left out{extent}: {message}")
+                    extent: Label = (
+                        Msg(N_(" (the whole repeat is left out)")) if kind == "begin_repeat" else ""
+                    )
+                    self.findings.warn(
+                        type_place, Msg(N_("left out%(extent)s: %(message)s"), extent=extent, message=message)
+                    )
                 else:
                     self.findings.refuse(
-                        type_place, message + "; import without the refused rows to keep the rest"
+                        type_place,
+                        Msg(
+                            N_("%(message)s; import without the refused rows to keep the rest"),
+                            message=message,
+                        ),
                     )
                 if name:
                     self.dropped[name] = (
@@ -760,10 +453,18 @@ class Importer:
                     group.pages += 1
                     title = next((g.title for g in reversed(stack) if g.title), None)
                     if group.title is None and group.pages == 1:
-                        shown = "the form's title" if title is None else "the title of the group around it"
+                        shown = Msg(
+                            N_("the form's title")
+                            if title is None
+                            else N_("the title of the group around it")
+                        )
                         self.findings.warn(
                             Place(survey.title, group.row),
-                            f"group '{group.name}' has no label; its page shows {shown}",
+                            Msg(
+                                N_("group '%(name)s' has no label; its page shows %(shown)s"),
+                                name=group.name,
+                                shown=shown,
+                            ),
                             kind="group-label",
                         )
                     if title is None:
@@ -772,8 +473,14 @@ class Importer:
                     if len(stack) > 1 and group.pages == 1:
                         self.findings.warn(
                             Place(survey.title, group.row),
-                            f"group '{group.name}' is inside group '{stack[-2].name}': it becomes a page "
-                            "of its own, shown when both groups are relevant",
+                            Msg(
+                                N_(
+                                    "group '%(name)s' is inside group '%(outer)s': it becomes a page of "
+                                    "its own, shown when both groups are relevant"
+                                ),
+                                name=group.name,
+                                outer=stack[-2].name,
+                            ),
                             kind="nested",
                         )
                     current = {"id": section_id, "title": title}
@@ -797,274 +504,10 @@ class Importer:
             if name:
                 self.names.setdefault(name, type_place)
         if skip_depth and skip_start is not None:
-            self.findings.error(skip_start, "the repeat has no end_repeat")
+            self.findings.error(skip_start, Msg(N_("the repeat has no end_repeat")))
         for group in stack:
             self.findings.error(
                 Place(survey.title, group.row, survey.place(group.row, "type").column, "type"),
-                f"group '{group.name}' has no end_group",
+                Msg(N_("group '%(name)s' has no end_group"), name=group.name),
             )
         return sections
-
-    def _leftover(
-        self, survey: _SheetReader, row: int, record: Record, keep: tuple[str, ...], what: str
-    ) -> None:
-        for name, values in record.items():
-            if name not in keep:
-                for value in values.values():
-                    self.findings.warn(
-                        Place(survey.title, row, value.column.index, value.column.header),
-                        f"a cell on an {what} row is not imported",
-                        kind="end-cells",
-                    )
-
-    def _appearance(self, survey: _SheetReader, row: int, record: Record, group: bool = False) -> None:
-        value = (record.get("appearance") or {}).get(None)
-        if value is None:
-            return
-        if group:
-            reason = (
-                "each group is one page already"
-                if value.text == "field-list"
-                else "pages are laid out by the console"
-            )
-        else:
-            reason = (
-                "each question is shown as a list of labelled options or a field, which works on every phone"
-            )
-        self.findings.warn(
-            survey.place(row, "appearance", record),
-            f"appearance '{value.text}' is not imported: {reason}",
-            kind="appearance-group" if group else "appearance",
-        )
-
-    def _expression(self, survey: _SheetReader, row: int, record: Record, key: str) -> str | None:
-        value = (record.get(key) or {}).get(None)
-        if value is None:
-            return None
-        text = value.text
-        straight = text.translate(_CURLY)
-        if straight != text:
-            self.findings.warn(
-                survey.place(row, key, record),
-                f"curly quotes in {key} read as straight quotes",
-                kind="curly",
-            )
-        return straight
-
-    def _item(
-        self, survey: _SheetReader, row: int, record: Record, kind: str, rest: str, name: str
-    ) -> list[dict[str, Any]] | None:
-        type_place = survey.place(row, "type", record)
-        item: dict[str, Any] = {"id": name}
-        extra: list[dict[str, Any]] = []
-        appearance = (record.get("appearance") or {}).get(None)
-        or_other = False
-        if kind in ("select_one", "select_multiple", "select_one_from_file", "select_multiple_from_file"):
-            words = rest.split()
-            if words and words[-1] == "or_other":
-                or_other = True
-                words = words[:-1]
-            if len(words) != 1:
-                example = "select_one yes_no" if kind.startswith("select_one") else "select_multiple given"
-                self.findings.error(type_place, f"'{kind}' needs one list name after it, e.g. '{example}'")
-                return None
-            list_name = words[0]
-            if kind.endswith("_from_file"):
-                from_file = self._from_file(survey, row, record, list_name)
-                if from_file is None:
-                    return None
-                list_name = from_file
-                kind = kind.removesuffix("_from_file")
-            item["type"], item["scale"] = kind, list_name
-            if or_other:
-                item["scale"] = self._or_other(list_name, type_place)
-                extra.append(
-                    {
-                        "id": f"{name}_other",
-                        "type": "text",
-                        "label": {
-                            lang: SPECIFY_LABEL.get(lang, SPECIFY_LABEL["en"]) for lang in self.languages
-                        },
-                        "required": False,
-                        "relevant": f"selected(${{{name}}}, 'other')",
-                        "scoring": "none",
-                    }
-                )
-        elif kind in features.ANSWERED_TYPES and not rest:
-            item["type"] = features.ANSWERED_TYPES[kind]
-        elif kind in _PLAIN_TYPES and not rest:
-            item["type"] = _PLAIN_TYPES[kind].value
-            if kind == "text" and appearance is not None and appearance.text == "multiline":
-                item["type"] = ItemType.LONG_TEXT.value
-                appearance = None
-        else:
-            known = ", ".join(sorted({"select_one", "select_multiple", *_PLAIN_TYPES}))
-            everything = sorted(_CANONICAL | set(METADATA) | set(ANONYMITY) | set(NOT_YET))
-            close = difflib.get_close_matches(kind.lower(), everything, n=1, cutoff=0.75)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            self.findings.error(
-                type_place,
-                f"'{(kind + ' ' + rest).strip()}' is not an XLSForm question type{hint} (types read: "
-                f"{known}, begin_group, end_group and the ODK metadata types)",
-            )
-            return None
-        if appearance is not None:
-            self._appearance(survey, row, record)
-        if not name:
-            self.findings.error(type_place, "the question has no name")
-            return None
-        if "label" in record:
-            item["label"] = self.text(record["label"])
-        elif item["type"] != "calculate":
-            self.findings.error(survey.place(row, "label"), f"question '{name}' has no label")
-            return None
-        if "hint" in record:
-            item["hint"] = self.text(record["hint"])
-        required = (record.get("required") or {}).get(None)
-        if required is not None:
-            flag = required.text.lower()
-            if flag in YES:
-                item["required"] = True
-            elif flag in NO:
-                item["required"] = False
-            else:
-                self.findings.error(
-                    survey.place(row, "required", record),
-                    f"required must be yes or no, got '{required.text}' (a condition is not supported)",
-                )
-        elif item["type"] not in ("note", "calculate"):
-            # XLSForm's default: a question without 'required' may be left empty.
-            item["required"] = False
-        for key in ("relevant", "constraint"):
-            expression = self._expression(survey, row, record, key)
-            if expression is not None:
-                item[key] = expression
-        if "constraint_message" in record:
-            item["constraint_message"] = self.text(record["constraint_message"])
-        features.add_item_features(self, survey, row, record, item, self._expression)
-        for key in ("min", "max"):
-            if f"spi_{key}" in record:
-                item[key] = _number_or_text(record[f"spi_{key}"][None].text)
-        clause = bounds_clause(
-            *(item.get(k) if isinstance(item.get(k), int | float) else None for k in ("min", "max"))
-        )
-        if clause and "constraint" in item:
-            if item["constraint"] == clause:
-                del item["constraint"]
-            elif item["constraint"].startswith(f"{clause} and (") and item["constraint"].endswith(")"):
-                item["constraint"] = item["constraint"][len(clause) + 6 : -1]
-        if any(f"spi_{key}" in record for key in ("dimension", "indicator", "direction")):
-            scoring: dict[str, Any] = {}
-            for key in ("dimension", "indicator", "direction"):
-                if f"spi_{key}" in record:
-                    scoring[key] = record[f"spi_{key}"][None].text
-            if "spi_weight" in record:
-                scoring["weight"] = _number_or_text(record["spi_weight"][None].text)
-            item["scoring"] = scoring
-        elif "spi_weight" in record:
-            self.findings.error(
-                survey.place(row, "spi_weight", record), "a weight without a spi_dimension has no effect"
-            )
-        elif item["type"] != "note":
-            item["scoring"] = "none"
-        for key, reason in cols.SURVEY_IGNORED.items():
-            if key in record and reason and key not in ("repeat_count",):
-                for value in record[key].values():
-                    self.findings.warn(
-                        Place(survey.title, row, value.column.index, value.column.header),
-                        f"not imported: {reason}",
-                        kind=f"ignored-{key}",
-                    )
-        return [item, *extra]
-
-    def _or_other(self, list_name: str, place: Place) -> str:
-        """A copy of the list with pyxform's 'other' option added (the list itself stays as it is)."""
-        scale = self.scales.get(list_name)
-        target = f"{list_name}_or_other"
-        if scale is None:
-            return list_name  # reported by the validator as an unknown list
-        if target not in self.scales:
-            options = [dict(o) for o in scale["options"]]
-            if any(o["code"] == "other" for o in options):
-                self.findings.error(
-                    place, f"list '{list_name}' already has a choice 'other'; or_other adds one"
-                )
-            options.append(
-                {
-                    "code": "other",
-                    "label": {lang: OTHER_LABEL.get(lang, OTHER_LABEL["en"]) for lang in self.languages},
-                }
-            )
-            self.scales[target] = {"id": target, "kind": "nominal", "options": options}
-            self.origins.options[target] = [*self.origins.options.get(list_name, []), place]
-        return target
-
-    def _from_file(self, survey: _SheetReader, row: int, record: Record, filename: str) -> str | None:
-        place = survey.place(row, "type", record)
-        if not filename.lower().endswith(".csv"):
-            self.findings.refuse(
-                place, f"'{filename}': only CSV files can be attached to select_one_from_file"
-            )
-            return None
-        data = self.options.attachments.get(filename)
-        if data is None:
-            self.findings.error(
-                place, f"'{filename}' is not attached: upload it with the form (its columns: name, label)"
-            )
-            return None
-        list_name = re.sub(r"\W+", "_", filename.rsplit(".", 1)[0]).strip("_") or "list"
-        if not ID_PATTERN.match(list_name):
-            list_name = f"file_{list_name}"
-        if list_name in self.scales:
-            return list_name
-        try:
-            reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
-            rows = list(reader)
-        except (UnicodeDecodeError, csv.Error) as exc:
-            self.findings.error(place, f"'{filename}' is not a UTF-8 CSV file ({exc})")
-            return None
-        fields = [f.strip() for f in reader.fieldnames or []]
-        if "name" not in fields or not any(f == "label" or f.startswith("label::") for f in fields):
-            self.findings.error(place, f"'{filename}' needs the columns 'name' and 'label'")
-            return None
-        options = []
-        for number, line in enumerate(rows, start=2):
-            code = (line.get("name") or "").strip()
-            label: dict[str, str] = {}
-            for key, value in line.items():
-                if key is None or not value:
-                    continue
-                column = parse_header(0, key)
-                if column.name == "label":
-                    lang = self.codes.get(column.suffix)
-                    if lang is not None:
-                        label[lang] = value.strip()
-            if not code or not CODE_PATTERN.match(code) or not label:
-                self.findings.error(
-                    place, f"'{filename}' line {number}: a choice needs a name (no spaces) and a label"
-                )
-                return None
-            option: dict[str, Any] = {"code": code, "label": label}
-            # The file's columns that a choice_filter reads, as on the choices sheet.
-            kept = {
-                c: str(line[c]).strip() for c in sorted(self.filter_columns) if (line.get(c) or "").strip()
-            }
-            if kept:
-                option["attributes"] = kept
-            options.append(option)
-        self.scales[list_name] = {"id": list_name, "kind": "nominal", "options": options}
-        self.origins.options[list_name] = [place] * len(options)
-        return list_name
-
-
-_CANONICAL = frozenset(TYPE_ALIASES.values()) | frozenset(_PLAIN_TYPES)
-
-
-def _split_type(text: str) -> tuple[str, str]:
-    """``select one agree5`` -> ``("select_one", "agree5")``; aliases resolved, case kept for list names."""
-    lowered = text.lower()
-    for alias in sorted(TYPE_ALIASES, key=len, reverse=True):
-        if lowered == alias or lowered.startswith(alias + " "):
-            return TYPE_ALIASES[alias], text[len(alias) :].strip()
-    kind, _, rest = text.partition(" ")
-    return kind.lower(), rest.strip()

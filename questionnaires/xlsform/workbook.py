@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from questionnaires.limits import DEFAULT_LIMITS, Deadline, LimitExceeded, ReadLimits, check_zip
+from questionnaires.problems import N_, Msg
 
 
 @dataclass
@@ -78,17 +79,31 @@ def read_workbook(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Workbook:
                         column = cell["column"]
                         if number > limits.max_rows or column > limits.max_columns:
                             raise LimitExceeded(
-                                f"{ws.title}!{get_column_letter(column)}{number} holds a value, beyond the "
-                                f"{limits.max_rows:,} rows and {limits.max_columns} columns read from a "
-                                "sheet; delete that cell"
+                                Msg(
+                                    N_(
+                                        "%(title)s!%(column)s%(number)s holds a value, beyond the "
+                                        "%(max_rows)s rows and %(max_columns)s columns read from a sheet; "
+                                        "delete that cell"
+                                    ),
+                                    title=ws.title,
+                                    column=get_column_letter(column),
+                                    number=number,
+                                    max_rows=format(limits.max_rows, ","),
+                                    max_columns=limits.max_columns,
+                                )
                             )
                         values[column] = _plain(value)
                     if values:
                         cells += len(values)
                         if cells > limits.max_cells:
                             raise LimitExceeded(
-                                f"the workbook holds more than {limits.max_cells:,} cells with values; "
-                                "at most that many are read"
+                                Msg(
+                                    N_(
+                                        "the workbook holds more than %(max_cells)s cells with values; "
+                                        "at most that many are read"
+                                    ),
+                                    max_cells=format(limits.max_cells, ","),
+                                )
                             )
                         sheet.rows.append((number, values))
                     seen += 1

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from scoring.frames import ColumnMapping
 from survey_app.admin.forms import ActionForm
+from survey_app.admin.terms import error_text, problem_text
 from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.delivery import delivery_counts, opted_out_count
 from survey_app.domain.errors import DomainError
@@ -116,6 +117,7 @@ def _page(
             form=form,
             plan_form=PlanForm(),
             problems=problems,
+            problem_text=problem_text,
             draw=draw,
             delivered=delivery_counts(campaign),
             mail_configured=bool(channels_configured(current_app.config)),
@@ -164,7 +166,7 @@ def upload(slug: str) -> ResponseReturnValue:
         return _page(campaign, form, rejected.problems, status=400)
     except DomainError as error:
         db.session.rollback()
-        flash(_("Nothing was stored: %(problem)s", problem=str(error)))
+        flash(_("Nothing was stored: %(problem)s", problem=error_text(error)))
         return _page(campaign, form, status=400)
     db.session.commit()
     flash(_("The population list has been stored. Only the counts are shown from now on."))
@@ -195,7 +197,7 @@ def plan(slug: str) -> ResponseReturnValue:
     try:
         table = sample_plan(campaign, **arguments)  # type: ignore[arg-type]
     except DomainError as error:
-        flash(str(error))
+        flash(error_text(error))
         return redirect(url_for(".show", slug=slug))
     draw_form = DrawForm(formdata=None, data=arguments)
     drawn = db.session.scalar(select(SampleDraw).where(SampleDraw.campaign_id == campaign.id))
@@ -221,7 +223,7 @@ def draw(slug: str) -> ResponseReturnValue:
         record = draw_campaign(campaign, table, seed=int(form.seed.data), user=acting_user())
     except DomainError as error:
         db.session.rollback()
-        flash(_("Not drawn: %(problem)s", problem=str(error)))
+        flash(_("Not drawn: %(problem)s", problem=error_text(error)))
         return redirect(url_for(".show", slug=slug))
     db.session.commit()
     flash(_("The sample has been drawn with seed %(seed)s; its invitations are issued.", seed=record.seed))

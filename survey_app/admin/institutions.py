@@ -25,7 +25,7 @@ from survey_app.admin.forms import ConsoleForm
 from survey_app.admin.paging import ListPage, search_text
 from survey_app.admin.terms import error_text
 from survey_app.domain.accounts import audit, institutions_in_scope, scope_institution_ids
-from survey_app.domain.errors import DomainError
+from survey_app.domain.errors import N_, DomainError
 from survey_app.domain.institutions import UNIT_COLUMNS, import_units
 from survey_app.extensions import db
 from survey_app.login import acting_user, requires_role
@@ -262,4 +262,4 @@ def _check_scope(text: str) -> None:
     allowed = set(db.session.scalars(select(Institution.code).where(Institution.id.in_(ids))))
     outside = sorted(codes - allowed)
     if outside:
-        raise DomainError(f"institution(s) outside your scope: {', '.join(outside)}")
+        raise DomainError(N_("institution(s) outside your scope: %(codes)s"), codes=", ".join(outside))

@@ -27,9 +27,10 @@ from wtforms.validators import Length, Optional
 from questionnaires import QuestionnaireInvalid, load_questionnaire_text
 from questionnaires.diff import diff_questionnaires
 from questionnaires.model import Questionnaire
-from questionnaires.problems import Problem
+from questionnaires.problems import N_, Msg, Problem
 from questionnaires.xlsform import ImportOptions, import_xlsform
 from survey_app.admin.forms import ConsoleForm
+from survey_app.admin.terms import error_text, problem_text
 from survey_app.dates import today
 from survey_app.domain.accounts import audit, scope_institution_ids
 from survey_app.domain.errors import DomainError
@@ -105,6 +106,7 @@ def _index(form: UploadForm, **context: Any) -> ResponseReturnValue:
     context.setdefault("warnings", [])
     return render_template(
         "admin/questionnaires.html",
+        problem_text=problem_text,
         versions=versions,
         used=used,
         counts=counts,
@@ -143,11 +145,20 @@ def _read(
             result = import_xlsform(path, options)
 
         def renamed(problems: list[Problem]) -> list[Problem]:
-            return [Problem(name, p.line, p.column, p.message.replace(str(path), name)) for p in problems]
+            return [
+                Problem(
+                    name,
+                    p.line,
+                    p.column,
+                    p.message.replace(str(path), name),
+                    p.text.replaced(str(path), name) if p.text is not None else None,
+                )
+                for p in problems
+            ]
 
         if result.questionnaire is None:
             error = QuestionnaireInvalid(
-                renamed(result.problems) or [Problem(name, 0, 0, "nothing to import")]
+                renamed(result.problems) or [Problem.of(name, 0, 0, Msg(N_("nothing to import")))]
             )
             error.refused_only = result.only_refused  # type: ignore[attr-defined]
             error.warnings = renamed(result.warnings)  # type: ignore[attr-defined]
@@ -168,7 +179,7 @@ def _read(
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise QuestionnaireInvalid(
-            [Problem(name, 0, 0, f"the file is not UTF-8 text ({exc.reason})")]
+            [Problem.of(name, 0, 0, Msg(N_("the file is not UTF-8 text (%(reason)s)"), reason=exc.reason))]
         ) from None
     return load_questionnaire_text(text, name), []
 
@@ -196,7 +207,7 @@ def upload() -> ResponseReturnValue:
     except QuestionnaireInvalid as exc:
         return _index(
             form,
-            problems=exc.problems or [Problem(name, 0, 0, "not a valid questionnaire")],
+            problems=exc.problems or [Problem.of(name, 0, 0, Msg(N_("not a valid questionnaire")))],
             warnings=getattr(exc, "warnings", []),
             refused_only=getattr(exc, "refused_only", False),
             language_missing=any("do not say which language" in p.message for p in exc.problems),
@@ -205,7 +216,7 @@ def upload() -> ResponseReturnValue:
         version, created = store_questionnaire(questionnaire, today())
     except DomainError as exc:
         db.session.rollback()
-        return _index(form, error=str(exc))
+        return _index(form, error=error_text(exc))
     if not created:
         return _index(form, already=version, warnings=warnings)
     audit(

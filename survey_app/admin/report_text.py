@@ -9,15 +9,19 @@ published, shown figures (:func:`survey_app.domain.results.report.build_report`)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
-from flask_babel import gettext
-
-from survey_app.domain.results.headline import Change, Headline
-from survey_app.domain.results.questions import QuestionRow
+from survey_app.admin.report_tables import (
+    _,
+    dimension_table,
+    group_label,
+    quality_text,
+    question_table,
+    ranking_table,
+    unit_change_table,
+)
 from survey_app.domain.results.report import Report
-from survey_app.reporting.numbers import compact, number, percent, rate, share
+from survey_app.reporting.numbers import compact, number, percent, rate
 from survey_app.reporting.report_blocks import (
     Block,
     Bullets,
@@ -28,34 +32,6 @@ from survey_app.reporting.report_blocks import (
     Scale,
     Table,
 )
-
-
-def _(text: str, **variables: Any) -> str:
-    """``gettext`` typed as returning text."""
-    return str(gettext(text, **variables))
-
-
-def group_label(group: str) -> str:
-    labels = {
-        "internal": _("Employees (internal)"),
-        "external": _("Service users (external)"),
-        "expert": _("Experts"),
-    }
-    return str(labels.get(group, group))
-
-
-def interval(low: float | None, high: float | None, lang: str) -> str:
-    return f"{number(low, 1, lang)}–{number(high, 1, lang)}"
-
-
-def _change_text(change: Change | None, lang: str) -> str:
-    if change is None:
-        return "—"
-    text = (
-        f"{number(change.estimate, 1, lang, sign=True)} ({number(change.ci_low, 1, lang, sign=True)} "
-        f"{_('to')} {number(change.ci_high, 1, lang, sign=True)})"
-    )
-    return text + " " + (_("significant") if change.significant else _("not significant"))
 
 
 def summary_points(report: Report) -> list[str]:
@@ -171,195 +147,6 @@ def summary_points(report: Report) -> list[str]:
             )
         )
     return points
-
-
-def _withheld_text(u: Headline, min_cell: int) -> str:
-    if u.suppression == "complementary":
-        return _("suppressed (so that a smaller unit cannot be recomputed from the others)")
-    if u.suppressed:
-        return _("suppressed (fewer than %(k)s respondents)", k=min_cell)
-    return _("not published")
-
-
-def ranking_table(report: Report) -> Table:
-    a, lang = report.answer, report.lang
-    level = number(a.level * 100, 0, lang)
-    header = [
-        _("Rank"),
-        _("Unit"),
-        _("Index"),
-        _("%(level)s%% confidence interval", level=level),
-        _("Category"),
-    ]
-    widths = [1.1, 2.8, 0.9, 1.4, 1.3]
-    if a.target is not None:
-        header += [_("Gap to target %(target)s", target=compact(a.target, lang)), _("Chance of reaching it")]
-        widths += [1.0, 1.1]
-    if a.previous is not None:
-        header.append(_("Change since %(previous)s", previous=a.previous.title))
-        widths.append(1.9)
-    header.append(_("Weakest dimension"))
-    widths.append(2.4)
-    rows = []
-    for u in a.units:
-        if not u.shown:
-            rows.append(
-                (
-                    "",
-                    u.name,
-                    _withheld_text(u, report.withheld.min_cell),
-                    *([""] * (len(header) - 3)),
-                )
-            )
-            continue
-        category = (u.category_label or "—") + (" (" + _("uncertain") + ")" if u.uncertain else "")
-        row = [
-            str(u.rank or ""),
-            u.name,
-            number(u.estimate, 1, lang),
-            f"{number(u.ci_low, 1, lang)}–{number(u.ci_high, 1, lang)}",
-            category,
-        ]
-        if a.target is not None:
-            row += [number(u.gap, 1, lang, sign=True), percent(u.probability, lang)]
-        if a.previous is not None:
-            row.append(_change_text(u.change, lang))
-        row.append(f"{u.weakest.label} ({number(u.weakest.estimate, 1, lang)})" if u.weakest else "—")
-        rows.append(tuple(row))
-    numeric = {0, 2} | ({5, 6} if a.target is not None else set())
-    return Table(
-        tuple(header),
-        tuple(rows),
-        tuple(widths),
-        caption=_("Units ranked by index, lowest (highest risk) first"),
-        numeric=frozenset(numeric),
-        row_header=1,
-    )
-
-
-def dimension_table(report: Report) -> Table:
-    a, lang = report.answer, report.lang
-    level = number(a.level * 100, 0, lang)
-    header = [_("Dimension"), _("Score"), _("%(level)s%% confidence interval", level=level), "n"]
-    widths = [4.0, 1.0, 1.6, 0.8]
-    if a.previous is not None:
-        header.append(_("Change since %(previous)s", previous=a.previous.title))
-        widths.append(2.6)
-    rows = []
-    for d in a.dimensions:
-        if d.suppressed:
-            row = [d.label, _("suppressed"), "", ""]
-        else:
-            row = [
-                d.label,
-                number(d.estimate, 1, lang),
-                f"{number(d.ci_low, 1, lang)}–{number(d.ci_high, 1, lang)}",
-                str(d.n or ""),
-            ]
-        if a.previous is not None:
-            row.append(_change_text(d.change, lang))
-        rows.append(tuple(row))
-    return Table(
-        tuple(header),
-        tuple(rows),
-        tuple(widths),
-        caption=_("Dimension scores of the institution as a whole (all respondent groups combined)"),
-        numeric=frozenset({1, 3}),
-    )
-
-
-def unit_dimension_table(report: Report) -> Table:
-    lang = report.lang
-    order = [d for d in report.dimension_order if any(d[0] in u.scores for u in report.unit_dimensions)]
-    header = (_("Unit"), *(label for _id, label in order))
-    rows = tuple(
-        (u.name, *(number(u.scores.get(dim), 1, lang) for dim, _label in order))
-        for u in report.unit_dimensions
-    )
-    return Table(
-        header,
-        rows,
-        (2.6, *([1.0] * len(order))),
-        caption=_("Dimension scores by unit (all respondent groups combined; — : withheld or not published)"),
-        numeric=frozenset(range(1, len(order) + 1)),
-    )
-
-
-def question_table(
-    rows: Sequence[QuestionRow], report: Report, caption: str, *, with_group: bool = False
-) -> Table:
-    """Question-level figures; ``with_group`` adds the respondent group (for rows of several groups)."""
-    lang = report.lang
-    body = []
-    for q in rows:
-        if q.suppressed:
-            text = (
-                _("suppressed (so that a smaller unit cannot be recomputed from the others)")
-                if q.suppression == "complementary"
-                else _("suppressed (fewer than %(k)s respondents)", k=report.withheld.min_cell)
-            )
-            cells = (text, "—")
-        elif not q.published:
-            cells = (_("not published"), str(q.n or "—"))
-        else:
-            answers = "; ".join(
-                f"{a.label}: {share(a.estimate, lang)} ({interval(a.ci_low, a.ci_high, lang)})"
-                for a in q.answers
-            )
-            cells = (answers, str(q.n))
-        body.append((q.label, group_label(q.group), *cells) if with_group else (q.label, *cells))
-    level = number(report.answer.level * 100, 0, lang)
-    answers_header = _("Answers: share (%(level)s%% confidence interval)", level=level)
-    if with_group:
-        return Table(
-            (_("Question"), _("Respondent group"), answers_header, "n"),
-            tuple(body),
-            (3.0, 1.2, 4.6, 0.6),
-            caption=caption,
-            numeric=frozenset({3}),
-        )
-    return Table(
-        (_("Question"), answers_header, "n"),
-        tuple(body),
-        (3.2, 5.2, 0.6),
-        caption=caption,
-        numeric=frozenset({2}),
-    )
-
-
-def _quality_text(check: str, value: float, threshold: float, lang: str) -> str:
-    v, t = percent(value, lang), percent(threshold, lang)
-    if check == "fast":
-        return _(
-            "%(share)s of respondents finished much faster than is plausible (threshold %(threshold)s).",
-            share=v,
-            threshold=t,
-        )
-    if check == "duplicate":
-        return _(
-            "%(share)s of respondents gave exactly the same answers as another respondent (threshold "
-            "%(threshold)s).",
-            share=v,
-            threshold=t,
-        )
-    if check == "straightlining":
-        return _(
-            "%(share)s of respondents gave the same answer to every question of a block (threshold "
-            "%(threshold)s).",
-            share=v,
-            threshold=t,
-        )
-    if check == "dont_know":
-        return _(
-            '%(share)s of the answers were "don\'t know" or "not applicable" (threshold %(threshold)s).',
-            share=v,
-            threshold=t,
-        )
-    if check == "low_variance":
-        return _(
-            "The answers are far more uniform than in comparable units, as if respondents had been coached."
-        )
-    return check
 
 
 def compose(report: Report, charts: Mapping[str, tuple[bytes, str]]) -> list[Block]:
@@ -612,6 +399,18 @@ def compose(report: Report, charts: Mapping[str, tuple[bytes, str]]) -> list[Blo
                 )
             )
         )
+    changes = unit_change_table(report)
+    if changes is not None:
+        blocks.append(
+            Paragraph(
+                _(
+                    "The change of each unit since the previous campaign. A change is shown only where both "
+                    "campaigns publish the unit's result; it is significant when its confidence interval "
+                    "does not include 0."
+                )
+            )
+        )
+        blocks.append(changes)
 
     # High-risk areas
     blocks.append(Heading(_("High-risk areas and recommendations"), new_page=True))
@@ -674,7 +473,7 @@ def compose(report: Report, charts: Mapping[str, tuple[bytes, str]]) -> list[Blo
             Table(
                 (_("Unit"), _("Respondent group"), _("Finding")),
                 tuple(
-                    (q.unit_name, group_label(q.group), _quality_text(q.check, q.value, q.threshold, lang))
+                    (q.unit_name, group_label(q.group), quality_text(q.check, q.value, q.threshold, lang))
                     for q in report.quality
                 ),
                 (2.6, 1.6, 5.0),

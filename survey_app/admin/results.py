@@ -9,12 +9,25 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import io
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, lazy_gettext
 from flask_babel import gettext as _
@@ -57,6 +70,7 @@ from survey_app.queue import workers_listening
 from survey_app.reporting import charts
 from survey_app.reporting.numbers import compact, number, percent, share
 from survey_app.reporting.report_pdf import render_pdf
+from survey_app.security import policy_with_style
 from survey_app.worker import heartbeat_timeout, start_job
 
 bp = Blueprint("admin_results", __name__, url_prefix="/admin/campaigns/<slug>/results")
@@ -420,6 +434,18 @@ def download(slug: str, run_id: int, fmt: str) -> ResponseReturnValue:
 REPORT_LANGUAGES = ("id", "en")
 
 
+@functools.cache
+def _read_css(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def _report_css() -> str:
+    """The HTML twin's stylesheet, inlined so that a copy saved from the browser keeps its look."""
+    folder = current_app.static_folder
+    assert folder is not None
+    return _read_css(str(Path(folder) / "report.css"))
+
+
 def _report_charts(campaign: Campaign, run: ScoreRun, lang: str) -> dict[str, tuple[bytes, str]]:
     out = {}
     for name in CHARTS:
@@ -448,6 +474,7 @@ def report(slug: str, run_id: int, fmt: str) -> ResponseReturnValue:
         title = _("Integrity Assessment Survey") + f": {campaign.institution.name} – {campaign.period}"
         stem = f"{campaign.slug}-report-{run.id}-{language}"
         if fmt == "html":
+            css = _report_css()
             body = render_template(
                 "admin/report.html",
                 blocks=blocks,
@@ -458,6 +485,7 @@ def report(slug: str, run_id: int, fmt: str) -> ResponseReturnValue:
                 kind=lambda block: type(block).__name__,
                 b64=lambda data: base64.b64encode(data).decode("ascii"),
                 pdf_url=url_for(".report", slug=slug, run_id=run.id, fmt="pdf", language=language),
+                css=css,
             )
             audit(
                 "export.report",
@@ -468,7 +496,7 @@ def report(slug: str, run_id: int, fmt: str) -> ResponseReturnValue:
                 user=acting_user(),
             )
             db.session.commit()
-            return body
+            return body, {"Content-Security-Policy": policy_with_style(css)}
         pdf = render_pdf(
             blocks,
             title=title,

@@ -3,8 +3,8 @@ gettext catalogs, as template filters: a page never shows a raw value such as ``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from babel.numbers import format_decimal, format_percent
 from flask import Blueprint
@@ -142,3 +142,22 @@ def error_text(error: DomainError) -> str:
         str(gettext(error.message)) if not error.params else str(gettext(error.message, **error.params))
     )
     return translated
+
+
+class Renderable(Protocol):
+    """A problem of an upload (:class:`questionnaires.problems.Problem`, :class:`scoring.frames.FrameProblem`
+    and the like)."""
+
+    message: str
+
+    def render(self, translate: Callable[[str], str]) -> str: ...
+
+
+def problem_text(problem: Renderable) -> str:
+    """An upload's problem in the console's language: its template translated, then its fields filled; the
+    English text should a translation not fit its fields (a catalog is compiled with that check, so this
+    is a last guard, not a path)."""
+    try:
+        return problem.render(lambda template: str(gettext(template)))
+    except (KeyError, ValueError, TypeError):
+        return problem.message

@@ -29,7 +29,7 @@ from sqlalchemy import delete, func, select
 from scoring.frames import ColumnMapping, FrameProblem, frame_hash, read_table, validate_frame
 from scoring.sampling import DrawMethod, draw_sample, plan_sample
 from survey_app.domain.accounts import audit
-from survey_app.domain.errors import DomainError
+from survey_app.domain.errors import N_, DomainError
 from survey_app.extensions import db
 from survey_app.models import Campaign, Invitation, Unit, User
 from survey_app.models.frames import FrameContact, PopulationFrame, SampleDraw
@@ -88,16 +88,21 @@ def upload_frame(
     """
     if _draw_of(campaign) is not None:
         raise DomainError(
-            f"campaign {campaign.slug}: the sample has been drawn; the frames can no longer change"
+            N_("campaign %(slug)s: the sample has been drawn; the frames can no longer change"),
+            slug=campaign.slug,
         )
     groups = campaign_groups(campaign)
     if mapping.group is None:
         if group is None:
-            raise DomainError(f"{filename}: map a group column or choose the group of every row")
+            raise DomainError(
+                N_("%(filename)s: map a group column or choose the group of every row"), filename=filename
+            )
         if group not in groups:
             raise DomainError(
-                f"campaign {campaign.slug} has no questionnaire for group {group!r} "
-                f"(it has: {', '.join(sorted(groups)) or 'none'})"
+                N_("campaign %(slug)s has no questionnaire for group %(group)s (it has: %(groups)s)"),
+                slug=campaign.slug,
+                group=repr(group),
+                groups=", ".join(sorted(groups)) or "none",
             )
     units = {u.code: u for u in campaign.institution.units}
     table, problems = read_table(data, filename=filename, sheet=sheet)
@@ -205,7 +210,9 @@ def sample_plan(
         columns=["unit", "group", "N"],
     )
     if strata.empty:
-        raise DomainError(f"campaign {campaign.slug} has no population list yet: upload one first")
+        raise DomainError(
+            N_("campaign %(slug)s has no population list yet: upload one first"), slug=campaign.slug
+        )
     try:
         return plan_sample(
             strata, moe=moe, confidence=confidence, response_rate=response_rate, minimum=minimum
@@ -246,19 +253,31 @@ def draw_campaign(
     earlier = _draw_of(campaign)
     if earlier is not None:
         raise DomainError(
-            f"campaign {campaign.slug} was drawn on {earlier.drawn_at:%Y-%m-%d %H:%M} UTC by "
-            f"{earlier.drawn_by} (seed {earlier.seed}); a draw is not repeated"
+            N_(
+                "campaign %(slug)s was drawn on %(drawn_at)s UTC by %(drawn_by)s (seed "
+                "%(seed)s); a draw is not repeated"
+            ),
+            slug=campaign.slug,
+            drawn_at=format(earlier.drawn_at, "%Y-%m-%d %H:%M"),
+            drawn_by=earlier.drawn_by,
+            seed=earlier.seed,
         )
     if not campaign.allow_invitation:
-        raise DomainError(f"campaign {campaign.slug} does not use invitations (open access only)")
+        raise DomainError(
+            N_("campaign %(slug)s does not use invitations (open access only)"), slug=campaign.slug
+        )
     if seed < 0:
-        raise DomainError(f"the seed must be a non-negative integer, got {seed}")
+        raise DomainError(N_("the seed must be a non-negative integer, got %(seed)s"), seed=seed)
     frame, ids = _contacts_frame(campaign)
     if frame.empty:
-        raise DomainError(f"campaign {campaign.slug} has no population list yet: upload one first")
+        raise DomainError(
+            N_("campaign %(slug)s has no population list yet: upload one first"), slug=campaign.slug
+        )
     missing = {"unit", "group", "n_invite"} - set(plan.columns)
     if missing:
-        raise DomainError(f"the sample plan needs the column(s) {', '.join(sorted(missing))}")
+        raise DomainError(
+            N_("the sample plan needs the column(s) %(missing)s"), missing=", ".join(sorted(missing))
+        )
     sizes = {
         (str(u), str(g)): int(n) for u, g, n in plan[["unit", "group", "n_invite"]].itertuples(index=False)
     }
@@ -274,7 +293,7 @@ def draw_campaign(
             known_hash=frame_hash(frame),
         )
     except ValueError as error:
-        raise DomainError(f"campaign {campaign.slug}: {error}") from error
+        raise DomainError(N_("campaign %(slug)s: %(error)s"), slug=campaign.slug, error=error) from error
     units = {u.code: u.id for u in campaign.institution.units}
     contacts = {c.id: c for c in db.session.scalars(select(FrameContact).where(FrameContact.id.in_(ids)))}
     for unit, grp, weight, contact in zip(
@@ -324,7 +343,11 @@ def draw_campaign(
 def rekey_invitation(invitation: Invitation) -> str:
     """A fresh token for a drawn invitation, for the message that sends it (the only time it exists)."""
     if invitation.state != "issued":
-        raise DomainError(f"invitation {invitation.id} is {invitation.state}: it is not sent again")
+        raise DomainError(
+            N_("invitation %(id)s is %(state)s: it is not sent again"),
+            id=invitation.id,
+            state=invitation.state,
+        )
     token = new_token()
     invitation.token_hash = token_hash(token)
     db.session.flush()

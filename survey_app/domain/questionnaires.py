@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from questionnaires.model import Questionnaire
-from survey_app.domain.errors import DomainError
+from survey_app.domain.errors import N_, DomainError
 from survey_app.extensions import db
 from survey_app.models import (
     Campaign,
@@ -33,8 +33,13 @@ def store_questionnaire(questionnaire: Questionnaire, today: date) -> tuple[Ques
     )
     if clash is not None:
         raise DomainError(
-            f"questionnaire {questionnaire.id} version {questionnaire.version} is already stored with "
-            f"different content ({clash.content_hash}); a changed questionnaire needs a new version number"
+            N_(
+                "questionnaire %(id)s version %(version)s is already stored with different content "
+                "(%(hash)s); a changed questionnaire needs a new version number"
+            ),
+            id=questionnaire.id,
+            version=questionnaire.version,
+            hash=clash.content_hash,
         )
     version = QuestionnaireVersion.from_questionnaire(questionnaire, today)
     db.session.add(version)

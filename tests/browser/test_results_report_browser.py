@@ -176,8 +176,19 @@ def test_results_page_and_report_of_the_demo(
     html_link = page.locator("section.answer a", has_text="HTML").get_attribute("href")
     assert html_link is not None
     assert f"language={language}" in html_link
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security" in message.text else None,
+    )
     page.goto(base + html_link)
     assert expected["pdf"][1] in page.locator("main").inner_text()
+    # The inlined stylesheet is applied (the CSP allows it by its hash), as it is in a copy saved from here.
+    kicker = page.locator(".cover .kicker").evaluate("e => getComputedStyle(e).textTransform")
+    assert kicker == "uppercase"
+    head = page.locator("table.data thead th").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert head == "rgb(230, 238, 244)"
+    assert not blocked, blocked
     assert page.locator("figure.chart img").count() >= 2
     axe.check(page, f"report ({language})")
     _keep(page, f"report-html-{language}")
