@@ -232,6 +232,17 @@ def answer_share_tables(
     """:func:`answer_shares` for several domain partitions of the same responses (e.g. ``[["unit"],
     ["institution"]]``), reading each item's answers and building the design once for all of them.
 
+    Parameters
+    ----------
+    data : DataFrame
+        One respondent group's responses, as for :func:`answer_shares`.
+    items : mapping of str to sequence of str
+        Item column → the answer codes to report, in order.
+    partitions : sequence of sequence of str
+        The ``by`` columns of each table (``[]`` for the whole group).
+    weight, strata, fpc, open_access, level, lonely_psu
+        As for :func:`answer_shares`.
+
     Returns
     -------
     list of DataFrame
