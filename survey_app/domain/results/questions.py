@@ -1,5 +1,5 @@
 """Question-level figures of a run: the share of each answer to every single-choice question, per unit and
-for the institution, per respondent group (:func:`scoring.index.answers.answer_shares`).
+for the institution, per respondent group (:func:`scoring.index.answers.answer_share_tables`).
 
 Computed with the run and stored in it (``questions``, ``overall_questions``), so the page, the report and a
 download read the same numbers; shown only through :func:`survey_app.domain.results.rows.shown_tables`,
@@ -17,7 +17,7 @@ import pandas as pd
 
 from questionnaires.model import ItemType, Questionnaire
 from questionnaires.profile import ScoringProfile
-from scoring.index.answers import answer_shares
+from scoring.index.answers import answer_share_tables
 from scoring.index.publication import publication_rules
 
 #: The columns of a stored question table besides the cell's keys.
@@ -44,15 +44,20 @@ def question_tables(
     with the profile's publication rules (minimum cell and minimum respondents per group)."""
     units: list[pd.DataFrame] = []
     overall: list[pd.DataFrame] = []
+    groups = frame["group"].astype("string")
+    design = [
+        c for c in ("unit", "institution", "weight", "stratum", "fpc", "open_access") if c in frame.columns
+    ]
     for questionnaire in questionnaires:
         group = questionnaire.group.value
-        rows = frame.loc[frame["group"].astype("string") == group]
-        items = {k: v for k, v in choice_items(questionnaire).items() if k in rows.columns}
+        items = {k: v for k, v in choice_items(questionnaire).items() if k in frame.columns}
+        # Only the columns the shares read: the frame holds every questionnaire's answers.
+        rows = frame.loc[(groups == group).to_numpy(dtype=bool, na_value=False), [*design, *items]]
         if rows.empty or not items:
             continue
-        for by, parts in ((["unit"], units), (["institution"], overall)):
-            table = answer_shares(rows, items, by, level=level)
-            table.insert(len(by), "group", group)
+        tables = answer_share_tables(rows, items, [["unit"], ["institution"]], level=level)
+        for table, parts in zip(tables, (units, overall), strict=True):
+            table.insert(1, "group", group)
             parts.append(table)
 
     def finish(parts: list[pd.DataFrame], key: str) -> pd.DataFrame:
