@@ -27,7 +27,7 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 
 from scoring.frames import ColumnMapping, FrameProblem, frame_hash, read_table, validate_frame
-from scoring.sampling import DrawMethod, draw_sample, plan_sample
+from scoring.sampling import DrawMethod, draw_sample, plan_sample, sample_size
 from survey_app.domain.accounts import audit
 from survey_app.domain.errors import DomainError
 from survey_app.extensions import db
@@ -284,7 +284,8 @@ def sample_plan(
     separate population) gets the size that meets ``moe`` for its whole population, allocated over its units
     ``proportional`` to their size, ``equal``, or ``neyman`` (``N_h S_h``, the SDs of :func:`plan_priors`;
     a unit the last campaign did not have gets the largest SD known, so it is not undersampled). Units of at
-    most ``census_below`` people are taken whole; every unit gets at least ``minimum`` respondents.
+    most ``census_below`` people are taken whole; every unit gets at least ``minimum`` respondents; when the
+    two take more than the group's size, the group's total grows to what they take.
     """
     if allocation not in ALLOCATIONS:
         raise DomainError(f"allocation must be one of {', '.join(ALLOCATIONS)}, not {allocation!r}")
@@ -314,15 +315,21 @@ def sample_plan(
             strata["sd"] = [
                 priors.sd.get((u, g), largest) for u, g in zip(strata["unit"], strata["group"], strict=True)
             ]
-        parts = [
-            plan_sample(
-                rows.reset_index(drop=True),
-                allocation=allocation,  # type: ignore[arg-type]
-                sd="sd" if allocation == "neyman" else None,
-                **settings,
+        parts = []
+        for _, rows in strata.groupby("group", sort=True):
+            sizes = rows["N"].to_numpy()
+            total = int(sample_size([int(sizes.sum())], moe=moe, confidence=confidence)["n"].iloc[0])
+            # Whole small units and minimums come on top of what the target needs, never out of it.
+            taken = int(sum(n if n <= census_below else min(minimum, n) for n in sizes))
+            parts.append(
+                plan_sample(
+                    rows.reset_index(drop=True),
+                    allocation=allocation,  # type: ignore[arg-type]
+                    total=max(total, taken),
+                    sd="sd" if allocation == "neyman" else None,
+                    **settings,
+                )
             )
-            for _, rows in strata.groupby("group", sort=True)
-        ]
     except ValueError as error:
         raise DomainError(str(error)) from error
     return pd.concat(parts, ignore_index=True).sort_values(["unit", "group"], ignore_index=True)

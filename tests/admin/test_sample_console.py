@@ -4,18 +4,21 @@ draw method, both recorded with the draw; and monitoring of the drawn sample per
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from flask.testing import FlaskClient
+import pandas as pd
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
-from scoring.sampling import expected_moe
+from scoring.sampling import expected_moe, plan_sample
 from survey_app.domain.delivery import record_delivery
-from survey_app.domain.frames import sample_plan, upload_frame
+from survey_app.domain.frames import plan_priors, sample_plan, upload_frame
+from survey_app.domain.lifecycle import duplicate_campaign
+from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db
-from survey_app.models import Draft, Invitation
-from survey_app.models.frames import FrameContact
-from tests.admin.admintools import login, make_user
+from survey_app.models import AuditEntry, Draft, Invitation
+from survey_app.models.frames import FrameContact, SampleDraw
+from tests.admin.admintools import add_campaign_responses, login, make_user
 from tests.admin.test_frames import MAPPING, frame_csv
 from tests.apptools import Survey, csrf_of
 
@@ -141,6 +144,9 @@ def test_monitoring_shows_the_drawn_sample_per_unit_and_group(client: FlaskClien
     fragment = client.get(f"/admin/campaigns/{spi.campaign.slug}/monitoring?lang=en").get_data(as_text=True)
     assert _cells(fragment, "sample-monitoring") == _cells(html, "sample-monitoring")
     assert "@kota.go.id" not in html
+    in_indonesian = client.get(f"/admin/campaigns/{spi.campaign.slug}?lang=id").get_data(as_text=True)
+    assert "Sampel terpilih per unit dan kelompok" in in_indonesian
+    assert "tidak dapat mencapainya" in in_indonesian
 
 
 def test_no_sample_table_without_a_population_list(client: FlaskClient, spi: Survey) -> None:
@@ -148,3 +154,121 @@ def test_no_sample_table_without_a_population_list(client: FlaskClient, spi: Sur
     login(client, "admin@example.org")
     html = client.get(f"/admin/campaigns/{spi.campaign.slug}?lang=en").get_data(as_text=True)
     assert 'id="sample-monitoring"' not in html
+
+
+def test_the_plan_offers_allocations_and_the_draw_records_them(client: FlaskClient, spi: Survey) -> None:
+    make_user("admin", ["KOTA"], email="boss@example.org")
+    login(client, "boss@example.org")
+    upload_frame(spi.campaign, frame_csv(), "daftar.csv", MAPPING, user=None)
+    db.session.commit()
+    base = f"/admin/campaigns/{spi.campaign.slug}/frames/plan"
+    html = client.get(f"{base}?lang=en").get_data(as_text=True)
+    for label in ("Proportional to the units", "Equal per unit", "Neyman", "Confidence level", "census"):
+        assert label in html
+    # No earlier campaign: Neyman is offered with the reason it cannot be used, and refused if chosen.
+    assert "Neyman allocation is not available: there is no earlier campaign of this institution" in html
+    refused = client.get(base, query_string={"lang": "en", **PLAN, "allocation": "neyman"})
+    assert refused.status_code == 400
+    assert "Neyman allocation is not available" in refused.get_data(as_text=True)
+    # Equal allocation of each group's sample over its units, the small external list taken whole.
+    fields = {**PLAN, "allocation": "equal", "census_below": "30", "confidence": "0.9"}
+    page = client.get(base, query_string={"lang": "en", **fields}).get_data(as_text=True)
+    shown = {(r[0], r[1]): r for r in _cells(page, "sample-plan")}
+    internal = plan_sample(
+        pd.DataFrame({"unit": ["DINKES", "SETDA"], "group": "internal", "N": [90, 40]}),
+        allocation="equal",
+        moe=0.1,
+        confidence=0.9,
+        response_rate=0.5,
+        census_below=30,
+    )
+    assert [shown[("DINKES", "internal")][3], shown[("SETDA", "internal")][3]] == [
+        str(v) for v in internal["n"]
+    ]
+    assert abs(int(internal["n"].iloc[0]) - int(internal["n"].iloc[1])) <= 1
+    assert shown[("DINKES", "external")][2:4] == ["25", "25"]
+    _draw(client, spi.campaign.slug, **{**fields, "method": "systematic"})
+    draw = db.session.scalars(select(SampleDraw)).one()
+    assert draw.record["method"] == "systematic"
+    assert draw.record["plan"] == {
+        "allocation": "equal",
+        "moe": 0.1,
+        "confidence": 0.9,
+        "response_rate": 0.5,
+        "minimum": 0,
+        "census_below": 30,
+        "p": 0.5,
+    }
+    sizes = {tuple(s["stratum"]): s["n_h"] for s in draw.record["sizes"]}
+    assert sizes[("DINKES", "external")] == 25
+    assert sizes[("SETDA", "internal")] == int(internal["n_invite"].iloc[1])
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "frames.draw")).one()
+    assert entry.details["method"] == "systematic"
+    assert entry.details["plan"]["allocation"] == "equal"
+    assert entry.details["plan"]["census_below"] == 30
+
+
+def test_neyman_takes_the_sds_and_the_response_rate_from_the_last_campaign(
+    client: FlaskClient, spi: Survey
+) -> None:
+    # The earlier round: six of ten invitations used, and computed results.
+    earlier = spi.campaign
+    spi.issue(10)
+    for inv in db.session.scalars(select(Invitation).where(Invitation.campaign_id == earlier.id)).all()[:6]:
+        inv.state = "spent"
+    add_campaign_responses(earlier, {"SETDA": 12, "DINKES": 12})
+    compute_run(earlier, "analyst@example.org")
+    db.session.commit()
+    later = duplicate_campaign(
+        earlier,
+        slug="kota-2026",
+        title="SPI Kota Uji 2026",
+        period="2026",
+        opens_on=earlier.opens_on + timedelta(days=365),
+        closes_on=earlier.closes_on + timedelta(days=365),
+    )
+    db.session.commit()
+    upload_frame(later, frame_csv(), "daftar.csv", MAPPING, user=None)
+    db.session.commit()
+    priors = plan_priors(later)
+    assert priors.previous == earlier.slug
+    assert priors.response_rate == 0.6
+    assert priors.sd is not None
+    assert {("SETDA", "internal"), ("DINKES", "internal"), ("DINKES", "external")} <= set(priors.sd)
+    make_user("admin", ["KOTA"], email="boss@example.org")
+    login(client, "boss@example.org")
+    base = "/admin/campaigns/kota-2026/frames/plan"
+    html = client.get(f"{base}?lang=en").get_data(as_text=True)
+    assert "Neyman allocation is not available" not in html
+    assert 'value="0.60"' in html  # the expected response rate defaults to the last campaign's
+    page = client.get(base, query_string={"lang": "en", **PLAN, "allocation": "neyman"})
+    assert page.status_code == 200, page.get_data(as_text=True)
+    shown = {(r[0], r[1]): int(r[3]) for r in _cells(page.get_data(as_text=True), "sample-plan")}
+    table = sample_plan(later, moe=0.1, response_rate=0.5, allocation="neyman", priors=priors)
+    expected = {(r.unit, r.group): int(r.n) for r in table.itertuples()}
+    assert shown == expected
+    # Neyman: within a group, n_h in proportion to N_h S_h (up to rounding).
+    internal = table[table["group"] == "internal"].set_index("unit")
+    share = internal["N"] * internal["sd"]
+    total = internal["n"].sum()
+    assert abs(internal.loc["SETDA", "n"] - total * share["SETDA"] / share.sum()) <= 1
+    _draw(client, "kota-2026", **{**PLAN, "allocation": "neyman"})
+    draw = db.session.scalar(select(SampleDraw).where(SampleDraw.campaign_id == later.id))
+    assert draw is not None
+    assert draw.record["plan"]["allocation"] == "neyman"
+    assert draw.record["method"] == "srs"
+
+
+def test_cli_plan_and_draw_take_the_allocation(runner: FlaskCliRunner, spi: Survey) -> None:
+    upload_frame(spi.campaign, frame_csv(), "daftar.csv", MAPPING, user=None)
+    db.session.commit()
+    args = ["--campaign", spi.campaign.slug, "--moe", "0.1", "--allocation", "proportional"]
+    result = runner.invoke(args=["frames", "plan", *args, "--census-below", "30"])
+    assert result.exit_code == 0, result.output
+    rows = {tuple(line.split(",")[:2]): line.split(",") for line in result.output.splitlines()[1:]}
+    assert rows[("DINKES", "external")][3] == "25"  # taken whole
+    result = runner.invoke(args=["frames", "draw", *args, "--seed", "3", "--method", "systematic"])
+    assert result.exit_code == 0, result.output
+    draw = db.session.scalars(select(SampleDraw)).one()
+    assert draw.record["plan"]["allocation"] == "proportional"
+    assert draw.record["method"] == "systematic"
