@@ -10,7 +10,13 @@ from survey_app.models.campaigns import (
     CorrectionCase,
 )
 from survey_app.models.drafts import Draft
-from survey_app.models.frames import DeliveryEntry, FrameContact, PopulationFrame, SampleDraw
+from survey_app.models.frames import (
+    CalibrationMargins,
+    DeliveryEntry,
+    FrameContact,
+    PopulationFrame,
+    SampleDraw,
+)
 from survey_app.models.institutions import Institution, Unit
 from survey_app.models.invitations import STATES, Invitation
 from survey_app.models.national_figures import NationalFigure
@@ -29,6 +35,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "CalibrationMargins",
     "Campaign",
     "CampaignQuestionnaire",
     "ComputeJob",

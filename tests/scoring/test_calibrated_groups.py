@@ -109,9 +109,10 @@ def test_a_calibrated_group_equals_r_survey(how: str, tmp_path: Path) -> None:
     assert row["se"] == pytest.approx(reference["all_se"][0], abs=1e-6)
     # The uncalibrated group is as without calibration.
     plain = estimate_groups(data, ["score"], by=["institution"]).table
-    assert whole[whole["group"] == "external"]["se"].tolist() == plain[plain["group"] == "external"][
-        "se"
-    ].tolist()
+    assert (
+        whole[whole["group"] == "external"]["se"].tolist()
+        == plain[plain["group"] == "external"]["se"].tolist()
+    )
     # And the calibration changed the internal estimate (the margins differ from the sample's mix).
     assert row["estimate"] != pytest.approx(plain[plain["group"] == "internal"]["estimate"].iloc[0], abs=1e-6)
 
