@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
 from scoring.sampling import expected_moe
 from survey_app.extensions import db
@@ -64,38 +64,41 @@ class SampleRow:
 
 def _delivery_counts(campaign: Campaign) -> dict[int, dict[str, int]]:
     """Per frame id, from the delivery log: contacts whose invitation was delivered / failed / bounced, and
-    reminders sent."""
-    log = (
-        select(
-            FrameContact.frame_id,
-            DeliveryEntry.contact_id,
-            DeliveryEntry.kind,
-            DeliveryEntry.status,
-        )
+    reminders sent. Aggregated in the database (a large campaign's log has a row per message)."""
+    sent = func.max(case((DeliveryEntry.status == "sent", 1), else_=0))
+    bounced = func.max(case((DeliveryEntry.status == "bounced", 1), else_=0))
+    per_contact = (
+        select(FrameContact.frame_id.label("frame_id"), sent.label("sent"), bounced.label("bounced"))
+        .select_from(DeliveryEntry)
         .join(FrameContact, FrameContact.id == DeliveryEntry.contact_id)
-        .where(DeliveryEntry.campaign_id == campaign.id)
+        .where(DeliveryEntry.campaign_id == campaign.id, DeliveryEntry.kind == "invitation")
+        .group_by(FrameContact.frame_id, DeliveryEntry.contact_id)
+        .subquery()
     )
-    per_contact: dict[tuple[int, int | None], set[str]] = {}
-    reminders: dict[int, int] = {}
-    for frame_id, contact_id, kind, status in db.session.execute(log):
-        if kind == "reminder":
-            if status == "sent":
-                reminders[frame_id] = reminders.get(frame_id, 0) + 1
-            continue
-        per_contact.setdefault((frame_id, contact_id), set()).add(status)
     out: dict[int, dict[str, int]] = {}
-    for (frame_id, _contact), statuses in per_contact.items():
-        counts = out.setdefault(frame_id, {})
-        # A contact whose first attempt failed and a later one went out counts as delivered.
-        if "sent" in statuses:
-            key = "delivered"
-        elif "bounced" in statuses:
-            key = "bounced"
-        else:
-            key = "failed"
-        counts[key] = counts.get(key, 0) + 1
-    for frame_id, n in reminders.items():
-        out.setdefault(frame_id, {})["reminders"] = n
+    # A contact whose first attempt failed and a later one went out counts as delivered.
+    for frame_id, delivered, bounced_n, contacts in db.session.execute(
+        select(
+            per_contact.c.frame_id,
+            func.sum(per_contact.c.sent),
+            func.sum(case((per_contact.c.sent == 0, per_contact.c.bounced), else_=0)),
+            func.count(),
+        ).group_by(per_contact.c.frame_id)
+    ):
+        d, b = int(delivered or 0), int(bounced_n or 0)
+        out[int(frame_id)] = {"delivered": d, "bounced": b, "failed": int(contacts) - d - b}
+    for frame_id, reminders in db.session.execute(
+        select(FrameContact.frame_id, func.count())
+        .select_from(DeliveryEntry)
+        .join(FrameContact, FrameContact.id == DeliveryEntry.contact_id)
+        .where(
+            DeliveryEntry.campaign_id == campaign.id,
+            DeliveryEntry.kind == "reminder",
+            DeliveryEntry.status == "sent",
+        )
+        .group_by(FrameContact.frame_id)
+    ):
+        out.setdefault(int(frame_id), {})["reminders"] = int(reminders)
     return out
 
 
