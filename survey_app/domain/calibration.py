@@ -355,13 +355,33 @@ def _margins_frame(stored: CalibrationMargins) -> pd.DataFrame:
     )
 
 
+def _unit_margins(
+    frame: pd.DataFrame, rows: np.ndarray, populations: pd.DataFrame, group: str
+) -> pd.DataFrame:
+    units = sorted(set(frame.loc[rows, "unit"].astype("string").dropna()))
+    sizes = populations[populations["group"] == group].set_index("unit")["population"]
+    return pd.DataFrame(
+        {"variable": AUX_PREFIX + "unit", "level": units, "total": [float(sizes[u]) for u in units]}
+    )
+
+
 def calibration_for(
-    campaign: Campaign, frame: pd.DataFrame
+    campaign: Campaign,
+    frame: pd.DataFrame,
+    rules: pd.DataFrame | None = None,
+    populations: pd.DataFrame | None = None,
 ) -> tuple[dict[str, tuple[CalibrationMethod, pd.DataFrame]], dict[str, dict[str, Any]]]:
     """The calibration of each group with margins that its answers allow, for
     :func:`scoring.index.compute_index` (``frame`` gains the ``aux:<item>`` columns it uses, in place), and
-    per group what applies: ``method`` and ``variables``, or ``note`` (why not: ``bootstrap``,
-    ``unanswered``, ``unknown_levels``, ``empty_levels``, ``no_respondents``) with ``detail``."""
+    per group what applies: ``method``, ``variables`` and ``units_kept``, or ``note`` (why not:
+    ``bootstrap``, ``unanswered``, ``unknown_levels``, ``empty_levels``, ``no_respondents``,
+    ``population_mismatch``) with ``detail``.
+
+    Raking and linear calibration of a group weighted to its units' populations (``rules`` of
+    :func:`scoring.index.weights.population_weights`, ``populations`` ``unit, group, population``) take the
+    units' populations as one more margin, so each unit keeps counting by its size; the margins must then
+    add up to the group's population. Post-stratification takes one question only, so it moves the units'
+    totals (``units_kept`` false)."""
     plans: dict[str, tuple[CalibrationMethod, pd.DataFrame]] = {}
     notes: dict[str, dict[str, Any]] = {}
     groups = frame["group"].astype("string").fillna("")
@@ -404,11 +424,32 @@ def calibration_for(
         if problem is not None:
             notes[group] = {**info, "note": problem[0], "detail": problem[1]}
             continue
-        for variable, values in columns.items():
-            frame[AUX_PREFIX + variable] = values
         renamed = margins.assign(
             variable=[v if v == INTERCEPT else AUX_PREFIX + v for v in margins["variable"]]
         )
+        info["units_kept"] = False
+        if (
+            rules is not None
+            and populations is not None
+            and stored.method in ("rake", "linear")
+            and bool(((rules["group"] == group) & (rules["rule"] == "population")).any())
+        ):
+            population = float(rules.loc[rules["group"] == group, "population"].iloc[0])
+            implied = [
+                float(margins.loc[margins["variable"] == v, "total"].sum())
+                for v in variables
+                if (margins.loc[margins["variable"] == v, "level"] != "").all()
+            ] + margins.loc[margins["variable"] == INTERCEPT, "total"].astype(float).tolist()
+            off = [t for t in implied if abs(t - population) > 0.5]
+            if off:
+                detail = f"{off[0]:,.0f} / {population:,.0f}"
+                notes[group] = {**info, "note": "population_mismatch", "detail": detail}
+                continue
+            renamed = pd.concat([renamed, _unit_margins(frame, rows, populations, group)], ignore_index=True)
+            frame[AUX_PREFIX + "unit"] = frame["unit"].astype("string")
+            info["units_kept"] = True
+        for variable, values in columns.items():
+            frame[AUX_PREFIX + variable] = values
         plans[group] = (stored.method, renamed)  # type: ignore[assignment]
         notes[group] = info
     return plans, notes

@@ -118,7 +118,11 @@ def test_the_results_are_calibrated_and_say_so(client: FlaskClient, spi: Survey)
     run = compute_run(spi.campaign, "boss@example.org")
     db.session.commit()
     rules = {w["group"]: w for w in run.parameters["weighting"]}
-    assert rules["internal"]["calibration"] == {"method": "poststratify", "variables": [ITEM]}
+    assert rules["internal"]["calibration"] == {
+        "method": "poststratify",
+        "variables": [ITEM],
+        "units_kept": False,
+    }
     assert "calibration" not in rules["external"]
     # The institution's internal estimate is the post-stratified mean: sum_l N_l ybar_l / N, with ybar_l the
     # population-weighted mean score of the respondents who answered level l.
@@ -158,6 +162,24 @@ def test_the_results_are_calibrated_and_say_so(client: FlaskClient, spi: Survey)
     assert rules["internal"]["calibration"]["note"] == "unanswered"
     html = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/?lang=en").get_data(as_text=True)
     assert "were uploaded but not applied, because some respondents did not answer the question" in html
+
+    # Raking keeps the units' populations as a margin; margins for another population size are not applied.
+    db.session.add(one)
+    one.answers = {**one.answers, ITEM: "3"}
+    db.session.commit()
+    assert _post(client, spi.campaign.slug, GOOD, method="rake").status_code == 200
+    run = compute_run(spi.campaign, "boss@example.org")
+    db.session.commit()
+    rules = {w["group"]: w for w in run.parameters["weighting"]}
+    assert rules["internal"]["calibration"] == {"method": "rake", "variables": [ITEM], "units_kept": True}
+    html = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/?lang=en").get_data(as_text=True)
+    assert "The units' populations are kept as a margin" in html
+    assert _post(client, spi.campaign.slug, GOOD.replace(";140", ";220"), method="rake").status_code == 200
+    run = compute_run(spi.campaign, "boss@example.org")
+    db.session.commit()
+    rules = {w["group"]: w for w in run.parameters["weighting"]}
+    assert rules["internal"]["calibration"]["note"] == "population_mismatch"
+    assert rules["internal"]["calibration"]["detail"] == "500 / 420"
 
     # Removed: the next run uses the population weights alone.
     base = f"/admin/campaigns/{spi.campaign.slug}/calibration"

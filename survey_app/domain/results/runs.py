@@ -122,7 +122,9 @@ def compute_run(
         raise NoResponsesError(f"campaign {campaign.slug!r} has no responses yet")
     frame, weighting = with_campaign_design(frame, campaign)
     # Known margins, after the population weights: the groups whose answers allow it are calibrated.
-    calibration, calibration_notes = calibration_for(campaign, frame)
+    calibration, calibration_notes = calibration_for(
+        campaign, frame, weighting, campaign_populations(campaign)
+    )
     if progress:
         progress("index", 0.3)
     result = compute_index(
