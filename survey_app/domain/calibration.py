@@ -85,6 +85,7 @@ def _read(data: bytes, filename: str) -> tuple[pd.DataFrame | None, list[MarginP
     except (pd.errors.ParserError, csv.Error) as error:
         return None, [MarginProblem(None, None, f"cannot read {filename} as CSV: {error}")]
     table.columns = [str(c).strip().lower() for c in table.columns]
+    table.attrs["decimal_comma"] = sep == ";"
     missing = [c for c in ("variable", "level", "total") if c not in table.columns]
     if missing:
         return None, [
@@ -100,12 +101,14 @@ def _read(data: bytes, filename: str) -> tuple[pd.DataFrame | None, list[MarginP
     return table, []
 
 
-def _number(text: str) -> float | None:
-    cleaned = text.strip().replace(" ", "")
-    # "1.234" and "1,234" as thousands, "12,5" as a decimal comma: only plain numbers are taken.
-    if "," in cleaned and "." not in cleaned and len(cleaned.rsplit(",", 1)[1]) != 3:
-        cleaned = cleaned.replace(",", ".")
-    cleaned = cleaned.replace(",", "")
+def _number(text: str, decimal_comma: bool = False) -> float | None:
+    """A total as written: with ``decimal_comma`` (a ``;`` file, as Excel writes under the Indonesian locale)
+    ``1.250,5`` is 1250.5; otherwise ``1,250.5`` is."""
+    cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
+    if decimal_comma:
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    else:
+        cleaned = cleaned.replace(",", "")
     try:
         value = float(cleaned)
     except ValueError:
@@ -133,7 +136,7 @@ def validate_margins(
         variable = str(record["variable"]).strip()
         level = str(record["level"]).strip()
         raw = str(record["total"]).strip()
-        total = _number(raw)
+        total = _number(raw, bool(table.attrs.get("decimal_comma")))
         if not variable:
             problems.append(MarginProblem(row, "variable", "empty: name a questionnaire item"))
             continue
@@ -181,6 +184,7 @@ def validate_margins(
                             f"empty: {variable} is a choice question; give one row per answer option",
                         )
                     )
+                    continue
                 elif level not in codes:
                     problems.append(
                         MarginProblem(
@@ -189,6 +193,7 @@ def validate_margins(
                             f"unknown level {level!r} of {variable} (its options: {', '.join(codes)})",
                         )
                     )
+                    continue
             elif item.type.is_number:
                 if level:
                     problems.append(
@@ -198,6 +203,7 @@ def validate_margins(
                             f"{variable} is a numeric question: leave the level empty and give its total",
                         )
                     )
+                    continue
                 elif method != "linear":
                     problems.append(
                         MarginProblem(
