@@ -105,10 +105,7 @@ def _number(text: str, decimal_comma: bool = False) -> float | None:
     """A total as written: with ``decimal_comma`` (a ``;`` file, as Excel writes under the Indonesian locale)
     ``1.250,5`` is 1250.5; otherwise ``1,250.5`` is."""
     cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
-    if decimal_comma:
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    else:
-        cleaned = cleaned.replace(",", "")
+    cleaned = cleaned.replace(".", "").replace(",", ".") if decimal_comma else cleaned.replace(",", "")
     try:
         value = float(cleaned)
     except ValueError:
