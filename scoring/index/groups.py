@@ -8,7 +8,7 @@ replicate estimates the composite (:mod:`scoring.index.composite`) carries throu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
+from scoring.calibration import INTERCEPT, CalibrationMethod, calibrate
 from scoring.design import FloatArray, IntArray, LonelyPSU, svydesign
 from scoring.estimators import domains, svymean
 from scoring.index.scored import SCORE
@@ -95,9 +96,11 @@ def _analysis_frame(
     strata: Sequence[str],
     fpc: str | None,
     open_access: str | None,
+    extra: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Design columns resolved: ``_w`` (weights), ``_h`` (variance strata), ``_N`` (population size)."""
-    for col in [*values, *by, group, *strata]:
+    """Design columns resolved: ``_w`` (weights), ``_h`` (variance strata), ``_N`` (population size);
+    ``extra`` columns (calibration variables) copied as they are."""
+    for col in [*values, *by, group, *strata, *extra]:
         if col not in data.columns:
             raise ValueError(f"column {col!r} not found (columns: {', '.join(map(str, data.columns[:20]))})")
     n = len(data)
@@ -122,7 +125,7 @@ def _analysis_frame(
     keys = [data[group].astype("string").fillna("").to_numpy(dtype=object), is_open]
     keys += [data[c].astype("string").fillna("").to_numpy(dtype=object) for c in strata]
     h = _factorize_rows(keys) if len(keys) > 1 else np.zeros(n, dtype=np.int64)
-    frame = pd.DataFrame({c: data[c] for c in dict.fromkeys([*by, group])}, index=data.index)
+    frame = pd.DataFrame({c: data[c] for c in dict.fromkeys([*by, group, *extra])}, index=data.index)
     names = []
     for j, v in enumerate(values):
         name = f"_v{j}"
@@ -254,6 +257,7 @@ def estimate_groups(
     seed: int = DEFAULT_SEED,
     level: float = 0.95,
     lonely_psu: LonelyPSU = "adjust",
+    calibration: Mapping[str, tuple[CalibrationMethod, pd.DataFrame]] | None = None,
 ) -> GroupEstimates:
     """Design-based means of respondent scores per ``by × group`` domain.
 
@@ -283,6 +287,13 @@ def estimate_groups(
         Confidence level of the group CIs (t with the group's own ``df``).
     lonely_psu : str
         Rule for a stratum with one respondent (linearization), as R's ``survey.lonely.psu``.
+    calibration : mapping, optional
+        Per group, a calibration method (``poststratify``, ``rake``, ``linear``) and its margins
+        (``variable, level, total``; the variables are columns of ``data``). That group's sample (a design of
+        its own rows: its strata, weights and fpc) is calibrated with :func:`scoring.calibration.calibrate`
+        and its domains estimated on the calibrated design, so estimates and SEs are R's
+        ``svyby(~score, ~unit, calibrate(subset_design, ...), svymean)``. Groups are separate samples, so
+        the other groups' estimates are as without it. Linearization only.
 
     Returns
     -------
@@ -309,8 +320,24 @@ def estimate_groups(
     by = list(by)
     if group in by:
         raise ValueError(f"{group!r} is the group column; do not list it in by")
+    calibration = dict(calibration or {})
+    if calibration and method != "linearization":
+        raise ValueError(
+            "calibrated groups are estimated by linearization (as R's calibrate); the bootstrap would "
+            "have to re-calibrate every replicate"
+        )
+    aux = sorted(
+        {
+            str(v)
+            for _, margins in calibration.values()
+            for v in margins["variable"].astype(str)
+            if v != INTERCEPT
+        }
+    )
     strata_present = [c for c in strata if c in data.columns]
-    frame, names = _analysis_frame(data, values, by, group, weight, strata_present, fpc, open_access)
+    frame, names = _analysis_frame(
+        data, values, by, group, weight, strata_present, fpc, open_access, extra=aux
+    )
     if len(frame) == 0:
         raise ValueError("no responses to estimate from")
     has_fpc = "_N" in frame.columns
@@ -334,6 +361,10 @@ def estimate_groups(
     res = svymean(design, present if len(present) > 1 else present[0], by=dom_cols, level=level)
     if len(present) == 1:
         res.insert(len(dom_cols), "variable", present[0])
+    for name, (how, margins) in sorted(calibration.items()):
+        res = _calibrated(
+            res, frame, name, how, margins, present, dom_cols, group, has_fpc, lonely_psu, level
+        )
     name_of = dict(zip(names, values, strict=True))
     # Align our per-(domain, variable) arrays with svymean's rows through the domain labels.
     key_frame = labels.copy()
@@ -363,6 +394,45 @@ def estimate_groups(
     lo, hi = t_interval(res["estimate"].to_numpy(), res["se"].to_numpy(), res["df"].to_numpy(), level)
     res["ci_low"], res["ci_high"] = lo, hi
     return GroupEstimates(table=res, by=tuple(by), replicates=reps, method=method)
+
+
+def _calibrated(
+    res: pd.DataFrame,
+    frame: pd.DataFrame,
+    name: str,
+    how: CalibrationMethod,
+    margins: pd.DataFrame,
+    present: list[str],
+    dom_cols: list[str],
+    group: str,
+    has_fpc: bool,
+    lonely_psu: LonelyPSU,
+    level: float,
+) -> pd.DataFrame:
+    """``res`` with the estimates and SEs of group ``name`` from its own calibrated design."""
+    rows = frame[group].astype("string").fillna("").to_numpy(dtype=object) == name
+    if not rows.any():
+        return res
+    sub = frame.loc[rows]
+    part = svydesign(sub, strata="_h", weights="_w", fpc="_N" if has_fpc else None, lonely_psu=lonely_psu)
+    try:
+        part = calibrate(part, margins, how)
+    except ValueError as error:
+        raise ValueError(f"group {name!r}: {error}") from error
+    own = [v for v in present if sub[v].notna().any()]
+    if not own:
+        return res
+    est = svymean(part, own if len(own) > 1 else own[0], by=dom_cols, level=level)
+    if len(own) == 1:
+        est.insert(len(dom_cols), "variable", own[0])
+    keys = [*dom_cols, "variable"]
+    merged = res.merge(
+        est[[*keys, "estimate", "se"]], on=keys, how="left", suffixes=("", "_cal"), validate="one_to_one"
+    )
+    hit = merged["estimate_cal"].notna().to_numpy()
+    merged.loc[hit, "estimate"] = merged.loc[hit, "estimate_cal"]
+    merged.loc[hit, "se"] = merged.loc[hit, "se_cal"]
+    return merged.drop(columns=["estimate_cal", "se_cal"])
 
 
 def replicate_sd(reps: FloatArray) -> FloatArray:

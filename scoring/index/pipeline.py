@@ -10,6 +10,7 @@ import pandas as pd
 
 from questionnaires.model import Questionnaire
 from questionnaires.profile import ScoringProfile
+from scoring.calibration import CalibrationMethod
 from scoring.design import LonelyPSU
 from scoring.index.categories import add_categories, probability_at_least
 from scoring.index.composite import combine_groups
@@ -101,12 +102,14 @@ def index_from_scores(
     corrections: pd.DataFrame | None = None,
     lonely_psu: LonelyPSU = "adjust",
     design_columns: Mapping[str, str | None] | None = None,
+    calibration: Mapping[str, tuple[CalibrationMethod, pd.DataFrame]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Index, group and dimension tables from respondent scores (:func:`compute_index` after scoring).
 
     ``data`` needs ``group``, ``score``, the ``dimensions`` columns, the ``by`` columns and, if present, the
     design columns (``weight``, ``stratum``, ``fpc``, ``open_access``; rename them with ``design_columns``,
-    e.g. ``{"weight": "pw"}``). See :func:`compute_index` for the rest.
+    e.g. ``{"weight": "pw"}``). ``calibration`` calibrates groups to known margins
+    (:func:`~scoring.index.groups.estimate_groups`). See :func:`compute_index` for the rest.
     """
     by = list(by)
     cols: dict[str, str | None] = {
@@ -138,6 +141,7 @@ def index_from_scores(
         seed=seed,
         level=level,
         lonely_psu=lonely_psu,
+        calibration=calibration,
     )
     weights = {g.value: w for g, w in profile.group_weights.items()}
     t = publication_rules(
@@ -199,6 +203,7 @@ def compute_index(
     corrections: pd.DataFrame | None = None,
     min_share_answered: float | None = None,
     lonely_psu: LonelyPSU = "adjust",
+    calibration: Mapping[str, tuple[CalibrationMethod, pd.DataFrame]] | None = None,
 ) -> IndexResult:
     """The SPI-style index from a responses export, per ``by`` cell (institution, or institution × unit).
 
@@ -225,6 +230,9 @@ def compute_index(
         Overrides the profile's missing-data rule.
     lonely_psu : str
         Linearization rule for a stratum with one respondent (default ``adjust``, as R's option).
+    calibration : mapping, optional
+        Per group, ``(method, margins)``: that group's sample calibrated to the margins (non-item columns
+        of ``responses``; see :func:`~scoring.index.groups.estimate_groups`). Linearization only.
 
     Returns
     -------
@@ -262,6 +270,7 @@ def compute_index(
         target=target,
         corrections=corrections,
         lonely_psu=lonely_psu,
+        calibration=calibration,
     )
     settings: dict[str, object] = {
         "profile": f"{profile.id} {profile.version}",
@@ -275,6 +284,11 @@ def compute_index(
         "target": target,
         "lonely_psu": lonely_psu,
     }
+    if calibration:
+        settings["calibration"] = {
+            g: {"method": how, "variables": sorted(set(m["variable"].astype(str)))}
+            for g, (how, m) in sorted(calibration.items())
+        }
     return IndexResult(
         index=index,
         groups=groups,

@@ -16,6 +16,7 @@ from survey_app.admin.paging import page_of, search_text
 from survey_app.dates import today
 from survey_app.domain import campaigns as campaign_rules
 from survey_app.domain.accounts import campaign_for, campaigns_query
+from survey_app.domain.monitoring import sample_monitoring
 from survey_app.extensions import db
 from survey_app.login import requires_role
 from survey_app.models import GROUPS, Campaign, Invitation, Response, Unit
@@ -127,7 +128,12 @@ def _monitoring_context(campaign: Campaign) -> dict[str, object]:
         for name in ("issued", "spent", "revoked", "open_responses", "invited_responses"):
             setattr(totals, name, getattr(totals, name) + getattr(r, name))
     zone = ZoneInfo(current_app.config["SURVEY_TIMEZONE"])
-    return {"rows": rows, "totals": totals, "updated": datetime.now(zone).strftime("%H:%M:%S")}
+    return {
+        "rows": rows,
+        "totals": totals,
+        "sample_rows": sample_monitoring(campaign, today()),
+        "updated": datetime.now(zone).strftime("%H:%M:%S"),
+    }
 
 
 @bp.route("/campaigns/<slug>")

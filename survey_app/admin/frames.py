@@ -3,6 +3,9 @@ and column), counts (never a contact), the sample plan before the draw, and the 
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -22,8 +25,10 @@ from survey_app.domain.delivery import delivery_counts, opted_out_count
 from survey_app.domain.errors import DomainError
 from survey_app.domain.frames import (
     FrameRejectedError,
+    PlanPriors,
     draw_campaign,
     frame_counts,
+    plan_priors,
     sample_plan,
     upload_frame,
 )
@@ -51,12 +56,50 @@ class UploadForm(FlaskForm):
     )
 
 
+ALLOCATION_LABELS = {
+    "per_unit": lazy_gettext("Each unit and group meets the target by itself"),
+    "proportional": lazy_gettext("Proportional to the units' size"),
+    "equal": lazy_gettext("Equal per unit"),
+    "neyman": lazy_gettext("Neyman (size × SD from the last campaign)"),
+}
+DRAW_LABELS = {
+    "srs": lazy_gettext("Simple random sampling without replacement"),
+    "systematic": lazy_gettext("Systematic sampling (every k-th in list order, random start)"),
+}
+
+
+def _no_neyman(priors: PlanPriors) -> str:
+    if priors.no_neyman == "no_campaign":
+        return str(_("there is no earlier campaign of this institution to take the standard deviations from"))
+    if priors.no_neyman == "no_results":
+        return str(
+            _(
+                "the last campaign (%(slug)s) has no computed results to take the standard deviations from",
+                slug=priors.previous,
+            )
+        )
+    return str(
+        _(
+            "the results of the last campaign (%(slug)s) give no standard deviation per unit and group",
+            slug=priors.previous,
+        )
+    )
+
+
 class PlanForm(FlaskForm):
     class Meta:
         csrf = False
 
+    allocation = SelectField(
+        lazy_gettext("Allocation"), choices=list(ALLOCATION_LABELS.items()), default="per_unit"
+    )
     moe = DecimalField(
         lazy_gettext("Target margin of error"), default=0.05, places=3, validators=[NumberRange(0.001, 0.5)]
+    )
+    confidence = SelectField(
+        lazy_gettext("Confidence level"),
+        choices=[("0.9", "90%"), ("0.95", "95%"), ("0.99", "99%")],
+        default="0.95",
     )
     response_rate = DecimalField(
         lazy_gettext("Expected response rate"), default=1.0, places=2, validators=[NumberRange(0.01, 1.0)]
@@ -64,12 +107,18 @@ class PlanForm(FlaskForm):
     minimum = IntegerField(
         lazy_gettext("Minimum per unit"), default=0, validators=[Optional(), NumberRange(0)]
     )
+    census_below = IntegerField(
+        lazy_gettext("Take units of at most this many people whole (census)"),
+        default=0,
+        validators=[Optional(), NumberRange(0)],
+    )
 
 
 class DrawForm(PlanForm):
     class Meta:
         csrf = True
 
+    method = SelectField(lazy_gettext("Draw"), choices=list(DRAW_LABELS.items()), default="srs")
     seed = IntegerField(lazy_gettext("Seed"), validators=[DataRequired(), NumberRange(0, 2**63 - 1)])
 
 
@@ -173,41 +222,64 @@ def upload(slug: str) -> ResponseReturnValue:
     return redirect(url_for(".show", slug=slug))
 
 
-def _plan_arguments(form: PlanForm) -> dict[str, float | int]:
+def _plan_arguments(form: PlanForm) -> dict[str, Any]:
     return {
+        "allocation": form.allocation.data or "per_unit",
         "moe": float(form.moe.data if form.moe.data is not None else 0.05),
+        "confidence": float(form.confidence.data or 0.95),
         "response_rate": float(form.response_rate.data if form.response_rate.data is not None else 1.0),
         "minimum": int(form.minimum.data or 0),
+        "census_below": int(form.census_below.data or 0),
     }
+
+
+def _plan_page(
+    campaign: Campaign,
+    form: PlanForm,
+    priors: PlanPriors,
+    table: list[dict[Hashable, Any]] | None,
+    draw_form: DrawForm | None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    return (
+        render_template(
+            "admin/frames_plan.html",
+            campaign=campaign,
+            form=form,
+            priors=priors,
+            table=table,
+            draw_form=draw_form,
+            allocation_labels=ALLOCATION_LABELS,
+            no_neyman=None if priors.sd is not None else _no_neyman(priors),
+        ),
+        status,
+    )
 
 
 @bp.route("/plan")
 @requires_role("admin")
 def plan(slug: str) -> ResponseReturnValue:
     campaign = campaign_for(current_user, slug)
-    form = PlanForm(formdata=request.args if request.args else None)
+    priors = plan_priors(campaign)
+    defaults = {} if priors.response_rate is None else {"response_rate": priors.response_rate}
+    form = PlanForm(formdata=request.args if request.args else None, data=defaults)
     if request.args and not form.validate():
-        return (
-            render_template(
-                "admin/frames_plan.html", campaign=campaign, form=form, table=None, draw_form=None
-            ),
-            400,
-        )
+        return _plan_page(campaign, form, priors, None, None, 400)
     arguments = _plan_arguments(form)
+    if arguments["allocation"] == "neyman" and priors.sd is None:
+        form.allocation.errors = [_("Neyman allocation is not available: %(why)s.", why=_no_neyman(priors))]
+        return _plan_page(campaign, form, priors, None, None, 400)
     try:
-        table = sample_plan(campaign, **arguments)  # type: ignore[arg-type]
+        table = sample_plan(campaign, priors=priors, **arguments)
     except DomainError as error:
-        flash(error_text(error))
-        return redirect(url_for(".show", slug=slug))
-    draw_form = DrawForm(formdata=None, data=arguments)
+        if not frame_counts(campaign):
+            flash(error_text(error))
+            return redirect(url_for(".show", slug=slug))
+        form.allocation.errors = [error_text(error)]
+        return _plan_page(campaign, form, priors, None, None, 400)
     drawn = db.session.scalar(select(SampleDraw).where(SampleDraw.campaign_id == campaign.id))
-    return render_template(
-        "admin/frames_plan.html",
-        campaign=campaign,
-        form=form,
-        table=table.to_dict(orient="records"),
-        draw_form=None if drawn else draw_form,
-    )
+    draw_form = None if drawn else DrawForm(formdata=None, data=arguments)
+    return _plan_page(campaign, form, priors, table.to_dict(orient="records"), draw_form)
 
 
 @bp.route("/draw", methods=["POST"])
@@ -218,9 +290,18 @@ def draw(slug: str) -> ResponseReturnValue:
     if not form.validate_on_submit() or form.seed.data is None:
         flash(_("Give a seed (a whole number) to draw the sample."))
         return redirect(url_for(".plan", slug=slug))
+    arguments = _plan_arguments(form)
+    method = form.method.data or "srs"
     try:
-        table = sample_plan(campaign, **_plan_arguments(form))  # type: ignore[arg-type]
-        record = draw_campaign(campaign, table, seed=int(form.seed.data), user=acting_user())
+        table = sample_plan(campaign, **arguments)
+        record = draw_campaign(
+            campaign,
+            table,
+            seed=int(form.seed.data),
+            user=acting_user(),
+            method=method,  # type: ignore[arg-type]
+            settings={**arguments, "p": 0.5},
+        )
     except DomainError as error:
         db.session.rollback()
         flash(_("Not drawn: %(problem)s", problem=error_text(error)))

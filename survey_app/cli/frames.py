@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import AppGroup
@@ -14,7 +15,14 @@ from flask.cli import AppGroup
 from scoring.frames import ColumnMapping
 from survey_app.cli.common import checked, transaction
 from survey_app.domain.campaigns import find_campaign
-from survey_app.domain.frames import FrameCount, draw_campaign, frame_counts, sample_plan, upload_frame
+from survey_app.domain.frames import (
+    ALLOCATIONS,
+    FrameCount,
+    draw_campaign,
+    frame_counts,
+    sample_plan,
+    upload_frame,
+)
 
 frames = AppGroup("frames", help="Population lists (frames), the sample plan and the draw.")
 
@@ -75,6 +83,14 @@ _plan_options = [
     click.option("--confidence", default=0.95, show_default=True, type=click.FloatRange(0.5, 0.999)),
     click.option("--response-rate", default=1.0, show_default=True, type=click.FloatRange(0.01, 1.0)),
     click.option("--minimum", default=0, show_default=True, type=click.IntRange(min=0)),
+    click.option(
+        "--allocation",
+        default="per_unit",
+        show_default=True,
+        type=click.Choice(list(ALLOCATIONS)),
+        help="per_unit: each unit and group meets the target; else a group's sample shared over its units.",
+    ),
+    click.option("--census-below", default=0, show_default=True, type=click.IntRange(min=0)),
 ]
 
 
@@ -87,14 +103,10 @@ def plan_options(f: Callable[..., None]) -> Callable[..., None]:
 @frames.command("plan")
 @click.option("--campaign", "slug", required=True)
 @plan_options
-def plan(slug: str, moe: float, confidence: float, response_rate: float, minimum: int) -> None:
+def plan(slug: str, **settings: Any) -> None:
     """The sample size per unit and group with its expected margin of error (nothing is drawn)."""
     campaign = checked(lambda: find_campaign(slug))
-    table = checked(
-        lambda: sample_plan(
-            campaign, moe=moe, confidence=confidence, response_rate=response_rate, minimum=minimum
-        )
-    )
+    table = checked(lambda: sample_plan(campaign, **settings))
     click.echo(table.to_csv(index=False, float_format="%.4f"), nl=False)
 
 
@@ -103,16 +115,19 @@ def plan(slug: str, moe: float, confidence: float, response_rate: float, minimum
 @click.option("--seed", required=True, type=click.IntRange(min=0, max=2**63 - 1))
 @click.option("--method", default="srs", show_default=True, type=click.Choice(["srs", "systematic"]))
 @plan_options
-def draw(
-    slug: str, seed: int, method: str, moe: float, confidence: float, response_rate: float, minimum: int
-) -> None:
+def draw(slug: str, seed: int, method: str, **settings: Any) -> None:
     """Draw the planned sample (seeded, recorded, once per campaign) and issue its invitations."""
     campaign = checked(lambda: find_campaign(slug))
     with transaction():
-        table = sample_plan(
-            campaign, moe=moe, confidence=confidence, response_rate=response_rate, minimum=minimum
+        table = sample_plan(campaign, **settings)
+        record = draw_campaign(
+            campaign,
+            table,
+            seed=seed,
+            user=None,
+            method=method,  # type: ignore[arg-type]
+            settings={**settings, "p": 0.5},
         )
-        record = draw_campaign(campaign, table, seed=seed, user=None, method=method)  # type: ignore[arg-type]
     sizes = record.record["sizes"]
     click.echo(
         f"drawn with seed {record.seed}, frame hash {record.frame_hash}: "

@@ -27,11 +27,11 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 
 from scoring.frames import ColumnMapping, FrameProblem, frame_hash, read_table, validate_frame
-from scoring.sampling import DrawMethod, draw_sample, plan_sample
+from scoring.sampling import DrawMethod, draw_sample, plan_sample, sample_size
 from survey_app.domain.accounts import audit
 from survey_app.domain.errors import N_, DomainError
 from survey_app.extensions import db
-from survey_app.models import Campaign, Invitation, Unit, User
+from survey_app.models import Campaign, Invitation, ScoreRun, Unit, User
 from survey_app.models.frames import FrameContact, PopulationFrame, SampleDraw
 from survey_app.models.types import utcnow
 from survey_app.tokens import new_token, token_hash
@@ -195,6 +195,82 @@ def frame_populations(campaign: Campaign) -> pd.DataFrame:
     )
 
 
+#: The allocations the console offers: each unit meets the target by itself (the SPI rule), or a group's
+#: sample (the size that meets the target for the group's whole population) shared over its units.
+ALLOCATIONS: tuple[str, ...] = ("per_unit", "proportional", "equal", "neyman")
+
+
+@dataclass(frozen=True)
+class PlanPriors:
+    """What the last campaign of the institution tells the plan: its response rate and, from its newest run,
+    the standard deviation of the respondent score per unit × group (Neyman allocation)."""
+
+    previous: str | None = None
+    response_rate: float | None = None
+    sd: dict[tuple[str, str], float] | None = None
+    #: Why Neyman allocation is not available (``None``: it is): ``no_campaign`` (no earlier campaign),
+    #: ``no_results`` (it has no computed results), ``no_sd`` (they give no SD per unit and group).
+    no_neyman: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """``no_neyman`` in words (English, for errors and the command line)."""
+        return {
+            "no_campaign": "there is no earlier campaign of this institution to take the SDs from",
+            "no_results": f"the last campaign ({self.previous}) has no computed results to take the SDs from",
+            "no_sd": f"the results of the last campaign ({self.previous}) give no SD per unit and group",
+        }.get(self.no_neyman or "", "")
+
+
+def plan_priors(campaign: Campaign) -> PlanPriors:
+    """The priors of :class:`PlanPriors` from the institution's latest campaign that opened before this one.
+
+    The response rate is its invitations used over those issued (revoked ones left out). The standard
+    deviation of unit × group ``h`` is ``se_h sqrt(n_h)`` from the ``groups`` table of its newest run (the
+    respondent score, 0–100); where that run applied a finite population correction this understates the
+    SD a little, in proportion to ``sqrt(1 - n_h / N_h)``. Only the allocation uses these figures: the plan
+    shows no score.
+    """
+    earlier = db.session.scalars(
+        select(Campaign)
+        .where(
+            Campaign.institution_id == campaign.institution_id,
+            Campaign.id != campaign.id,
+            Campaign.opens_on < campaign.opens_on,
+        )
+        .order_by(Campaign.opens_on.desc(), Campaign.id.desc())
+        .limit(1)
+    ).first()
+    if earlier is None:
+        return PlanPriors(no_neyman="no_campaign")
+    states = dict(
+        db.session.execute(
+            select(Invitation.state, func.count())
+            .where(Invitation.campaign_id == earlier.id)
+            .group_by(Invitation.state)
+        ).all()
+    )
+    used, base = int(states.get("spent", 0)), int(states.get("spent", 0)) + int(states.get("issued", 0))
+    rate = round(used / base, 2) if base and used else None
+    run = db.session.scalars(
+        select(ScoreRun).where(ScoreRun.campaign_id == earlier.id).order_by(ScoreRun.id.desc()).limit(1)
+    ).first()
+    if run is None or "groups" not in run.results:
+        return PlanPriors(earlier.slug, rate, no_neyman="no_results")
+    stored = run.results["groups"]
+    groups = pd.DataFrame(stored["data"], columns=stored["columns"])
+    sds: dict[tuple[str, str], float] = {}
+    if {"unit", "group", "se", "n"} <= set(groups.columns):
+        for unit, grp, se, n in groups[["unit", "group", "se", "n"]].itertuples(index=False):
+            se_f, n_f = pd.to_numeric(se, errors="coerce"), pd.to_numeric(n, errors="coerce")
+            if unit is None or pd.isna(unit) or pd.isna(se_f) or pd.isna(n_f) or n_f < 2:
+                continue
+            sds[(str(unit), str(grp))] = float(se_f) * float(n_f) ** 0.5
+    if not sds or not any(v > 0 for v in sds.values()):
+        return PlanPriors(earlier.slug, rate, no_neyman="no_sd")
+    return PlanPriors(earlier.slug, rate, sds)
+
+
 def sample_plan(
     campaign: Campaign,
     *,
@@ -202,9 +278,22 @@ def sample_plan(
     confidence: float = 0.95,
     response_rate: float = 1.0,
     minimum: int = 0,
+    allocation: str = "per_unit",
+    census_below: int = 0,
+    priors: PlanPriors | None = None,
 ) -> pd.DataFrame:
     """The sample size per unit and group with its expected margin of error (:func:`plan_sample`), before
-    anything is drawn: ``unit, group, N, n, n_invite, expected_moe``."""
+    anything is drawn: ``unit, group, N, n, n_invite, expected_moe`` (and ``sd`` for Neyman).
+
+    ``per_unit``: each unit × group gets the size that meets ``moe`` by itself. Otherwise each group (a
+    separate population) gets the size that meets ``moe`` for its whole population, allocated over its units
+    ``proportional`` to their size, ``equal``, or ``neyman`` (``N_h S_h``, the SDs of :func:`plan_priors`;
+    a unit the last campaign did not have gets the largest SD known, so it is not undersampled). Units of at
+    most ``census_below`` people are taken whole; every unit gets at least ``minimum`` respondents; when the
+    two take more than the group's size, the group's total grows to what they take.
+    """
+    if allocation not in ALLOCATIONS:
+        raise DomainError(f"allocation must be one of {', '.join(ALLOCATIONS)}, not {allocation!r}")
     strata = pd.DataFrame(
         [{"unit": c.unit, "group": c.group, "N": c.size} for c in frame_counts(campaign)],
         columns=["unit", "group", "N"],
@@ -213,12 +302,46 @@ def sample_plan(
         raise DomainError(
             N_("campaign %(slug)s has no population list yet: upload one first"), slug=campaign.slug
         )
-    try:
-        return plan_sample(
-            strata, moe=moe, confidence=confidence, response_rate=response_rate, minimum=minimum
+    if census_below < 0:
+        raise DomainError(
+            N_("the census threshold must be a non-negative whole number, got %(value)s"), value=census_below
         )
+    settings: dict[str, Any] = {
+        "moe": moe,
+        "confidence": confidence,
+        "response_rate": response_rate,
+        "minimum": minimum,
+        "census_below": census_below,
+    }
+    try:
+        if allocation == "per_unit":
+            return plan_sample(strata, **settings)
+        if allocation == "neyman":
+            priors = priors if priors is not None else plan_priors(campaign)
+            if priors.sd is None:
+                raise DomainError(f"Neyman allocation is not available: {priors.reason}")
+            largest = max(priors.sd.values())
+            strata["sd"] = [
+                priors.sd.get((u, g), largest) for u, g in zip(strata["unit"], strata["group"], strict=True)
+            ]
+        parts = []
+        for _, rows in strata.groupby("group", sort=True):
+            sizes = rows["N"].to_numpy()
+            total = int(sample_size([int(sizes.sum())], moe=moe, confidence=confidence)["n"].iloc[0])
+            # Whole small units and minimums come on top of what the target needs, never out of it.
+            taken = int(sum(n if n <= census_below else min(minimum, n) for n in sizes))
+            parts.append(
+                plan_sample(
+                    rows.reset_index(drop=True),
+                    allocation=allocation,  # type: ignore[arg-type]
+                    total=max(total, taken),
+                    sd="sd" if allocation == "neyman" else None,
+                    **settings,
+                )
+            )
     except ValueError as error:
         raise DomainError(str(error)) from error
+    return pd.concat(parts, ignore_index=True).sort_values(["unit", "group"], ignore_index=True)
 
 
 def _contacts_frame(campaign: Campaign) -> tuple[pd.DataFrame, list[int]]:
@@ -247,9 +370,14 @@ def draw_campaign(
     seed: int,
     user: User | None,
     method: DrawMethod = "srs",
+    settings: dict[str, Any] | None = None,
 ) -> SampleDraw:
     """Draw the sample ``plan`` (``unit, group, n_invite``) from the campaign's frames and issue its
-    invitations (flushed, not committed). Refused when the campaign has been drawn already."""
+    invitations (flushed, not committed). Refused when the campaign has been drawn already.
+
+    ``settings`` (the plan's allocation, target, confidence, expected response rate, minimum, census
+    threshold) are recorded with the draw and in the audit entry; monitoring compares the response rate and
+    the margin of error reached with them."""
     earlier = _draw_of(campaign)
     if earlier is not None:
         raise DomainError(
@@ -317,6 +445,8 @@ def draw_campaign(
         db.session.flush()
         contacts[contact].invitation_id = invitation.id
     details = record.to_dict()
+    if settings:
+        details["plan"] = dict(settings)
     draw = SampleDraw(
         campaign_id=campaign.id,
         seed=seed,
@@ -336,6 +466,7 @@ def draw_campaign(
         frame_hash=record.frame_hash,
         drawn=len(sample),
         sizes=details["sizes"],
+        plan=details.get("plan", {}),
     )
     return draw
 

@@ -11,6 +11,7 @@ from survey_app.models.campaigns import (
 )
 from survey_app.models.drafts import Draft
 from survey_app.models.frames import (
+    CalibrationMargins,
     DeliveryEntry,
     FrameContact,
     MessageTemplates,
@@ -36,6 +37,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "CalibrationMargins",
     "Campaign",
     "CampaignQuestionnaire",
     "ComputeJob",

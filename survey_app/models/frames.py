@@ -160,3 +160,30 @@ class SampleDraw(Base):
     record: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     drawn_by: Mapped[str] = mapped_column(String(255))
+
+
+CALIBRATION_METHODS: tuple[str, ...] = ("poststratify", "rake", "linear")
+
+
+class CalibrationMargins(Base):
+    """Known population margins of one respondent group of a campaign, and how to calibrate to them.
+
+    ``margins`` are totals only (``variable, level, total`` rows; ``variable`` a questionnaire item's id):
+    nothing here refers to a contact or a frame's auxiliary columns, which are never joined to responses.
+    """
+
+    __tablename__ = "calibration_margins"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "respondent_group"),
+        CheckConstraint(in_values("respondent_group", GROUPS), name="respondent_group"),
+        CheckConstraint(in_values("method", CALIBRATION_METHODS), name="method"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    respondent_group: Mapped[str] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(20))
+    #: ``[{"variable": ..., "level": ..., "total": ...}, ...]`` in upload order.
+    margins: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by: Mapped[str] = mapped_column(String(255))

@@ -14,6 +14,7 @@ from questionnaires.profile import ScoringProfile
 from scoring.index import compute_index, index_from_scores
 from scoring.index.weights import population_weights
 from scoring.quality import data_quality
+from survey_app.domain.calibration import calibration_for
 from survey_app.domain.corrections import cases_frame
 from survey_app.domain.disclosure import effective_min_cell
 from survey_app.domain.errors import NoResponsesError
@@ -120,6 +121,10 @@ def compute_run(
     if frame.empty:
         raise NoResponsesError(f"campaign {campaign.slug!r} has no responses yet")
     frame, weighting = with_campaign_design(frame, campaign)
+    # Known margins, after the population weights: the groups whose answers allow it are calibrated.
+    calibration, calibration_notes = calibration_for(
+        campaign, frame, weighting, campaign_populations(campaign)
+    )
     if progress:
         progress("index", 0.3)
     result = compute_index(
@@ -129,6 +134,7 @@ def compute_run(
         by=BY,
         target=campaign.target_index,
         method=campaign.variance_method,  # type: ignore[arg-type]
+        calibration=calibration or None,
     )
     if progress:
         progress("index", 0.55)
@@ -148,6 +154,7 @@ def compute_run(
         target=campaign.target_index,
         method=campaign.variance_method,  # type: ignore[arg-type]
         corrections=corrections,
+        calibration=calibration or None,
     )
     # What each unit × group weighs in the institution's rows, for disclosure control (its scored
     # respondents' weights, as the estimate uses them).
@@ -189,7 +196,17 @@ def compute_run(
             "corrections": {}
             if corrections is None
             else dict(zip(corrections["rule"], map(int, corrections["cases"]), strict=True)),
-            "weighting": json.loads(weighting.to_json(orient="records")),
+            "weighting": [
+                {
+                    **rule,
+                    **(
+                        {"calibration": calibration_notes[rule["group"]]}
+                        if rule["group"] in calibration_notes
+                        else {}
+                    ),
+                }
+                for rule in json.loads(weighting.to_json(orient="records"))
+            ],
         },
         responses_read=len(frame),
         results={
