@@ -19,6 +19,7 @@ from survey_app.domain.disclosure import (
     KEYS,
     Blocker,
     effective_min_cell,
+    profile_weights,
     publication_blockers,
     published_tables,
 )
@@ -49,7 +50,9 @@ def shown_tables(campaign: Campaign, run: ScoreRun) -> dict[str, pd.DataFrame]:
     # copies.
     cache: dict[int, dict[str, pd.DataFrame]] = run.__dict__.setdefault("_shown_tables", {})
     if min_cell not in cache:
-        cache[min_cell] = published_tables(run_tables(run), min_cell, cell_weights(run))
+        cache[min_cell] = published_tables(
+            run_tables(run), min_cell, cell_weights(run), profile_weights(campaign)
+        )
     return {name: frame.copy() for name, frame in cache[min_cell].items()}
 
 
@@ -96,7 +99,11 @@ def check_publishable(campaign: Campaign, run: ScoreRun) -> None:
     tables = run_tables(run)
     for other in ever_published(campaign, exclude=run):
         blockers = publication_blockers(
-            tables, run_tables(other), min_cell, (cell_weights(run), cell_weights(other))
+            tables,
+            run_tables(other),
+            min_cell,
+            (cell_weights(run), cell_weights(other)),
+            profile_weights(campaign),
         )
         if blockers:
             raise PublishRefusedError(run.id, other.id, blockers, min_cell)
