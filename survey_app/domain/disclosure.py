@@ -382,13 +382,13 @@ def protect_tables(
         table["_hidden"] = hidden
         out[name] = table
     sets = cell_sets({n: t for n, t in out.items() if n in KEYS}, weights)
-    hidden = {
+    withheld = {
         (name, int(r))
         for name, frame in out.items()
         if name in KEYS
         for r in np.flatnonzero(frame["_hidden"].to_numpy(dtype=bool))
     }
-    added = _solve_sets(hidden, sets, min_cell)
+    added = _solve_sets(withheld, sets, min_cell)
     raw = {name: frame.reset_index(drop=True) for name, frame in tables.items() if name in KEYS}
     parts = [score_identities(raw, weights, profile), *question_identities(raw, weights)]
     protected = [
@@ -400,7 +400,7 @@ def protect_tables(
             & (pd.to_numeric(frame["n"], errors="coerce").fillna(0).to_numpy() > 0)
         )
     ]
-    view = View({name: out[name] for name in KEYS if name in out}, hidden)
+    view = View({name: out[name] for name in KEYS if name in out}, withheld)
     memo: dict[frozenset[tuple[str, int]], bool] = {}
     while True:  # the audit across sets: withhold more until no primary cell is pinned
         picks = {
@@ -412,10 +412,10 @@ def protect_tables(
         if not picks:
             break
         for pick in sorted(picks):
-            hidden.add(pick)
+            withheld.add(pick)
             added.append(pick)
-        added += _solve_sets(hidden, sets, min_cell)
-        view = View({name: out[name] for name in KEYS if name in out}, hidden)
+        added += _solve_sets(withheld, sets, min_cell)
+        view = View({name: out[name] for name in KEYS if name in out}, withheld)
     for name in KEYS:
         if name in out:
             rows = sorted({r for table, r in added if table == name})
