@@ -360,8 +360,8 @@ def _ranges(
         for sign in (1.0, -1.0):
             result = linprog(sign * c, A_ub=a_ub, b_ub=b_ub, bounds=(LOW, HIGH), method="highs")
             # Infeasible only where a near identity is tighter than the data: then nothing is pinned by it.
-            solved = result.status == 0 and result.fun is not None
-            ends.append(sign * float(result.fun) if solved else (LOW if sign > 0 else HIGH))
+            fun = result.fun if result.status == 0 else None
+            ends.append(sign * float(fun) if fun is not None else (LOW if sign > 0 else HIGH))
         yield target, (float(ends[0]), float(ends[1]))
 
 
