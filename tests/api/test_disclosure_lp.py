@@ -1,0 +1,85 @@
+"""Issue 12, "why" 3, across sets: an insider who reads every figure the API publishes of a real run (units'
+index, group and dimension cells, the institution's rows), knows every cell's true ``n``, the population
+weights and the profile, writes every identity of the scoring down as linear (in)equalities with the rounding
+as ±0.05, and solves the LP for each withheld cell (:mod:`survey_app.domain.disclosure_audit`). Every cell
+withheld as too small keeps a range of at least :data:`PROTECTION_WIDTH` points."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+from flask.testing import FlaskClient
+
+from survey_app.domain.disclosure import KEYS, profile_weights
+from survey_app.domain.disclosure_audit import (
+    PROTECTION_WIDTH,
+    View,
+    exposures,
+    score_identities,
+)
+from survey_app.domain.results.rows import cell_weights, run_tables
+from tests.admin.test_results import add_unit
+from tests.api.apitools import campaign_with_run, get, publish, token_for
+from tests.apptools import Survey
+
+COUNTS = {"SETDA": 40, "INSP": 20, "BAPP": 12, "DISH": 3, "DINKES": 1}
+
+
+def _published(
+    raw: Mapping[str, pd.DataFrame], found: Mapping[str, list[dict[str, Any]]]
+) -> dict[str, pd.DataFrame]:
+    """The raw tables with the published estimates in place of the stored ones (``None``: withheld), matched
+    by each table's keys; ``_hidden`` marks the withheld cells."""
+    out = {}
+    for name, records in found.items():
+        keys = [k for k in KEYS[name] if k in raw[name].columns]
+        shown = {tuple(str(r[k]) for k in keys): r.get("estimate") for r in records}
+        table = raw[name].reset_index(drop=True).copy()
+        labels = [tuple(str(v) for v in row) for row in table[keys].itertuples(index=False, name=None)]
+        assert all(label in shown for label in labels), name
+        table["estimate"] = [shown[label] for label in labels]
+        table["estimate"] = pd.to_numeric(table["estimate"], errors="coerce")
+        table["_hidden"] = table["estimate"].isna()
+        table["_primary"] = [
+            next(r.get("n_below") is not None for r in records if tuple(str(r[k]) for k in keys) == label)
+            for label in labels
+        ]
+        out[name] = table
+    return out
+
+
+def test_no_withheld_cell_can_be_narrowed_by_linear_programming(client: FlaskClient, spi: Survey) -> None:
+    for code in ("INSP", "BAPP", "DISH"):
+        add_unit(code, code.title())
+    run = campaign_with_run(spi, COUNTS)
+    publish(run)
+    token = token_for("viewer")
+    slug = spi.campaign.slug
+    body = get(client, f"/api/v1/campaigns/{slug}/results", token).get_json()
+    dims = get(client, f"/api/v1/campaigns/{slug}/results/dimensions", token).get_json()
+    found = {
+        "index": body["units"],
+        "groups": [dict(g, unit=u["unit"]) for u in body["units"] for g in u["groups"]],
+        "overall": [body["institution"]],
+        "overall_groups": [
+            dict(g, institution=body["institution"]["institution"]) for g in body["institution"]["groups"]
+        ],
+        "dimensions": dims["cells"],
+        "overall_dimensions": dims["institution_cells"],
+    }
+    raw = run_tables(run)
+    shown = _published(raw, found)
+    withheld = {(name, int(r)) for name, frame in shown.items() for r in frame.index[frame["_hidden"]]}
+    primary = [
+        (name, int(r))
+        for name, frame in shown.items()
+        for r in frame.index[frame["_primary"] & (frame["n"] > 0)]
+    ]
+    assert any(name == "groups" for name, _ in primary)
+    assert any(name == "dimensions" for name, _ in primary)
+    identities = score_identities(raw, cell_weights(run), profile_weights(spi.campaign))
+    found_exposed = exposures(View(shown, withheld), identities, primary)
+    assert found_exposed == [], [(e.cell, round(e.low, 1), round(e.high, 1)) for e in found_exposed]
+    assert PROTECTION_WIDTH == 50.0
