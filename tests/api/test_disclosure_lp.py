@@ -6,6 +6,8 @@ withheld as too small keeps a range of at least :data:`PROTECTION_WIDTH` points.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +22,8 @@ from survey_app.domain.disclosure_audit import (
     score_identities,
 )
 from survey_app.domain.results.rows import cell_weights, run_tables
-from tests.admin.test_results import add_unit
+from tests.admin.admintools import login, make_user
+from tests.admin.test_results import _page_numbers, add_unit
 from tests.api.apitools import campaign_with_run, get, publish, token_for
 from tests.apptools import Survey
 
@@ -83,3 +86,58 @@ def test_no_withheld_cell_can_be_narrowed_by_linear_programming(client: FlaskCli
     found_exposed = exposures(View(shown, withheld), identities, primary)
     assert found_exposed == [], [(e.cell, round(e.low, 1), round(e.high, 1)) for e in found_exposed]
     assert PROTECTION_WIDTH == 50.0
+
+
+def test_every_output_publishes_the_api_s_figures_and_no_more(client: FlaskClient, spi: Survey) -> None:
+    """The LP above reads the API; the console page, the CSV and the XLSX downloads show the same cells
+    withheld and the same figures, so the attack on them is the same attack."""
+    for code in ("INSP", "BAPP", "DISH"):
+        add_unit(code, code.title())
+    run = campaign_with_run(spi, COUNTS)
+    publish(run)
+    token = token_for("viewer")
+    slug = spi.campaign.slug
+    body = get(client, f"/api/v1/campaigns/{slug}/results", token).get_json()
+    dims = get(client, f"/api/v1/campaigns/{slug}/results/dimensions", token).get_json()
+    index = {u["unit"]: u["estimate"] for u in body["units"]}
+    cells = {(c["unit"], c["group"], c["dimension"]): c["estimate"] for c in dims["cells"]}
+    cells |= {("", c["group"], c["dimension"]): c["estimate"] for c in dims["institution_cells"]}
+    make_user("analyst", ["KOTA"])
+    login(client, "analyst@example.org")
+    base = f"/admin/campaigns/{slug}/results/{run.id}"
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{base}/results.zip").data))
+    stem = f"{slug}-results-{run.id}"
+    files = {
+        "csv": (
+            pd.read_csv(archive.open(f"{stem}.csv")),
+            pd.read_csv(archive.open(f"{stem}-dimensions.csv"), keep_default_na=False, na_values=[""]),
+        ),
+        "xlsx": (
+            pd.read_excel(io.BytesIO(client.get(f"{base}/results.xlsx").data), sheet_name="results"),
+            pd.read_excel(
+                io.BytesIO(client.get(f"{base}/results.xlsx").data),
+                sheet_name="dimensions",
+                keep_default_na=False,
+                na_values=[""],
+            ),
+        ),
+    }
+
+    def same(a: object, b: object) -> bool:
+        if a is None or (isinstance(a, float) and pd.isna(a)):
+            return b is None or (isinstance(b, float) and pd.isna(b))
+        return b is not None and not pd.isna(b) and abs(float(a) - float(b)) < 1e-9  # type: ignore[arg-type]
+
+    for name, (results, dimensions) in files.items():
+        for unit, estimate in zip(results["unit"], results["estimate"], strict=True):
+            assert same(index[str(unit)], estimate), (name, unit)
+        for unit, group, dimension, estimate in dimensions[
+            ["unit", "group", "dimension", "estimate"]
+        ].itertuples(index=False, name=None):
+            key = ("" if pd.isna(unit) else str(unit), str(group), str(dimension))
+            assert same(cells[key], estimate), (name, key)
+    page = client.get(f"/admin/campaigns/{slug}/results/?lang=en").get_data(as_text=True)
+    shown = _page_numbers(page)
+    shown.pop("The institution as a whole")
+    for unit, estimate in shown.items():
+        assert same(index[unit], estimate), ("page", unit)
