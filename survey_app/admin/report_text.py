@@ -175,7 +175,7 @@ def summary_points(report: Report) -> list[str]:
 
 def _withheld_text(u: Headline, min_cell: int) -> str:
     if u.suppression == "complementary":
-        return _("suppressed (so that a smaller unit cannot be recomputed from the others)")
+        return _("withheld to protect another cell")
     if u.suppressed:
         return _("suppressed (fewer than %(k)s respondents)", k=min_cell)
     return _("not published")
@@ -294,7 +294,7 @@ def question_table(
     for q in rows:
         if q.suppressed:
             text = (
-                _("suppressed (so that a smaller unit cannot be recomputed from the others)")
+                _("withheld to protect another cell")
                 if q.suppression == "complementary"
                 else _("suppressed (fewer than %(k)s respondents)", k=report.withheld.min_cell)
             )
