@@ -62,8 +62,9 @@ def forest_plot(
 
     ``results`` is indexed by the unit/institution label and has columns ``estimate``, ``ci_low``, ``ci_high``
     and optionally ``n`` and ``suppressed``. A row is suppressed when its ``suppressed`` flag is true or its
-    ``n`` is below ``min_cell``; it is listed as "suppressed: fewer than k respondents" and its numbers are not
-    drawn, or, where its ``suppression`` column says ``complementary``, as "withheld to protect another cell".
+    ``n`` is below ``min_cell``; it is listed as "suppressed: fewer than k respondents" and its numbers are
+    not drawn, or, where its ``suppression`` column says ``complementary``, as "withheld to protect another
+    cell".
     ``categories`` are the profile's bands, lowest first (``ScoringProfile.categories``). A hollow marker
     means the interval crosses a cut-off, so the category is uncertain. Rows keep their order unless
     ``sort`` (highest index on top).
