@@ -48,7 +48,8 @@ def heatmap(
     ``suppressed`` is a boolean frame of the same shape: those cells are drawn hatched grey with "—" and their
     values are never shown, whatever ``scores`` holds. ``withheld`` (same shape) marks those of them withheld
     to protect another cell (complementary suppression), drawn with "*" instead. Other missing cells read
-    "n/a". ``dimensions`` gives column labels (profile dimensions or a mapping id → label); unknown ids are shown as they are.
+    "n/a". ``dimensions`` gives column labels (profile dimensions or a mapping id → label); unknown ids are
+    shown as they are.
     ``vmin`` defaults to the lowest shown score rounded down to a multiple of 10, so differences between
     units stay visible; the colour bar states the range.
     """
