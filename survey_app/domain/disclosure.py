@@ -30,6 +30,12 @@ the same ``n``, so the same cells are withheld for each).
 A subtraction in any set then gives at best the combined score of two or more withheld cells with at least
 ``min_cell`` respondents between them. The rule is applied until no set changes, because withholding a cell
 in one set can leave another set with a single withheld cell.
+Solving the sets one at a time leaves attacks across sets (a unit's withheld group cell through its
+published dimension cells, then a small unit through the institution's row). After the sets, the audit of
+:mod:`survey_app.domain.disclosure_audit` writes every identity of the scoring down as linear (in)equalities
+(with the rounding as ±0.05) and withholds more until the LP leaves every primary cell a range of at least
+:data:`~survey_app.domain.disclosure_audit.PROTECTION_WIDTH` (half the 0–100 scale); the sets and the audit
+then run again.
 
 :func:`published_tables` is the one function every output reads: primary and complementary suppression, the
 ``n`` of a withheld cell replaced by ``n_below`` (``< min_cell``) or nothing, and every published figure
