@@ -48,6 +48,7 @@ difference of the two runs is the score of the few who were added. See ``docs/an
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -195,8 +196,12 @@ class CellSet:
 
 
 def _count(value: object) -> int:
-    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-    return 0 if pd.isna(number) else int(number)
+    # Cell by cell over tens of thousands of question cells: no Series per value.
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+    return 0 if math.isnan(number) else int(number)
 
 
 def _positions(frame: pd.DataFrame, keys: list[str]) -> dict[tuple[str, ...], list[int]]:
@@ -408,13 +413,29 @@ def protect_tables(
     ]
     view = View({name: out[name] for name in KEYS if name in out}, withheld)
     memo: dict[frozenset[tuple[str, int]], bool] = {}
+    protected_set = set(protected)
+    # Each part's cells, and only parts with a primary cell: a part none of whose withheld cells changed
+    # since it passed still passes.
+    audited = [
+        (ids, cells)
+        for ids in parts
+        for cells in [frozenset(c for i in ids for c in i.cells)]
+        if cells & protected_set
+    ]
+    passed: set[tuple[int, frozenset[tuple[str, int]]]] = set()
     while True:  # the audit across sets: withhold more until no primary cell is pinned
-        picks = {
-            e.withhold
-            for ids in parts
-            for e in exposures(view, ids, protected, memo=memo)
-            if e.withhold is not None
-        }
+        picks = set()
+        for number, (ids, cells) in enumerate(audited):
+            key = (number, frozenset(cells & withheld))
+            if key in passed:
+                continue
+            found = [
+                e.withhold for e in exposures(view, ids, protected_set, memo=memo) if e.withhold is not None
+            ]
+            if found:
+                picks.update(found)
+            else:
+                passed.add(key)
         if not picks:
             break
         for pick in sorted(picks):

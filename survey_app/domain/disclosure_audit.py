@@ -86,9 +86,17 @@ class Identity:
     total: Cell | None = None
 
 
-def _count(value: object) -> int:
-    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-    return 0 if pd.isna(number) else int(number)
+def _counts(frame: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """``n`` of every row of ``frame`` (0 where missing)."""
+    return pd.to_numeric(frame["n"], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> npt.NDArray[np.float64]:
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _texts(frame: pd.DataFrame, column: str) -> list[str]:
+    return [str(v) for v in frame[column].tolist()]
 
 
 def _mean(
@@ -107,10 +115,6 @@ def _rows(frame: pd.DataFrame, keys: list[str]) -> dict[tuple[str, ...], list[in
     for position, values in enumerate(frame[keys].astype(str).itertuples(index=False, name=None)):
         out.setdefault(tuple(values), []).append(position)
     return out
-
-
-def _finite(frame: pd.DataFrame, row: int) -> bool:
-    return bool(np.isfinite(pd.to_numeric(pd.Series([frame["estimate"].iloc[row]]), errors="coerce").iloc[0]))
 
 
 def _cell_weight(weights: pd.DataFrame | None) -> dict[tuple[str, str], float]:
@@ -136,8 +140,13 @@ def score_identities(
     cell_weight = _cell_weight(weights)
     group_n: dict[tuple[str, str], int] = {}
     if groups is not None:
-        for unit, group, n in groups[["unit", "group", "n"]].astype(str).itertuples(index=False, name=None):
-            group_n[(unit, group)] = _count(n)
+        group_n = dict(
+            zip(
+                zip(_texts(groups, "unit"), _texts(groups, "group"), strict=True),
+                _counts(groups).tolist(),
+                strict=True,
+            )
+        )
 
     def unit_weight(unit: str, group: str, n: int) -> float:
         full = group_n.get((unit, group), 0)
@@ -153,14 +162,15 @@ def score_identities(
         if part not in raw or whole not in raw:
             continue
         by_key = _rows(raw[part], keys)
+        part_n, part_unit = _counts(raw[part]).tolist(), _texts(raw[part], "unit")
         for row, key in enumerate(raw[whole][keys].astype(str).itertuples(index=False, name=None)):
             if key[0] == "all":
                 continue
             members = []
             for r in by_key.get(tuple(key), []):
-                n = _count(raw[part]["n"].iloc[r])
+                n = part_n[r]
                 if n > 0:
-                    members.append(((part, r), unit_weight(str(raw[part]["unit"].iloc[r]), key[0], n)))
+                    members.append(((part, r), unit_weight(part_unit[r], key[0], n)))
             if members:
                 out.append(_mean((whole, row), members))
     if profile is None:
@@ -174,9 +184,12 @@ def score_identities(
         if index is None or table is None or "groups_used" not in index.columns:
             continue
         by_group = _rows(table, [where, "group"])
+        estimates = _numbers(index, "estimate")
+        uncorrected = _numbers(index, "uncorrected") if "uncorrected" in index.columns else None
+        places, used_groups = _texts(index, where), index["groups_used"].tolist()
         for row in range(len(index)):
-            used = _used(index["groups_used"].iloc[row])
-            place = str(index[where].iloc[row])
+            used = _used(used_groups[row])
+            place = places[row]
             members = [
                 ((group_name, r), profile.groups.get(g, 0.0))
                 for g in used
@@ -186,13 +199,8 @@ def score_identities(
             if not members:
                 continue
             offset = 0.0
-            if "uncorrected" in index.columns:
-                uncorrected = pd.to_numeric(
-                    pd.Series([index["uncorrected"].iloc[row]]), errors="coerce"
-                ).iloc[0]
-                estimate = pd.to_numeric(pd.Series([index["estimate"].iloc[row]]), errors="coerce").iloc[0]
-                if np.isfinite(uncorrected) and np.isfinite(estimate):
-                    offset = float(estimate - uncorrected)
+            if uncorrected is not None and np.isfinite(uncorrected[row]) and np.isfinite(estimates[row]):
+                offset = float(estimates[row] - uncorrected[row])
             out.append(_mean((index_name, row), members, offset))
     # (d) combined dimension cells over the groups the engine published, and the group cell from its
     # dimension cells.
@@ -204,12 +212,14 @@ def score_identities(
         if table is None or table.empty:
             continue
         parts = _rows(table, [where, "dimension"])
+        group_of, finite = _texts(table, "group"), np.isfinite(_numbers(table, "estimate")).tolist()
+        dim_n, dim_of = _counts(table).tolist(), _texts(table, "dimension")
         for rows in parts.values():
-            combined = [r for r in rows if str(table["group"].iloc[r]) == "all"]
+            combined = [r for r in rows if group_of[r] == "all"]
             members = [
-                ((name, r), profile.groups.get(str(table["group"].iloc[r]), 0.0))
+                ((name, r), profile.groups.get(group_of[r], 0.0))
                 for r in rows
-                if str(table["group"].iloc[r]) != "all" and _finite(table, r)
+                if group_of[r] != "all" and finite[r]
             ]
             members = [m for m in members if m[1] > 0]
             for total in combined:
@@ -219,17 +229,16 @@ def score_identities(
         if group_table is None or not profile.dimensions:
             continue
         by_cell = _rows(table, [where, "group"])
+        group_counts = _counts(group_table).tolist()
         for row, (place, group) in enumerate(
             group_table[[where, "group"]].astype(str).itertuples(index=False, name=None)
         ):
-            n = _count(group_table["n"].iloc[row])
-            cells = [r for r in by_cell.get((place, group), []) if _count(table["n"].iloc[r]) > 0]
+            n = group_counts[row]
+            cells = [r for r in by_cell.get((place, group), []) if dim_n[r] > 0]
             if n <= 0 or not cells:
                 continue
-            members = [
-                ((name, r), profile.dimensions.get(str(table["dimension"].iloc[r]), 1.0)) for r in cells
-            ]
-            missing = max(0.0, 1.0 - min(_count(table["n"].iloc[r]) for r in cells) / n)
+            members = [((name, r), profile.dimensions.get(dim_of[r], 1.0)) for r in cells]
+            missing = max(0.0, 1.0 - min(dim_n[r] for r in cells) / n)
             out.append(_mean((group_name, row), members, slack=NEAR_SLACK * missing))
     return out
 
@@ -244,19 +253,23 @@ def question_identities(
     cell_weight = _cell_weight(weights)
     group_n: dict[tuple[str, str], int] = {}
     if "groups" in raw:
-        for unit, group, n in (
-            raw["groups"][["unit", "group", "n"]].astype(str).itertuples(index=False, name=None)
-        ):
-            group_n[(unit, group)] = _count(n)
+        groups = raw["groups"]
+        group_n = dict(
+            zip(
+                zip(_texts(groups, "unit"), _texts(groups, "group"), strict=True),
+                _counts(groups).tolist(),
+                strict=True,
+            )
+        )
     by_answer = _rows(units, ["group", "item", "answer"])
+    unit_n, unit_of = _counts(units).tolist(), _texts(units, "unit")
     out: dict[tuple[str, str], list[Identity]] = {}
     for row, (group, item, answer) in enumerate(
         whole[["group", "item", "answer"]].astype(str).itertuples(index=False, name=None)
     ):
         members = []
         for r in by_answer.get((group, item, answer), []):
-            n = _count(units["n"].iloc[r])
-            unit = str(units["unit"].iloc[r])
+            n, unit = unit_n[r], unit_of[r]
             full = group_n.get((unit, group), 0)
             if n > 0:
                 w = (
@@ -376,7 +389,7 @@ def exposures(
     the cell to withhold next. ``view`` is the tables as :func:`~survey_app.domain.disclosure.protect_tables`
     has them so far."""
     hidden = view.hidden
-    wanted = set(protected)
+    wanted = protected if isinstance(protected, (set, frozenset)) else set(protected)
     out = []
     for part in _components(identities, hidden):
         chosen = [identities[i] for i in part]
