@@ -342,8 +342,9 @@ def _components(identities: Sequence[Identity], hidden: set[Cell]) -> list[list[
 
 def _ranges(
     identities: Sequence[Identity], view: View, hidden: set[Cell], targets: Iterable[Cell]
-) -> Iterator[tuple[Cell, tuple[float, float]]]:
-    """The LP range of each of ``targets`` given ``identities`` (one connected part)."""
+) -> Iterator[tuple[Cell, tuple[float, float], npt.NDArray[np.float64]]]:
+    """The LP range of each of ``targets`` given ``identities`` (one connected part), and how much each
+    identity binds it (the sum of its duals' magnitudes at the two ends: the identities that pin it)."""
     variables = sorted({c for i in identities for c in i.cells if c in hidden})
     position = {c: k for k, c in enumerate(variables)}
     rows, upper = [], []
@@ -370,12 +371,16 @@ def _ranges(
         c = np.zeros(len(variables))
         c[position[target]] = 1.0
         ends: list[float] = []
+        binding = np.zeros(len(identities))
         for sign in (1.0, -1.0):
             result = linprog(sign * c, A_ub=a_ub, b_ub=b_ub, bounds=(LOW, HIGH), method="highs")
             # Infeasible only where a near identity is tighter than the data: then nothing is pinned by it.
             fun = result.fun if result.status == 0 else None
             ends.append(sign * float(fun) if fun is not None else (LOW if sign > 0 else HIGH))
-        yield target, (float(ends[0]), float(ends[1]))
+            if fun is not None and getattr(result, "ineqlin", None) is not None:
+                duals = np.abs(np.asarray(result.ineqlin.marginals, dtype=np.float64))
+                binding += duals[0::2] + duals[1::2]
+        yield target, (float(ends[0]), float(ends[1])), binding
 
 
 def exposures(
@@ -402,18 +407,22 @@ def exposures(
         if memo is not None and memo.get(key):
             continue
         exposed = None
+        order = chosen
         if len(chosen) == 1:
             exposed = _single(chosen[0], view, hidden, targets, width)
         else:
-            for cell, (low, high) in _ranges(chosen, view, hidden, targets):
+            for cell, (low, high), binding in _ranges(chosen, view, hidden, targets):
                 if high - low < width - EXACT_SLACK:
                     exposed = Exposure(cell, low, high, None)
+                    # The identities that pin the cell first: one of their published cells is withheld.
+                    ranked = sorted(range(len(chosen)), key=lambda i: -binding[i])
+                    order = [chosen[i] for i in ranked if binding[i] > EXACT_SLACK] or chosen
                     break
         if exposed is None:
             if memo is not None:
                 memo[key] = True
             continue
-        out.append(Exposure(exposed.cell, exposed.low, exposed.high, _next(chosen, view, hidden)))
+        out.append(Exposure(exposed.cell, exposed.low, exposed.high, _next(order, view, hidden)))
     return out
 
 
@@ -453,18 +462,15 @@ def _single(
 
 
 def _next(identities: Sequence[Identity], view: View, hidden: set[Cell]) -> Cell | None:
-    """The cell to withhold: in the identity with the fewest withheld cells that still has a published one,
-    the published member with the fewest respondents (the total last)."""
-
-    def withheld(identity: Identity) -> int:
-        return sum(c in hidden for c in identity.cells)
-
-    for identity in sorted(identities, key=withheld):
+    """The cell to withhold: in the first identity (they come most binding first) that still has a published
+    cell, the published cell of a unit (before the institution's, which is the headline) with the fewest
+    respondents, the total last."""
+    for identity in identities:
         candidates = [
-            (c == identity.total, float(view.counts[c[0]][c[1]]), c)
+            (c[0].startswith("overall"), c == identity.total, float(view.counts[c[0]][c[1]]), c)
             for c in identity.cells
             if c not in hidden and _value(view, c) is not None
         ]
         if candidates:
-            return min(candidates)[2]
+            return min(candidates)[3]
     return None
