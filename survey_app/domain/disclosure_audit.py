@@ -10,8 +10,9 @@ who knows every cell's exact ``n`` and every population weight, which is conserv
 figure is known only to ±0.05 (it is rounded to one decimal: :data:`ROUNDING`), every score and share lies
 in 0–100, and for each primary cell the LP ``min x`` and ``max x`` (:func:`scipy.optimize.linprog`) give
 what the published figures leave of it. Where that range is narrower than :data:`PROTECTION_WIDTH`, one
-more cell is withheld (the smallest published cell of the identity that pins the hidden cells most: the one
-with the fewest withheld cells), and the sets and the audit run again.
+more cell is withheld: in the identity that binds the cell most (the largest duals of the two LPs), its
+published cell with the fewest respondents, a unit's before the institution's (the headline figures) and
+a member before the total; then the sets and the audit run again.
 
 The identities (``W`` are the run's ``cell_weights``, the sum of a unit × group's design weights; ``w`` the
 profile's group weights, renormalised over the groups a composite used; ``a`` its dimension weights):
