@@ -347,6 +347,20 @@ def _solve_sets(hidden: set[tuple[str, int]], sets: list[CellSet], min_cell: int
     return added
 
 
+def _answer_blocks(tables: Mapping[str, pd.DataFrame]) -> dict[tuple[str, int], list[tuple[str, int]]]:
+    """Every cell of the question tables → the cells of all answers of its question in its place."""
+    out: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for name in ("questions", "overall_questions"):
+        if name not in tables:
+            continue
+        keys = [k for k in KEYS[name] if k != "answer"]
+        for rows in _positions(tables[name], keys).values():
+            block = [(name, r) for r in rows]
+            for cell in block:
+                out[cell] = block
+    return out
+
+
 def protect_tables(
     tables: Mapping[str, pd.DataFrame],
     min_cell: int,
@@ -423,6 +437,7 @@ def protect_tables(
         if cells & protected_set
     ]
     passed: set[tuple[int, frozenset[tuple[str, int]]]] = set()
+    siblings = _answer_blocks(out)
     while True:  # the audit across sets: withhold more until no primary cell is pinned
         picks = set()
         for number, (ids, cells) in enumerate(audited):
@@ -439,8 +454,11 @@ def protect_tables(
         if not picks:
             break
         for pick in sorted(picks):
-            withheld.add(pick)
-            added.append(pick)
+            # A question's answers are withheld together: its shown shares and 100 would give one back.
+            for cell in siblings.get(pick, [pick]):
+                if cell not in withheld:
+                    withheld.add(cell)
+                    added.append(cell)
         added += _solve_sets(withheld, sets, min_cell)
         view = View({name: out[name] for name in KEYS if name in out}, withheld)
     for name in KEYS:

@@ -21,7 +21,7 @@ from survey_app.domain.disclosure_audit import (
     exposures,
     score_identities,
 )
-from survey_app.domain.results.rows import cell_weights, run_tables
+from survey_app.domain.results.rows import cell_weights, run_tables, shown_tables
 from tests.admin.admintools import login, make_user
 from tests.admin.test_results import _page_numbers, add_unit
 from tests.api.apitools import campaign_with_run, get, publish, token_for
@@ -141,3 +141,17 @@ def test_every_output_publishes_the_api_s_figures_and_no_more(client: FlaskClien
     shown.pop("The institution as a whole")
     for unit, estimate in shown.items():
         assert same(index[unit], estimate), ("page", unit)
+
+
+def test_a_question_s_answers_are_withheld_together(spi: Survey) -> None:
+    """The audit solves question sets one answer at a time; an answer withheld beside its question's
+    shown answers would be 100 minus them, so every answer of a question in one place goes together."""
+    for code in ("INSP", "BAPP", "DISH"):
+        add_unit(code, code.title())
+    run = campaign_with_run(spi, COUNTS)
+    tables = shown_tables(spi.campaign, run)
+    for name, place in (("questions", "unit"), ("overall_questions", "institution")):
+        blocks = tables[name].groupby([place, "group", "item"])["estimate"]
+        mixed = blocks.apply(lambda shares: shares.isna().any() and shares.notna().any())
+        assert not mixed.any(), (name, list(mixed[mixed].index[:3]))
+    assert tables["overall_questions"]["estimate"].isna().any()  # the audit did withhold some
