@@ -22,7 +22,12 @@ from flask_login import current_user
 from survey_app.dates import today
 from survey_app.domain.accounts import audit, campaign_for, may_read_rows
 from survey_app.domain.disclosure import effective_min_cell
-from survey_app.domain.exports import ExportNotAllowedError, export_tables, released_before
+from survey_app.domain.exports import (
+    ExportNotAllowedError,
+    export_tables,
+    has_unreleased,
+    released_before,
+)
 from survey_app.domain.files import (
     write_responses_csv,
     write_responses_dta,
@@ -33,6 +38,7 @@ from survey_app.domain.load_scripts import DownloadFormat, download_bundle
 from survey_app.extensions import db
 from survey_app.i18n import template_context
 from survey_app.login import acting_user, requires_role
+from survey_app.models import Campaign
 
 bp = Blueprint("admin_exports", __name__, url_prefix="/admin/campaigns/<slug>/responses")
 
@@ -45,7 +51,12 @@ MIMETYPES = {
 }
 
 
-def _page(slug: str, refused: bool = False) -> ResponseReturnValue:
+#: Why a download was refused, in its ``export.refused`` audit entry (and for the page's wording).
+NOT_STEWARD = "not_steward"
+NOT_RELEASED = "not_released"
+
+
+def _page(slug: str, refused: str | None = None) -> ResponseReturnValue:
     # A refusal is this page with 403: it says why (the template words the domain's reason for the reader).
     campaign = campaign_for(current_user, slug)
     return render_template(
@@ -56,6 +67,21 @@ def _page(slug: str, refused: bool = False) -> ResponseReturnValue:
         released_before=released_before(campaign, today()),
         min_cell=effective_min_cell(campaign),
     ), (403 if refused else 200)
+
+
+def _refuse(campaign: Campaign, reason: str, group: str, fmt: str) -> ResponseReturnValue:
+    """The refusal page, and an ``export.refused`` audit entry: who, which campaign, group and format, and
+    why; nothing of the responses."""
+    audit(
+        "export.refused",
+        f"campaign:{campaign.slug}",
+        reason=reason,
+        group=group,
+        format=fmt,
+        user=acting_user(),
+    )
+    db.session.commit()
+    return _page(campaign.slug, refused=reason)
 
 
 @bp.route("/")
@@ -77,11 +103,14 @@ def download(slug: str, group: str, fmt: str) -> ResponseReturnValue:
     try:
         tables = export_tables(current_user, campaign, today(), include_free_text=free_text)
     except ExportNotAllowedError:
-        return _page(slug, refused=True)
+        return _refuse(campaign, NOT_STEWARD, group, fmt)
     tables = [t for t in tables if t.questionnaire.group.value == group]
     if not tables:
         abort(404)
     table = tables[0]
+    if not table.rows and has_unreleased(campaign, group, released_before(campaign, today())):
+        # The campaign is open and none of the group's responses came in before today.
+        return _refuse(campaign, NOT_RELEASED, group, fmt)
     frame = pd.DataFrame(table.rows, columns=table.columns)
     if fmt == "csv":
         text = io.StringIO()

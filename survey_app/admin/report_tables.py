@@ -49,7 +49,7 @@ def change_text(change: Change | None, lang: str) -> str:
 
 def withheld_text(u: Headline, min_cell: int) -> str:
     if u.suppression == "complementary":
-        return _("suppressed (so that a smaller unit cannot be recomputed from the others)")
+        return _("withheld to protect another cell")
     if u.suppressed:
         return _("suppressed (fewer than %(k)s respondents)", k=min_cell)
     return _("not published")
@@ -168,7 +168,7 @@ def question_table(
     for q in rows:
         if q.suppressed:
             text = (
-                _("suppressed (so that a smaller unit cannot be recomputed from the others)")
+                _("withheld to protect another cell")
                 if q.suppression == "complementary"
                 else _("suppressed (fewer than %(k)s respondents)", k=report.withheld.min_cell)
             )

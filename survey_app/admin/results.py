@@ -38,7 +38,7 @@ from survey_app.admin.report_text import compose
 from survey_app.admin.terms import GROUP_LABELS
 from survey_app.admin.terms import number as locale_number
 from survey_app.domain.accounts import audit, campaign_for
-from survey_app.domain.disclosure import effective_min_cell
+from survey_app.domain.disclosure import COMPLEMENTARY, effective_min_cell
 from survey_app.domain.questionnaires import campaign_versions
 from survey_app.domain.results.files import results_csv_zip, write_results_xlsx
 from survey_app.domain.results.headline import answer, download_tables
@@ -102,11 +102,15 @@ def heatmap_chart(campaign: Campaign, run: ScoreRun, lang: str) -> charts.Chart:
     combined = dims.loc[dims["group"] == "all"]
     scores = combined.pivot(index="unit", columns="dimension", values="estimate")
     hidden = combined.pivot(index="unit", columns="dimension", values="suppressed").astype(bool)
+    protecting = combined.assign(c=combined["suppression"] == COMPLEMENTARY).pivot(
+        index="unit", columns="dimension", values="c"
+    )
     profile = campaign_profile(campaign)
     order = [d.id for d in profile.dimensions if d.id in scores.columns]
     return charts.heatmap(
         scores[order],
         suppressed=hidden[order],
+        withheld=protecting[order].astype(bool),
         min_cell=effective_min_cell(campaign, run),
         dimensions=profile.dimensions,
         labels=lang,
@@ -117,7 +121,7 @@ def forest_chart(campaign: Campaign, run: ScoreRun, lang: str) -> charts.Chart:
     index = shown_tables(campaign, run)["index"].set_index("unit")
     profile = campaign_profile(campaign)
     return charts.forest_plot(
-        index[["estimate", "ci_low", "ci_high", "n", "suppressed"]],
+        index[["estimate", "ci_low", "ci_high", "n", "suppressed", "suppression"]],
         categories=profile.categories,
         target=campaign.target_index,
         min_cell=effective_min_cell(campaign, run),

@@ -55,10 +55,11 @@ _STATE: dict[str, Schema] = {
     "suppressed": {**BOOL, "description": "no numbers are given (too small, or complementary)"},
     "suppression": {
         "type": ["string", "null"],
-        "enum": ["primary", "complementary", None],
+        "enum": ["primary", "complementary", "changed", None],
         "description": (
             "primary: fewer than min_cell respondents; complementary: withheld so that a smaller cell "
-            "cannot be recomputed from the published ones and the institution's total; null: shown"
+            "cannot be recomputed from the published ones and the institution's total; changed: its n "
+            "changed by fewer than min_cell since an earlier run of the campaign; null: shown"
         ),
     },
     "note": {**STRING_OR_NULL, "description": "why a cell is suppressed or not published"},

@@ -30,6 +30,12 @@ the same ``n``, so the same cells are withheld for each).
 A subtraction in any set then gives at best the combined score of two or more withheld cells with at least
 ``min_cell`` respondents between them. The rule is applied until no set changes, because withholding a cell
 in one set can leave another set with a single withheld cell.
+Solving the sets one at a time leaves attacks across sets (a unit's withheld group cell through its
+published dimension cells, then a small unit through the institution's row). After the sets, the audit of
+:mod:`survey_app.domain.disclosure_audit` writes every identity of the scoring down as linear (in)equalities
+(with the rounding as ±0.05) and withholds more until the LP leaves every primary cell a range of at least
+:data:`~survey_app.domain.disclosure_audit.PROTECTION_WIDTH` (half the 0–100 scale); the sets and the audit
+then run again.
 
 :func:`published_tables` is the one function every output reads: primary and complementary suppression, the
 ``n`` of a withheld cell replaced by ``n_below`` (``< min_cell``) or nothing, and every published figure
@@ -42,11 +48,14 @@ difference of the two runs is the score of the few who were added. See ``docs/an
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from survey_app.domain.disclosure_audit import View, Weights, exposures, question_identities, score_identities
 from survey_app.models import Campaign, ScoreRun
 
 #: The numbers a suppressed cell must not show (with every ``*_display`` column: the same figures on the
@@ -93,6 +102,14 @@ def effective_min_cell(campaign: Campaign, run: ScoreRun | None = None) -> int:
     profile_min = int(json.loads(campaign.profile_json).get("min_cell", 5))
     run_min = run.parameters.get("metadata", {}).get("min_cell") if run is not None else None
     return max(profile_min, int(campaign.min_cell), int(run_min or 0))
+
+
+def profile_weights(campaign: Campaign) -> Weights:
+    """The group and dimension weights of ``campaign``'s scoring profile, with which the audit across sets
+    (:mod:`survey_app.domain.disclosure_audit`) writes the composites down as an insider would."""
+    profile = json.loads(campaign.profile_json)
+    dimensions = {str(d["id"]): float(d.get("weight", 1.0)) for d in profile.get("dimensions", [])}
+    return Weights({str(g): float(w) for g, w in profile.get("group_weights", {}).items()}, dimensions)
 
 
 def suppress(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
@@ -179,8 +196,12 @@ class CellSet:
 
 
 def _count(value: object) -> int:
-    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-    return 0 if pd.isna(number) else int(number)
+    # Cell by cell over tens of thousands of question cells: no Series per value.
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+    return 0 if math.isnan(number) else int(number)
 
 
 def _positions(frame: pd.DataFrame, keys: list[str]) -> dict[tuple[str, ...], list[int]]:
@@ -288,21 +309,63 @@ def cell_sets(tables: Mapping[str, pd.DataFrame], weights: pd.DataFrame | None =
     return sets
 
 
-def _withhold(frame: pd.DataFrame, row: int, reason: str, min_cell: int) -> None:
-    rows = frame.index[[row]]
+def _withhold(frame: pd.DataFrame, rows: list[int], reason: str, min_cell: int) -> None:
+    index = frame.index[rows]
     present = value_columns(frame)
-    frame.loc[rows, present] = float("nan")
+    frame.loc[index, present] = float("nan")
     if "category" in frame.columns:
-        frame.loc[rows, "category"] = None
-        frame.loc[rows, "category_uncertain"] = False
-    frame.loc[rows, "suppressed"] = True
-    frame.loc[rows, "suppression"] = reason
+        frame.loc[index, "category"] = None
+        frame.loc[index, "category_uncertain"] = False
+    frame.loc[index, "suppressed"] = True
+    frame.loc[index, "suppression"] = reason
     if "note" in frame.columns:
-        frame.loc[rows, "note"] = NOTES[reason].format(k=min_cell)
+        frame.loc[index, "note"] = NOTES[reason].format(k=min_cell)
+
+
+def _solve_sets(hidden: set[tuple[str, int]], sets: list[CellSet], min_cell: int) -> list[tuple[str, int]]:
+    """The rule of the module docstring applied to every set until none changes: the cells it withholds
+    (added to ``hidden``)."""
+    added = []
+    changed = True
+    while changed:  # withholding a cell of one set may leave another set exposed
+        changed = False
+        for cells in sets:
+            while cells.total not in hidden:
+                # A withheld cell without respondents adds nothing to the total and needs no cover.
+                if cells.covered([c in hidden for c in cells.members], min_cell):
+                    break
+                # The smallest published cell (the first of equals, so the choice is reproducible).
+                shown = [
+                    (k, i, c)
+                    for i, (c, k) in enumerate(zip(cells.members, cells.counts, strict=True))
+                    if c not in hidden
+                ]
+                pick = min(shown)[2] if shown else cells.total
+                hidden.add(pick)
+                added.append(pick)
+                changed = True
+    return added
+
+
+def _answer_blocks(tables: Mapping[str, pd.DataFrame]) -> dict[tuple[str, int], list[tuple[str, int]]]:
+    """Every cell of the question tables → the cells of all answers of its question in its place."""
+    out: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for name in ("questions", "overall_questions"):
+        if name not in tables:
+            continue
+        keys = [k for k in KEYS[name] if k != "answer"]
+        for rows in _positions(tables[name], keys).values():
+            block = [(name, r) for r in rows]
+            for cell in block:
+                out[cell] = block
+    return out
 
 
 def protect_tables(
-    tables: Mapping[str, pd.DataFrame], min_cell: int, weights: pd.DataFrame | None = None
+    tables: Mapping[str, pd.DataFrame],
+    min_cell: int,
+    weights: pd.DataFrame | None = None,
+    profile: Weights | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Primary and complementary suppression of a run's tables (``table_of`` frames by name).
 
@@ -344,27 +407,65 @@ def protect_tables(
         table["_hidden"] = hidden
         out[name] = table
     sets = cell_sets({n: t for n, t in out.items() if n in KEYS}, weights)
-
-    def is_hidden(cell: tuple[str, int]) -> bool:
-        return bool(out[cell[0]]["_hidden"].iloc[cell[1]])
-
-    changed = True
-    while changed:  # withholding a cell of one set may leave another set exposed
-        changed = False
-        for cells in sets:
-            while not is_hidden(cells.total):
-                members = list(zip(cells.members, cells.counts, strict=True))
-                # A withheld cell without respondents adds nothing to the total and needs no cover.
-                if cells.covered([is_hidden(c) for c in cells.members], min_cell):
-                    break
-                # The smallest published cell (the first of equals, so the choice is reproducible).
-                shown = [(k, i, c) for i, (c, k) in enumerate(members) if not is_hidden(c)]
-                pick = min(shown)[2] if shown else cells.total
-                _withhold(out[pick[0]], pick[1], COMPLEMENTARY, min_cell)
-                out[pick[0]].loc[out[pick[0]].index[pick[1]], "_hidden"] = True
-                changed = True
+    withheld = {
+        (name, int(r))
+        for name, frame in out.items()
+        if name in KEYS
+        for r in np.flatnonzero(frame["_hidden"].to_numpy(dtype=bool))
+    }
+    added = _solve_sets(withheld, sets, min_cell)
+    raw = {name: frame.reset_index(drop=True) for name, frame in tables.items() if name in KEYS}
+    parts = [score_identities(raw, weights, profile), *question_identities(raw, weights)]
+    protected = [
+        (name, int(r))
+        for name, frame in out.items()
+        if name in KEYS
+        for r in np.flatnonzero(
+            (frame["suppression"] == PRIMARY).to_numpy(dtype=bool)
+            & (pd.to_numeric(frame["n"], errors="coerce").fillna(0).to_numpy() > 0)
+        )
+    ]
+    view = View({name: out[name] for name in KEYS if name in out}, withheld)
+    memo: dict[frozenset[tuple[str, int]], bool] = {}
+    protected_set = set(protected)
+    # Each part's cells, and only parts with a primary cell: a part none of whose withheld cells changed
+    # since it passed still passes.
+    audited = [
+        (ids, cells)
+        for ids in parts
+        for cells in [frozenset(c for i in ids for c in i.cells)]
+        if cells & protected_set
+    ]
+    passed: set[tuple[int, frozenset[tuple[str, int]]]] = set()
+    siblings = _answer_blocks(out)
+    while True:  # the audit across sets: withhold more until no primary cell is pinned
+        picks = set()
+        for number, (ids, cells) in enumerate(audited):
+            key = (number, frozenset(cells & withheld))
+            if key in passed:
+                continue
+            found = [
+                e.withhold for e in exposures(view, ids, protected_set, memo=memo) if e.withhold is not None
+            ]
+            if found:
+                picks.update(found)
+            else:
+                passed.add(key)
+        if not picks:
+            break
+        for pick in sorted(picks):
+            # A question's answers are withheld together: its shown shares and 100 would give one back.
+            for cell in siblings.get(pick, [pick]):
+                if cell not in withheld:
+                    withheld.add(cell)
+                    added.append(cell)
+        added += _solve_sets(withheld, sets, min_cell)
+        view = View({name: out[name] for name in KEYS if name in out}, withheld)
     for name in KEYS:
         if name in out:
+            rows = sorted({r for table, r in added if table == name})
+            if rows:
+                _withhold(out[name], rows, COMPLEMENTARY, min_cell)
             out[name] = out[name].drop(columns="_hidden")
             check_suppressed(out[name], min_cell)
     return out
@@ -407,12 +508,15 @@ def mask_counts(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
 
 
 def published_tables(
-    tables: Mapping[str, pd.DataFrame], min_cell: int, weights: pd.DataFrame | None = None
+    tables: Mapping[str, pd.DataFrame],
+    min_cell: int,
+    weights: pd.DataFrame | None = None,
+    profile: Weights | None = None,
 ) -> dict[str, pd.DataFrame]:
     """What every output shows of a run's tables: :func:`protect_tables` (with the run's ``cell_weights``),
     then :func:`mask_counts` and :func:`round_figures` on every table :data:`KEYS` names (others are
     returned as they are)."""
-    protected = protect_tables(tables, min_cell, weights)
+    protected = protect_tables(tables, min_cell, weights, profile)
     return {
         name: round_figures(mask_counts(frame, min_cell)) if name in KEYS else frame
         for name, frame in protected.items()
@@ -434,10 +538,13 @@ class Blocker:
 
 
 def _shown_cells(
-    tables: Mapping[str, pd.DataFrame], min_cell: int, weights: pd.DataFrame | None = None
+    tables: Mapping[str, pd.DataFrame],
+    min_cell: int,
+    weights: pd.DataFrame | None = None,
+    profile: Weights | None = None,
 ) -> dict[tuple[str, tuple[str, ...]], int]:
     """The ``n`` of every cell that ``tables`` show (not withheld), by table and cell."""
-    protected = protect_tables({n: t for n, t in tables.items() if n in KEYS}, min_cell, weights)
+    protected = protect_tables({n: t for n, t in tables.items() if n in KEYS}, min_cell, weights, profile)
     cells: dict[tuple[str, tuple[str, ...]], int] = {}
     for name, frame in protected.items():
         keys = [k for k in KEYS[name] if k in frame.columns]
@@ -457,6 +564,7 @@ def publication_blockers(
     published: Mapping[str, pd.DataFrame],
     min_cell: int,
     weights: tuple[pd.DataFrame | None, pd.DataFrame | None] = (None, None),
+    profile: Weights | None = None,
 ) -> list[Blocker]:
     """The cells that keep run ``new`` from being published beside run ``published`` (tables by name).
 
@@ -475,9 +583,9 @@ def publication_blockers(
     >>> publication_blockers(run(66.0, 50), run(64.8, 45), 5)
     []
     """
-    before = _shown_cells(published, min_cell, weights[1])
+    before = _shown_cells(published, min_cell, weights[1], profile)
     blockers = []
-    for key, n_now in _shown_cells(new, min_cell, weights[0]).items():
+    for key, n_now in _shown_cells(new, min_cell, weights[0], profile).items():
         if key not in before:
             continue
         n_before = before[key]

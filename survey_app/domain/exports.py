@@ -119,6 +119,23 @@ def released_before(campaign: Campaign, day: date) -> date | None:
     return day
 
 
+def has_unreleased(campaign: Campaign, group: str, day: date | None) -> bool:
+    """Whether ``group`` of ``campaign`` has responses not yet released for export: submitted on ``day``
+    (:func:`released_before`) or later."""
+    if day is None:
+        return False
+    found = db.session.scalar(
+        select(Response.id)
+        .where(
+            Response.campaign_id == campaign.id,
+            Response.respondent_group == group,
+            Response.submitted_on >= day,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def coarsened_units(
     counts: Mapping[str, int], parents: Mapping[str, str | None], min_cell: int
 ) -> dict[str, str]:

@@ -133,6 +133,32 @@ def test_an_analyst_without_the_steward_right_is_refused_and_told_why(
     assert refused.status_code == 403
     assert "data-steward right" in refused.get_data(as_text=True)
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.responses")) is None
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.refused"))
+    assert entry is not None
+    assert entry.user_email == "analyst@example.org"
+    assert entry.target == f"campaign:{spi.campaign.slug}"
+    assert entry.details == {"reason": "not_steward", "group": "internal", "format": "csv"}
+
+
+def test_a_download_before_any_response_is_released_is_refused_and_audited(
+    client: FlaskClient, mini: Questionnaire, app: Flask
+) -> None:
+    """Issue 12, "who may read what": an open campaign's responses are downloadable from the day after they
+    came in; a steward who asks for a group with none released yet is refused, told why, and the refusal is
+    in the audit log, with nothing of the responses."""
+    survey = build_survey(app, {"internal": mini})
+    answers = {"q_yes": "tidak", "q_count": 2, "q_why": "Pak Budi di loket 3"}
+    _responses(survey.campaign, "SETDA", 6, date.today(), answers)
+    make_user("analyst", ["KOTA"], steward=True)
+    login(client, "analyst@example.org")
+    refused = client.get(f"/admin/campaigns/{survey.campaign.slug}/responses/internal.csv?lang=en")
+    assert refused.status_code == 403
+    assert "none of this group's responses came in before today" in refused.get_data(as_text=True)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.refused"))
+    assert entry is not None
+    assert entry.details == {"reason": "not_released", "group": "internal", "format": "csv"}
+    assert "Pak Budi" not in str(entry.details)
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.responses")) is None
 
 
 def test_exports_hold_released_rows_coarse_units_and_free_text_on_request(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pandas as pd
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -155,10 +156,15 @@ def test_a_run_one_response_apart_cannot_be_published(app: Flask, client: FlaskC
     _one_response(spi)
     second = compute_run(spi.campaign, "fixture")
     db.session.commit()
-    # What the attack would use: the difference of the institution's internal rows as published.
-    before = shown_tables(spi.campaign, first)["overall_groups"].set_index("group").loc["internal"]
-    after = shown_tables(spi.campaign, second)["overall_groups"].set_index("group").loc["internal"]
+    # What the attack would use: the difference of the institution's internal rows. The second run does not
+    # even show it to the analyst (it changed by one respondent: disclosure_runs); publishing is refused too.
+    before = table_of(first, "overall_groups").set_index("group").loc["internal"]
+    after = table_of(second, "overall_groups").set_index("group").loc["internal"]
     assert int(after["n"]) == int(before["n"]) + 1
+    assert shown_tables(spi.campaign, first)["overall_groups"]["estimate"].notna().all()
+    shown = shown_tables(spi.campaign, second)["overall_groups"].set_index("group").loc["internal"]
+    assert shown["suppression"] == "changed"
+    assert pd.isna(shown["estimate"])
     response = _post(client, spi.campaign.slug, second.id, "publish")
     assert response.status_code == 302  # type: ignore[attr-defined]
     db.session.refresh(second)

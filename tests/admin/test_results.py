@@ -105,7 +105,10 @@ def test_compute_shows_table_charts_and_suppression(app: Flask, client: FlaskCli
     assert page.index('class="institution-row"') < page.index(">SETDA<")
     assert f"{overall['estimate']:.1f}".replace(".", ",") in page
     assert overall["n"] == 3 * 63
-    assert "Pegawai (internal): 63</li>" in page
+    # DINKES weighs 300 of 500 employees with 3 respondents, and SETDA's internal cell follows from its
+    # published index and other groups: the institution's internal cell would pin DINKES (the LP audit of
+    # disclosure_audit), so it is withheld too, and says why.
+    assert "Pegawai (internal): — (ditahan untuk melindungi sel lain)</li>" in page
     png = client.get(f"/admin/campaigns/{spi.campaign.slug}/results/{run.id}/heatmap.png")
     assert png.status_code == 200
     assert png.data.startswith(b"\x89PNG")

@@ -238,7 +238,7 @@ def test_the_report_needs_a_published_run_and_withholds_small_units(
     ranking = re.compile(r'<tr><td[^>]*>([^<]*)</td><th scope="row">([^<]+)</th>(.*?)</tr>')
     rows = {m.group(2): m.group(3) for m in ranking.finditer(html)}
     assert "suppressed (fewer than 5 respondents)" in rows["Dinas Kesehatan"]
-    assert "suppressed (so that a smaller unit cannot be recomputed from the others)" in rows["Inspektorat"]
+    assert "withheld to protect another cell" in rows["Inspektorat"]
     raw = table_of(run, "index").set_index("unit")
     for unit, name in (("DINKES", "Dinas Kesehatan"), ("INSP", "Inspektorat")):
         estimate = float(raw.loc[unit, "estimate"])

@@ -135,7 +135,7 @@ def test_forest_plot_suppresses_small_cells_and_reads_cut_offs_from_categories(r
     chart = charts.forest_plot(results, categories=SPI_2024, target=75, labels="en")
     check_well_formed(chart)
     text = svg_text(chart.svg)
-    assert "suppressed (n < 5)" in text
+    assert "suppressed: fewer than 5 respondents" in text
     assert "99.9" not in text  # the suppressed unit's number
     assert "Vulnerable" in text
     assert "Guarded" in text
@@ -171,7 +171,33 @@ def test_forest_plot_honours_explicit_flag_and_sort(results: pd.DataFrame) -> No
         "Dinas Pendidikan — Bidang SMP",
     ]
     assert bool(chart.table.loc["Badan Pendapatan Daerah", "suppressed"])
-    assert "disembunyikan (n < 5)" in svg_text(chart.svg)
+    assert "disembunyikan: kurang dari 5 responden" in svg_text(chart.svg)
+
+
+def test_charts_tell_a_small_cell_from_one_withheld_to_protect_it(results: pd.DataFrame) -> None:
+    """Issue 12: a cell withheld as too small and one withheld so that the small one cannot be recomputed
+    read differently, on the chart and in its text alternative, in both languages."""
+    flagged = results.assign(
+        n=[120, 3, 80, 300],
+        suppressed=[False, True, True, False],
+        suppression=[None, "primary", "complementary", None],
+    )
+    for lang, small, protecting in (
+        ("en", "suppressed: fewer than 5 respondents", "withheld to protect another cell"),
+        ("id", "disembunyikan: kurang dari 5 responden", "ditahan untuk melindungi sel lain"),
+    ):
+        chart = charts.forest_plot(flagged, labels=lang)
+        text = svg_text(chart.svg)
+        assert small in text, lang
+        assert protecting in text, lang
+        assert protecting in chart.alt_text, lang
+    scores = pd.DataFrame({"d1": [70.0, 60.0], "d2": [65.0, 55.0]}, index=["A", "B"])
+    hidden = pd.DataFrame({"d1": [True, True], "d2": [False, False]}, index=["A", "B"])
+    withheld = pd.DataFrame({"d1": [False, True], "d2": [False, False]}, index=["A", "B"])
+    heat = charts.heatmap(scores, suppressed=hidden, withheld=withheld, labels="en")
+    assert "* : withheld to protect another cell" in svg_text(heat.svg)
+    assert "— : suppressed, fewer than 5 respondents" in svg_text(heat.svg)
+    assert "1 cells withheld to protect another cell." in heat.alt_text
 
 
 def test_forest_plot_names_missing_columns(results: pd.DataFrame) -> None:

@@ -94,6 +94,8 @@ class DimensionScore:
     n: int | None
     suppressed: bool
     change: Change | None = None
+    #: Why it is withheld (:data:`survey_app.domain.disclosure.PRIMARY` or ``COMPLEMENTARY``), if it is.
+    suppression: str | None = None
 
 
 @dataclass(frozen=True)
@@ -414,6 +416,7 @@ def answer(campaign: Campaign, run: ScoreRun, role: str, lang: str) -> Answer:
                     n=_int(record.get("n")),
                     suppressed=bool(record.get("suppressed")) or _float(record.get("estimate")) is None,
                     change=_titled(dim_changes.get((dim,)), previous_title),
+                    suppression=record.get("suppression") or None,
                 )
             )
 

@@ -19,9 +19,11 @@ from survey_app.domain.disclosure import (
     KEYS,
     Blocker,
     effective_min_cell,
+    profile_weights,
     publication_blockers,
     published_tables,
 )
+from survey_app.domain.disclosure_runs import withhold_changed
 from survey_app.domain.errors import DomainError, NotFoundError
 from survey_app.domain.results.runs import table_of, visible_run
 from survey_app.extensions import db
@@ -42,14 +44,25 @@ def cell_weights(run: ScoreRun) -> pd.DataFrame | None:
 def shown_tables(campaign: Campaign, run: ScoreRun) -> dict[str, pd.DataFrame]:
     """The tables of ``run`` as every output shows them: suppressed (primary and complementary), ``n`` of
     withheld cells as ``n_below``, figures rounded (:func:`survey_app.domain.disclosure.published_tables`),
-    under the minimum that applies now (:func:`survey_app.domain.disclosure.effective_min_cell`)."""
+    under the minimum that applies now (:func:`survey_app.domain.disclosure.effective_min_cell`), and every
+    cell withheld that changed by fewer than ``min_cell`` respondents since an earlier run of the campaign,
+    published or not (:func:`survey_app.domain.disclosure_runs.withhold_changed`)."""
     min_cell = effective_min_cell(campaign, run)
     # A page reads a run's tables several times (answer, table, charts, questions); a stored run never
     # changes, so they are worked out once per loaded run object (and so per session) and handed out as
     # copies.
     cache: dict[int, dict[str, pd.DataFrame]] = run.__dict__.setdefault("_shown_tables", {})
     if min_cell not in cache:
-        cache[min_cell] = published_tables(run_tables(run), min_cell, cell_weights(run))
+        raw = run_tables(run)
+        shown = published_tables(raw, min_cell, cell_weights(run), profile_weights(campaign))
+        earlier = db.session.scalars(
+            select(ScoreRun)
+            .where(ScoreRun.campaign_id == run.campaign_id, ScoreRun.id < run.id)
+            .order_by(ScoreRun.id)
+        )
+        cache[min_cell] = withhold_changed(
+            shown, raw, [(other.id, run_tables(other)) for other in earlier], min_cell
+        )
     return {name: frame.copy() for name, frame in cache[min_cell].items()}
 
 
@@ -96,7 +109,11 @@ def check_publishable(campaign: Campaign, run: ScoreRun) -> None:
     tables = run_tables(run)
     for other in ever_published(campaign, exclude=run):
         blockers = publication_blockers(
-            tables, run_tables(other), min_cell, (cell_weights(run), cell_weights(other))
+            tables,
+            run_tables(other),
+            min_cell,
+            (cell_weights(run), cell_weights(other)),
+            profile_weights(campaign),
         )
         if blockers:
             raise PublishRefusedError(run.id, other.id, blockers, min_cell)
@@ -123,22 +140,26 @@ def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
 def unit_rows(campaign: Campaign, run: ScoreRun) -> list[dict[Hashable, Any]]:
     """The results table: the institution as a whole first, then each unit; index, n per group, flags; as
     :func:`shown_tables` shows them."""
-    shown = ["group", "n", "n_below", "published", "suppressed", "suppression"]
     tables = shown_tables(campaign, run)
+    shown = ["group", "n", "n_below", "published", "suppressed", "suppression", "changed_since"]
     rows = []
     if "overall" in tables:
         # Runs computed before the institution's group counts were stored show its row without them.
         totals = tables.get("overall_groups")
         for record in _records(tables["overall"]):
             record.update(unit=None, institution_row=True, flags=[])
-            record["groups"] = _records(totals[shown]) if totals is not None else []
+            record["groups"] = (
+                _records(totals[[c for c in shown if c in totals.columns]]) if totals is not None else []
+            )
             rows.append(record)
     index = tables["index"]
     groups = tables["groups"]
     flags = table_of(run, "quality_flags")
     for record in _records(index):
         unit = record["unit"]
-        record["groups"] = _records(groups.loc[groups["unit"] == unit, shown])
+        record["groups"] = _records(
+            groups.loc[groups["unit"] == unit, [c for c in shown if c in groups.columns]]
+        )
         record["flags"] = (
             flags.loc[flags["unit"] == unit].to_dict(orient="records") if "unit" in flags.columns else []
         )

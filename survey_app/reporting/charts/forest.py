@@ -51,6 +51,7 @@ def forest_plot(
     min_cell: int = 5,
     level: float = 0.95,
     institutions: bool = False,
+    suppression: str = "suppression",
     sort: bool = False,
     xlim: tuple[float, float] | None = None,
     labels: str | Mapping[str, str] = "id",
@@ -61,7 +62,9 @@ def forest_plot(
 
     ``results`` is indexed by the unit/institution label and has columns ``estimate``, ``ci_low``, ``ci_high``
     and optionally ``n`` and ``suppressed``. A row is suppressed when its ``suppressed`` flag is true or its
-    ``n`` is below ``min_cell``; it is listed as "suppressed (n < k)" and its numbers are not drawn.
+    ``n`` is below ``min_cell``; it is listed as "suppressed: fewer than k respondents" and its numbers are
+    not drawn, or, where its ``suppression`` column says ``complementary``, as "withheld to protect another
+    cell".
     ``categories`` are the profile's bands, lowest first (``ScoringProfile.categories``). A hollow marker
     means the interval crosses a cut-off, so the category is uncertain. Rows keep their order unless
     ``sort`` (highest index on top).
@@ -73,6 +76,8 @@ def forest_plot(
     frame = pd.DataFrame(
         {**interval_columns(results, hidden, estimate, ci_low, ci_high), "suppressed": hidden}
     )
+    reason = results[suppression] if suppression in results.columns else pd.Series(None, index=results.index)
+    frame["withheld"] = hidden.to_numpy() & (reason.astype(object) == "complementary").to_numpy()
     frame.index = pd.Index([str(i) for i in results.index], name=lab["unit"] if not institutions else "")
     if n in results.columns:
         frame.insert(3, "n", counts(results, n).to_numpy())
@@ -165,7 +170,7 @@ def _draw_rows(
             ax.text(
                 xlim[0] + 0.01 * (xlim[1] - xlim[0]),
                 y,
-                lab["suppressed"].format(k=min_cell),
+                lab["withheld"] if row["withheld"] else lab["suppressed_primary"].format(k=min_cell),
                 va="center",
                 ha="left",
                 color=MUTED,
@@ -231,9 +236,12 @@ def _forest_alt(
         count = int(shown["category_uncertain"].sum())
         if count:
             parts.append(lab["alt_uncertain"].format(count=count))
-    hidden = [str(i) for i in table.index[table["suppressed"]]]
+    hidden = [str(i) for i in table.index[table["suppressed"] & ~table["withheld"]]]
     if hidden:
         parts.append(
             lab["alt_suppressed_rows"].format(count=len(hidden), k=min_cell, labels=", ".join(hidden))
         )
+    withheld = [str(i) for i in table.index[table["withheld"]]]
+    if withheld:
+        parts.append(lab["alt_withheld_rows"].format(count=len(withheld), labels=", ".join(withheld)))
     return " ".join(parts)

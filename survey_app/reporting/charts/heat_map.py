@@ -33,6 +33,7 @@ def heatmap(
     scores: pd.DataFrame,
     *,
     suppressed: pd.DataFrame | None = None,
+    withheld: pd.DataFrame | None = None,
     min_cell: int = 5,
     dimensions: Sequence[Dimension] | Mapping[str, str] | None = None,
     labels: str | Mapping[str, str] = "id",
@@ -45,8 +46,10 @@ def heatmap(
     """Dimension scores (0–100) by unit: rows are units (the index), columns are dimension ids.
 
     ``suppressed`` is a boolean frame of the same shape: those cells are drawn hatched grey with "—" and their
-    values are never shown, whatever ``scores`` holds. Other missing cells read "n/a". ``dimensions`` gives
-    column labels (profile dimensions or a mapping id → label); unknown ids are shown as they are.
+    values are never shown, whatever ``scores`` holds. ``withheld`` (same shape) marks those of them withheld
+    to protect another cell (complementary suppression), drawn with "*" instead. Other missing cells read
+    "n/a". ``dimensions`` gives column labels (profile dimensions or a mapping id → label); unknown ids are
+    shown as they are.
     ``vmin`` defaults to the lowest shown score rounded down to a multiple of 10, so differences between
     units stay visible; the colour bar states the range.
     """
@@ -55,6 +58,7 @@ def heatmap(
         raise ValueError("heatmap: no units or no dimensions to draw")
     values = scores.apply(pd.to_numeric, errors="raise").astype(float)
     mask = _suppressed_cells(values, suppressed)
+    protecting = _suppressed_cells(values, withheld) & mask
     shown = values.mask(mask)
     col_labels = _column_labels(values.columns, dimensions, lab["lang"])
     row_labels = [str(u) for u in values.index]
@@ -79,13 +83,21 @@ def heatmap(
         image = ax.imshow(data, cmap=colours, norm=norm, aspect="auto", interpolation="nearest")
         _cell_grid(ax, wrapped_cols, [wrap(r, ROW_LABEL_CHARS) for r in row_labels])
         any_missing = _draw_cells(
-            ax, values.to_numpy(dtype=float), mask.to_numpy(dtype=bool), colours, norm, lab
+            ax,
+            values.to_numpy(dtype=float),
+            mask.to_numpy(dtype=bool),
+            colours,
+            norm,
+            lab,
+            protecting.to_numpy(dtype=bool),
         )
         bar = fig.colorbar(image, ax=ax, shrink=min(1.0, 4.0 / max(nrow, 1) + 0.3), aspect=15, pad=0.02)
         bar.set_label(lab["score"])
         notes = []
-        if bool(mask.to_numpy().any()):
+        if bool((mask & ~protecting).to_numpy().any()):
             notes.append(lab["suppressed_note"].format(k=min_cell))
+        if bool(protecting.to_numpy().any()):
+            notes.append(lab["withheld_note"])
         if any_missing:
             notes.append(lab["missing_note"])
         if notes:
@@ -96,7 +108,14 @@ def heatmap(
         table.index = pd.Index(row_labels, name=lab["unit"])
         table.columns = pd.Index(col_labels, name=lab["dimension"])
         alt = _heatmap_alt(
-            shown, row_labels, col_labels, int(mask.to_numpy().sum()), min_cell, vmin, vmax, lab
+            shown,
+            row_labels,
+            col_labels,
+            (int((mask & ~protecting).to_numpy().sum()), int(protecting.to_numpy().sum())),
+            min_cell,
+            vmin,
+            vmax,
+            lab,
         )
         return finish(fig, title, alt, table, dpi)
 
@@ -140,8 +159,10 @@ def _draw_cells(
     colours: Colormap,
     norm: Normalize,
     lab: Mapping[str, str],
+    protecting: npt.NDArray[np.bool_] | None = None,
 ) -> bool:
-    """Write each cell's score, "—" over a hatched patch where suppressed; tell whether a cell read "n/a"."""
+    """Write each cell's score, "—" over a hatched patch where suppressed ("*" where withheld to protect
+    another cell); tell whether a cell read "n/a"."""
     any_missing = False
     nrow, ncol = values.shape
     for i in range(nrow):
@@ -161,7 +182,7 @@ def _draw_cells(
                 ax.text(
                     j,
                     i,
-                    "—",
+                    "*" if protecting is not None and protecting[i, j] else "—",
                     ha="center",
                     va="center",
                     color="black",
@@ -188,7 +209,7 @@ def _heatmap_alt(
     shown: pd.DataFrame,
     rows: list[str],
     cols: list[str],
-    n_suppressed: int,
+    n_suppressed: tuple[int, int],
     min_cell: int,
     vmin: float,
     vmax: float,
@@ -206,6 +227,8 @@ def _heatmap_alt(
             parts.append(
                 lab[key].format(unit=rows[at[0]], dimension=cols[at[1]], value=fmt_number(arr[at], lab))
             )
-    if n_suppressed:
-        parts.append(lab["alt_suppressed_cells"].format(count=n_suppressed, k=min_cell))
+    if n_suppressed[0]:
+        parts.append(lab["alt_suppressed_cells"].format(count=n_suppressed[0], k=min_cell))
+    if n_suppressed[1]:
+        parts.append(lab["alt_withheld_cells"].format(count=n_suppressed[1]))
     return " ".join(parts)
