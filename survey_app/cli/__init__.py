@@ -10,6 +10,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from survey_app.cli.calibration import calibration
     from survey_app.cli.campaign import campaign
     from survey_app.cli.config import config
     from survey_app.cli.demo import demo
@@ -28,6 +29,7 @@ def register_commands(app: Flask) -> None:
         campaign,
         invitations,
         frames,
+        calibration,
         responses,
         drafts,
         demo,

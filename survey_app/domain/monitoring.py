@@ -38,6 +38,8 @@ class SampleRow:
     delivered: int = 0
     failed: int = 0
     bounced: int = 0
+    #: Drawn people who asked for no more messages (the opt-out link).
+    opted_out: int = 0
     started: int = 0
     finished: int = 0
     revoked: int = 0
@@ -63,30 +65,54 @@ class SampleRow:
 
 
 def _delivery_counts(campaign: Campaign) -> dict[int, dict[str, int]]:
-    """Per frame id, from the delivery log: contacts whose invitation was delivered / failed / bounced, and
-    reminders sent. Aggregated in the database (a large campaign's log has a row per message)."""
-    sent = func.max(case((DeliveryEntry.status == "sent", 1), else_=0))
+    """Per frame id, from the delivery log: people whose invitation was delivered / failed / bounced, and
+    reminders sent. Aggregated in the database (a large campaign's log has a row per message).
+
+    Each person counts once, in one of the three: bounced when any message to them bounced (an invitation
+    or a reminder: they get no further message), else delivered when their invitation went out, else failed
+    (every attempt failed). A gateway's bounce report turns a ``sent`` entry into ``bounced``, so a bounced
+    invitation leaves no ``sent`` one behind."""
+    invited = func.max(case((DeliveryEntry.kind == "invitation", 1), else_=0))
+    sent = func.max(
+        case((and_(DeliveryEntry.kind == "invitation", DeliveryEntry.status == "sent"), 1), else_=0)
+    )
     bounced = func.max(case((DeliveryEntry.status == "bounced", 1), else_=0))
     per_contact = (
-        select(FrameContact.frame_id.label("frame_id"), sent.label("sent"), bounced.label("bounced"))
+        select(
+            FrameContact.frame_id.label("frame_id"),
+            invited.label("invited"),
+            sent.label("sent"),
+            bounced.label("bounced"),
+        )
         .select_from(DeliveryEntry)
         .join(FrameContact, FrameContact.id == DeliveryEntry.contact_id)
-        .where(DeliveryEntry.campaign_id == campaign.id, DeliveryEntry.kind == "invitation")
+        .where(DeliveryEntry.campaign_id == campaign.id)
         .group_by(FrameContact.frame_id, DeliveryEntry.contact_id)
         .subquery()
     )
+    c = per_contact.c
     out: dict[int, dict[str, int]] = {}
     # A contact whose first attempt failed and a later one went out counts as delivered.
-    for frame_id, delivered, bounced_n, contacts in db.session.execute(
+    for frame_id, delivered, bounced_n, failed in db.session.execute(
         select(
-            per_contact.c.frame_id,
-            func.sum(per_contact.c.sent),
-            func.sum(case((per_contact.c.sent == 0, per_contact.c.bounced), else_=0)),
-            func.count(),
-        ).group_by(per_contact.c.frame_id)
+            c.frame_id,
+            func.sum(case((c.bounced == 0, c.sent), else_=0)),
+            func.sum(c.bounced),
+            func.sum(case((and_(c.bounced == 0, c.sent == 0, c.invited == 1), 1), else_=0)),
+        ).group_by(c.frame_id)
     ):
-        d, b = int(delivered or 0), int(bounced_n or 0)
-        out[int(frame_id)] = {"delivered": d, "bounced": b, "failed": int(contacts) - d - b}
+        out[int(frame_id)] = {
+            "delivered": int(delivered or 0),
+            "bounced": int(bounced_n or 0),
+            "failed": int(failed or 0),
+        }
+    for frame_id, opted_out in db.session.execute(
+        select(FrameContact.frame_id, func.count())
+        .join(PopulationFrame, PopulationFrame.id == FrameContact.frame_id)
+        .where(PopulationFrame.campaign_id == campaign.id, FrameContact.opted_out_at.is_not(None))
+        .group_by(FrameContact.frame_id)
+    ):
+        out.setdefault(int(frame_id), {})["opted_out"] = int(opted_out)
     for frame_id, reminders in db.session.execute(
         select(FrameContact.frame_id, func.count())
         .select_from(DeliveryEntry)
@@ -166,6 +192,7 @@ def sample_monitoring(campaign: Campaign, day: date) -> list[SampleRow]:
         row.delivered = counts.get("delivered", 0)
         row.failed = counts.get("failed", 0)
         row.bounced = counts.get("bounced", 0)
+        row.opted_out = counts.get("opted_out", 0)
         row.reminders = counts.get("reminders", 0)
         row.expected_rate = float(expected_rate) if expected_rate is not None else None
         row.target_moe = float(target) if target is not None else None

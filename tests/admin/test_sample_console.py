@@ -11,7 +11,13 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from scoring.sampling import expected_moe, plan_sample
-from survey_app.domain.delivery import record_delivery
+from survey_app.domain.delivery import (
+    assign_optout_hashes,
+    opt_out,
+    optout_token,
+    record_delivery,
+    record_status,
+)
 from survey_app.domain.frames import plan_priors, sample_plan, upload_frame
 from survey_app.domain.lifecycle import duplicate_campaign
 from survey_app.domain.results.runs import compute_run
@@ -125,13 +131,13 @@ def test_monitoring_shows_the_drawn_sample_per_unit_and_group(client: FlaskClien
     }
     r = rows[("SETDA", "Employees (internal)")]
     n = len(setda)
-    #        population, sample, delivered, failed, bounced, started, finished
-    assert r[2:9] == ["40", str(n), str(n - 2), "2", "0", "14", "10"]
+    #        population, sample, delivered, failed, bounced, opted out, started, finished
+    assert r[2:10] == ["40", str(n), str(n - 2), "2", "0", "0", "14", "10"]
     rate = 10 / n
-    assert r[9] == f"{round(100 * rate)}% (50%)"
+    assert r[10] == f"{round(100 * rate)}% (50%)"
     moe = float(expected_moe([40], [10])[0])
-    assert r[10] == f"±{100 * moe:.1f} % (±10.0 %)"
-    assert r[11] == "3"
+    assert r[11] == f"±{100 * moe:.1f} % (±10.0 %)"
+    assert r[12] == "3"
     # DINKES external: one finished and one outstanding can never make the minimum of 5; DINKES internal has
     # no answer after its first day: at this pace it will not make it either.
     notice = html.split('class="sample-warnings"', 1)[1].split("</ul>", 1)[0]
@@ -147,6 +153,59 @@ def test_monitoring_shows_the_drawn_sample_per_unit_and_group(client: FlaskClien
     in_indonesian = client.get(f"/admin/campaigns/{spi.campaign.slug}?lang=id").get_data(as_text=True)
     assert "Sampel terpilih per unit dan kelompok" in in_indonesian
     assert "tidak dapat mencapainya" in in_indonesian
+
+
+def test_monitoring_counts_bounced_and_opted_out_people_once(client: FlaskClient, spi: Survey) -> None:
+    make_user("admin", ["KOTA"], email="boss@example.org")
+    login(client, "boss@example.org")
+    upload_frame(spi.campaign, frame_csv(), "daftar.csv", MAPPING, user=None)
+    db.session.commit()
+    _draw(client, spi.campaign.slug, **PLAN)
+    setda = [_contact_of(inv) for inv in _invitations(spi, "SETDA", "internal")]
+    dinkes = [_contact_of(inv) for inv in _invitations(spi, "DINKES", "internal")]
+    assert len(setda) >= 8
+    assert len(dinkes) >= 2
+    references = iter(f"ref-{k}" for k in range(100))
+
+    def sent(contact: int, kind: str = "invitation") -> str:
+        reference = next(references)
+        record_delivery(spi.campaign, contact, kind, True, 1, "", channel="gateway", reference=reference)  # type: ignore[arg-type]
+        return reference
+
+    # SETDA: eight invitations out. Two of them bounce (the gateway's report); one more person's reminder
+    # bounces after a delivered invitation, and a second report on it changes nothing: three people bounced,
+    # each once. Another's reminder is reported delivered.
+    refs = [sent(c) for c in setda[:8]]
+    record_status(refs[0], "bounced", "no such number")
+    record_status(refs[1], "undeliverable")
+    reminder = sent(setda[2], "reminder")
+    record_status(reminder, "failed")
+    record_status(reminder, "bounced")
+    record_status(sent(setda[3], "reminder"), "delivered")
+    # DINKES internal: one invitation failed for good, one bounced after a failed first attempt.
+    record_delivery(spi.campaign, dinkes[0], "invitation", False, 3, "550 no such user")
+    record_delivery(spi.campaign, dinkes[1], "invitation", False, 3, "421 busy")
+    record_status(sent(dinkes[1]), "bounced")
+    # Two SETDA people opt out through the link of their message (one of them twice), one in DINKES.
+    assign_optout_hashes([*setda[4:6], dinkes[0]])
+    for contact_id in (setda[4], setda[5], setda[5], dinkes[0]):
+        contact = db.session.get(FrameContact, contact_id)
+        assert contact is not None
+        assert opt_out(optout_token(contact)) is not None
+    db.session.commit()
+
+    html = client.get(f"/admin/campaigns/{spi.campaign.slug}?lang=en").get_data(as_text=True)
+    rows = {(r[0].split(" ")[0], r[1]): r for r in _cells(html, "sample-monitoring")}
+    #                                        delivered, failed, bounced, opted out
+    assert rows[("SETDA", "Employees (internal)")][4:8] == ["5", "0", "3", "2"]
+    assert rows[("DINKES", "Employees (internal)")][4:8] == ["0", "1", "1", "1"]
+    assert rows[("DINKES", "Service users (external)")][4:8] == ["0", "0", "0", "0"]
+    headers = html.split('id="sample-monitoring"', 1)[1].split("</thead>", 1)[0]
+    assert headers.index("Bounced") < headers.index("Opted out") < headers.index("Started")
+    # The phone layout labels the new figure like the others.
+    assert 'data-label="Opted out"' in html
+    in_indonesian = client.get(f"/admin/campaigns/{spi.campaign.slug}?lang=id").get_data(as_text=True)
+    assert 'data-label="Opted out"' not in in_indonesian
 
 
 def test_no_sample_table_without_a_population_list(client: FlaskClient, spi: Survey) -> None:
