@@ -18,12 +18,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from scoring.calibration import INTERCEPT, CalibrationMethod, calibrate
-from scoring.design import FloatArray, IntArray, LonelyPSU, svydesign
+from scoring.design import FloatArray, IntArray, LonelyPSU, SurveyDesign, svydesign
 from scoring.estimators import domains, svymean
 from scoring.index.scored import SCORE
 from scoring.intervals import t_interval
 
-__all__ = ["DEFAULT_SEED", "GroupEstimates", "Method", "estimate_groups", "replicate_sd"]
+__all__ = ["DEFAULT_SEED", "GroupEstimates", "Method", "calibrated_weights", "estimate_groups", "replicate_sd"]
 
 Method = Literal["linearization", "bootstrap"]
 
@@ -414,11 +414,7 @@ def _calibrated(
     if not rows.any():
         return res
     sub = frame.loc[rows]
-    part = svydesign(sub, strata="_h", weights="_w", fpc="_N" if has_fpc else None, lonely_psu=lonely_psu)
-    try:
-        part = calibrate(part, margins, how)
-    except ValueError as error:
-        raise ValueError(f"group {name!r}: {error}") from error
+    part = _calibrated_design(sub, name, how, margins, has_fpc, lonely_psu)
     own = [v for v in present if sub[v].notna().any()]
     if not own:
         return res
@@ -433,6 +429,73 @@ def _calibrated(
     merged.loc[hit, "estimate"] = merged.loc[hit, "estimate_cal"]
     merged.loc[hit, "se"] = merged.loc[hit, "se_cal"]
     return merged.drop(columns=["estimate_cal", "se_cal"])
+
+
+def _calibrated_design(
+    sub: pd.DataFrame,
+    name: str,
+    how: CalibrationMethod,
+    margins: pd.DataFrame,
+    has_fpc: bool,
+    lonely_psu: LonelyPSU,
+) -> SurveyDesign:
+    """The design of one group's rows of an analysis frame, calibrated to its margins."""
+    part = svydesign(sub, strata="_h", weights="_w", fpc="_N" if has_fpc else None, lonely_psu=lonely_psu)
+    try:
+        return calibrate(part, margins, how)
+    except ValueError as error:
+        raise ValueError(f"group {name!r}: {error}") from error
+
+
+def calibrated_weights(
+    data: pd.DataFrame,
+    calibration: Mapping[str, tuple[CalibrationMethod, pd.DataFrame]] | None,
+    *,
+    group: str = "group",
+    weight: str | None = "weight",
+    strata: Sequence[str] = ("institution", "stratum"),
+    fpc: str | None = "fpc",
+    open_access: str | None = "open_access",
+    lonely_psu: LonelyPSU = "adjust",
+) -> pd.Series:
+    """Each respondent's weight as :func:`estimate_groups` estimates with it (same arguments).
+
+    The sampling weight of an invited response, 1 for an open-access one, and in a group of
+    ``calibration`` the calibrated weight (R: ``weights(calibrate(subset_design, ...))``). A domain mean is
+    then ``sum(w y) / sum(w)`` over the domain's respondents with a value, so these weights are the shares
+    with which cells count in a larger cell's estimate (disclosure control needs them).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"group": ["internal"] * 4, "sex": ["F", "F", "F", "M"],
+    ...                    "weight": [2.0, 2.0, 2.0, 2.0]})
+    >>> margins = pd.DataFrame({"variable": "sex", "level": ["F", "M"], "total": [4.0, 4.0]})
+    >>> calibrated_weights(df, {"internal": ("poststratify", margins)}).round(4).tolist()
+    [1.3333, 1.3333, 1.3333, 4.0]
+    """
+    calibration = dict(calibration or {})
+    aux = sorted(
+        {
+            str(v)
+            for _, margins in calibration.values()
+            for v in margins["variable"].astype(str)
+            if v != INTERCEPT
+        }
+    )
+    strata_present = [c for c in strata if c in data.columns]
+    frame, _ = _analysis_frame(data, [], [], group, weight, strata_present, fpc, open_access, extra=aux)
+    out = pd.Series(frame["_w"].to_numpy(dtype=np.float64), index=data.index, name="weight")
+    if len(frame) == 0:
+        return out
+    has_fpc = "_N" in frame.columns
+    groups = frame[group].astype("string").fillna("").to_numpy(dtype=object)
+    for name, (how, margins) in sorted(calibration.items()):
+        rows = groups == name
+        if rows.any():
+            part = _calibrated_design(frame.loc[rows], name, how, margins, has_fpc, lonely_psu)
+            out.iloc[np.flatnonzero(rows)] = part.weights
+    return out
 
 
 def replicate_sd(reps: FloatArray) -> FloatArray:

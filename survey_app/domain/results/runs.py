@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from questionnaires.profile import ScoringProfile
 from scoring.index import compute_index, index_from_scores
+from scoring.index.groups import calibrated_weights
 from scoring.index.weights import population_weights
 from scoring.quality import data_quality
 from survey_app.domain.calibration import calibration_for
@@ -156,17 +157,13 @@ def compute_run(
         corrections=corrections,
         calibration=calibration or None,
     )
-    # What each unit × group weighs in the institution's rows, for disclosure control (its scored
-    # respondents' weights, as the estimate uses them).
+    # What each unit × group weighs in the institution's rows, for disclosure control: its scored
+    # respondents' weights as the estimates use them, so the calibrated ones in a calibrated group (a unit's
+    # share of the institution's group cell is then exactly its share of the calibrated weights; after
+    # post-stratification it is no longer its population's). Open-access answers count 1 each.
     data = scored.data
     has_score = pd.to_numeric(data["score"], errors="coerce").notna()
-    weights = (
-        pd.to_numeric(data["weight"], errors="coerce").where(
-            ~data["open_access"].astype("string").str.lower().isin(["true", "1", "t"]), 1.0
-        )
-        if "open_access" in data.columns
-        else pd.to_numeric(data["weight"], errors="coerce")
-    )
+    weights = calibrated_weights(data, calibration or None)
     cell_weights = (
         weights[has_score]
         .groupby([data["unit"].astype("string")[has_score], data["group"].astype("string")[has_score]])
