@@ -23,7 +23,14 @@ from scoring.estimators import domains, svymean
 from scoring.index.scored import SCORE
 from scoring.intervals import t_interval
 
-__all__ = ["DEFAULT_SEED", "GroupEstimates", "Method", "calibrated_weights", "estimate_groups", "replicate_sd"]
+__all__ = [
+    "DEFAULT_SEED",
+    "GroupEstimates",
+    "Method",
+    "calibrated_weights",
+    "estimate_groups",
+    "replicate_sd",
+]
 
 Method = Literal["linearization", "bootstrap"]
 
@@ -464,6 +471,20 @@ def calibrated_weights(
     ``calibration`` the calibrated weight (R: ``weights(calibrate(subset_design, ...))``). A domain mean is
     then ``sum(w y) / sum(w)`` over the domain's respondents with a value, so these weights are the shares
     with which cells count in a larger cell's estimate (disclosure control needs them).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent, as for :func:`estimate_groups`.
+    calibration : mapping or None
+        Per group, ``(method, margins)`` as for :func:`estimate_groups`; ``None``: no group is calibrated.
+    group, weight, strata, fpc, open_access, lonely_psu
+        As for :func:`estimate_groups`.
+
+    Returns
+    -------
+    Series
+        The weights, on ``data``'s index.
 
     Examples
     --------

@@ -206,6 +206,7 @@ def test_monitoring_counts_bounced_and_opted_out_people_once(client: FlaskClient
     assert 'data-label="Opted out"' in html
     in_indonesian = client.get(f"/admin/campaigns/{spi.campaign.slug}?lang=id").get_data(as_text=True)
     assert 'data-label="Opted out"' not in in_indonesian
+    assert 'data-label="Menolak pesan"' in in_indonesian
 
 
 def test_no_sample_table_without_a_population_list(client: FlaskClient, spi: Survey) -> None:
