@@ -555,7 +555,8 @@ def calibration_for(
             ] + margins.loc[margins["variable"] == INTERCEPT, "total"].astype(float).tolist()
             off = [t for t in implied if abs(t - population) > 0.5]
             if off:
-                detail = f"{off[0]:,.0f} / {population:,.0f}"
+                # No thousands separator: the detail is shown as it is, in either language.
+                detail = f"{off[0]:.0f} / {population:.0f}"
                 notes[group] = {**info, "note": "population_mismatch", "detail": detail}
                 continue
             renamed = pd.concat([renamed, _unit_margins(frame, rows, populations, group)], ignore_index=True)

@@ -14,8 +14,12 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from questionnaires.problems import Msg
+from survey_app.admin.terms import error_text
 from survey_app.domain.delivery import assign_optout_hashes, optout_token
+from survey_app.domain.errors import N_, NONE, DomainError, Joined
 from survey_app.domain.frames import upload_frame
+from survey_app.domain.lifecycle import BLOCKER_TEXTS
 from survey_app.extensions import db
 from survey_app.models import QuestionnaireVersion
 from survey_app.models.frames import FrameContact
@@ -179,3 +183,29 @@ def test_the_console_refuses_in_its_language(client: FlaskClient, spi: Survey, l
     )
     assert again.status_code == 400
     assert EXPECTED[lang]["account"] in html.unescape(again.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("id", "tidak dapat dihapus karena masih dipakai (3 undangan, 1 jawaban); arsipkan saja"),
+        ("en", "cannot delete: it is in use (3 invitations, 1 responses); archive it instead"),
+    ],
+)
+def test_words_inside_an_error_are_translated_too(spi: Survey, lang: str, expected: str) -> None:
+    error = DomainError(
+        N_("cannot delete: it is in use (%(what)s); archive it instead"),
+        what=Joined([Msg(BLOCKER_TEXTS["invitations"], n=3), Msg(BLOCKER_TEXTS["responses"], n=1)]),
+    )
+    none = DomainError(
+        N_("correction rule(s) %(rules)s not in profile %(profile)s (it has: %(known)s)"),
+        rules="x",
+        profile="p",
+        known=NONE,
+    )
+    # The command line reads the English text, whatever the console's language.
+    assert str(error) == "cannot delete: it is in use (3 invitations, 1 responses); archive it instead"
+    assert str(none).endswith("(it has: none)")
+    with spi.app.test_request_context(f"/admin/?lang={lang}"):
+        assert error_text(error) == expected
+        assert error_text(none).endswith("(yang ada: belum ada)" if lang == "id" else "(it has: none)")

@@ -261,14 +261,17 @@ def test_a_changed_version_is_refused_in_the_console_language(
 #: import did not take: both are given in the sheet's terms, and in the console's language.
 EXPECTED_PLACES = {
     "id": (
-        "pertanyaan 'q' (relevant): merujuk ke ${dev}, metadata 'deviceid', yang tidak dicatat (survey!A2 (type))",
+        "pertanyaan 'q' (relevant): merujuk ke ${dev}, metadata 'deviceid', yang tidak dicatat "
+        "(survey!A2 (type))",
         "pertanyaan 'a' (relevant): merujuk ke ${b} yang muncul belakangan (survey baris 5); hanya butir "
         "sebelumnya yang dapat dipakai",
         "name pilihan ganda (pertama dipakai pada choices baris 2)",
     ),
     "en": (
-        "question 'q' (relevant): refers to ${dev}, 'deviceid' metadata, which is not recorded (survey!A2 (type))",
-        "question 'a' (relevant): refers to ${b}, which comes later (survey row 5); only earlier items can be used",
+        "question 'q' (relevant): refers to ${dev}, 'deviceid' metadata, which is not recorded "
+        "(survey!A2 (type))",
+        "question 'a' (relevant): refers to ${b}, which comes later (survey row 5); only earlier items "
+        "can be used",
         "duplicate choice name (first used on choices row 2)",
     ),
 }
