@@ -91,6 +91,10 @@ def test_the_sample_pages_are_in_one_language(client: FlaskClient, spi: Survey, 
 
     check(f"{base}/frames/")
     plan = check(f"{base}/frames/plan")
+    # The expected margin of error in the locale's format: "9,9%" in Indonesian, "9.9%" in English.
+    moes = re.findall(r'<td class="num">(\d+[.,]\d)%</td>', plan)
+    assert moes
+    assert all(m[-2] == ("," if lang == "id" else ".") for m in moes), moes
     check(f"{base}/calibration/")
     messages = check(f"{base}/messages/")
     # The chrome is checked, not the texts; the texts of both languages are there by design.
