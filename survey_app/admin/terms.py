@@ -135,14 +135,18 @@ WTFORMS_MESSAGES = (
 )
 
 
+def _gettext(template: str) -> str:
+    return str(gettext(template))
+
+
 def error_text(error: DomainError) -> str:
     """A domain error in the console's language (its English text where it has no catalog message)."""
     if error.message is None:
         return str(error)
     if not error.params:
         return str(gettext(error.message))
-    translate = lambda template: str(gettext(template))  # noqa: E731
-    params = {k: v.render(translate) if isinstance(v, Msg) else v for k, v in error.params.items()}
+    # A field may be a word to translate in turn ("none", "3 invitations").
+    params = {k: v.render(_gettext) if isinstance(v, Msg) else v for k, v in error.params.items()}
     return str(gettext(error.message, **params))
 
 
