@@ -215,7 +215,7 @@ class PlanPriors:
 
     @property
     def why(self) -> Msg:
-        """``no_neyman`` in words, to translate."""
+        """``no_neyman`` in words, to translate (``str()``: the English, for the command line)."""
         if self.no_neyman == "no_campaign":
             return Msg(N_("there is no earlier campaign of this institution to take the SDs from"))
         if self.no_neyman == "no_results":
@@ -229,11 +229,6 @@ class PlanPriors:
                 slug=self.previous,
             )
         return Joined(())  # nothing to say (and no catalog lookup of "")
-
-    @property
-    def reason(self) -> str:
-        """``no_neyman`` in words (English, for errors and the command line)."""
-        return str(self.why)
 
 
 def plan_priors(campaign: Campaign) -> PlanPriors:
