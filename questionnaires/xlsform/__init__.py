@@ -151,6 +151,8 @@ def _mapped(problems: list[Problem], origins: dict[int, Place], importer: Import
     for problem in problems:
         place = origins.get(problem.line, Place(""))
         message = problem.message
+        # The English text and the same as a message to translate, rewritten alike.
+        msg = problem.text
         match = _UNKNOWN_REFERENCE.search(message)
         if match:
             name = match.group(1)
@@ -158,17 +160,21 @@ def _mapped(problems: list[Problem], origins: dict[int, Place], importer: Import
                 continue  # the question itself is reported where it is
             if name in importer.dropped:
                 cause, why = importer.dropped[name]
-                if not importer.options.skip_refused and "refused" in why:
+                if not importer.options.skip_refused and "refused" in str(why):
                     continue  # reported once, at the refused row
                 message = message.replace(
                     match.group(0), f"refers to ${{{name}}}, {why} ({cause.describe()})"
                 )
+                if msg is not None:
+                    msg = _dropped_reference(msg, name, why, cause.describe())
         # "first defined on line 12" names a line of the generated YAML; the user knows the sheet row.
         message = re.sub(
             r"\bline (\d+)",
             lambda m: str(origins[int(m.group(1))].describe()) if int(m.group(1)) in origins else m.group(0),
             message,
         )
+        if msg is not None:
+            msg = _sheet_lines(msg, origins)
         if message.startswith("sections: a questionnaire needs at least one section"):
             if any(f.severity is not Severity.WARNING for f in importer.findings.items):
                 continue  # every question was refused or has a problem of its own, reported there
@@ -176,14 +182,77 @@ def _mapped(problems: list[Problem], origins: dict[int, Place], importer: Import
             continue
         english = _xlsform_words(message)
         text: Label = english
-        if problem.text is not None and message == problem.message:
-            # The same words as a message to translate, where the template-level mapping says exactly
+        if msg is not None:
+            # The same words as a message to translate, where the template-level rewriting says exactly
             # what the text-level one does (else the English text is shown as it is).
-            candidate = _xlsform_msg(problem.text)
+            candidate = _xlsform_msg(msg)
             if str(candidate) == english:
                 text = candidate
         findings.append(Finding(place, text))
     return findings
+
+
+_UNKNOWN_REFERENCE_TEMPLATE = "%(what)s: refers to unknown item ${%(ref)s}%(hint)s"
+
+
+def _dropped_reference(message: Msg, name: str, why: Msg, place: Label) -> Msg:
+    """``message`` with its reference to the row ``name``, which was not imported, saying why and where."""
+    params = dict(message.params)
+    if message.template == _UNKNOWN_REFERENCE_TEMPLATE and params.get("ref") == name:
+        return Msg(
+            N_("%(what)s: refers to ${%(ref)s}, %(why)s (%(place)s)"),
+            what=params["what"],
+            ref=name,
+            why=why,
+            place=place,
+        )
+    inner = {
+        k: _dropped_reference(v, name, why, place) if isinstance(v, Msg) else v for k, v in params.items()
+    }
+    return Msg(message.template, **inner)
+
+
+#: The validator's templates that name a line of the generated YAML, with the field holding it, and the
+#: same in XLSForm's words naming the sheet's cell instead (:func:`_sheet_lines`).
+_LINE_TEMPLATES = {
+    "%(kind)s id '%(value)s' is already used by the %(other_kind)s on line %(other)s": (
+        "other",
+        N_("%(kind)s id '%(value)s' is already used by the %(other_kind)s on %(other)s"),
+    ),
+    "item '%(id)s' (line %(line)s)": ("line", N_("question '%(id)s' (%(line)s)")),
+    "%(what)s: refers to ${%(ref)s}, which comes later (line %(line)s); only earlier items can be used": (
+        "line",
+        N_("%(what)s: refers to ${%(ref)s}, which comes later (%(line)s); only earlier items can be used"),
+    ),
+    "%(what)s: duplicate scale id (first defined on line %(first)s)": (
+        "first",
+        N_("%(what)s: duplicate list_name (first defined on %(first)s)"),
+    ),
+    "%(what)s: the %(value)s code '%(code)s' clashes with the option on line %(line)s": (
+        "line",
+        N_("%(what)s: the %(value)s code '%(code)s' clashes with the option on %(line)s"),
+    ),
+    "%(what)s: duplicate option code (first used on line %(line)s)": (
+        "line",
+        N_("%(what)s: duplicate choice name (first used on %(line)s)"),
+    ),
+    "%(what)s: duplicate key '%(key)s' (first given on line %(first)s)": (
+        "first",
+        N_("%(what)s: duplicate key '%(key)s' (first given on %(first)s)"),
+    ),
+}
+
+
+def _sheet_lines(message: Msg, origins: dict[int, Place]) -> Msg:
+    """``message`` naming the sheet's cells where it names a line of the generated YAML."""
+    params = {k: _sheet_lines(v, origins) if isinstance(v, Msg) else v for k, v in message.params}
+    found = _LINE_TEMPLATES.get(message.template)
+    if found is not None:
+        key, template = found
+        line = params.get(key)
+        if isinstance(line, int) and line in origins:
+            return Msg(template, **{**params, key: origins[line].describe()})
+    return Msg(message.template, **params)
 
 
 #: The validator's words for the questionnaire YAML, and XLSForm's for the same things.

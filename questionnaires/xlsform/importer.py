@@ -316,7 +316,7 @@ class Importer(_QuestionReader):
                 elif kind == "end_repeat":
                     skip_depth -= 1
                 if name:
-                    self.dropped[name] = (skip_start or type_place, "inside a refused repeat")
+                    self.dropped[name] = (skip_start or type_place, Msg(N_("inside a refused repeat")))
                 continue
             if not record:
                 continue
@@ -410,7 +410,10 @@ class Importer(_QuestionReader):
                     ),
                 )
                 if name:
-                    self.dropped[name] = (type_place, f"'{kind}' metadata, which is not recorded")
+                    self.dropped[name] = (
+                        type_place,
+                        Msg(N_("'%(kind)s' metadata, which is not recorded"), kind=kind),
+                    )
                 continue
             refusal = ANONYMITY.get(kind) or NOT_YET.get(kind)
             what: Label = f"'{kind}'" if kind != "begin_repeat" else Msg(N_("a repeat"))
@@ -434,9 +437,9 @@ class Importer(_QuestionReader):
                 if name:
                     self.dropped[name] = (
                         type_place,
-                        f"{what}, which is refused"
+                        Msg(N_("%(what)s, which is refused"), what=what)
                         if not self.options.skip_refused
-                        else f"{what}, which was left out",
+                        else Msg(N_("%(what)s, which was left out"), what=what),
                     )
                 if kind == "begin_repeat":
                     skip_depth = 1

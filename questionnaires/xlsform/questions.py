@@ -46,7 +46,7 @@ class _QuestionReader:
         self.findings = Findings(filename)
         self.origins = Origins()
         #: Names of rows not imported, with the finding's place: references to them are follow-on problems.
-        self.dropped: dict[str, tuple[Place, str]] = {}
+        self.dropped: dict[str, tuple[Place, Msg]] = {}
         self.failed: set[str] = set()
         self.names: dict[str, Place] = {}
         self.survey: _SheetReader | None = None

@@ -13,7 +13,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
 
 from survey_app.admin.forms import ActionForm
-from survey_app.admin.terms import group_label
+from survey_app.admin.terms import error_text, group_label, problem_text
 from survey_app.domain.accounts import campaign_for
 from survey_app.domain.calibration import (
     MarginsRejectedError,
@@ -58,6 +58,7 @@ def _page(
             form=form,
             stored=campaign_margins(campaign),
             problems=problems,
+            problem_text=problem_text,
             method_labels=METHOD_LABELS,
             action_form=ActionForm(),
         ),
@@ -88,7 +89,7 @@ def upload(slug: str) -> ResponseReturnValue:
         return _page(campaign, form, rejected.problems, status=400)
     except DomainError as error:
         db.session.rollback()
-        flash(_("Nothing was stored: %(problem)s", problem=str(error)))
+        flash(_("Nothing was stored: %(problem)s", problem=error_text(error)))
         return _page(campaign, form, status=400)
     db.session.commit()
     flash(_("The margins have been stored; the next computation of the results calibrates this group."))
@@ -105,7 +106,7 @@ def remove(slug: str, group: str) -> ResponseReturnValue:
         remove_margins(campaign, group, user=acting_user())
     except DomainError as error:
         db.session.rollback()
-        flash(str(error))
+        flash(error_text(error))
         return redirect(url_for(".show", slug=slug))
     db.session.commit()
     flash(_("The margins have been removed; the next computation uses the population weights alone."))

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from scoring.frames import ColumnMapping
 from survey_app.admin.forms import ActionForm
-from survey_app.admin.terms import error_text, problem_text
+from survey_app.admin.terms import error_text, group_label, problem_text
 from survey_app.domain.accounts import audit, campaign_for
 from survey_app.domain.delivery import delivery_counts, opted_out_count
 from survey_app.domain.errors import DomainError
@@ -125,7 +125,7 @@ class DrawForm(PlanForm):
 def _upload_form(campaign: Campaign) -> UploadForm:
     form = UploadForm()
     groups = sorted({q.respondent_group for q in campaign.questionnaires})
-    form.group.choices = [("", _("(from the column)"))] + [(g, g) for g in groups]
+    form.group.choices = [("", _("(from the column)"))] + [(g, group_label(g)) for g in groups]
     return form
 
 

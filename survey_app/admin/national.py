@@ -15,6 +15,7 @@ from wtforms import DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import URL, InputRequired, NumberRange, Optional
 
 from survey_app.admin.forms import ActionForm
+from survey_app.admin.terms import error_text
 from survey_app.domain.errors import DomainError
 from survey_app.domain.national import figures, reset_figure, set_figure
 from survey_app.extensions import db
@@ -63,7 +64,7 @@ def index() -> ResponseReturnValue:
             )
         except DomainError as error:
             db.session.rollback()
-            flash(str(error))
+            flash(error_text(error))
         else:
             db.session.commit()
             flash(_("The national figure for %(year)s is saved.", year=form.year.data))

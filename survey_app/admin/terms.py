@@ -10,6 +10,7 @@ from babel.numbers import format_decimal, format_percent
 from flask import Blueprint
 from flask_babel import get_locale, gettext, lazy_gettext
 
+from questionnaires.problems import Msg
 from survey_app.domain.errors import DomainError
 from survey_app.reporting.catalog import N_
 
@@ -134,14 +135,19 @@ WTFORMS_MESSAGES = (
 )
 
 
+def _gettext(template: str) -> str:
+    return str(gettext(template))
+
+
 def error_text(error: DomainError) -> str:
     """A domain error in the console's language (its English text where it has no catalog message)."""
     if error.message is None:
         return str(error)
-    translated = (
-        str(gettext(error.message)) if not error.params else str(gettext(error.message, **error.params))
-    )
-    return translated
+    if not error.params:
+        return str(gettext(error.message))
+    # A field may be a word to translate in turn ("none", "3 invitations").
+    params = {k: v.render(_gettext) if isinstance(v, Msg) else v for k, v in error.params.items()}
+    return str(gettext(error.message, **params))
 
 
 class Renderable(Protocol):

@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Select, or_, select
 
-from survey_app.domain.errors import DomainError, NotFoundError
+from survey_app.domain.errors import N_, DomainError, NotFoundError
 from survey_app.domain.search import contains
 from survey_app.extensions import db
 from survey_app.models import ROLES, AuditEntry, Campaign, Institution, User
@@ -32,32 +32,34 @@ MIN_PASSWORD_LENGTH = 12
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise DomainError(N_("the password must have at least %(n)s characters"), n=MIN_PASSWORD_LENGTH)
     return _hasher.hash(password)
 
 
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
     if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 255:
-        raise DomainError(f"{email!r} is not an e-mail address")
+        raise DomainError(N_("%(email)s is not an e-mail address"), email=repr(email))
     return email
 
 
 def create_user(email: str, password: str, role: str, institution_codes: list[str] | None = None) -> User:
     """A new active account; an admin without institutions sees all of them."""
     if role not in ROLES:
-        raise DomainError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        raise DomainError(
+            N_("unknown role %(role)s; expected one of %(roles)s"), role=repr(role), roles=", ".join(ROLES)
+        )
     email = normalise_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise DomainError(f"an account for {email} exists already")
+        raise DomainError(N_("an account for %(email)s exists already"), email=email)
     institutions = []
     for code in institution_codes or []:
         institution = db.session.scalar(select(Institution).where(Institution.code == code))
         if institution is None:
-            raise DomainError(f"no institution with code {code!r}")
+            raise DomainError(N_("no institution with code %(code)s"), code=repr(code))
         institutions.append(institution)
     if not institutions and role != "admin":
-        raise DomainError(f"a {role} needs at least one institution (--institution CODE)")
+        raise DomainError(N_("a %(role)s needs at least one institution (--institution CODE)"), role=role)
     user = User(
         email=email,
         password_hash=hash_password(password),
@@ -75,7 +77,7 @@ def find_user(email: str) -> User:
     """The account with ``email`` (any case), for the commands."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise DomainError(f"no account {email!r}")
+        raise DomainError(N_("no account %(email)s"), email=repr(email))
     return user
 
 
@@ -234,7 +236,9 @@ def set_data_steward(user: User, steward: bool, *, by: User | None) -> bool:
     (:func:`may_manage`). Returns whether anything changed."""
     if steward and user.role not in STEWARD_ROLES:
         raise DomainError(
-            f"a {user.role} cannot be a data steward; make {user.email} an analyst or admin first"
+            N_("a %(role)s cannot be a data steward; make %(email)s an analyst or admin first"),
+            role=user.role,
+            email=user.email,
         )
     if bool(user.data_steward) == steward:
         return False

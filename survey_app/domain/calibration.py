@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,9 +28,10 @@ import pandas as pd
 from sqlalchemy import delete, select
 
 from questionnaires.model import Questionnaire
+from questionnaires.problems import Msg
 from scoring.calibration import INTERCEPT, CalibrationMethod
 from survey_app.domain.accounts import audit
-from survey_app.domain.errors import DomainError
+from survey_app.domain.errors import N_, DomainError
 from survey_app.domain.questionnaires import campaign_versions
 from survey_app.extensions import db
 from survey_app.models import Campaign, User
@@ -50,6 +52,16 @@ class MarginProblem:
     row: int | None
     column: str | None
     message: str
+    #: The message as a template with its fields, for the console to translate (``None``: shown as it is).
+    text: Msg | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, row: int | None, column: str | None, message: Msg) -> MarginProblem:
+        return cls(row, column, str(message), message)
+
+    def render(self, translate: Callable[[str], str]) -> str:
+        """The message in the language of ``translate`` (a gettext)."""
+        return self.message if self.text is None else self.text.render(translate)
 
     def __str__(self) -> str:
         where = ", ".join(
@@ -74,30 +86,46 @@ def _read(data: bytes, filename: str) -> tuple[pd.DataFrame | None, list[MarginP
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return None, [MarginProblem(None, None, "the file is not UTF-8 text (save it as CSV UTF-8)")]
+        return None, [
+            MarginProblem.of(None, None, Msg(N_("the file is not UTF-8 text (save it as CSV UTF-8)")))
+        ]
     if not text.strip():
-        return None, [MarginProblem(None, None, "the file is empty")]
+        return None, [MarginProblem.of(None, None, Msg(N_("the file is empty")))]
     first = text.splitlines()[0]
     # Excel in the Indonesian locale writes ";" (the decimal separator is ",").
     sep = ";" if first.count(";") > first.count(",") else ","
     try:
         table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, csv.Error) as error:
-        return None, [MarginProblem(None, None, f"cannot read {filename} as CSV: {error}")]
+        return None, [
+            MarginProblem.of(
+                None, None, Msg(N_("cannot read %(file)s as CSV: %(error)s"), file=filename, error=str(error))
+            )
+        ]
     table.columns = [str(c).strip().lower() for c in table.columns]
     table.attrs["decimal_comma"] = sep == ";"
     missing = [c for c in ("variable", "level", "total") if c not in table.columns]
     if missing:
         return None, [
-            MarginProblem(
+            MarginProblem.of(
                 1,
                 None,
-                f"missing column(s) {', '.join(missing)}: the columns are variable,level,total "
-                f"(found: {', '.join(table.columns)})",
+                Msg(
+                    N_(
+                        "missing column(s) %(missing)s: the columns are variable,level,total "
+                        "(found: %(found)s)"
+                    ),
+                    missing=", ".join(missing),
+                    found=", ".join(table.columns),
+                ),
             )
         ]
     if len(table) > MAX_ROWS:
-        return None, [MarginProblem(None, None, f"{len(table)} rows: at most {MAX_ROWS}")]
+        return None, [
+            MarginProblem.of(
+                None, None, Msg(N_("%(rows)s rows: at most %(limit)s"), rows=len(table), limit=MAX_ROWS)
+            )
+        ]
     return table, []
 
 
@@ -120,8 +148,14 @@ def validate_margins(
     problems: list[MarginProblem] = []
     if method not in CALIBRATION_METHODS:
         problems.append(
-            MarginProblem(
-                None, None, f"method must be one of {', '.join(CALIBRATION_METHODS)}, not {method!r}"
+            MarginProblem.of(
+                None,
+                None,
+                Msg(
+                    N_("method must be one of %(known)s, not %(method)s"),
+                    known=", ".join(CALIBRATION_METHODS),
+                    method=repr(method),
+                ),
             )
         )
     rows: list[tuple[str, str, float]] = []
@@ -135,38 +169,64 @@ def validate_margins(
         raw = str(record["total"]).strip()
         total = _number(raw, bool(table.attrs.get("decimal_comma")))
         if not variable:
-            problems.append(MarginProblem(row, "variable", "empty: name a questionnaire item"))
+            problems.append(MarginProblem.of(row, "variable", Msg(N_("empty: name a questionnaire item"))))
             continue
         if total is None:
-            problems.append(MarginProblem(row, "total", f"{raw!r} is not a number"))
+            problems.append(
+                MarginProblem.of(row, "total", Msg(N_("%(value)s is not a number"), value=repr(raw)))
+            )
         elif total < 0:
-            problems.append(MarginProblem(row, "total", f"a total cannot be negative ({total:g})"))
+            problems.append(
+                MarginProblem.of(
+                    row, "total", Msg(N_("a total cannot be negative (%(total)s)"), total=f"{total:g}")
+                )
+            )
         elif level and total == 0:
             problems.append(
-                MarginProblem(row, "total", "a level of the population with nobody in it: leave the row out")
+                MarginProblem.of(
+                    row, "total", Msg(N_("a level of the population with nobody in it: leave the row out"))
+                )
             )
         if (variable, level) in seen:
             problems.append(
-                MarginProblem(row, None, f"{variable} = {level!r} repeats row {seen[(variable, level)]}")
+                MarginProblem.of(
+                    row,
+                    None,
+                    Msg(
+                        N_("%(variable)s = %(level)s repeats row %(first)s"),
+                        variable=variable,
+                        level=repr(level),
+                        first=seen[(variable, level)],
+                    ),
+                )
             )
             continue
         seen[(variable, level)] = row
         if variable == INTERCEPT:
             if level:
                 problems.append(
-                    MarginProblem(row, "level", f"{INTERCEPT} (the population size) has no level")
+                    MarginProblem.of(
+                        row, "level", Msg(N_("%(name)s (the population size) has no level"), name=INTERCEPT)
+                    )
                 )
             elif method != "linear":
-                problems.append(MarginProblem(row, "variable", f"{INTERCEPT} is for linear calibration only"))
+                problems.append(
+                    MarginProblem.of(
+                        row, "variable", Msg(N_("%(name)s is for linear calibration only"), name=INTERCEPT)
+                    )
+                )
         else:
             item = items.get(variable)
             if item is None:
                 problems.append(
-                    MarginProblem(
+                    MarginProblem.of(
                         row,
                         "variable",
-                        f"unknown item {variable!r}: not a question of the "
-                        f"{questionnaire.group.value} questionnaire",
+                        Msg(
+                            N_("unknown item %(item)s: not a question of the %(group)s questionnaire"),
+                            item=repr(variable),
+                            group=questionnaire.group.value,
+                        ),
                     )
                 )
                 continue
@@ -175,47 +235,69 @@ def validate_margins(
                 codes = [o.code for o in scale.options] if scale else []
                 if not level:
                     problems.append(
-                        MarginProblem(
+                        MarginProblem.of(
                             row,
                             "level",
-                            f"empty: {variable} is a choice question; give one row per answer option",
+                            Msg(
+                                N_("empty: %(item)s is a choice question; give one row per answer option"),
+                                item=variable,
+                            ),
                         )
                     )
                     continue
                 elif level not in codes:
                     problems.append(
-                        MarginProblem(
+                        MarginProblem.of(
                             row,
                             "level",
-                            f"unknown level {level!r} of {variable} (its options: {', '.join(codes)})",
+                            Msg(
+                                N_("unknown level %(level)s of %(item)s (its options: %(options)s)"),
+                                level=repr(level),
+                                item=variable,
+                                options=", ".join(codes),
+                            ),
                         )
                     )
                     continue
             elif item.type.is_number:
                 if level:
                     problems.append(
-                        MarginProblem(
+                        MarginProblem.of(
                             row,
                             "level",
-                            f"{variable} is a numeric question: leave the level empty and give its total",
+                            Msg(
+                                N_(
+                                    "%(item)s is a numeric question: leave the level empty and give its total"
+                                ),
+                                item=variable,
+                            ),
                         )
                     )
                     continue
                 elif method != "linear":
                     problems.append(
-                        MarginProblem(
+                        MarginProblem.of(
                             row,
                             "variable",
-                            f"{variable} is numeric: a numeric total needs linear calibration",
+                            Msg(
+                                N_("%(item)s is numeric: a numeric total needs linear calibration"),
+                                item=variable,
+                            ),
                         )
                     )
             else:
                 problems.append(
-                    MarginProblem(
+                    MarginProblem.of(
                         row,
                         "variable",
-                        f"{variable} is a {item.type.value} question: calibration takes single-choice "
-                        "or numeric questions",
+                        Msg(
+                            N_(
+                                "%(item)s is a %(type)s question: calibration takes single-choice or numeric "
+                                "questions"
+                            ),
+                            item=variable,
+                            type=item.type.value,
+                        ),
                     )
                 )
                 continue
@@ -224,7 +306,9 @@ def validate_margins(
         if total is not None:
             rows.append((variable, level, total))
     if not len(table):
-        problems.append(MarginProblem(None, None, "no margins: the file has a header but no rows"))
+        problems.append(
+            MarginProblem.of(None, None, Msg(N_("no margins: the file has a header but no rows")))
+        )
     # Levels missing from the margins: a respondent who gave one could not be weighted.
     categorical: dict[str, dict[str, float]] = {}
     for variable, level, total in rows:
@@ -239,34 +323,50 @@ def validate_margins(
         absent = [c for c in codes if c not in levels]
         if absent:
             problems.append(
-                MarginProblem(
+                MarginProblem.of(
                     None,
                     "level",
-                    f"{variable}: level(s) {', '.join(absent)} missing from the margins (every answer "
-                    "option needs its population total, or respondents who chose it could not be weighted)",
+                    Msg(
+                        N_(
+                            "%(item)s: level(s) %(levels)s missing from the margins (every answer option "
+                            "needs its population total, or respondents who chose it could not be weighted)"
+                        ),
+                        item=variable,
+                        levels=", ".join(absent),
+                    ),
                 )
             )
     sums = {v: sum(levels.values()) for v, levels in categorical.items()}
     if len(set(round(s, 6) for s in sums.values())) > 1:
         shown = ", ".join(f"{v} {s:g}" for v, s in sums.items())
         problems.append(
-            MarginProblem(
-                None, "total", f"the margins add up to different population sizes ({shown}): they must agree"
+            MarginProblem.of(
+                None,
+                "total",
+                Msg(
+                    N_("the margins add up to different population sizes (%(sums)s): they must agree"),
+                    sums=shown,
+                ),
             )
         )
     variables = sorted({v for v, _, _ in rows if v != INTERCEPT})
     if method == "poststratify" and len(variables) > 1:
         problems.append(
-            MarginProblem(
+            MarginProblem.of(
                 None,
                 "variable",
-                f"post-stratification uses one question, not {len(variables)} "
-                f"({', '.join(variables)}): use rake or linear",
+                Msg(
+                    N_("post-stratification uses one question, not %(n)s (%(items)s): use rake or linear"),
+                    n=len(variables),
+                    items=", ".join(variables),
+                ),
             )
         )
     if method == "rake" and len(variables) < 1:
         problems.append(
-            MarginProblem(None, "variable", "raking needs the margins of at least one choice question")
+            MarginProblem.of(
+                None, "variable", Msg(N_("raking needs the margins of at least one choice question"))
+            )
         )
     frame = pd.DataFrame(rows, columns=["variable", "level", "total"])
     return frame, problems
@@ -276,7 +376,11 @@ def _questionnaire(campaign: Campaign, group: str) -> Questionnaire:
     for _version, questionnaire in campaign_versions(campaign):
         if questionnaire.group.value == group:
             return questionnaire
-    raise DomainError(f"campaign {campaign.slug} has no questionnaire for group {group!r}")
+    raise DomainError(
+        N_("campaign %(slug)s has no questionnaire for group %(group)s"),
+        slug=campaign.slug,
+        group=repr(group),
+    )
 
 
 def upload_margins(
@@ -290,11 +394,15 @@ def upload_margins(
         margins, problems = validate_margins(table, questionnaire, method)
     if campaign.variance_method == "bootstrap":
         problems.append(
-            MarginProblem(
+            MarginProblem.of(
                 None,
                 None,
-                "the campaign's standard errors are bootstrapped; calibration needs linearization "
-                "(change the campaign's variance method first)",
+                Msg(
+                    N_(
+                        "the campaign's standard errors are bootstrapped; calibration needs linearization "
+                        "(change the campaign's variance method first)"
+                    )
+                ),
             )
         )
     if problems:
@@ -338,7 +446,9 @@ def remove_margins(campaign: Campaign, group: str, *, user: User | None) -> None
         )
     )
     if not getattr(found, "rowcount", 0):
-        raise DomainError(f"group {group!r} of campaign {campaign.slug} has no margins")
+        raise DomainError(
+            N_("group %(group)s of campaign %(slug)s has no margins"), group=repr(group), slug=campaign.slug
+        )
     audit("calibration.remove", f"campaign:{campaign.slug}", user=user, group=group)
 
 
@@ -445,7 +555,8 @@ def calibration_for(
             ] + margins.loc[margins["variable"] == INTERCEPT, "total"].astype(float).tolist()
             off = [t for t in implied if abs(t - population) > 0.5]
             if off:
-                detail = f"{off[0]:,.0f} / {population:,.0f}"
+                # No thousands separator: the detail is shown as it is, in either language.
+                detail = f"{off[0]:.0f} / {population:.0f}"
                 notes[group] = {**info, "note": "population_mismatch", "detail": detail}
                 continue
             renamed = pd.concat([renamed, _unit_margins(frame, rows, populations, group)], ignore_index=True)

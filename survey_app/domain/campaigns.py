@@ -11,7 +11,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, or_, select
 
 from questionnaires.profile import ScoringProfile
-from survey_app.domain.errors import N_, DomainError
+from survey_app.domain.errors import N_, NONE, DomainError
 from survey_app.extensions import db
 from survey_app.models import (
     GROUPS,
@@ -85,26 +85,39 @@ def create_campaign(
 ) -> Campaign:
     institution = db.session.scalar(select(Institution).where(Institution.code == institution_code))
     if institution is None:
-        raise DomainError(f"no institution with code {institution_code!r} (import it first)")
+        raise DomainError(
+            N_("no institution with code %(code)s (import it first)"), code=repr(institution_code)
+        )
     if db.session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
         raise DomainError(N_("a campaign with the short name %(slug)s already exists"), slug=repr(slug))
     if closes_on < opens_on:
-        raise DomainError(f"the close date {closes_on} is before the open date {opens_on}")
+        raise DomainError(
+            N_("the close date %(closes)s is before the open date %(opens)s"),
+            closes=closes_on,
+            opens=opens_on,
+        )
     if min_cell < 1:
-        raise DomainError(f"min cell size must be at least 1, got {min_cell}")
+        raise DomainError(N_("min cell size must be at least 1, got %(value)s"), value=min_cell)
     if release_batch is not None and release_batch < 1:
-        raise DomainError(f"the release batch must be at least 1, got {release_batch}")
+        raise DomainError(N_("the release batch must be at least 1, got %(value)s"), value=release_batch)
     if not (allow_invitation or allow_open):
-        raise DomainError("a campaign needs at least one access mode (invitation or open)")
+        raise DomainError(N_("a campaign needs at least one access mode (invitation or open)"), catalog=True)
     if not versions:
-        raise DomainError("a campaign needs a questionnaire version for at least one group")
+        raise DomainError(N_("a campaign needs a questionnaire version for at least one group"), catalog=True)
     for group, version in versions.items():
         if group not in GROUPS:
-            raise DomainError(f"unknown respondent group {group!r} (expected one of {', '.join(GROUPS)})")
+            raise DomainError(
+                N_("unknown respondent group %(group)s (expected one of %(groups)s)"),
+                group=repr(group),
+                groups=", ".join(GROUPS),
+            )
         if version.respondent_group != group:
             raise DomainError(
-                f"questionnaire {version.questionnaire_id}@{version.version} is for group "
-                f"{version.respondent_group}, not {group}"
+                N_("questionnaire %(id)s@%(version)s is for group %(its)s, not %(group)s"),
+                id=version.questionnaire_id,
+                version=version.version,
+                its=version.respondent_group,
+                group=group,
             )
     check_open_access(versions, allow_open)
     campaign = Campaign(
@@ -138,8 +151,10 @@ def create_campaign(
 def find_campaign(slug: str) -> Campaign:
     campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
     if campaign is None:
-        known = ", ".join(db.session.scalars(select(Campaign.slug).order_by(Campaign.slug)).all()) or "none"
-        raise DomainError(f"no campaign with slug {slug!r} (known: {known})")
+        known = ", ".join(db.session.scalars(select(Campaign.slug).order_by(Campaign.slug)).all())
+        raise DomainError(
+            N_("no campaign with slug %(slug)s (known: %(known)s)"), slug=repr(slug), known=known or NONE
+        )
     return campaign
 
 

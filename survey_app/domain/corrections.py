@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from questionnaires.profile import CorrectionRule, ScoringProfile
-from survey_app.domain.errors import DomainError
+from survey_app.domain.errors import N_, NONE, DomainError
 from survey_app.extensions import db
 from survey_app.models import Campaign, CorrectionCase
 from survey_app.models.types import utcnow
@@ -48,12 +48,14 @@ def set_cases(
     unknown = sorted(set(cases) - rules)
     if unknown:
         raise DomainError(
-            f"correction rule(s) {', '.join(unknown)} not in profile {profile.id} "
-            f"(it has: {', '.join(sorted(rules)) or 'none'})"
+            N_("correction rule(s) %(rules)s not in profile %(profile)s (it has: %(known)s)"),
+            rules=", ".join(unknown),
+            profile=profile.id,
+            known=", ".join(sorted(rules)) or NONE,
         )
     negative = sorted(rule for rule, n in cases.items() if n < 0)
     if negative:
-        raise DomainError(f"the number of cases must be 0 or more ({', '.join(negative)})")
+        raise DomainError(N_("the number of cases must be 0 or more (%(rules)s)"), rules=", ".join(negative))
     stored = {
         row.rule: row
         for row in db.session.scalars(select(CorrectionCase).where(CorrectionCase.campaign_id == campaign.id))

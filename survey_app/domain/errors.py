@@ -6,7 +6,10 @@ non-zero, the API answers with a JSON problem, a page answers 404 for :class:`No
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
+
+from questionnaires.problems import Msg
 
 
 def N_(message: str) -> str:  # noqa: N802 - the name pybabel extracts by default
@@ -14,12 +17,31 @@ def N_(message: str) -> str:  # noqa: N802 - the name pybabel extracts by defaul
     return message
 
 
+class Joined(Msg):
+    """Messages shown one after the other, comma-separated ("3 invitation(s), 1 response(s)"), each
+    translated in turn."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: Iterable[Msg]) -> None:
+        super().__init__("")
+        self.parts = tuple(parts)
+
+    def render(self, translate: Callable[[str], str] = lambda t: t) -> str:
+        return ", ".join(p.render(translate) for p in self.parts)
+
+
+#: "none" in a list of what exists ("it has: none").
+NONE = Msg(N_("none"))
+
+
 class DomainError(ValueError):
     """Bad input or a refused action; the message is for the user (which file, line, field, what was
     expected).
 
     ``str()`` is the English text (the command line prints it). ``message`` and ``params`` give the console
-    the same text to translate: a catalog message with ``%(name)s`` fields, filled from ``params``.
+    the same text to translate: a catalog message with ``%(name)s`` fields, filled from ``params``; a field
+    that is a :class:`~questionnaires.problems.Msg` (a word such as "none") is translated in turn.
 
     >>> str(DomainError(N_("%(source)s, line %(line)s: column %(column)s is empty"), source="CSV", line=3,
     ...                 column="unit_code"))

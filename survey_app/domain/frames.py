@@ -26,10 +26,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import delete, func, select
 
+from questionnaires.problems import Msg
 from scoring.frames import ColumnMapping, FrameProblem, frame_hash, read_table, validate_frame
 from scoring.sampling import DrawMethod, draw_sample, plan_sample, sample_size
 from survey_app.domain.accounts import audit
-from survey_app.domain.errors import N_, DomainError
+from survey_app.domain.errors import N_, DomainError, Joined
 from survey_app.extensions import db
 from survey_app.models import Campaign, Invitation, ScoreRun, Unit, User
 from survey_app.models.frames import FrameContact, PopulationFrame, SampleDraw
@@ -213,13 +214,21 @@ class PlanPriors:
     no_neyman: str | None = None
 
     @property
-    def reason(self) -> str:
-        """``no_neyman`` in words (English, for errors and the command line)."""
-        return {
-            "no_campaign": "there is no earlier campaign of this institution to take the SDs from",
-            "no_results": f"the last campaign ({self.previous}) has no computed results to take the SDs from",
-            "no_sd": f"the results of the last campaign ({self.previous}) give no SD per unit and group",
-        }.get(self.no_neyman or "", "")
+    def why(self) -> Msg:
+        """``no_neyman`` in words, to translate (``str()``: the English, for the command line)."""
+        if self.no_neyman == "no_campaign":
+            return Msg(N_("there is no earlier campaign of this institution to take the SDs from"))
+        if self.no_neyman == "no_results":
+            return Msg(
+                N_("the last campaign (%(slug)s) has no computed results to take the SDs from"),
+                slug=self.previous,
+            )
+        if self.no_neyman == "no_sd":
+            return Msg(
+                N_("the results of the last campaign (%(slug)s) give no SD per unit and group"),
+                slug=self.previous,
+            )
+        return Joined(())  # nothing to say (and no catalog lookup of "")
 
 
 def plan_priors(campaign: Campaign) -> PlanPriors:
@@ -293,7 +302,11 @@ def sample_plan(
     two take more than the group's size, the group's total grows to what they take.
     """
     if allocation not in ALLOCATIONS:
-        raise DomainError(f"allocation must be one of {', '.join(ALLOCATIONS)}, not {allocation!r}")
+        raise DomainError(
+            N_("allocation must be one of %(known)s, not %(allocation)s"),
+            known=", ".join(ALLOCATIONS),
+            allocation=repr(allocation),
+        )
     strata = pd.DataFrame(
         [{"unit": c.unit, "group": c.group, "N": c.size} for c in frame_counts(campaign)],
         columns=["unit", "group", "N"],
@@ -319,7 +332,7 @@ def sample_plan(
         if allocation == "neyman":
             priors = priors if priors is not None else plan_priors(campaign)
             if priors.sd is None:
-                raise DomainError(f"Neyman allocation is not available: {priors.reason}")
+                raise DomainError(N_("Neyman allocation is not available: %(why)s"), why=priors.why)
             largest = max(priors.sd.values())
             strata["sd"] = [
                 priors.sd.get((u, g), largest) for u, g in zip(strata["unit"], strata["group"], strict=True)

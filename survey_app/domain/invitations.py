@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from survey_app.domain.errors import N_, DomainError
+from survey_app.domain.errors import N_, NONE, DomainError
 from survey_app.extensions import db
 from survey_app.models import (
     GROUPS,
@@ -30,22 +30,30 @@ def issue_invitations(
 ) -> list[str]:
     """Create ``count`` invitations and return their tokens: the only time the plain tokens exist."""
     if count < 1:
-        raise DomainError(f"count must be at least 1, got {count}")
+        raise DomainError(N_("count must be at least 1, got %(count)s"), count=count)
     if not weight > 0:
-        raise DomainError(f"weight must be greater than 0, got {weight}")
+        raise DomainError(N_("weight must be greater than 0, got %(weight)s"), weight=weight)
     configured = {q.respondent_group for q in campaign.questionnaires}
     if group not in configured:
         raise DomainError(
-            f"campaign {campaign.slug} has no questionnaire for group {group!r} "
-            f"(it has: {', '.join(sorted(configured)) or 'none'})"
+            N_("campaign %(slug)s has no questionnaire for group %(group)s (it has: %(groups)s)"),
+            slug=campaign.slug,
+            group=repr(group),
+            groups=", ".join(sorted(configured)) or NONE,
         )
     if not campaign.allow_invitation:
-        raise DomainError(f"campaign {campaign.slug} does not use invitations (open access only)")
+        raise DomainError(
+            N_("campaign %(slug)s does not use invitations (open access only)"), slug=campaign.slug
+        )
     unit = db.session.scalar(
         select(Unit).where(Unit.institution_id == campaign.institution_id, Unit.code == unit_code)
     )
     if unit is None:
-        raise DomainError(f"no unit {unit_code!r} in the institution of campaign {campaign.slug}")
+        raise DomainError(
+            N_("no unit %(unit)s in the institution of campaign %(slug)s"),
+            unit=repr(unit_code),
+            slug=campaign.slug,
+        )
     tokens = []
     for _ in progress if progress is not None else range(count):
         token = new_token()
@@ -93,11 +101,16 @@ def issue_for_every_unit(
         select(Unit).where(Unit.institution_id == campaign.institution_id).order_by(Unit.code)
     ).all()
     if not units:
-        raise DomainError(f"the institution of campaign {campaign.slug} has no units yet (import them first)")
+        raise DomainError(
+            N_("the institution of campaign %(slug)s has no units yet (import them first)"),
+            slug=campaign.slug,
+        )
     unknown = sorted(g for g, n in counts.items() if n and g not in GROUPS)
     if unknown:
         raise DomainError(
-            f"unknown respondent group {', '.join(unknown)} (expected one of {', '.join(GROUPS)})"
+            N_("unknown respondent group %(group)s (expected one of %(groups)s)"),
+            group=", ".join(unknown),
+            groups=", ".join(GROUPS),
         )
     plan: list[tuple[Unit, str, int]] = []
     for unit in units:
@@ -106,7 +119,11 @@ def issue_for_every_unit(
             if group == "internal" and employees_by_population and unit.population_size:
                 count = unit.population_size
             if count < 0:
-                raise DomainError(f"count must be at least 0, got {count} for group {group}")
+                raise DomainError(
+                    N_("count must be at least 0, got %(count)s for group %(group)s"),
+                    count=count,
+                    group=group,
+                )
             if count:
                 plan.append((unit, group, count))
     total = sum(n for _, _, n in plan)

@@ -13,9 +13,10 @@ from datetime import date
 
 from sqlalchemy import delete, func, select
 
+from questionnaires.problems import Msg
 from questionnaires.profile import ScoringProfile
 from survey_app.domain.campaigns import create_campaign
-from survey_app.domain.errors import N_, DomainError
+from survey_app.domain.errors import N_, DomainError, Joined
 from survey_app.extensions import db
 from survey_app.models import (
     Campaign,
@@ -78,6 +79,16 @@ def _count(model: type, *where: object) -> int:
     return int(db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)  # type: ignore[arg-type]
 
 
+#: What keeps a thing from being deleted, by the kinds of :func:`delete_blockers`, with its count.
+BLOCKER_TEXTS = {
+    "invitations": N_("%(n)s invitations"),
+    "responses": N_("%(n)s responses"),
+    "drafts": N_("%(n)s drafts"),
+    "results": N_("%(n)s results"),
+    "campaigns": N_("%(n)s campaigns"),
+}
+
+
 def delete_blockers(thing: Archivable) -> dict[str, int]:
     """What refers to ``thing`` and keeps it from being deleted, by kind, with counts (empty: deletable)."""
     if isinstance(thing, Campaign):
@@ -104,8 +115,8 @@ def delete_unused(thing: Archivable) -> None:
     """Delete ``thing`` (flushed); :class:`DomainError` when something refers to it."""
     blockers = delete_blockers(thing)
     if blockers:
-        what = ", ".join(f"{n} {kind}" for kind, n in blockers.items())
-        raise DomainError(f"cannot delete: it is in use ({what}); archive it instead")
+        what = Joined([Msg(BLOCKER_TEXTS[kind], n=n) for kind, n in blockers.items()])
+        raise DomainError(N_("cannot delete: it is in use (%(what)s); archive it instead"), what=what)
     if isinstance(thing, Campaign):
         db.session.execute(delete(ComputeJob).where(ComputeJob.campaign_id == thing.id))
         db.session.execute(delete(CorrectionCase).where(CorrectionCase.campaign_id == thing.id))

@@ -17,7 +17,7 @@ from importlib import resources
 from sqlalchemy import select
 
 from survey_app.domain.accounts import audit
-from survey_app.domain.errors import DomainError
+from survey_app.domain.errors import N_, DomainError
 from survey_app.extensions import db
 from survey_app.models import Campaign, NationalFigure, User
 from survey_app.models.types import utcnow
@@ -43,7 +43,12 @@ def bundled_figures() -> dict[int, Figure]:
         try:
             year, value = int(row["year"]), float(row["index"])
         except (KeyError, TypeError, ValueError) as error:
-            raise DomainError(f"{BUNDLED}, line {line}: year and index must be numbers ({error})") from error
+            raise DomainError(
+                N_("%(file)s, line %(line)s: year and index must be numbers (%(error)s)"),
+                file=BUNDLED,
+                line=line,
+                error=error,
+            ) from error
         out[year] = Figure(year, value, row.get("source_url") or "", row.get("note") or "", "bundled")
     return out
 
@@ -80,11 +85,18 @@ def reference_for(campaign: Campaign) -> Figure | None:
 def set_figure(year: int, value: float, source_url: str, note: str, *, actor: User) -> NationalFigure:
     """Record ``value`` as ``year``'s national figure (audit-logged; flushed, not committed)."""
     if not 2000 <= year <= 2100:
-        raise DomainError(f"year {year}: expected a year between 2000 and 2100")
+        raise DomainError(N_("year %(year)s: expected a year between 2000 and 2100"), year=year)
     if not math.isfinite(value) or not 0 <= value <= 100:
-        raise DomainError(f"national index {value:g} for {year}: expected a number from 0 to 100")
+        raise DomainError(
+            N_("national index %(value)s for %(year)s: expected a number from 0 to 100"),
+            value=f"{value:g}",
+            year=year,
+        )
     if source_url and not re.match(r"https?://", source_url):
-        raise DomainError(f"source {source_url!r}: expected a web address starting with http:// or https://")
+        raise DomainError(
+            N_("source %(url)s: expected a web address starting with http:// or https://"),
+            url=repr(source_url),
+        )
     row = db.session.get(NationalFigure, year)
     before = None if row is None else row.value
     if row is None:
@@ -102,7 +114,7 @@ def reset_figure(year: int, *, actor: User) -> None:
     """Drop an administrator's entry for ``year`` (the bundled figure, if any, applies again)."""
     row = db.session.get(NationalFigure, year)
     if row is None:
-        raise DomainError(f"no edited national figure for {year}")
+        raise DomainError(N_("no edited national figure for %(year)s"), year=year)
     audit("national.reset", f"national:{year}", before=row.value, user=actor)
     db.session.delete(row)
     db.session.flush()

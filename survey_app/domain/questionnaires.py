@@ -62,7 +62,10 @@ def find_version(reference: str) -> QuestionnaireVersion:
     found = db.session.scalar(query.order_by(QuestionnaireVersion.id.desc()).limit(1))
     if found is None:
         raise DomainError(
-            f"no stored questionnaire version {reference!r} (load it first: flask questionnaire load FILE)"
+            N_(
+                "no stored questionnaire version %(reference)s (load it first: flask questionnaire load FILE)"
+            ),
+            reference=repr(reference),
         )
     return found
 

@@ -255,3 +255,58 @@ def test_a_changed_version_is_refused_in_the_console_language(
     status, page = _upload(client, "kecil.yaml", SMALL_YAML.replace("Nama", "Nama lengkap").encode(), lang)
     assert status == 400
     assert expected in html.unescape(page)
+
+
+#: Problems of the validator that name a line of the questionnaire YAML the import generates, or a row the
+#: import did not take: both are given in the sheet's terms, and in the console's language.
+EXPECTED_PLACES = {
+    "id": (
+        "pertanyaan 'q' (relevant): merujuk ke ${dev}, metadata 'deviceid', yang tidak dicatat "
+        "(survey!A2 (type))",
+        "pertanyaan 'a' (relevant): merujuk ke ${b} yang muncul belakangan (survey baris 5); hanya butir "
+        "sebelumnya yang dapat dipakai",
+        "name pilihan ganda (pertama dipakai pada choices baris 2)",
+    ),
+    "en": (
+        "question 'q' (relevant): refers to ${dev}, 'deviceid' metadata, which is not recorded "
+        "(survey!A2 (type))",
+        "question 'a' (relevant): refers to ${b}, which comes later (survey row 5); only earlier items "
+        "can be used",
+        "duplicate choice name (first used on choices row 2)",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_xlsform_problems_naming_rows_are_in_the_console_language(
+    client: FlaskClient, tmp_path: Path, lang: str
+) -> None:
+    make_user("admin")
+    login(client, "admin@example.org")
+    workbook = openpyxl.Workbook()
+    survey = workbook.active
+    assert survey is not None
+    survey.title = "survey"
+    survey.append(["type", "name", "label::Bahasa (id)", "relevant"])
+    survey.append(["deviceid", "dev", "", ""])
+    survey.append(["text", "q", "Tanya", "${dev} != ''"])
+    survey.append(["text", "a", "Satu", "${b} != ''"])
+    survey.append(["text", "b", "Dua", ""])
+    survey.append(["select_one yn", "c", "Tiga", ""])
+    choices = workbook.create_sheet("choices")
+    choices.append(["list_name", "name", "label::Bahasa (id)"])
+    choices.append(["yn", "1", "Ya"])
+    choices.append(["yn", "1", "Tidak"])
+    settings = workbook.create_sheet("settings")
+    settings.append(["form_id", "spi_group"])
+    settings.append(["tempat", "internal"])
+    path = tmp_path / "tempat.xlsx"
+    workbook.save(path)
+    status, page = _upload(client, path.name, path.read_bytes(), lang)
+    assert status == 400
+    listed = _listed(page)
+    text = "\n".join(listed)
+    for expected in EXPECTED_PLACES[lang]:
+        assert expected in text, (expected, listed)
+    for message in listed:
+        assert not _words_found(message, FOREIGN[lang]), message
