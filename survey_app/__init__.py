@@ -5,9 +5,9 @@ The layers (adapters → domain → models) are described in ``docs/architecture
 >>> app = create_app({"TESTING": True, "SECRET_KEY": "x", "TOKEN_HASH_KEY": "y",
 ...                   "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 >>> sorted(bp for bp in app.blueprints if not bp.startswith("admin_"))
-['api', 'health', 'home', 'open_access', 'respondent']
+['api', 'gateway_status', 'health', 'home', 'open_access', 'optout', 'respondent']
 >>> len([bp for bp in app.blueprints if bp.startswith("admin_")])
-16
+18
 """
 
 from __future__ import annotations

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from survey_app.domain.results.runs import compute_run
 from survey_app.extensions import db
+from survey_app.models import Response
 from tests.admin.admintools import add_campaign_responses, login, make_user
 from tests.admin.rules import API, PUBLIC, collect_rules
 from tests.apptools import Survey
@@ -60,6 +63,8 @@ def test_every_route_has_a_rule(app: Flask) -> None:
 @pytest.mark.parametrize("role", ROLES)
 def test_route_access_by_role(app: Flask, client: FlaskClient, spi: Survey, role: str) -> None:
     add_campaign_responses(spi.campaign, {"SETDA": 6, "DINKES": 6})
+    # Released for row-level export: answered before today (an open campaign's answers of today are not).
+    db.session.execute(update(Response).values(submitted_on=date.today() - timedelta(days=2)))
     run = compute_run(spi.campaign, "fixture")
     db.session.commit()
     if role != "anonymous":
