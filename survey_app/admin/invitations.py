@@ -117,7 +117,8 @@ def issue(slug: str) -> ResponseReturnValue:
             links = [invitation_link(root, token) for token in tokens]
             if form.fmt.data == "pdf":
                 body: bytes = invitation_sheet(
-                    [InvitationCard(link, str(unit), str(group), f"#{n}") for n, link in enumerate(links, 1)],
+                    # Unnumbered (and shuffled by the domain): a card's place says nothing about who got it.
+                    [InvitationCard(link, str(unit), str(group)) for link in links],
                     title=campaign.title,
                     language=_language(),
                 )
@@ -125,8 +126,8 @@ def issue(slug: str) -> ResponseReturnValue:
             else:
                 text = io.StringIO()
                 writer = csv.writer(text)
-                writer.writerow(("n", "campaign", "group", "unit", "link"))
-                writer.writerows((n, slug, group, unit, link) for n, link in enumerate(links, 1))
+                writer.writerow(("campaign", "group", "unit", "link"))
+                writer.writerows((slug, group, unit, link) for link in links)
                 body, mimetype, ext = text.getvalue().encode("utf-8"), "text/csv; charset=utf-8", "csv"
             audit(
                 "invitations.issue",
@@ -173,12 +174,10 @@ def _bulk_form(campaign: Campaign) -> BulkForm:
 def _links_csv(slug: str, root: str, batches: list[IssuedBatch]) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text)
-    writer.writerow(("n", "campaign", "group", "unit", "link"))
-    n = 0
+    writer.writerow(("campaign", "group", "unit", "link"))
     for batch in batches:
         for token in batch.tokens:
-            n += 1
-            writer.writerow((n, slug, batch.group, batch.unit_code, invitation_link(root, token)))
+            writer.writerow((slug, batch.group, batch.unit_code, invitation_link(root, token)))
     return text.getvalue().encode("utf-8")
 
 
@@ -213,12 +212,10 @@ def bulk(slug: str) -> ResponseReturnValue:
             archive.writestr(f"{slug}-invitations.csv", links_csv)
             for unit_code in dict.fromkeys(b.unit_code for b in batches):
                 cards = [
-                    InvitationCard(
-                        invitation_link(root, token), f"{b.unit_code} – {b.unit_name}", b.group, f"#{n}"
-                    )
+                    InvitationCard(invitation_link(root, token), f"{b.unit_code} – {b.unit_name}", b.group)
                     for b in batches
                     if b.unit_code == unit_code
-                    for n, token in enumerate(b.tokens, 1)
+                    for token in b.tokens
                 ]
                 archive.writestr(
                     f"{slug}-{unit_code}-invitations.pdf",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -28,7 +29,10 @@ def issue_invitations(
     weight: float = 1.0,
     progress: Iterable[int] | None = None,
 ) -> list[str]:
-    """Create ``count`` invitations and return their tokens: the only time the plain tokens exist."""
+    """Create ``count`` invitations and return their tokens: the only time the plain tokens exist.
+
+    The tokens come back in random order (not the order of the invitations' ids), so the position of a
+    link in a printed sheet or a CSV says nothing about which invitation row it is."""
     if count < 1:
         raise DomainError(N_("count must be at least 1, got %(count)s"), count=count)
     if not weight > 0:
@@ -70,6 +74,7 @@ def issue_invitations(
             )
         )
     db.session.flush()
+    secrets.SystemRandom().shuffle(tokens)
     return tokens
 
 

@@ -77,3 +77,39 @@ def test_nothing_to_issue_is_refused_and_nothing_stored(client: FlaskClient, spi
     assert reply.status_code == 400  # type: ignore[attr-defined]
     assert "no invitations to issue" in reply.get_data(as_text=True)  # type: ignore[attr-defined]
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+
+
+def test_printed_cards_are_shuffled_and_unnumbered(client: FlaskClient, spi: Survey) -> None:
+    """A card's place on the sheet (or a link's row in the CSV) says nothing about its invitation row: the
+    links come in random order, and no card carries a number to write down beside a name."""
+    import shutil
+    import subprocess
+
+    from survey_app.tokens import token_hash
+
+    make_user("admin")
+    login(client, "admin@example.org")
+    url = f"/admin/campaigns/{spi.campaign.slug}/invitations/"
+    token = csrf_of(client.get(url).get_data(as_text=True))
+    fields = {"issue-group": "internal", "issue-unit": "SETDA", "issue-count": "20"}
+    sheet = client.post(url, data={"csrf_token": token, **fields, "issue-fmt": "pdf"})
+    assert sheet.status_code == 200  # type: ignore[attr-defined]
+    csv_reply = client.post(url, data={"csrf_token": token, **fields, "issue-fmt": "csv"})
+    rows = list(csv.DictReader(io.StringIO(csv_reply.get_data(as_text=True))))  # type: ignore[attr-defined]
+    assert "n" not in rows[0]
+    ids = {
+        i.token_hash: i.id
+        for i in db.session.scalars(select(Invitation).where(Invitation.respondent_group == "internal"))
+    }
+    order = [ids[token_hash(r["link"].rsplit("/r/", 1)[1])] for r in rows]
+    # In id order with probability 1/20! if shuffled; always before.
+    assert order != sorted(order)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", "-", "-"],
+            input=sheet.data,
+            capture_output=True,
+            check=True,  # type: ignore[attr-defined]
+        ).stdout.decode()
+        assert "#1" not in text
+        assert "SETDA" in text
