@@ -281,7 +281,26 @@ def question_identities(
                 members.append((("questions", r), w))
         if members:
             out.setdefault((group, item), []).append(_mean(("overall_questions", row), members))
+    # Every place's shares of one question add up to 100 (each respondent who answered gave one answer, and
+    # the table lists every answer code): the identity that, with three or more withheld units, the
+    # per-answer means alone leave open.
+    for name, where in (("questions", "unit"), ("overall_questions", "institution")):
+        table = units if name == "questions" else whole
+        counts = _counts(table).tolist()
+        for (_place, group, item), rows in _rows(table, [where, "group", "item"]).items():
+            if (group, item) in out and counts[rows[0]] > 0 and len(rows) > 1:
+                out[(group, item)].append(_sum_to_100([(name, r) for r in rows]))
     return list(out.values())
+
+
+def _sum_to_100(cells: Sequence[Cell]) -> Identity:
+    """``sum_k x_k = 100``: the shares of one question's answers in one place."""
+    return Identity(
+        tuple(cells),
+        tuple(1.0 for _ in cells),
+        HIGH - EXACT_SLACK * len(cells),
+        HIGH + EXACT_SLACK * len(cells),
+    )
 
 
 @dataclass(frozen=True)

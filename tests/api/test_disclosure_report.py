@@ -140,7 +140,9 @@ def test_the_report_shows_the_api_s_figures_and_no_more(
             assert int(row[3]) == cell["n"], row
     samples = _table(parsed, "Sample and response")
     institution_groups = {g["group"]: g for g in institution["groups"]}
-    for row, group in zip(samples[1:], (q.respondent_group for q in spi.campaign.questionnaires), strict=True):
+    for row, group in zip(
+        samples[1:], (q.respondent_group for q in spi.campaign.questionnaires), strict=True
+    ):
         shown = institution_groups[group]
         assert _figure(row[1]) == (None if shown["n"] is None else float(shown["n"])), row
 
