@@ -244,65 +244,6 @@ def score_identities(
     return out
 
 
-def question_identities(
-    raw: Mapping[str, pd.DataFrame], weights: pd.DataFrame | None
-) -> list[list[Identity]]:
-    """The identities of the question tables, one list per respondent group and question (solved apart)."""
-    units, whole = raw.get("questions"), raw.get("overall_questions")
-    if units is None or whole is None or units.empty:
-        return []
-    cell_weight = _cell_weight(weights)
-    group_n: dict[tuple[str, str], int] = {}
-    if "groups" in raw:
-        groups = raw["groups"]
-        group_n = dict(
-            zip(
-                zip(_texts(groups, "unit"), _texts(groups, "group"), strict=True),
-                _counts(groups).tolist(),
-                strict=True,
-            )
-        )
-    by_answer = _rows(units, ["group", "item", "answer"])
-    unit_n, unit_of = _counts(units).tolist(), _texts(units, "unit")
-    out: dict[tuple[str, str], list[Identity]] = {}
-    for row, (group, item, answer) in enumerate(
-        whole[["group", "item", "answer"]].astype(str).itertuples(index=False, name=None)
-    ):
-        members = []
-        for r in by_answer.get((group, item, answer), []):
-            n, unit = unit_n[r], unit_of[r]
-            full = group_n.get((unit, group), 0)
-            if n > 0:
-                w = (
-                    cell_weight[(unit, group)] * n / full
-                    if (unit, group) in cell_weight and full
-                    else float(n)
-                )
-                members.append((("questions", r), w))
-        if members:
-            out.setdefault((group, item), []).append(_mean(("overall_questions", row), members))
-    # Every place's shares of one question add up to 100 (each respondent who answered gave one answer, and
-    # the table lists every answer code): the identity that, with three or more withheld units, the
-    # per-answer means alone leave open.
-    for name, where in (("questions", "unit"), ("overall_questions", "institution")):
-        table = units if name == "questions" else whole
-        counts = _counts(table).tolist()
-        for (_place, group, item), rows in _rows(table, [where, "group", "item"]).items():
-            if (group, item) in out and counts[rows[0]] > 0 and len(rows) > 1:
-                out[(group, item)].append(_sum_to_100([(name, r) for r in rows]))
-    return list(out.values())
-
-
-def _sum_to_100(cells: Sequence[Cell]) -> Identity:
-    """``sum_k x_k = 100``: the shares of one question's answers in one place."""
-    return Identity(
-        tuple(cells),
-        tuple(1.0 for _ in cells),
-        HIGH - EXACT_SLACK * len(cells),
-        HIGH + EXACT_SLACK * len(cells),
-    )
-
-
 @dataclass(frozen=True)
 class Exposure:
     """A primary cell that the published figures pin to ``[low, high]``, and the cell to withhold next."""
