@@ -27,14 +27,15 @@ profile's group weights, renormalised over the groups a composite used; ``a`` it
 * a group cell is ``sum_d a_d x_gd / sum_d a_d`` over its dimension cells: exact when every respondent has
   every dimension (every dimension cell has the group's ``n``), otherwise only near, within
   :data:`NEAR_SLACK` × the share of the group's respondents missing a dimension;
-* question sets, separately per respondent group and question: the institution's share of an answer is the
-  units' shares weighted by ``W_ug n_item / n_ug``, and a unit's shares of the answers add up to 100.
+* question sets, separately per respondent group and question: see
+  :mod:`survey_app.domain.disclosure_answers` (the per-answer means and the sum to 100 of each place's
+  shares, solved in closed form).
 
 Question sets are solved apart from the score tables (and from each other): they are many (36 units × 3
 groups × ~60 questions × ~5 answers is ~30,000 cells, against ~1,200 for the score tables) and no identity
 of the scoring links a question's shares to another question's or, except through a unit's complete
-answers, to a score cell; an LP over each question stays small. What remains unmodelled is that item-to-
-dimension link (``docs/anonymity.md``, "What the audit does not model").
+answers, to a score cell. What remains unmodelled is that item-to-dimension link (``docs/anonymity.md``,
+"What the audit does not model").
 
 The LP is solved per connected part: published cells enter as constants (their rounding interval), so only
 withheld cells linked by an identity are solved together.
