@@ -159,6 +159,26 @@ def test_a_question_s_answers_are_withheld_together(spi: Survey) -> None:
     assert tables["overall_questions"]["estimate"].isna().any()  # the audit did withhold some
 
 
+def _constraint(
+    terms: list[tuple[tuple[str, int], float]],
+    value: float,
+    position: Mapping[tuple[str, int], int],
+    shown: Mapping[str, pd.DataFrame],
+) -> tuple[list[float], float, float]:
+    """``sum a x = value`` over the unknowns (``position``), the published cells moved to the right with
+    their rounding interval: ``(row, low, high)``."""
+    row = [0.0] * len(position)
+    low, high = value - 1e-6, value + 1e-6
+    for cell, a in terms:
+        if cell in position:
+            row[position[cell]] += a
+        else:
+            figure = float(shown[cell[0]]["estimate"].iloc[cell[1]])
+            ends = (a * max(0.0, figure - 0.05), a * min(100.0, figure + 0.05))
+            low, high = low - max(ends), high - min(ends)
+    return row, low, high
+
+
 def _question_ranges(
     raw: Mapping[str, pd.DataFrame], shown: Mapping[str, pd.DataFrame], weights: pd.DataFrame | None
 ) -> list[tuple[str, str, str, str, float, float]]:
@@ -166,7 +186,8 @@ def _question_ranges(
     withheld shares of every unit and of the institution are unknowns in 0–100; each published share is known
     to ±0.05; the shares of one place's answers add up to 100; the institution's share of each answer is
     the units' shares weighted by the design weight of their respondents to the question (the true ``n``
-    times the unit × group's weight per respondent, which an insider may know). For every answer of every unit withheld as too small, the LP's range of its share."""
+    times the unit × group's weight per respondent, which an insider may know). For every answer of every
+    unit withheld as too small, the LP's range of its share."""
     units, whole = raw["questions"], raw["overall_questions"]
     per_respondent: dict[tuple[str, str], float] = {}
     if weights is not None:
@@ -199,28 +220,14 @@ def _question_ranges(
         if not primary:
             continue
         position = {c: k for k, c in enumerate(unknown)}
-        rows: list[list[float]] = []
-        bounds: list[tuple[float, float]] = []
-
-        def add(terms: list[tuple[tuple[str, int], float]], low: float, high: float) -> None:
-            row = [0.0] * len(unknown)
-            for cell, a in terms:
-                if cell in position:
-                    row[position[cell]] += a
-                else:
-                    value = float(shown[cell[0]]["estimate"].iloc[cell[1]])
-                    ends = (a * max(0.0, value - 0.05), a * min(100.0, value + 0.05))
-                    low, high = low - max(ends), high - min(ends)
-            rows.append(row)
-            bounds.append((low, high))
-
+        constraints: list[tuple[list[float], float, float]] = []
         places: dict[tuple[str, str], list[tuple[str, int]]] = {}
         for cell in members:
             where = "unit" if cell[0] == "questions" else "institution"
             if int(raw[cell[0]]["n"].iloc[cell[1]]) > 0:
                 places.setdefault((cell[0], str(raw[cell[0]][where].iloc[cell[1]])), []).append(cell)
         for block in places.values():
-            add([(c, 1.0) for c in block], 100.0 - 1e-6, 100.0 + 1e-6)
+            constraints.append(_constraint([(c, 1.0) for c in block], 100.0, position, shown))
         answers: dict[str, list[tuple[str, int]]] = {}
         for cell in members:
             answers.setdefault(str(raw[cell[0]]["answer"].iloc[cell[1]]), []).append(cell)
@@ -233,9 +240,9 @@ def _question_ranges(
             if not total or weight == 0:
                 continue
             terms = [(total[0], 1.0)] + [(c, -weight_of(c[1]) / weight) for c in parts]
-            add(terms, -1e-6, 1e-6)
-        a_ub = np.array([r for r in rows] + [[-v for v in r] for r in rows])
-        b_ub = np.array([h for _, h in bounds] + [-lo for lo, _ in bounds])
+            constraints.append(_constraint(terms, 0.0, position, shown))
+        a_ub = np.array([r for r, _, _ in constraints] + [[-v for v in r] for r, _, _ in constraints])
+        b_ub = np.array([h for _, _, h in constraints] + [-lo for _, lo, _ in constraints])
         for cell in primary:
             c = np.zeros(len(unknown))
             c[position[cell]] = 1.0

@@ -12,7 +12,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from flask.testing import FlaskClient
 
 from survey_app.domain.results.rows import shown_tables
