@@ -6,15 +6,22 @@ output shows (:func:`survey_app.domain.results.rows.shown_tables`), on which the
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
+from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
+from survey_app.admin.report_text import compose
+from survey_app.domain.results.report import build_report
 from survey_app.domain.results.rows import shown_tables
+from survey_app.models.types import utcnow
+from survey_app.reporting.report_blocks import Table
 from tests.admin.admintools import login, make_user
 from tests.admin.test_results import add_unit
 from tests.admin.test_results_answer import _pdf_text
@@ -144,6 +151,8 @@ def test_the_report_shows_the_api_s_figures_and_no_more(
     ):
         shown = institution_groups[group]
         assert _figure(row[1]) == (None if shown["n"] is None else float(shown["n"])), row
+        if shown["n"] is None:  # nor the answered invitations, rate or open responses that give it back
+            assert row[3:] == ["—", "—", "—"], row
 
     # Question shares: the report's against the shown tables' (the API has none), every answer of every
     # question of the institution and of the units in the high-risk sections.
@@ -180,3 +189,22 @@ def test_the_report_shows_the_api_s_figures_and_no_more(
         in_pdf = set(DECIMAL.findall(pdf.replace("−", "-")))
         assert in_pdf, pdf[:200]
         assert in_pdf <= in_html, sorted(in_pdf - in_html)[:20]
+
+
+def test_a_withheld_group_s_counts_of_answers_are_not_in_the_report(app: Flask, spi: Survey) -> None:
+    """Where the institution's group cell is withheld (``respondents`` is ``None``), the sample table does
+    not give its n back through the invitations answered, the response rate or the open-link responses."""
+    for code in ("INSP", "BAPP", "DISH"):
+        add_unit(code, code.title())
+    run = campaign_with_run(spi, COUNTS)
+    publish(run)
+    report = build_report(spi.campaign, run, "en", now=utcnow())
+    withheld = tuple(
+        dataclasses.replace(s, respondents=None, answered_invitations=3, open_responses=3, invited=40)
+        for s in report.samples
+    )
+    with app.test_request_context(), force_locale("en"):
+        blocks = compose(dataclasses.replace(report, samples=withheld), {})
+    table = next(b for b in blocks if isinstance(b, Table) and b.caption == "Sample and response")
+    for row in table.rows:
+        assert row[1:] == ("—", "40", "—", "—", "—"), row
