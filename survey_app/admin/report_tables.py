@@ -47,12 +47,22 @@ def change_text(change: Change | None, lang: str) -> str:
     return text + " " + (_("significant") if change.significant else _("not significant"))
 
 
-def withheld_text(u: Headline, min_cell: int) -> str:
-    if u.suppression == "complementary":
+def reason_text(suppression: str | None, suppressed: bool, min_cell: int, since: int | None = None) -> str:
+    """Why a cell shows no figure: too few respondents, withheld to protect another cell, changed too
+    little since an earlier run (the change gate), or not published by the scoring rules."""
+    if suppression == "complementary":
         return _("withheld to protect another cell")
-    if u.suppressed:
+    if suppression == "changed":
+        if since is not None:
+            return _("changed by fewer than %(k)s respondents since run #%(run)s", k=min_cell, run=since)
+        return _("changed by fewer than %(k)s respondents since an earlier run", k=min_cell)
+    if suppressed:
         return _("suppressed (fewer than %(k)s respondents)", k=min_cell)
     return _("not published")
+
+
+def withheld_text(u: Headline, min_cell: int) -> str:
+    return reason_text(u.suppression, u.suppressed, min_cell, u.changed_since)
 
 
 def ranking_table(report: Report) -> Table:
@@ -122,7 +132,15 @@ def dimension_table(report: Report) -> Table:
     rows = []
     for d in a.dimensions:
         if d.suppressed:
-            row = [d.label, _("suppressed"), "", ""]
+            row = [
+                d.label,
+                # A cell the scoring rules did not publish has no reason of disclosure control.
+                reason_text(
+                    d.suppression, d.suppression is not None, report.withheld.min_cell, d.changed_since
+                ),
+                "",
+                "",
+            ]
         else:
             row = [
                 d.label,
@@ -167,12 +185,7 @@ def question_table(
     body = []
     for q in rows:
         if q.suppressed:
-            text = (
-                _("withheld to protect another cell")
-                if q.suppression == "complementary"
-                else _("suppressed (fewer than %(k)s respondents)", k=report.withheld.min_cell)
-            )
-            cells = (text, "—")
+            cells = (reason_text(q.suppression, True, report.withheld.min_cell, q.changed_since), "—")
         elif not q.published:
             cells = (_("not published"), str(q.n or "—"))
         else:

@@ -272,14 +272,16 @@ def compose(report: Report, charts: Mapping[str, tuple[bytes, str]]) -> list[Blo
     blocks.append(Heading(_("How the survey was done"), new_page=True))
     sample_rows = []
     for s in report.samples:
+        # Where the group's respondents are withheld, the counts of answers would give their n back.
+        withheld = s.respondents is None
         sample_rows.append(
             (
                 group_label(s.group),
                 str(s.respondents) if s.respondents is not None else "—",
                 str(s.invited),
-                str(s.answered_invitations),
-                rate(s.response_rate, lang),
-                str(s.open_responses),
+                "—" if withheld else str(s.answered_invitations),
+                "—" if withheld else rate(s.response_rate, lang),
+                "—" if withheld else str(s.open_responses),
             )
         )
     blocks.append(

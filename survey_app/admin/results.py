@@ -364,7 +364,17 @@ def trend_chart(campaign: Campaign, role: str, which: str, lang: str) -> charts.
     if frame.empty or frame["campaign"].nunique() < 2:
         return None
     profile = campaign_profile(campaign)
-    columns = ["campaign", "series", "estimate", "ci_low", "ci_high", "n", "suppressed"]
+    columns = [
+        "campaign",
+        "series",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "n",
+        "suppressed",
+        "suppression",
+        "changed_since",
+    ]
     try:
         chart = charts.trend_chart(
             frame[[c for c in columns if c in frame.columns]],

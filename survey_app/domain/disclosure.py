@@ -55,7 +55,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from survey_app.domain.disclosure_audit import View, Weights, exposures, question_identities, score_identities
+from survey_app.domain.disclosure_answers import answer_exposures, question_identities
+from survey_app.domain.disclosure_audit import View, Weights, exposures, score_identities
 from survey_app.models import Campaign, ScoreRun
 
 #: The numbers a suppressed cell must not show (with every ``*_display`` column: the same figures on the
@@ -431,8 +432,8 @@ def protect_tables(
     # Each part's cells, and only parts with a primary cell: a part none of whose withheld cells changed
     # since it passed still passes.
     audited = [
-        (ids, cells)
-        for ids in parts
+        (ids, cells, answer_exposures if number else exposures)  # the question parts have a closed form
+        for number, ids in enumerate(parts)
         for cells in [frozenset(c for i in ids for c in i.cells)]
         if cells & protected_set
     ]
@@ -440,13 +441,11 @@ def protect_tables(
     siblings = _answer_blocks(out)
     while True:  # the audit across sets: withhold more until no primary cell is pinned
         picks = set()
-        for number, (ids, cells) in enumerate(audited):
+        for number, (ids, cells, audit) in enumerate(audited):
             key = (number, frozenset(cells & withheld))
             if key in passed:
                 continue
-            found = [
-                e.withhold for e in exposures(view, ids, protected_set, memo=memo) if e.withhold is not None
-            ]
+            found = [e.withhold for e in audit(view, ids, protected_set, memo=memo) if e.withhold is not None]
             if found:
                 picks.update(found)
             else:

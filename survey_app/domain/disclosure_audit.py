@@ -27,14 +27,15 @@ profile's group weights, renormalised over the groups a composite used; ``a`` it
 * a group cell is ``sum_d a_d x_gd / sum_d a_d`` over its dimension cells: exact when every respondent has
   every dimension (every dimension cell has the group's ``n``), otherwise only near, within
   :data:`NEAR_SLACK` × the share of the group's respondents missing a dimension;
-* question sets, separately per respondent group and question: the institution's share of an answer is the
-  units' shares weighted by ``W_ug n_item / n_ug``, and a unit's shares of the answers add up to 100.
+* question sets, separately per respondent group and question: see
+  :mod:`survey_app.domain.disclosure_answers` (the per-answer means and the sum to 100 of each place's
+  shares, solved in closed form).
 
 Question sets are solved apart from the score tables (and from each other): they are many (36 units × 3
 groups × ~60 questions × ~5 answers is ~30,000 cells, against ~1,200 for the score tables) and no identity
 of the scoring links a question's shares to another question's or, except through a unit's complete
-answers, to a score cell; an LP over each question stays small. What remains unmodelled is that item-to-
-dimension link (``docs/anonymity.md``, "What the audit does not model").
+answers, to a score cell. What remains unmodelled is that item-to-dimension link (``docs/anonymity.md``,
+"What the audit does not model").
 
 The LP is solved per connected part: published cells enter as constants (their rounding interval), so only
 withheld cells linked by an identity are solved together.
@@ -242,46 +243,6 @@ def score_identities(
             missing = max(0.0, 1.0 - min(dim_n[r] for r in cells) / n)
             out.append(_mean((group_name, row), members, slack=NEAR_SLACK * missing))
     return out
-
-
-def question_identities(
-    raw: Mapping[str, pd.DataFrame], weights: pd.DataFrame | None
-) -> list[list[Identity]]:
-    """The identities of the question tables, one list per respondent group and question (solved apart)."""
-    units, whole = raw.get("questions"), raw.get("overall_questions")
-    if units is None or whole is None or units.empty:
-        return []
-    cell_weight = _cell_weight(weights)
-    group_n: dict[tuple[str, str], int] = {}
-    if "groups" in raw:
-        groups = raw["groups"]
-        group_n = dict(
-            zip(
-                zip(_texts(groups, "unit"), _texts(groups, "group"), strict=True),
-                _counts(groups).tolist(),
-                strict=True,
-            )
-        )
-    by_answer = _rows(units, ["group", "item", "answer"])
-    unit_n, unit_of = _counts(units).tolist(), _texts(units, "unit")
-    out: dict[tuple[str, str], list[Identity]] = {}
-    for row, (group, item, answer) in enumerate(
-        whole[["group", "item", "answer"]].astype(str).itertuples(index=False, name=None)
-    ):
-        members = []
-        for r in by_answer.get((group, item, answer), []):
-            n, unit = unit_n[r], unit_of[r]
-            full = group_n.get((unit, group), 0)
-            if n > 0:
-                w = (
-                    cell_weight[(unit, group)] * n / full
-                    if (unit, group) in cell_weight and full
-                    else float(n)
-                )
-                members.append((("questions", r), w))
-        if members:
-            out.setdefault((group, item), []).append(_mean(("overall_questions", row), members))
-    return list(out.values())
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,8 @@ TEXTS: Mapping[str, str] = MappingProxyType(
         "suppressed_primary": N_("suppressed: fewer than {k} respondents"),
         "withheld": N_("withheld to protect another cell"),
         "withheld_note": N_("* : withheld to protect another cell"),
+        "changed": N_("changed by fewer than {k} respondents since an earlier run"),
+        "changed_since": N_("changed by fewer than {k} respondents since run #{run}"),
         "missing_note": N_("n/a : no data"),
         "uncertain": N_("Interval crosses a cut-off (category uncertain)"),
         "certain": N_("Interval within one category"),

@@ -11,8 +11,10 @@ import zipfile
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from flask.testing import FlaskClient
+from scipy.optimize import linprog
 
 from survey_app.domain.disclosure import KEYS, profile_weights
 from survey_app.domain.disclosure_audit import (
@@ -155,3 +157,120 @@ def test_a_question_s_answers_are_withheld_together(spi: Survey) -> None:
         mixed = blocks.apply(lambda shares: shares.isna().any() and shares.notna().any())
         assert not mixed.any(), (name, list(mixed[mixed].index[:3]))
     assert tables["overall_questions"]["estimate"].isna().any()  # the audit did withhold some
+
+
+def _constraint(
+    terms: list[tuple[tuple[str, int], float]],
+    value: float,
+    position: Mapping[tuple[str, int], int],
+    shown: Mapping[str, pd.DataFrame],
+) -> tuple[list[float], float, float]:
+    """``sum a x = value`` over the unknowns (``position``), the published cells moved to the right with
+    their rounding interval: ``(row, low, high)``."""
+    row = [0.0] * len(position)
+    low, high = value - 1e-6, value + 1e-6
+    for cell, a in terms:
+        if cell in position:
+            row[position[cell]] += a
+        else:
+            figure = float(shown[cell[0]]["estimate"].iloc[cell[1]])
+            ends = (a * max(0.0, figure - 0.05), a * min(100.0, figure + 0.05))
+            low, high = low - max(ends), high - min(ends)
+    return row, low, high
+
+
+def _question_ranges(
+    raw: Mapping[str, pd.DataFrame], shown: Mapping[str, pd.DataFrame], weights: pd.DataFrame | None
+) -> list[tuple[str, str, str, str, float, float]]:
+    """The question-level attack, written here apart from the audit: per respondent group and question, the
+    withheld shares of every unit and of the institution are unknowns in 0–100; each published share is known
+    to ±0.05; the shares of one place's answers add up to 100; the institution's share of each answer is
+    the units' shares weighted by the design weight of their respondents to the question (the true ``n``
+    times the unit × group's weight per respondent, which an insider may know). For every answer of every
+    unit withheld as too small, the LP's range of its share."""
+    units, whole = raw["questions"], raw["overall_questions"]
+    per_respondent: dict[tuple[str, str], float] = {}
+    if weights is not None:
+        n_of = {
+            (str(u), str(g)): int(n)
+            for u, g, n in raw["groups"][["unit", "group", "n"]].itertuples(index=False)
+        }
+        for u, g, w in weights[["unit", "group", "weight"]].itertuples(index=False):
+            if n_of.get((str(u), str(g))):
+                per_respondent[(str(u), str(g))] = float(w) / n_of[(str(u), str(g))]
+
+    def weight_of(r: int) -> float:
+        unit, group = str(units["unit"].iloc[r]), str(units["group"].iloc[r])
+        return int(units["n"].iloc[r]) * per_respondent.get((unit, group), 1.0)
+
+    cells: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for name, frame in (("questions", units), ("overall_questions", whole)):
+        for r, key in enumerate(frame[["group", "item"]].astype(str).itertuples(index=False, name=None)):
+            cells.setdefault(key, []).append((name, r))
+    out = []
+    for (group, item), members in cells.items():
+        unknown = [c for c in members if pd.isna(shown[c[0]]["estimate"].iloc[c[1]])]
+        primary = [
+            c
+            for c in unknown
+            if c[0] == "questions"
+            and shown[c[0]]["suppression"].iloc[c[1]] == "primary"
+            and int(raw[c[0]]["n"].iloc[c[1]]) > 0
+        ]
+        if not primary:
+            continue
+        position = {c: k for k, c in enumerate(unknown)}
+        constraints: list[tuple[list[float], float, float]] = []
+        places: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        for cell in members:
+            where = "unit" if cell[0] == "questions" else "institution"
+            if int(raw[cell[0]]["n"].iloc[cell[1]]) > 0:
+                places.setdefault((cell[0], str(raw[cell[0]][where].iloc[cell[1]])), []).append(cell)
+        for block in places.values():
+            constraints.append(_constraint([(c, 1.0) for c in block], 100.0, position, shown))
+        answers: dict[str, list[tuple[str, int]]] = {}
+        for cell in members:
+            answers.setdefault(str(raw[cell[0]]["answer"].iloc[cell[1]]), []).append(cell)
+        for answer_cells in answers.values():
+            total = [c for c in answer_cells if c[0] == "overall_questions"]
+            parts = [
+                c for c in answer_cells if c[0] == "questions" and int(raw["questions"]["n"].iloc[c[1]]) > 0
+            ]
+            weight = sum(weight_of(c[1]) for c in parts)
+            if not total or weight == 0:
+                continue
+            terms = [(total[0], 1.0)] + [(c, -weight_of(c[1]) / weight) for c in parts]
+            constraints.append(_constraint(terms, 0.0, position, shown))
+        a_ub = np.array([r for r, _, _ in constraints] + [[-v for v in r] for r, _, _ in constraints])
+        b_ub = np.array([h for _, _, h in constraints] + [-lo for _, lo, _ in constraints])
+        for cell in primary:
+            c = np.zeros(len(unknown))
+            c[position[cell]] = 1.0
+            ends = []
+            for sign in (1.0, -1.0):
+                result = linprog(sign * c, A_ub=a_ub, b_ub=b_ub, bounds=(0.0, 100.0), method="highs")
+                assert result.status == 0, (group, item, result.message)
+                ends.append(sign * float(result.fun))
+            unit = str(raw["questions"]["unit"].iloc[cell[1]])
+            answer = str(raw["questions"]["answer"].iloc[cell[1]])
+            out.append((unit, group, item, answer, ends[0], ends[1]))
+    return out
+
+
+def test_no_withheld_answer_share_can_be_narrowed_by_linear_programming(spi: Survey) -> None:
+    """Question level: from every published share and ``n``, the sum to 100 within a question and the
+    units-to-institution identity, no share of a unit withheld as too small is pinned to less than
+    :data:`PROTECTION_WIDTH` points."""
+    for code in ("INSP", "BAPP", "DISH"):
+        add_unit(code, code.title())
+    run = campaign_with_run(spi, COUNTS)
+    shown = shown_tables(spi.campaign, run)
+    raw = {name: frame.reset_index(drop=True) for name, frame in run_tables(run).items()}
+    ranges = _question_ranges(raw, shown, cell_weights(run))
+    assert len({(u, g, i) for u, g, i, *_ in ranges}) > 10  # the small units' questions were attacked
+    narrow = [
+        (u, g, i, a, round(lo, 1), round(hi, 1))
+        for u, g, i, a, lo, hi in ranges
+        if hi - lo < PROTECTION_WIDTH - 1e-6
+    ]
+    assert narrow == [], narrow[:10]

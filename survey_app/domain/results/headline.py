@@ -76,6 +76,8 @@ class Headline:
     change: Change | None
     weakest: Weakest | None
     rank: int | None = None
+    #: The earlier run since which the cell changed too little (the change gate), where that withheld it.
+    changed_since: int | None = None
 
     @property
     def shown(self) -> bool:
@@ -94,8 +96,10 @@ class DimensionScore:
     n: int | None
     suppressed: bool
     change: Change | None = None
-    #: Why it is withheld (:data:`survey_app.domain.disclosure.PRIMARY` or ``COMPLEMENTARY``), if it is.
+    #: Why it is withheld (:data:`survey_app.domain.disclosure.PRIMARY`, ``COMPLEMENTARY`` or
+    #: :data:`survey_app.domain.disclosure_runs.CHANGED`), if it is, and since which run it changed.
     suppression: str | None = None
+    changed_since: int | None = None
 
 
 @dataclass(frozen=True)
@@ -316,6 +320,7 @@ def _headline(
         probability=chance if estimate is not None else None,
         change=change,
         weakest=weakest,
+        changed_since=_int(record.get("changed_since")),
     )
 
 
@@ -417,6 +422,7 @@ def answer(campaign: Campaign, run: ScoreRun, role: str, lang: str) -> Answer:
                     suppressed=bool(record.get("suppressed")) or _float(record.get("estimate")) is None,
                     change=_titled(dim_changes.get((dim,)), previous_title),
                     suppression=record.get("suppression") or None,
+                    changed_since=_int(record.get("changed_since")),
                 )
             )
 

@@ -96,6 +96,8 @@ class QuestionRow:
     suppression: str | None
     published: bool
     answers: tuple[AnswerShare, ...]
+    #: The earlier run since which the question changed too little (the change gate), where that withheld it.
+    changed_since: int | None = None
 
 
 def _value(record: dict[Hashable, Any], key: str) -> Any:
@@ -147,6 +149,9 @@ def question_rows(
                     suppression=_value(first, "suppression"),
                     published=bool(first.get("published")) and _value(first, "estimate") is not None,
                     answers=shares,
+                    changed_since=None
+                    if _value(first, "changed_since") is None
+                    else int(first["changed_since"]),
                 )
             )
     return out

@@ -23,6 +23,7 @@ from survey_app.domain.disclosure import (
     publication_blockers,
     published_tables,
 )
+from survey_app.domain.disclosure_cache import cache_key, cached, run_identity
 from survey_app.domain.disclosure_runs import withhold_changed
 from survey_app.domain.errors import DomainError, NotFoundError
 from survey_app.domain.results.runs import table_of, visible_run
@@ -41,29 +42,52 @@ def cell_weights(run: ScoreRun) -> pd.DataFrame | None:
     return table_of(run, "cell_weights") if "cell_weights" in run.results else None
 
 
+def _identity(run_id: int, created_at: Any, responses_read: int, profile_hash: str) -> tuple[Hashable, ...]:
+    return run_identity(str(db.engine.url), run_id, created_at, responses_read, profile_hash)
+
+
 def shown_tables(campaign: Campaign, run: ScoreRun) -> dict[str, pd.DataFrame]:
     """The tables of ``run`` as every output shows them: suppressed (primary and complementary), ``n`` of
     withheld cells as ``n_below``, figures rounded (:func:`survey_app.domain.disclosure.published_tables`),
     under the minimum that applies now (:func:`survey_app.domain.disclosure.effective_min_cell`), and every
     cell withheld that changed by fewer than ``min_cell`` respondents since an earlier run of the campaign,
-    published or not (:func:`survey_app.domain.disclosure_runs.withhold_changed`)."""
+    published or not (:func:`survey_app.domain.disclosure_runs.withhold_changed`).
+
+    Held in a bounded process-level cache (:mod:`survey_app.domain.disclosure_cache`) under everything the
+    tables depend on, so the audit runs once per run, minimum and set of earlier runs, not per page."""
     min_cell = effective_min_cell(campaign, run)
-    # A page reads a run's tables several times (answer, table, charts, questions); a stored run never
-    # changes, so they are worked out once per loaded run object (and so per session) and handed out as
-    # copies.
-    cache: dict[int, dict[str, pd.DataFrame]] = run.__dict__.setdefault("_shown_tables", {})
-    if min_cell not in cache:
+    # The earlier runs' identities only: their tables are read on a miss.
+    earlier = db.session.execute(
+        select(
+            ScoreRun.id,
+            ScoreRun.created_at,
+            ScoreRun.responses_read,
+            ScoreRun.profile_hash,
+            ScoreRun.published_at,
+        )
+        .where(ScoreRun.campaign_id == run.campaign_id, ScoreRun.id < run.id)
+        .order_by(ScoreRun.id)
+    ).all()
+    key = cache_key(
+        _identity(run.id, run.created_at, run.responses_read, run.profile_hash),
+        run.published_at is not None,
+        min_cell,
+        campaign.profile_json,
+        [
+            (_identity(e.id, e.created_at, e.responses_read, e.profile_hash), e.published_at is not None)
+            for e in earlier
+        ],
+    )
+
+    def compute() -> dict[str, pd.DataFrame]:
         raw = run_tables(run)
         shown = published_tables(raw, min_cell, cell_weights(run), profile_weights(campaign))
-        earlier = db.session.scalars(
-            select(ScoreRun)
-            .where(ScoreRun.campaign_id == run.campaign_id, ScoreRun.id < run.id)
-            .order_by(ScoreRun.id)
+        others = db.session.scalars(
+            select(ScoreRun).where(ScoreRun.id.in_([e.id for e in earlier])).order_by(ScoreRun.id)
         )
-        cache[min_cell] = withhold_changed(
-            shown, raw, [(other.id, run_tables(other)) for other in earlier], min_cell
-        )
-    return {name: frame.copy() for name, frame in cache[min_cell].items()}
+        return withhold_changed(shown, raw, [(other.id, run_tables(other)) for other in others], min_cell)
+
+    return cached(key, compute)
 
 
 def ever_published(campaign: Campaign, exclude: ScoreRun | None = None) -> list[ScoreRun]:

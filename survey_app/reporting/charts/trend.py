@@ -47,6 +47,8 @@ def trend_chart(
     series: str | None = None,
     n: str = "n",
     suppressed: str = "suppressed",
+    suppression: str = "suppression",
+    changed_since: str = "changed_since",
     min_cell: int = 5,
     level: float = 0.95,
     categories: Sequence[Category] = (),
@@ -59,7 +61,9 @@ def trend_chart(
     """An index across campaigns with CI error bars, one line per ``series`` value (e.g. institution).
 
     Campaigns are placed in the order they first appear in ``trend`` (sort it chronologically first);
-    suppressed points leave a gap and are marked "—".
+    suppressed points leave a gap and are marked with the reason: fewer than ``min_cell`` respondents,
+    withheld to protect another cell (``suppression`` is ``complementary``), or changed by fewer than
+    ``min_cell`` respondents since the run in ``changed_since`` (``suppression`` is ``changed``).
     """
     lab = resolve_labels(labels)
     require_rows(trend, (campaign, estimate, ci_low, ci_high, *([series] if series else [])), "trend_chart")
@@ -76,6 +80,7 @@ def trend_chart(
     if n in trend.columns:
         frame["n"] = counts(trend, n)
     frame = frame.reset_index(drop=True)
+    reasons = _reasons(trend, hidden, suppression, changed_since, min_cell, lab)
     campaigns = list(dict.fromkeys(frame["campaign"]))
     series_names = list(dict.fromkeys(frame["series"]))
     title = title or lab["trend_title"]
@@ -100,7 +105,7 @@ def trend_chart(
         handles: list[Artist] = []
         if target is not None:
             handles.append(target_line(ax, target, lab, vertical=False, zorder=2.5))
-        _draw_series(ax, frame, campaigns, series_names, ylim, min_cell, lab)
+        _draw_series(ax, frame.assign(_reason=reasons), campaigns, series_names, ylim, lab)
         ax.set_xticks(range(len(campaigns)), labels=[wrap(c, 14) for c in campaigns])
         ax.set_xlim(-0.5, len(campaigns) - 0.5)
         ax.set_xlabel(lab["campaign"])
@@ -123,7 +128,7 @@ def trend_chart(
         legend_below(fig, handles)
         ax.set_title(title, loc="left")
 
-        alt = _trend_alt(frame, campaigns, series_names, min_cell, lab)
+        alt = _trend_alt(frame.assign(_reason=reasons), campaigns, series_names, lab)
         table = frame if series else frame.drop(columns="series")
         return finish(fig, title, alt, table.copy(), dpi)
 
@@ -134,7 +139,6 @@ def _draw_series(
     campaigns: list[str],
     series_names: list[str],
     ylim: tuple[float, float],
-    min_cell: int,
     lab: Mapping[str, str],
 ) -> None:
     """One labelled error-bar line per series, nudged sideways so that the intervals of one campaign do not
@@ -165,7 +169,7 @@ def _draw_series(
                 ax.text(
                     x,
                     ylim[0] + 0.03 * (ylim[1] - ylim[0]),
-                    lab["suppressed"].format(k=min_cell).replace(" (", "\n("),
+                    wrap(row["_reason"], 18),
                     ha="center",
                     va="bottom",
                     color=MUTED,
@@ -185,7 +189,7 @@ def _draw_series(
 
 
 def _trend_alt(
-    frame: pd.DataFrame, campaigns: list[str], series_names: list[str], min_cell: int, lab: Mapping[str, str]
+    frame: pd.DataFrame, campaigns: list[str], series_names: list[str], lab: Mapping[str, str]
 ) -> str:
     parts = []
     for name in series_names:
@@ -193,7 +197,7 @@ def _trend_alt(
         points = []
         for _, row in rows.iterrows():
             if row["suppressed"]:
-                points.append(f"{row['campaign']} {lab['suppressed'].format(k=min_cell)}")
+                points.append(f"{row['campaign']} {row['_reason']}")
             elif np.isfinite(row["estimate"]):
                 points.append(
                     lab["alt_trend_point"].format(campaign=row["campaign"], **interval_text(row, lab))
@@ -201,3 +205,30 @@ def _trend_alt(
         head = lab["alt_trend"].format(series=name, n=len(rows), first=campaigns[0], last=campaigns[-1])
         parts.append(head + " " + "; ".join(points) + ".")
     return " ".join(parts)
+
+
+def _reasons(
+    trend: pd.DataFrame,
+    hidden: pd.Series,
+    suppression: str,
+    changed_since: str,
+    min_cell: int,
+    lab: Mapping[str, str],
+) -> list[str]:
+    """Why each hidden point shows no figure (empty for shown points), in the chart's language."""
+    none = pd.Series(None, index=trend.index, dtype=object)
+    reason = (trend[suppression] if suppression in trend.columns else none).astype(object)
+    since = (trend[changed_since] if changed_since in trend.columns else none).astype(object)
+    out = []
+    for is_hidden, why, run in zip(hidden, reason, since, strict=True):
+        if not is_hidden:
+            out.append("")
+        elif why == "complementary":
+            out.append(lab["withheld"])
+        elif why == "changed" and run is not None and not pd.isna(run):
+            out.append(lab["changed_since"].format(k=min_cell, run=int(run)))
+        elif why == "changed":
+            out.append(lab["changed"].format(k=min_cell))
+        else:
+            out.append(lab["suppressed"].format(k=min_cell))
+    return out
