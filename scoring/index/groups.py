@@ -333,14 +333,7 @@ def estimate_groups(
             "calibrated groups are estimated by linearization (as R's calibrate); the bootstrap would "
             "have to re-calibrate every replicate"
         )
-    aux = sorted(
-        {
-            str(v)
-            for _, margins in calibration.values()
-            for v in margins["variable"].astype(str)
-            if v != INTERCEPT
-        }
-    )
+    aux = _auxiliaries(calibration)
     strata_present = [c for c in strata if c in data.columns]
     frame, names = _analysis_frame(
         data, values, by, group, weight, strata_present, fpc, open_access, extra=aux
@@ -454,6 +447,18 @@ def _calibrated_design(
         raise ValueError(f"group {name!r}: {error}") from error
 
 
+def _auxiliaries(calibration: Mapping[str, tuple[str, pd.DataFrame]]) -> list[str]:
+    """The auxiliary columns the margins of every calibrated group name (the intercept aside)."""
+    return sorted(
+        {
+            str(v)
+            for _, margins in calibration.values()
+            for v in margins["variable"].astype(str)
+            if v != INTERCEPT
+        }
+    )
+
+
 def calibrated_weights(
     data: pd.DataFrame,
     calibration: Mapping[str, tuple[CalibrationMethod, pd.DataFrame]] | None,
@@ -496,14 +501,7 @@ def calibrated_weights(
     [1.3333, 1.3333, 1.3333, 4.0]
     """
     calibration = dict(calibration or {})
-    aux = sorted(
-        {
-            str(v)
-            for _, margins in calibration.values()
-            for v in margins["variable"].astype(str)
-            if v != INTERCEPT
-        }
-    )
+    aux = _auxiliaries(calibration)
     strata_present = [c for c in strata if c in data.columns]
     frame, _ = _analysis_frame(data, [], [], group, weight, strata_present, fpc, open_access, extra=aux)
     out = pd.Series(frame["_w"].to_numpy(dtype=np.float64), index=data.index, name="weight")
