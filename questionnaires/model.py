@@ -93,10 +93,6 @@ class ItemType(StrEnum):
         return self in (ItemType.INTEGER, ItemType.DECIMAL)
 
     @property
-    def is_temporal(self) -> bool:
-        return self in (ItemType.DATE, ItemType.TIME, ItemType.DATETIME)
-
-    @property
     def is_shown(self) -> bool:
         """Whether respondents see the item (a calculation is computed, never shown)."""
         return self is not ItemType.CALCULATE

@@ -32,10 +32,6 @@ class Sheet:
     title: str
     rows: list[tuple[int, dict[int, Any]]] = field(default_factory=list)
 
-    @property
-    def last_row(self) -> int:
-        return self.rows[-1][0] if self.rows else 1
-
 
 @dataclass
 class Workbook:

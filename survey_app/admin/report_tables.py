@@ -160,23 +160,6 @@ def dimension_table(report: Report) -> Table:
     )
 
 
-def unit_dimension_table(report: Report) -> Table:
-    lang = report.lang
-    order = [d for d in report.dimension_order if any(d[0] in u.scores for u in report.unit_dimensions)]
-    header = (_("Unit"), *(label for _id, label in order))
-    rows = tuple(
-        (u.name, *(number(u.scores.get(dim), 1, lang) for dim, _label in order))
-        for u in report.unit_dimensions
-    )
-    return Table(
-        header,
-        rows,
-        (2.6, *([1.0] * len(order))),
-        caption=_("Dimension scores by unit (all respondent groups combined; — : withheld or not published)"),
-        numeric=frozenset(range(1, len(order) + 1)),
-    )
-
-
 def question_table(
     rows: Sequence[QuestionRow], report: Report, caption: str, *, with_group: bool = False
 ) -> Table:

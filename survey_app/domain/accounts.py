@@ -280,11 +280,6 @@ def audit_query(admin: User, *, search: str = "") -> Select[AuditEntry]:
     return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
 
 
-def audit_entries(admin: User, *, limit: int, offset: int = 0) -> list[AuditEntry]:
-    """:func:`audit_query`'s entries, ``limit`` from ``offset``."""
-    return list(db.session.scalars(audit_query(admin).limit(limit).offset(offset)))
-
-
 def unlock(user: User) -> None:
     """Forget every address's wrong passwords for ``user`` (a new generation of throttle keys)."""
     user.lockout_generation += 1

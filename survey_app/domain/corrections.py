@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import select
 
-from questionnaires.profile import CorrectionRule, ScoringProfile
+from questionnaires.profile import ScoringProfile
 from survey_app.domain.errors import N_, NONE, DomainError
 from survey_app.extensions import db
 from survey_app.models import Campaign, CorrectionCase
@@ -25,10 +25,6 @@ from survey_app.models.types import utcnow
 class EnteredCases:
     cases: int
     source: str
-
-
-def correction_rules(profile: ScoringProfile) -> tuple[CorrectionRule, ...]:
-    return profile.corrections
 
 
 def entered_cases(campaign: Campaign) -> dict[str, EnteredCases]:

@@ -68,14 +68,6 @@ class QualityNote:
 
 
 @dataclass(frozen=True)
-class UnitDimensions:
-    unit: str
-    name: str
-    #: Dimension id → combined score (``None``: withheld or not published).
-    scores: dict[str, float | None]
-
-
-@dataclass(frozen=True)
 class TrendPoint:
     title: str
     period: str
@@ -111,8 +103,6 @@ class Report:
     samples: tuple[GroupSample, ...]
     withheld: Withheld
     method: dict[str, Any]
-    dimension_order: tuple[tuple[str, str], ...]
-    unit_dimensions: tuple[UnitDimensions, ...]
     questions: tuple[QuestionRow, ...]
     quality: tuple[QualityNote, ...]
     trend: tuple[TrendPoint, ...]
@@ -346,13 +336,6 @@ def build_report(campaign: Campaign, run: ScoreRun, lang: str, *, now: datetime)
         if u.unit is not None
     }
     dim_table = tables.get("dimensions", pd.DataFrame(columns=["unit", "group", "dimension", "estimate"]))
-    order = tuple((d.id, _text(d.label, lang)) for d in profile.dimensions)
-    unit_dims = []
-    for u in summary.units:
-        mine = dim_table.loc[(dim_table["unit"].astype(str) == u.unit) & (dim_table["group"] == "all")]
-        scores = {str(r["dimension"]): _float(r.get("estimate")) for r in mine.to_dict(orient="records")}
-        unit_dims.append(UnitDimensions(str(u.unit), u.name, scores))
-    unit_dims.sort(key=lambda x: x.name)
     method = {
         "variance_method": campaign.variance_method,
         "use_fpc": campaign.use_fpc,
@@ -374,8 +357,6 @@ def build_report(campaign: Campaign, run: ScoreRun, lang: str, *, now: datetime)
         samples=tuple(_samples(campaign, tables)),
         withheld=_withheld(tables, min_cell, profile),
         method=method,
-        dimension_order=order,
-        unit_dimensions=tuple(unit_dims),
         questions=tuple(institution_questions),
         quality=tuple(_quality(run, tables, names)),
         trend=tuple(_trend(campaign, role)),
